@@ -1,0 +1,1 @@
+//! Hardened XML reader (private).

@@ -1,0 +1,276 @@
+//! Storage: followers, events, scene counters, QR codes, the access token, behind one trait.
+//!
+//! SKELETON: trait and types fixed; implementations in `sqlite.rs` / `postgres.rs` /
+//! `writer.rs` (group commit) are being written.
+use std::sync::Arc;
+
+use async_trait::async_trait;
+use chrono::{DateTime, Utc};
+
+/// A storage failure. Shown to HTTP clients only as a generic 500.
+#[derive(Debug, thiserror::Error)]
+pub enum StoreError {
+    /// database error
+    #[error("database error: {0}")]
+    Database(#[from] sqlx::Error),
+    /// migration error
+    #[error("migration error: {0}")]
+    Migrate(#[from] sqlx::migrate::MigrateError),
+    /// unsupported or malformed storage url
+    #[error("bad storage url: {0}")]
+    Url(String),
+    /// the store is closed (shutting down)
+    #[error("store is closed")]
+    Closed,
+}
+
+/// How a push changes what we know of its sender.
+#[derive(Debug, Clone, PartialEq)]
+pub enum FollowerEffect {
+    /// subscribe: subscribed, subscribed_at = received_at, scene = this (qrscene_ stripped);
+    /// counts a subscribe for the scene of today (UTC) when Some.
+    Subscribe {
+        /// scene
+        scene: Option<String>,
+    },
+    /// SCAN by a follower: counts a scan for the scene; touches the follower.
+    Scan {
+        /// scene
+        scene: String,
+    },
+    /// LOCATION event: sets last location; touches the follower.
+    Location {
+        /// Latitude
+        latitude: f64,
+        /// Longitude
+        longitude: f64,
+        /// Precision
+        precision: f64,
+    },
+    /// any other push: creates the follower (subscribed, subscribed_at null) if unknown;
+    /// sets last_seen_at.
+    Touch,
+    /// unsubscribe: every row holding the openid is deleted (the event itself is not kept),
+    /// bytes scrubbed from the files. Counters stay.
+    Forget,
+}
+
+/// One processed push, written in one transaction (group-committed with others).
+#[derive(Debug, Clone)]
+pub struct PushWrite {
+    /// resend key (MsgId, or FromUserName+CreateTime+Event+EventKey); unique
+    pub dedupe_key: String,
+    /// FromUserName
+    pub openid: String,
+    /// MsgType as sent
+    pub msg_type: String,
+    /// Event as sent
+    pub event: Option<String>,
+    /// EventKey as sent
+    pub event_key: Option<String>,
+    /// CreateTime
+    pub create_time: i64,
+    /// when the gateway received it
+    pub received_at: DateTime<Utc>,
+    /// the typed fields as a JSON object (text)
+    pub fields_json: String,
+    /// the raw (decrypted) push XML
+    pub raw_xml: String,
+    /// the reply XML as sent (plaintext, before encryption); None for `success`
+    pub reply: Option<String>,
+    /// follower / counter effect
+    pub effect: FollowerEffect,
+}
+
+/// What recording a push did.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Recorded {
+    /// stored as event `id`
+    Stored {
+        /// event id
+        id: i64,
+    },
+    /// a push with the same dedupe_key was already stored: its reply
+    Duplicate {
+        /// the reply stored with the first
+        reply: Option<String>,
+    },
+    /// an unsubscribe: the user was forgotten, nothing stored
+    Forgotten,
+}
+
+/// A follower as the admin API shows it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Follower {
+    /// openid
+    pub openid: String,
+    /// subscribed
+    pub subscribed: bool,
+    /// when subscribed (None if the subscribe was never seen)
+    pub subscribed_at: Option<DateTime<Utc>>,
+    /// QR scene it came from
+    pub scene: Option<String>,
+    /// last LOCATION report
+    pub location: Option<Location>,
+    /// last push
+    pub last_seen_at: Option<DateTime<Utc>>,
+}
+
+/// A reported location.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Location {
+    /// Latitude
+    pub latitude: f64,
+    /// Longitude
+    pub longitude: f64,
+    /// Precision
+    pub precision: f64,
+    /// when
+    pub reported_at: DateTime<Utc>,
+}
+
+/// `GET /api/followers` filter; ordered by openid ascending.
+#[derive(Debug, Clone, Default)]
+pub struct FollowerQuery {
+    /// only (un)subscribed
+    pub subscribed: Option<bool>,
+    /// page size
+    pub limit: u32,
+    /// openids strictly after this one
+    pub after: Option<String>,
+}
+
+/// `GET /api/events` filter; newest (highest id) first.
+#[derive(Debug, Clone, Default)]
+pub struct EventQuery {
+    /// by openid
+    pub openid: Option<String>,
+    /// by msg_type, case-insensitive
+    pub msg_type: Option<String>,
+    /// by event, case-insensitive
+    pub event: Option<String>,
+    /// page size (caller caps it)
+    pub limit: u32,
+    /// ids below this
+    pub before: Option<i64>,
+}
+
+/// A stored event.
+#[derive(Debug, Clone, PartialEq)]
+pub struct EventRow {
+    /// id
+    pub id: i64,
+    /// openid
+    pub openid: String,
+    /// MsgType
+    pub msg_type: String,
+    /// Event
+    pub event: Option<String>,
+    /// EventKey
+    pub event_key: Option<String>,
+    /// CreateTime
+    pub create_time: i64,
+    /// received
+    pub received_at: DateTime<Utc>,
+    /// fields JSON text
+    pub fields_json: String,
+    /// reply XML or None
+    pub reply: Option<String>,
+}
+
+/// Per-scene totals.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SceneStats {
+    /// scene
+    pub scene: String,
+    /// label of the QR code recorded for it
+    pub label: Option<String>,
+    /// subscribes
+    pub subscribes: i64,
+    /// scans
+    pub scans: i64,
+}
+
+/// `GET /api/stats`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Stats {
+    /// followers subscribed
+    pub subscribed: i64,
+    /// followers known
+    pub total: i64,
+    /// events stored
+    pub events: i64,
+    /// per scene, ordered by scene
+    pub scenes: Vec<SceneStats>,
+}
+
+/// A recorded parameterised QR code.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct QrCode {
+    /// scene (string form)
+    pub scene: String,
+    /// QR_SCENE / QR_STR_SCENE / QR_LIMIT_SCENE / QR_LIMIT_STR_SCENE
+    pub action_name: String,
+    /// ticket
+    pub ticket: String,
+    /// url (the QR content)
+    pub url: String,
+    /// expire_seconds (None for permanent)
+    pub expire_seconds: Option<i64>,
+    /// expires_at (None for permanent)
+    pub expires_at: Option<DateTime<Utc>>,
+    /// label
+    pub label: Option<String>,
+    /// created
+    pub created_at: DateTime<Utc>,
+}
+
+/// A stored access token.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct StoredToken {
+    /// the token
+    pub access_token: String,
+    /// expiry
+    pub expires_at: DateTime<Utc>,
+}
+
+/// The storage interface. SQLite and PostgreSQL implement it; one test suite runs on both.
+#[async_trait]
+pub trait Store: Send + Sync + 'static {
+    /// Durably record one push (event, follower effect, counters) — group-committed: returns
+    /// only once the write is committed (fsynced).
+    async fn record(&self, write: PushWrite) -> Result<Recorded, StoreError>;
+    /// The reply stored for a dedupe key, if a push with it was recorded:
+    /// `Some(None)` = answered `success`.
+    async fn stored_reply(&self, dedupe_key: &str) -> Result<Option<Option<String>>, StoreError>;
+    /// One follower.
+    async fn follower(&self, openid: &str) -> Result<Option<Follower>, StoreError>;
+    /// A page of followers.
+    async fn followers(&self, query: &FollowerQuery) -> Result<Vec<Follower>, StoreError>;
+    /// Forget a user (as an unsubscribe does). Idempotent.
+    async fn forget(&self, openid: &str) -> Result<(), StoreError>;
+    /// A page of events.
+    async fn events(&self, query: &EventQuery) -> Result<Vec<EventRow>, StoreError>;
+    /// Totals.
+    async fn stats(&self) -> Result<Stats, StoreError>;
+    /// Record (or replace, by scene) a QR code.
+    async fn save_qrcode(&self, code: &QrCode) -> Result<(), StoreError>;
+    /// Recorded QR codes, newest first, with (subscribes, scans) of their scene.
+    async fn qrcodes(&self) -> Result<Vec<(QrCode, i64, i64)>, StoreError>;
+    /// One QR code by scene.
+    async fn qrcode(&self, scene: &str) -> Result<Option<QrCode>, StoreError>;
+    /// The stored access token of an appid.
+    async fn load_token(&self, appid: &str) -> Result<Option<StoredToken>, StoreError>;
+    /// Store the access token of an appid.
+    async fn save_token(&self, appid: &str, token: &StoredToken) -> Result<(), StoreError>;
+    /// Delete events received before `cutoff`; returns how many.
+    async fn purge_events(&self, cutoff: DateTime<Utc>) -> Result<u64, StoreError>;
+    /// Flush pending writes and close.
+    async fn close(&self);
+}
+
+/// Open (creating and migrating) the store at `url`: `sqlite://PATH` (absolute or relative to
+/// the working directory), `sqlite::memory:`, or `postgres://...`.
+pub async fn open(url: &str) -> Result<Arc<dyn Store>, StoreError> {
+    Err(StoreError::Url(url.to_string()))
+}
