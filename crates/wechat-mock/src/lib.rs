@@ -1,1 +1,29 @@
-//! placeholder
+//! A faithful local stand-in for the WeChat Official Account server API.
+//!
+//! It serves the endpoints wxgate uses under their real paths (`/cgi-bin/token`,
+//! `/cgi-bin/stable_token`, `/cgi-bin/qrcode/create`, `/cgi-bin/showqrcode`,
+//! `/cgi-bin/menu/{create,get,delete}`, `/cgi-bin/get_current_selfmenu_info`,
+//! `/cgi-bin/message/custom/send`, `/cgi-bin/user/info`), checks appid, secret and
+//! `access_token`, expires tokens by wall clock and answers WeChat's own error codes as
+//! `{"errcode":N,"errmsg":"..."}` (HTTP 200). `GET /mock/sent` lists the calls that changed
+//! something. [`MockState`] lets tests steer it (expire tokens, inject `-1` busy answers, ...).
+//!
+//! ```no_run
+//! # async fn run() -> std::io::Result<()> {
+//! let server = wechat_mock::MockServer::spawn(wechat_mock::MockConfig::default()).await?;
+//! println!("point [wechat_api] base_url at {}", server.base_url());
+//! # Ok(()) }
+//! ```
+
+mod custom;
+mod error;
+mod menu;
+mod qrcode;
+mod sent;
+mod server;
+mod state;
+mod token;
+
+pub use error::WxError;
+pub use server::{router, serve, MockConfig, MockServer};
+pub use state::{MockState, SentCall};

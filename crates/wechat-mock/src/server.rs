@@ -1,0 +1,115 @@
+//! Configuration, routes and the ways to run the mock.
+
+use std::fmt;
+use std::future::Future;
+use std::io;
+use std::net::SocketAddr;
+use std::time::Duration;
+
+use axum::routing::{get, post};
+use axum::Router;
+use tokio::net::TcpListener;
+use tokio::task::JoinHandle;
+
+use crate::state::MockState;
+use crate::{custom, menu, qrcode, sent, token};
+
+/// What the mock accepts: one account's credentials and the lifetime of the tokens it issues.
+#[derive(Clone)]
+pub struct MockConfig {
+    /// The account's AppID; other appids get 40013.
+    pub appid: String,
+    /// The account's AppSecret; other secrets get 40001 (well-formed) or 40125.
+    pub appsecret: String,
+    /// Lifetime of issued tokens (WeChat: 7200 s); short values let tests see expiry.
+    pub token_ttl: Duration,
+}
+
+impl Default for MockConfig {
+    /// AppID `wx0123456789abcdef`, AppSecret `0123456789abcdef0123456789abcdef`, 7200 s tokens.
+    fn default() -> Self {
+        Self {
+            appid: "wx0123456789abcdef".to_owned(),
+            appsecret: "0123456789abcdef0123456789abcdef".to_owned(),
+            token_ttl: Duration::from_secs(7200),
+        }
+    }
+}
+
+impl fmt::Debug for MockConfig {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("MockConfig")
+            .field("appid", &self.appid)
+            .field("appsecret", &"<redacted>")
+            .field("token_ttl", &self.token_ttl)
+            .finish()
+    }
+}
+
+/// The mock's routes, over the given state.
+pub fn router(state: MockState) -> Router {
+    Router::new()
+        .route("/cgi-bin/token", get(token::token))
+        .route("/cgi-bin/stable_token", post(token::stable_token))
+        .route("/cgi-bin/qrcode/create", post(qrcode::create))
+        .route("/cgi-bin/showqrcode", get(qrcode::show))
+        .route("/cgi-bin/menu/create", post(menu::create))
+        .route("/cgi-bin/menu/get", get(menu::get))
+        .route("/cgi-bin/menu/delete", get(menu::delete))
+        .route(
+            "/cgi-bin/get_current_selfmenu_info",
+            get(menu::selfmenu_info),
+        )
+        .route("/cgi-bin/message/custom/send", post(custom::send))
+        .route("/cgi-bin/user/info", get(custom::user_info))
+        .route("/mock/sent", get(sent::sent))
+        .with_state(state)
+}
+
+/// Serves the mock on `listener` until `shutdown` completes.
+pub async fn serve(
+    listener: TcpListener,
+    config: MockConfig,
+    shutdown: impl Future<Output = ()> + Send + 'static,
+) -> io::Result<()> {
+    axum::serve(listener, router(MockState::new(config)))
+        .with_graceful_shutdown(shutdown)
+        .await
+}
+
+/// A mock running in the background on `127.0.0.1:0`, for tests; stopped when dropped.
+#[derive(Debug)]
+pub struct MockServer {
+    /// The address it listens on.
+    pub addr: SocketAddr,
+    /// The handle to inspect and steer it.
+    pub state: MockState,
+    task: JoinHandle<()>,
+}
+
+impl MockServer {
+    /// Binds `127.0.0.1:0` and serves the mock on a background task.
+    pub async fn spawn(config: MockConfig) -> io::Result<Self> {
+        let listener = TcpListener::bind("127.0.0.1:0").await?;
+        let addr = listener.local_addr()?;
+        let state = MockState::new(config);
+        let app = router(state.clone());
+        let task = tokio::spawn(async move {
+            if let Err(err) = axum::serve(listener, app).await {
+                tracing::error!(error = %err, "mock API server stopped");
+            }
+        });
+        Ok(Self { addr, state, task })
+    }
+
+    /// `http://127.0.0.1:PORT`, to use as the API base URL.
+    pub fn base_url(&self) -> String {
+        format!("http://{}", self.addr)
+    }
+}
+
+impl Drop for MockServer {
+    fn drop(&mut self) {
+        self.task.abort();
+    }
+}

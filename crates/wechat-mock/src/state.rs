@@ -1,0 +1,311 @@
+//! The mock's memory and the handle tests use to steer it.
+
+use std::collections::{HashMap, HashSet, VecDeque};
+use std::sync::{Arc, Mutex, MutexGuard};
+use std::time::Duration;
+
+use chrono::{DateTime, Utc};
+use rand::distributions::Alphanumeric;
+use rand::Rng;
+use serde::Serialize;
+use serde_json::Value;
+
+use crate::error::WxError;
+use crate::MockConfig;
+
+/// A call that changed something, as listed by `GET /mock/sent`.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct SentCall {
+    /// HTTP method, e.g. `POST`.
+    pub method: String,
+    /// Request path without the query, e.g. `/cgi-bin/menu/create`.
+    pub path: String,
+    /// The JSON body sent (`null` for calls without a body).
+    pub body: Value,
+    /// When the call arrived.
+    pub at: DateTime<Utc>,
+}
+
+/// Which endpoint issued a token: their tokens are independent, as on WeChat.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Issuer {
+    Token,
+    Stable,
+}
+
+#[derive(Debug)]
+struct Issued {
+    expires_at: DateTime<Utc>,
+    revoked: bool,
+}
+
+#[derive(Debug, Default)]
+struct Data {
+    tokens: HashMap<String, Issued>,
+    current_plain: Option<String>,
+    current_stable: Option<String>,
+    token_requests: u64,
+    requests: u64,
+    inject: VecDeque<i64>,
+    stable_disabled: bool,
+    menu: Option<Value>,
+    menu_id: u64,
+    tickets: HashSet<String>,
+    out_of_window: HashSet<String>,
+    sent: Vec<SentCall>,
+}
+
+/// Shared state of one mock server; cheap to clone. Tests keep a clone to inspect and steer
+/// the server (count token requests, expire tokens, inject errors, read recorded calls).
+#[derive(Debug, Clone)]
+pub struct MockState {
+    config: Arc<MockConfig>,
+    data: Arc<Mutex<Data>>,
+}
+
+/// How long a token from `GET token` keeps working after a newer one was issued.
+const OVERLAP: Duration = Duration::from_secs(300);
+
+impl MockState {
+    /// A fresh mock with no tokens, menu or QR codes.
+    pub fn new(config: MockConfig) -> Self {
+        Self {
+            config: Arc::new(config),
+            data: Arc::default(),
+        }
+    }
+
+    /// The configuration this mock checks calls against.
+    pub fn config(&self) -> &MockConfig {
+        &self.config
+    }
+
+    fn data(&self) -> MutexGuard<'_, Data> {
+        // A panic while holding the lock only happens in a failing test; keep serving.
+        self.data
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner())
+    }
+
+    /// How many calls reached `GET token` or `POST stable_token` (answered or refused).
+    pub fn token_requests(&self) -> u64 {
+        self.data().token_requests
+    }
+
+    /// How many calls reached any `/cgi-bin/` endpoint except `showqrcode`.
+    pub fn requests(&self) -> u64 {
+        self.data().requests
+    }
+
+    /// Every call that changed something, oldest first.
+    pub fn sent(&self) -> Vec<SentCall> {
+        self.data().sent.clone()
+    }
+
+    /// Makes every token issued so far expired: calls with them answer 42001.
+    pub fn expire_tokens(&self) {
+        let now = Utc::now();
+        for issued in self.data().tokens.values_mut() {
+            issued.expires_at = issued.expires_at.min(now);
+        }
+    }
+
+    /// Makes every token issued so far invalid, as if revoked on the platform: calls with
+    /// them answer 40001 and `stable_token` issues a new one.
+    pub fn invalidate_tokens(&self) {
+        let mut data = self.data();
+        for issued in data.tokens.values_mut() {
+            issued.revoked = true;
+        }
+        data.current_plain = None;
+        data.current_stable = None;
+    }
+
+    /// The next `n` calls to `/cgi-bin/` (any endpoint but `showqrcode`) answer `errcode`
+    /// instead of being served, e.g. `-1` (busy) or `45011` (too often).
+    pub fn fail_next(&self, n: usize, errcode: i64) {
+        self.data()
+            .inject
+            .extend(std::iter::repeat(errcode).take(n));
+    }
+
+    /// Whether `POST stable_token` exists; when disabled it answers HTTP 404, like a
+    /// platform without the endpoint.
+    pub fn set_stable_token_enabled(&self, enabled: bool) {
+        self.data().stable_disabled = !enabled;
+    }
+
+    /// Marks a user as outside the 48 h window: customer-service messages to them answer 45015.
+    pub fn set_out_of_window(&self, openid: &str) {
+        self.data().out_of_window.insert(openid.to_owned());
+    }
+
+    /// Counts a `/cgi-bin/` call and answers an injected error if one is queued.
+    pub(crate) fn begin_call(&self, token_endpoint: bool) -> Result<(), WxError> {
+        let mut data = self.data();
+        data.requests += 1;
+        if token_endpoint {
+            data.token_requests += 1;
+        }
+        match data.inject.pop_front() {
+            Some(code) => Err(WxError(code)),
+            None => Ok(()),
+        }
+    }
+
+    pub(crate) fn stable_token_enabled(&self) -> bool {
+        !self.data().stable_disabled
+    }
+
+    /// Checks `access_token` as WeChat does: 41001 missing, 40014 malformed, 40001 unknown or
+    /// revoked, 42001 expired.
+    pub(crate) fn check_token(&self, token: Option<&str>) -> Result<(), WxError> {
+        let token = match token {
+            None | Some("") => return Err(WxError(41001)),
+            Some(token) => token,
+        };
+        if !token
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b == b'_' || b == b'-')
+        {
+            return Err(WxError(40014));
+        }
+        match self.data().tokens.get(token) {
+            None => Err(WxError(40001)),
+            Some(issued) if issued.revoked => Err(WxError(40001)),
+            Some(issued) if issued.expires_at <= Utc::now() => Err(WxError(42001)),
+            Some(_) => Ok(()),
+        }
+    }
+
+    /// Checks appid and secret as the token endpoints do.
+    pub(crate) fn check_credentials(&self, appid: &str, secret: &str) -> Result<(), WxError> {
+        if appid.is_empty() {
+            return Err(WxError(41002));
+        }
+        if appid != self.config.appid {
+            return Err(WxError(40013));
+        }
+        if secret.is_empty() {
+            return Err(WxError(41004));
+        }
+        if secret == self.config.appsecret {
+            return Ok(());
+        }
+        // WeChat answers 40125 for something that is not an AppSecret at all and 40001
+        // ("invalid credential") for a well-formed but wrong one.
+        if secret.len() == 32 && secret.bytes().all(|b| b.is_ascii_hexdigit()) {
+            Err(WxError(40001))
+        } else {
+            Err(WxError(40125))
+        }
+    }
+
+    /// Issues a token and returns it with its remaining lifetime in seconds.
+    ///
+    /// `GET token` always issues a new one and lets the previous one live 5 more minutes;
+    /// `stable_token` returns the current one while it is not in its last 1/24 of life
+    /// (5 minutes of 7200 s) unless `force`, which revokes it.
+    pub(crate) fn issue_token(&self, issuer: Issuer, force: bool) -> (String, u64) {
+        let now = Utc::now();
+        let ttl = self.config.token_ttl;
+        let rotate_before = chrono_duration(ttl / 24);
+        let mut data = self.data();
+        let current = match issuer {
+            Issuer::Token => data.current_plain.clone(),
+            Issuer::Stable => data.current_stable.clone(),
+        };
+        if let Some(current) = current {
+            let expires_at = data.tokens.get(&current).map(|issued| issued.expires_at);
+            match (issuer, force, expires_at) {
+                (Issuer::Stable, false, Some(at)) if at - now > rotate_before => {
+                    let remaining = (at - now).num_seconds().max(1);
+                    return (current, remaining.unsigned_abs());
+                }
+                (Issuer::Stable, _, _) if force => {
+                    if let Some(issued) = data.tokens.get_mut(&current) {
+                        issued.revoked = true;
+                    }
+                }
+                (Issuer::Token, _, _) => {
+                    let overlap_end = now + chrono_duration(OVERLAP);
+                    if let Some(issued) = data.tokens.get_mut(&current) {
+                        issued.expires_at = issued.expires_at.min(overlap_end);
+                    }
+                }
+                _ => {}
+            }
+        }
+        let token = new_token();
+        data.tokens.insert(
+            token.clone(),
+            Issued {
+                expires_at: now + chrono_duration(ttl),
+                revoked: false,
+            },
+        );
+        match issuer {
+            Issuer::Token => data.current_plain = Some(token.clone()),
+            Issuer::Stable => data.current_stable = Some(token.clone()),
+        }
+        (token, ttl.as_secs().max(1))
+    }
+
+    /// Records a call that changed something.
+    pub(crate) fn record(&self, method: &str, path: &str, body: Value) {
+        let call = SentCall {
+            method: method.to_owned(),
+            path: path.to_owned(),
+            body,
+            at: Utc::now(),
+        };
+        self.data().sent.push(call);
+    }
+
+    /// Stores a menu and returns its menu id.
+    pub(crate) fn set_menu(&self, buttons: Option<Value>) -> u64 {
+        let mut data = self.data();
+        data.menu = buttons;
+        data.menu_id += 1;
+        data.menu_id
+    }
+
+    pub(crate) fn menu(&self) -> Option<(Value, u64)> {
+        let data = self.data();
+        data.menu.clone().map(|menu| (menu, data.menu_id))
+    }
+
+    pub(crate) fn add_ticket(&self, ticket: &str) {
+        self.data().tickets.insert(ticket.to_owned());
+    }
+
+    pub(crate) fn has_ticket(&self, ticket: &str) -> bool {
+        self.data().tickets.contains(ticket)
+    }
+
+    pub(crate) fn is_out_of_window(&self, openid: &str) -> bool {
+        self.data().out_of_window.contains(openid)
+    }
+}
+
+fn chrono_duration(d: Duration) -> chrono::Duration {
+    chrono::Duration::from_std(d).unwrap_or(chrono::Duration::MAX)
+}
+
+/// A random token, shaped like WeChat's (long, alphanumeric with `_` and `-`).
+fn new_token() -> String {
+    let body: String = rand::thread_rng()
+        .sample_iter(&Alphanumeric)
+        .take(120)
+        .map(char::from)
+        .collect();
+    format!("mock_{body}")
+}
+
+/// A random string of `len` characters from `alphabet`.
+pub(crate) fn random_from(alphabet: &[u8], len: usize) -> String {
+    let mut rng = rand::thread_rng();
+    (0..len)
+        .map(|_| char::from(alphabet[rng.gen_range(0..alphabet.len())]))
+        .collect()
+}
