@@ -75,12 +75,50 @@ pub enum CryptoError {
 }
 
 /// XML refused by the hardened parser.
+///
+/// Messages name the rule that was broken and at most a short element name, never field values.
 #[derive(Debug, Error, Clone, PartialEq, Eq)]
 #[non_exhaustive]
 pub enum XmlError {
-    /// malformed
+    /// Not well-formed XML (the text says where or why).
     #[error("malformed XML: {0}")]
     Malformed(String),
+    /// The body is empty or only whitespace.
+    #[error("empty body")]
+    Empty,
+    /// The body (or a name or CDATA section in it) is not UTF-8.
+    #[error("body is not UTF-8")]
+    NotUtf8,
+    /// The XML declaration names an encoding other than UTF-8.
+    #[error("only UTF-8 is accepted")]
+    Encoding,
+    /// A `<!DOCTYPE` (and with it any entity declaration).
+    #[error("DOCTYPE is not allowed")]
+    Doctype,
+    /// A processing instruction other than the leading XML declaration.
+    #[error("processing instructions are not allowed")]
+    ProcessingInstruction,
+    /// The root element is not `<xml>`.
+    #[error("root element must be <xml>")]
+    RootNotXml,
+    /// Nesting deeper than the parser's limit.
+    #[error("elements nested too deeply")]
+    TooDeep,
+    /// More elements than the parser's limit.
+    #[error("too many elements")]
+    TooManyElements,
+    /// One element's text is longer than the parser's limit.
+    #[error("element text too long")]
+    TextTooLong,
+    /// The same element twice directly under `<xml>`.
+    #[error("duplicate element <{0}>")]
+    DuplicateElement(String),
+    /// A required element is absent (or not a plain text element).
+    #[error("missing element <{0}>")]
+    MissingElement(&'static str),
+    /// A required element has an unacceptable value (empty FromUserName, non-integer CreateTime).
+    #[error("invalid value in <{0}>")]
+    InvalidValue(&'static str),
 }
 
 /// A reply that WeChat would refuse.
@@ -95,4 +133,7 @@ pub enum ReplyError {
         /// allowed
         max: usize,
     },
+    /// a news reply without any article
+    #[error("news reply holds no article")]
+    NoArticles,
 }

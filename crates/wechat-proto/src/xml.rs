@@ -1,1 +1,211 @@
-//! Hardened XML reader (private).
+//! Hardened XML reader (private): turns a push body into a [`Fields`] tree.
+//!
+//! WeChat XML is tiny, shallow, UTF-8 and never carries a DOCTYPE, so everything else is refused:
+//! DOCTYPE (and with it every entity declaration), processing instructions other than the
+//! leading `<?xml ...?>` declaration, a declared encoding other than UTF-8, unknown entity
+//! references, `&#0;`, content outside the single `<xml>` root, and duplicate top-level elements.
+//! Depth, element count and text size are capped, so the work and memory are linear in the input.
+//! Attributes are ignored (WeChat sends none).
+use std::borrow::Cow;
+
+use quick_xml::events::{BytesDecl, BytesStart, Event as XmlEvent};
+use quick_xml::Reader;
+
+use crate::error::XmlError;
+use crate::message::{FieldValue, Fields};
+
+/// Deepest nesting accepted (`xml` itself is depth 1; WeChat uses at most 5).
+pub(crate) const MAX_DEPTH: usize = 16;
+/// Most elements accepted in one document (WeChat sends about 20).
+pub(crate) const MAX_ELEMENTS: usize = 512;
+/// Longest text accepted in one element, in bytes (the gateway's default body limit).
+pub(crate) const MAX_TEXT_BYTES: usize = 64 * 1024;
+
+/// The name under which list children are always collected.
+const ITEM: &str = "item";
+/// Where the text of an element that also has children is kept (as xmltodict does).
+const MIXED_TEXT: &str = "#text";
+
+/// One open element.
+struct Frame<'a> {
+    name: String,
+    children: Fields,
+    text: Cow<'a, str>,
+}
+
+impl<'a> Frame<'a> {
+    fn new(name: String) -> Self {
+        Frame {
+            name,
+            children: Fields::default(),
+            text: Cow::Borrowed(""),
+        }
+    }
+
+    fn push_text(&mut self, more: Cow<'a, str>) -> Result<(), XmlError> {
+        if self.text.len() + more.len() > MAX_TEXT_BYTES {
+            return Err(XmlError::TextTooLong);
+        }
+        if more.contains('\0') {
+            return Err(XmlError::Malformed("NUL character".into()));
+        }
+        if self.text.is_empty() {
+            self.text = more;
+        } else {
+            self.text.to_mut().push_str(&more);
+        }
+        Ok(())
+    }
+
+    fn into_entry(self) -> (String, FieldValue) {
+        if self.children.0.is_empty() {
+            return (self.name, FieldValue::Text(self.text.into_owned()));
+        }
+        let mut children = self.children;
+        if !self.text.trim().is_empty() {
+            children
+                .0
+                .push((MIXED_TEXT.to_owned(), FieldValue::Text(self.text.into_owned())));
+        }
+        (self.name, FieldValue::Map(children))
+    }
+}
+
+/// Parse `body` into the children of its `<xml>` root.
+pub(crate) fn parse_document(body: &[u8]) -> Result<Fields, XmlError> {
+    let text = std::str::from_utf8(body).map_err(|_| XmlError::NotUtf8)?;
+    let text = text.strip_prefix('\u{feff}').unwrap_or(text);
+    if text.trim().is_empty() {
+        return Err(XmlError::Empty);
+    }
+    let mut reader = Reader::from_str(text);
+    reader.config_mut().check_end_names = true;
+
+    let mut stack: Vec<Frame<'_>> = Vec::with_capacity(MAX_DEPTH);
+    let mut root: Option<Fields> = None;
+    let mut elements = 0usize;
+    let mut first = true;
+
+    loop {
+        let event = reader.read_event().map_err(malformed)?;
+        let at_start = std::mem::replace(&mut first, false);
+        match event {
+            XmlEvent::Decl(decl) if at_start => check_declaration(&decl)?,
+            XmlEvent::Decl(_) | XmlEvent::PI(_) => return Err(XmlError::ProcessingInstruction),
+            XmlEvent::DocType(_) => return Err(XmlError::Doctype),
+            XmlEvent::Comment(_) => {}
+            XmlEvent::Start(start) | XmlEvent::Empty(start) if root.is_some() => {
+                let _ = start;
+                return Err(XmlError::Malformed("content after the root element".into()));
+            }
+            XmlEvent::Start(start) => {
+                count_element(&mut elements)?;
+                if stack.len() >= MAX_DEPTH {
+                    return Err(XmlError::TooDeep);
+                }
+                let name = element_name(&start)?;
+                if stack.is_empty() && name != "xml" {
+                    return Err(XmlError::RootNotXml);
+                }
+                stack.push(Frame::new(name));
+            }
+            XmlEvent::Empty(start) => {
+                count_element(&mut elements)?;
+                let name = element_name(&start)?;
+                let depth = stack.len();
+                match stack.last_mut() {
+                    Some(parent) => add_child(parent, depth, name, FieldValue::Text(String::new()))?,
+                    None if name == "xml" => root = Some(Fields::default()),
+                    None => return Err(XmlError::RootNotXml),
+                }
+            }
+            XmlEvent::End(_) => {
+                // quick-xml has matched the end name against the open element (check_end_names).
+                let frame = stack
+                    .pop()
+                    .ok_or_else(|| XmlError::Malformed("unexpected end tag".into()))?;
+                let depth = stack.len();
+                match stack.last_mut() {
+                    Some(parent) => {
+                        let (name, value) = frame.into_entry();
+                        add_child(parent, depth, name, value)?;
+                    }
+                    None => root = Some(frame.children),
+                }
+            }
+            XmlEvent::Text(t) => {
+                let value = t.unescape().map_err(malformed)?;
+                match stack.last_mut() {
+                    Some(frame) => frame.push_text(value)?,
+                    None if value.trim().is_empty() => {}
+                    None => return Err(XmlError::Malformed("text outside the root element".into())),
+                }
+            }
+            XmlEvent::CData(c) => {
+                let frame = stack
+                    .last_mut()
+                    .ok_or_else(|| XmlError::Malformed("CDATA outside the root element".into()))?;
+                let value = match c.into_inner() {
+                    Cow::Borrowed(b) => Cow::Borrowed(std::str::from_utf8(b).map_err(|_| XmlError::NotUtf8)?),
+                    Cow::Owned(b) => Cow::Owned(String::from_utf8(b).map_err(|_| XmlError::NotUtf8)?),
+                };
+                frame.push_text(value)?;
+            }
+            XmlEvent::Eof => {
+                return match (stack.is_empty(), root) {
+                    (true, Some(fields)) => Ok(fields),
+                    _ => Err(XmlError::Malformed("unexpected end of document".into())),
+                };
+            }
+        }
+    }
+}
+
+/// `depth` is the depth of `parent` (1 for the root): duplicates are refused directly under the
+/// root, collected into a list below it; `item` children are always a list.
+fn add_child(parent: &mut Frame<'_>, depth: usize, name: String, value: FieldValue) -> Result<(), XmlError> {
+    let existing = parent.children.0.iter_mut().find(|(k, _)| *k == name);
+    match existing {
+        None if name == ITEM => parent.children.0.push((name, FieldValue::List(vec![value]))),
+        None => parent.children.0.push((name, value)),
+        Some((_, FieldValue::List(list))) if name == ITEM || depth > 1 => list.push(value),
+        Some((_, slot)) if depth > 1 => {
+            let first = std::mem::replace(slot, FieldValue::List(Vec::new()));
+            *slot = FieldValue::List(vec![first, value]);
+        }
+        Some(_) => return Err(XmlError::DuplicateElement(truncated(&name))),
+    }
+    Ok(())
+}
+
+fn check_declaration(decl: &BytesDecl<'_>) -> Result<(), XmlError> {
+    match decl.encoding() {
+        None => Ok(()),
+        Some(Ok(enc)) if enc.eq_ignore_ascii_case(b"utf-8") || enc.eq_ignore_ascii_case(b"utf8") => Ok(()),
+        Some(_) => Err(XmlError::Encoding),
+    }
+}
+
+fn count_element(elements: &mut usize) -> Result<(), XmlError> {
+    *elements += 1;
+    if *elements > MAX_ELEMENTS {
+        return Err(XmlError::TooManyElements);
+    }
+    Ok(())
+}
+
+/// The element name (attributes are ignored).
+fn element_name(start: &BytesStart<'_>) -> Result<String, XmlError> {
+    std::str::from_utf8(start.name().as_ref())
+        .map(str::to_owned)
+        .map_err(|_| XmlError::NotUtf8)
+}
+
+fn malformed(e: impl std::fmt::Display) -> XmlError {
+    XmlError::Malformed(truncated(&e.to_string()))
+}
+
+/// Error texts quote at most a few characters of the input.
+fn truncated(s: &str) -> String {
+    s.chars().take(64).collect()
+}

@@ -1,11 +1,21 @@
-//! Typed pushes.
+//! Typed pushes: [`parse_message`] turns a plaintext push into a [`Message`].
 //!
-//! The gateway relies on the accessors of [`Message`] (msg_type, event, event_key, scene,
-//! content, location, dedupe_key, msg_id, is_user_message) and on [`Fields`]; the variant
-//! payloads of [`MessageKind`] / [`Event`] may still be refined.
-use serde::Serialize;
+//! A [`Message`] keeps every element of the push in [`Message::fields`] and a typed view in
+//! [`Message::kind`]. Only the header (ToUserName, FromUserName, CreateTime, MsgType) is required;
+//! an unknown MsgType or Event, or a known one with malformed fields, is kept as `Unknown`, so a
+//! new WeChat push never breaks a gateway.
+use std::fmt::Write as _;
 
 use crate::error::XmlError;
+use crate::xml;
+
+mod event;
+mod fields;
+mod kind;
+
+pub use event::{Event, ScanCodeInfo, SendLocationInfo, SendPicsInfo};
+pub use fields::{FieldValue, Fields};
+pub use kind::MessageKind;
 
 /// A parsed push.
 #[derive(Debug, Clone, PartialEq)]
@@ -24,82 +34,12 @@ pub struct Message {
     pub fields: Fields,
 }
 
-/// Typed payload.
-#[derive(Debug, Clone, PartialEq)]
-#[non_exhaustive]
-pub enum MessageKind {
-    /// text
-    Text {
-        /// MsgId
-        msg_id: u64,
-        /// Content
-        content: String,
-    },
-    /// an event
-    Event(Event),
-    /// anything else, kept in `fields`
-    Unknown,
-}
-
-/// Typed events.
-#[derive(Debug, Clone, PartialEq)]
-#[non_exhaustive]
-pub enum Event {
-    /// subscribe, with the scene when through a parametric QR code
-    Subscribe {
-        /// scene (qrscene_ stripped)
-        scene: Option<String>,
-        /// Ticket
-        ticket: Option<String>,
-    },
-    /// unsubscribe
-    Unsubscribe,
-    /// unknown event name
-    Unknown,
-}
-
-/// A field value: text, a nested element, or a list (`item` children).
-#[derive(Debug, Clone, PartialEq, Serialize)]
-#[serde(untagged)]
-pub enum FieldValue {
-    /// text (CDATA or plain)
-    Text(String),
-    /// nested element
-    Map(Fields),
-    /// repeated `item` children
-    List(Vec<FieldValue>),
-}
-
-/// Ordered element map; serializes as a JSON object.
-#[derive(Debug, Clone, PartialEq, Default)]
-pub struct Fields(pub Vec<(String, FieldValue)>);
-
-impl Serialize for Fields {
-    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        use serde::ser::SerializeMap;
-        let mut m = s.serialize_map(Some(self.0.len()))?;
-        for (k, v) in &self.0 {
-            m.serialize_entry(k, v)?;
-        }
-        m.end()
-    }
-}
-
-impl Fields {
-    /// The value of a top-level element.
-    pub fn get(&self, name: &str) -> Option<&FieldValue> {
-        self.0.iter().find(|(k, _)| k == name).map(|(_, v)| v)
-    }
-    /// The text of a top-level element.
-    pub fn text(&self, name: &str) -> Option<&str> {
-        match self.get(name) {
-            Some(FieldValue::Text(t)) => Some(t),
-            _ => None,
-        }
-    }
-}
-
 /// The key under which resends are recognised.
+///
+/// For a message with a MsgId it is the MsgId in decimal. Otherwise it is `ev:` followed by
+/// FromUserName, CreateTime, Event and EventKey (absent counts as empty), each written as
+/// `<byte length>:<bytes>`, so two different pushes never share a key whatever characters they
+/// hold. Example: `ev:6:oUser110:17000000009:subscribe0:`.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub struct DedupeKey(String);
 
@@ -110,46 +50,128 @@ impl DedupeKey {
     }
 }
 
+impl std::fmt::Display for DedupeKey {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
 impl Message {
     /// MsgType as sent.
     pub fn msg_type(&self) -> &str {
         &self.msg_type
     }
+
     /// Event as sent (None unless msg_type is event).
     pub fn event(&self) -> Option<&str> {
-        todo!()
+        if self.msg_type.eq_ignore_ascii_case("event") {
+            self.fields.text("Event")
+        } else {
+            None
+        }
     }
+
     /// EventKey as sent (None when absent).
     pub fn event_key(&self) -> Option<&str> {
-        todo!()
+        self.fields.text("EventKey")
     }
-    /// The QR scene of a subscribe (qrscene_ stripped) or SCAN.
+
+    /// The QR scene of a subscribe (qrscene_ stripped) or SCAN; None when empty.
     pub fn scene(&self) -> Option<&str> {
-        todo!()
+        match &self.kind {
+            MessageKind::Event(Event::Subscribe { scene, .. }) => scene.as_deref(),
+            MessageKind::Event(Event::Scan { scene, .. }) => Some(scene),
+            _ => None,
+        }
     }
+
     /// Content of a text message.
     pub fn content(&self) -> Option<&str> {
-        todo!()
+        match &self.kind {
+            MessageKind::Text { content, .. } => Some(content),
+            _ => None,
+        }
     }
+
     /// (latitude, longitude, precision) of a LOCATION event.
     pub fn location(&self) -> Option<(f64, f64, f64)> {
-        todo!()
+        match self.kind {
+            MessageKind::Event(Event::Location {
+                latitude,
+                longitude,
+                precision,
+            }) => Some((latitude, longitude, precision)),
+            _ => None,
+        }
     }
-    /// MsgId of an ordinary message.
+
+    /// MsgId of an ordinary message (also of an unknown MsgType that carries a numeric MsgId;
+    /// never of an event, whose job notices carry `MsgID`).
     pub fn msg_id(&self) -> Option<u64> {
-        todo!()
+        if self.msg_type.eq_ignore_ascii_case("event") {
+            return None;
+        }
+        self.fields.parse("MsgId")
     }
-    /// True for ordinary user messages (text, image, voice, video, shortvideo, location, link).
+
+    /// True for ordinary user messages (text, image, voice, video, shortvideo, location, link),
+    /// judged by MsgType alone.
     pub fn is_user_message(&self) -> bool {
-        todo!()
+        kind::USER_MESSAGE_TYPES
+            .iter()
+            .any(|t| self.msg_type.eq_ignore_ascii_case(t))
     }
-    /// MsgId, or FromUserName + CreateTime + Event + EventKey.
+
+    /// MsgId, or FromUserName + CreateTime + Event + EventKey (see [`DedupeKey`]).
     pub fn dedupe_key(&self) -> DedupeKey {
-        todo!()
+        if let Some(id) = self.msg_id() {
+            return DedupeKey(id.to_string());
+        }
+        let create_time = self.create_time.to_string();
+        let parts = [
+            self.from_user_name.as_str(),
+            create_time.as_str(),
+            self.fields.text("Event").unwrap_or(""),
+            self.fields.text("EventKey").unwrap_or(""),
+        ];
+        let mut key = String::with_capacity(3 + parts.iter().map(|p| p.len() + 4).sum::<usize>());
+        key.push_str("ev:");
+        for part in parts {
+            // Writing to a String cannot fail.
+            let _ = write!(key, "{}:{}", part.len(), part);
+        }
+        DedupeKey(key)
     }
 }
 
 /// Parse a plaintext push with the hardened parser.
+///
+/// Refuses what is not well-formed UTF-8 XML under an `<xml>` root, any DOCTYPE or processing
+/// instruction (the `<?xml ...?>` declaration excepted, if it declares UTF-8 or nothing),
+/// duplicate top-level elements, and a missing or invalid header (ToUserName, non-empty
+/// FromUserName, integer CreateTime, MsgType). Everything else is accepted.
 pub fn parse_message(xml: &[u8]) -> Result<Message, XmlError> {
-    todo!("{xml:?}")
+    message_from_fields(xml::parse_document(xml)?)
+}
+
+/// Type an already parsed element tree (the children of `<xml>`).
+pub(crate) fn message_from_fields(fields: Fields) -> Result<Message, XmlError> {
+    let required = |name: &'static str| fields.text(name).ok_or(XmlError::MissingElement(name));
+    let to_user_name = required("ToUserName")?;
+    let from_user_name = required("FromUserName")?;
+    if from_user_name.is_empty() {
+        return Err(XmlError::InvalidValue("FromUserName"));
+    }
+    let create_time = required("CreateTime")?
+        .parse()
+        .map_err(|_| XmlError::InvalidValue("CreateTime"))?;
+    let msg_type = required("MsgType")?;
+    Ok(Message {
+        to_user_name: to_user_name.to_owned(),
+        from_user_name: from_user_name.to_owned(),
+        create_time,
+        kind: MessageKind::from_fields(msg_type, &fields),
+        msg_type: msg_type.to_owned(),
+        fields,
+    })
 }
