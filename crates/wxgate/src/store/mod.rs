@@ -1,11 +1,22 @@
 //! Storage: followers, events, scene counters, QR codes, the access token, behind one trait.
 //!
-//! SKELETON: trait and types fixed; implementations in `sqlite.rs` / `postgres.rs` /
-//! `writer.rs` (group commit) are being written.
+//! Two implementations, `sqlite.rs` and `postgres.rs`, share their SQL (`sql.rs`), rows
+//! (`rows.rs`) and glue (`backend.rs`); both write through the group-commit writer
+//! (`writer.rs`). Design decisions: `docs/storage.md`.
 use std::sync::Arc;
+use std::time::Duration;
 
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
+
+mod backend;
+mod postgres;
+mod rows;
+mod sql;
+mod sqlite;
+#[cfg(test)]
+mod tests;
+mod writer;
 
 /// A storage failure. Shown to HTTP clients only as a generic 500.
 #[derive(Debug, thiserror::Error)]
@@ -22,6 +33,9 @@ pub enum StoreError {
     /// the store is closed (shutting down)
     #[error("store is closed")]
     Closed,
+    /// the group-committed batch holding this write failed to commit (shared by its writes)
+    #[error("batch commit failed: {0}")]
+    Commit(Arc<sqlx::Error>),
 }
 
 /// How a push changes what we know of its sender.
@@ -225,13 +239,22 @@ pub struct QrCode {
     pub created_at: DateTime<Utc>,
 }
 
-/// A stored access token.
-#[derive(Debug, Clone, PartialEq, Eq)]
+/// A stored access token. Its `Debug` never shows the token.
+#[derive(Clone, PartialEq, Eq)]
 pub struct StoredToken {
     /// the token
     pub access_token: String,
     /// expiry
     pub expires_at: DateTime<Utc>,
+}
+
+impl std::fmt::Debug for StoredToken {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("StoredToken")
+            .field("access_token", &"<redacted>")
+            .field("expires_at", &self.expires_at)
+            .finish()
+    }
 }
 
 /// The storage interface. SQLite and PostgreSQL implement it; one test suite runs on both.
@@ -263,6 +286,16 @@ pub trait Store: Send + Sync + 'static {
     async fn load_token(&self, appid: &str) -> Result<Option<StoredToken>, StoreError>;
     /// Store the access token of an appid.
     async fn save_token(&self, appid: &str, token: &StoredToken) -> Result<(), StoreError>;
+    /// Take (or renew) the lease to refresh the token of an appid for `ttl`: `true` when
+    /// `holder` now holds it (it was free, expired, or already `holder`'s), `false` when
+    /// another holder's lease is still running. Instances sharing a database call this
+    /// before refreshing, so one refreshes.
+    async fn try_token_lease(
+        &self,
+        appid: &str,
+        holder: &str,
+        ttl: Duration,
+    ) -> Result<bool, StoreError>;
     /// Delete events received before `cutoff`; returns how many.
     async fn purge_events(&self, cutoff: DateTime<Utc>) -> Result<u64, StoreError>;
     /// Flush pending writes and close.
@@ -271,6 +304,17 @@ pub trait Store: Send + Sync + 'static {
 
 /// Open (creating and migrating) the store at `url`: `sqlite://PATH` (absolute or relative to
 /// the working directory), `sqlite::memory:`, or `postgres://...`.
+///
+/// The error never holds the url itself (a PostgreSQL url may carry a password).
 pub async fn open(url: &str) -> Result<Arc<dyn Store>, StoreError> {
-    Err(StoreError::Url(url.to_string()))
+    if url.starts_with("sqlite:") {
+        Ok(Arc::new(sqlite::SqliteStore::open(url).await?))
+    } else if url.starts_with("postgres://") || url.starts_with("postgresql://") {
+        Ok(Arc::new(postgres::PgStore::open(url).await?))
+    } else {
+        let scheme = url.split_once(':').map_or("(none)", |(scheme, _)| scheme);
+        Err(StoreError::Url(format!(
+            "unsupported scheme {scheme:?}: use sqlite://PATH, sqlite::memory: or postgres://..."
+        )))
+    }
 }

@@ -1,0 +1,211 @@
+//! Database rows (`FromRow`, the same for both backends) and their conversion into the
+//! trait's types. Times are stored as unix milliseconds.
+use chrono::{DateTime, Utc};
+
+use super::{EventRow, Follower, Location, QrCode, SceneStats, StoreError, StoredToken};
+
+/// Unix milliseconds of a time.
+pub(super) fn millis(time: DateTime<Utc>) -> i64 {
+    time.timestamp_millis()
+}
+
+/// The UTC day (days since the unix epoch) of a time: the key of the scene counters.
+pub(super) fn utc_day(time: DateTime<Utc>) -> i64 {
+    time.timestamp().div_euclid(86_400)
+}
+
+/// A stored millisecond time back as a `DateTime` (out of range = a corrupt row).
+pub(super) fn time(ms: i64) -> Result<DateTime<Utc>, StoreError> {
+    DateTime::from_timestamp_millis(ms).ok_or_else(|| {
+        StoreError::Database(sqlx::Error::Decode(
+            format!("stored time {ms} ms is out of range").into(),
+        ))
+    })
+}
+
+fn opt_time(ms: Option<i64>) -> Result<Option<DateTime<Utc>>, StoreError> {
+    ms.map(time).transpose()
+}
+
+/// `followers` row.
+#[derive(sqlx::FromRow)]
+pub(super) struct FollowerDb {
+    openid: String,
+    subscribed: bool,
+    subscribed_at: Option<i64>,
+    scene: Option<String>,
+    loc_latitude: Option<f64>,
+    loc_longitude: Option<f64>,
+    loc_precision: Option<f64>,
+    loc_reported_at: Option<i64>,
+    last_seen_at: Option<i64>,
+}
+
+impl TryFrom<FollowerDb> for Follower {
+    type Error = StoreError;
+
+    fn try_from(row: FollowerDb) -> Result<Self, StoreError> {
+        let location = match (
+            row.loc_latitude,
+            row.loc_longitude,
+            row.loc_precision,
+            row.loc_reported_at,
+        ) {
+            (Some(latitude), Some(longitude), Some(precision), Some(at)) => Some(Location {
+                latitude,
+                longitude,
+                precision,
+                reported_at: time(at)?,
+            }),
+            _ => None,
+        };
+        Ok(Follower {
+            openid: row.openid,
+            subscribed: row.subscribed,
+            subscribed_at: opt_time(row.subscribed_at)?,
+            scene: row.scene,
+            location,
+            last_seen_at: opt_time(row.last_seen_at)?,
+        })
+    }
+}
+
+/// `events` row as listed (without the raw XML).
+#[derive(sqlx::FromRow)]
+pub(super) struct EventDb {
+    id: i64,
+    openid: String,
+    msg_type: String,
+    event: Option<String>,
+    event_key: Option<String>,
+    create_time: i64,
+    received_at: i64,
+    fields_json: String,
+    reply: Option<String>,
+}
+
+impl TryFrom<EventDb> for EventRow {
+    type Error = StoreError;
+
+    fn try_from(row: EventDb) -> Result<Self, StoreError> {
+        Ok(EventRow {
+            id: row.id,
+            openid: row.openid,
+            msg_type: row.msg_type,
+            event: row.event,
+            event_key: row.event_key,
+            create_time: row.create_time,
+            received_at: time(row.received_at)?,
+            fields_json: row.fields_json,
+            reply: row.reply,
+        })
+    }
+}
+
+/// Follower and event totals.
+#[derive(sqlx::FromRow)]
+pub(super) struct TotalsDb {
+    /// subscribed followers
+    pub(super) subscribed: i64,
+    /// all followers
+    pub(super) total: i64,
+    /// events
+    pub(super) events: i64,
+}
+
+/// One scene's totals.
+#[derive(sqlx::FromRow)]
+pub(super) struct SceneDb {
+    scene: String,
+    label: Option<String>,
+    subscribes: i64,
+    scans: i64,
+}
+
+impl From<SceneDb> for SceneStats {
+    fn from(row: SceneDb) -> Self {
+        SceneStats { scene: row.scene, label: row.label, subscribes: row.subscribes, scans: row.scans }
+    }
+}
+
+/// `qrcodes` row.
+#[derive(sqlx::FromRow)]
+pub(super) struct QrCodeDb {
+    scene: String,
+    action_name: String,
+    ticket: String,
+    url: String,
+    expire_seconds: Option<i64>,
+    expires_at: Option<i64>,
+    label: Option<String>,
+    created_at: i64,
+}
+
+impl TryFrom<QrCodeDb> for QrCode {
+    type Error = StoreError;
+
+    fn try_from(row: QrCodeDb) -> Result<Self, StoreError> {
+        Ok(QrCode {
+            scene: row.scene,
+            action_name: row.action_name,
+            ticket: row.ticket,
+            url: row.url,
+            expire_seconds: row.expire_seconds,
+            expires_at: opt_time(row.expires_at)?,
+            label: row.label,
+            created_at: time(row.created_at)?,
+        })
+    }
+}
+
+/// A QR code with its scene's totals.
+#[derive(sqlx::FromRow)]
+pub(super) struct QrCodeTotalsDb {
+    #[sqlx(flatten)]
+    code: QrCodeDb,
+    subscribes: i64,
+    scans: i64,
+}
+
+impl TryFrom<QrCodeTotalsDb> for (QrCode, i64, i64) {
+    type Error = StoreError;
+
+    fn try_from(row: QrCodeTotalsDb) -> Result<Self, StoreError> {
+        Ok((row.code.try_into()?, row.subscribes, row.scans))
+    }
+}
+
+/// `tokens` row with a token.
+#[derive(sqlx::FromRow)]
+pub(super) struct TokenDb {
+    access_token: String,
+    expires_at: i64,
+}
+
+impl TryFrom<TokenDb> for StoredToken {
+    type Error = StoreError;
+
+    fn try_from(row: TokenDb) -> Result<Self, StoreError> {
+        Ok(StoredToken { access_token: row.access_token, expires_at: time(row.expires_at)? })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn days_are_utc_and_floor_before_the_epoch() {
+        let late = DateTime::from_timestamp(86_400 * 3 - 1, 0).unwrap();
+        assert_eq!(utc_day(late), 2);
+        let before = DateTime::from_timestamp(-1, 0).unwrap();
+        assert_eq!(utc_day(before), -1);
+    }
+
+    #[test]
+    fn millis_round_trip_and_reject_out_of_range() {
+        let now = DateTime::from_timestamp_millis(1_700_000_000_123).unwrap();
+        assert_eq!(time(millis(now)).unwrap(), now);
+        assert!(time(i64::MAX).is_err());
+    }
+}

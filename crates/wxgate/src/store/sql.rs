@@ -1,0 +1,221 @@
+//! The SQL text, shared by SQLite and PostgreSQL: `$N` placeholders (both accept them),
+//! integer unix-millisecond times, no dialect-specific syntax.
+use super::{EventQuery, FollowerQuery};
+
+/// Claims a dedupe key by inserting the event; returns its id, or no row on a resend.
+pub(super) const INSERT_EVENT: &str = "INSERT INTO events \
+    (dedupe_key, openid, msg_type, event, event_key, create_time, received_at, fields_json, raw_xml, reply) \
+    VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10) \
+    ON CONFLICT (dedupe_key) DO NOTHING RETURNING id";
+
+/// The reply stored with a dedupe key.
+pub(super) const SELECT_REPLY: &str = "SELECT reply FROM events WHERE dedupe_key = $1";
+
+/// Subscribe: ($1 openid, $2 received_at, $3 scene).
+pub(super) const UPSERT_SUBSCRIBE: &str = "INSERT INTO followers \
+    (openid, subscribed, subscribed_at, scene, last_seen_at) VALUES ($1, TRUE, $2, $3, $2) \
+    ON CONFLICT (openid) DO UPDATE SET subscribed = TRUE, subscribed_at = excluded.subscribed_at, \
+    scene = excluded.scene, last_seen_at = excluded.last_seen_at";
+
+/// Any push: create the follower if unknown, mark it subscribed, set last_seen_at
+/// ($1 openid, $2 received_at).
+pub(super) const UPSERT_TOUCH: &str = "INSERT INTO followers \
+    (openid, subscribed, last_seen_at) VALUES ($1, TRUE, $2) \
+    ON CONFLICT (openid) DO UPDATE SET subscribed = TRUE, last_seen_at = excluded.last_seen_at";
+
+/// LOCATION: touch and set the location ($1 openid, $2 received_at, $3 lat, $4 lon, $5 precision).
+pub(super) const UPSERT_LOCATION: &str = "INSERT INTO followers \
+    (openid, subscribed, last_seen_at, loc_latitude, loc_longitude, loc_precision, loc_reported_at) \
+    VALUES ($1, TRUE, $2, $3, $4, $5, $2) \
+    ON CONFLICT (openid) DO UPDATE SET subscribed = TRUE, last_seen_at = excluded.last_seen_at, \
+    loc_latitude = excluded.loc_latitude, loc_longitude = excluded.loc_longitude, \
+    loc_precision = excluded.loc_precision, loc_reported_at = excluded.loc_reported_at";
+
+/// Adds to a scene's counters of a day ($1 scene, $2 day, $3 subscribes, $4 scans).
+pub(super) const COUNT_SCENE: &str = "INSERT INTO scene_counters (scene, day, subscribes, scans) \
+    VALUES ($1, $2, $3, $4) ON CONFLICT (scene, day) DO UPDATE SET \
+    subscribes = scene_counters.subscribes + excluded.subscribes, \
+    scans = scene_counters.scans + excluded.scans";
+
+/// Forget, part 1: every event of an openid.
+pub(super) const DELETE_EVENTS_OF: &str = "DELETE FROM events WHERE openid = $1";
+/// Forget, part 2: the follower row (with its location).
+pub(super) const DELETE_FOLLOWER: &str = "DELETE FROM followers WHERE openid = $1";
+
+const FOLLOWER_COLUMNS: &str = "openid, subscribed, subscribed_at, scene, loc_latitude, \
+    loc_longitude, loc_precision, loc_reported_at, last_seen_at";
+
+/// One follower by openid.
+pub(super) fn select_follower() -> String {
+    format!("SELECT {FOLLOWER_COLUMNS} FROM followers WHERE openid = $1")
+}
+
+const EVENT_COLUMNS: &str =
+    "id, openid, msg_type, event, event_key, create_time, received_at, fields_json, reply";
+
+/// A bind value of a dynamically built query.
+#[derive(Debug, Clone, PartialEq)]
+pub(super) enum Arg {
+    /// text
+    Text(String),
+    /// integer
+    Int(i64),
+    /// boolean
+    Bool(bool),
+}
+
+/// Builds a WHERE clause with numbered placeholders from the filters given.
+#[derive(Default)]
+struct Filter {
+    clauses: Vec<String>,
+    args: Vec<Arg>,
+}
+
+impl Filter {
+    /// Adds `template` with `?` replaced by the next placeholder.
+    fn push(&mut self, template: &str, arg: Arg) {
+        self.args.push(arg);
+        let placeholder = format!("${}", self.args.len());
+        self.clauses.push(template.replace('?', &placeholder));
+    }
+
+    fn finish(mut self, select: &str, order_limit: &str, limit: u32) -> (String, Vec<Arg>) {
+        let mut sql = select.to_string();
+        if !self.clauses.is_empty() {
+            sql.push_str(" WHERE ");
+            sql.push_str(&self.clauses.join(" AND "));
+        }
+        self.args.push(Arg::Int(i64::from(limit)));
+        sql.push_str(&format!(" {order_limit} LIMIT ${}", self.args.len()));
+        (sql, self.args)
+    }
+}
+
+/// A page of followers, by openid ascending; only the filters given appear, so indexes apply.
+pub(super) fn select_followers(query: &FollowerQuery) -> (String, Vec<Arg>) {
+    let mut filter = Filter::default();
+    if let Some(subscribed) = query.subscribed {
+        filter.push("subscribed = ?", Arg::Bool(subscribed));
+    }
+    if let Some(after) = &query.after {
+        filter.push("openid > ?", Arg::Text(after.clone()));
+    }
+    let select = format!("SELECT {FOLLOWER_COLUMNS} FROM followers");
+    filter.finish(&select, "ORDER BY openid", query.limit)
+}
+
+/// A page of events, newest (highest id) first.
+pub(super) fn select_events(query: &EventQuery) -> (String, Vec<Arg>) {
+    let mut filter = Filter::default();
+    if let Some(openid) = &query.openid {
+        filter.push("openid = ?", Arg::Text(openid.clone()));
+    }
+    if let Some(msg_type) = &query.msg_type {
+        filter.push("lower(msg_type) = lower(?)", Arg::Text(msg_type.clone()));
+    }
+    if let Some(event) = &query.event {
+        filter.push("lower(event) = lower(?)", Arg::Text(event.clone()));
+    }
+    if let Some(before) = query.before {
+        filter.push("id < ?", Arg::Int(before));
+    }
+    let select = format!("SELECT {EVENT_COLUMNS} FROM events");
+    filter.finish(&select, "ORDER BY id DESC", query.limit)
+}
+
+/// Follower and event totals.
+pub(super) const SELECT_TOTALS: &str = "SELECT \
+    (SELECT COUNT(*) FROM followers WHERE subscribed = TRUE) AS subscribed, \
+    (SELECT COUNT(*) FROM followers) AS total, \
+    (SELECT COUNT(*) FROM events) AS events";
+
+/// Counter totals per scene.
+const SCENE_TOTALS: &str = "SELECT scene, CAST(SUM(subscribes) AS BIGINT) AS subscribes, \
+    CAST(SUM(scans) AS BIGINT) AS scans FROM scene_counters GROUP BY scene";
+
+/// Per-scene totals for every scene that has counters or a QR code, ordered by scene.
+pub(super) fn select_scene_stats() -> String {
+    format!(
+        "SELECT s.scene AS scene, q.label AS label, \
+         COALESCE(c.subscribes, 0) AS subscribes, COALESCE(c.scans, 0) AS scans \
+         FROM (SELECT scene FROM scene_counters UNION SELECT scene FROM qrcodes) s \
+         LEFT JOIN ({SCENE_TOTALS}) c ON c.scene = s.scene \
+         LEFT JOIN qrcodes q ON q.scene = s.scene ORDER BY s.scene"
+    )
+}
+
+const QRCODE_COLUMNS: &str = "q.scene AS scene, q.action_name AS action_name, q.ticket AS ticket, \
+    q.url AS url, q.expire_seconds AS expire_seconds, q.expires_at AS expires_at, \
+    q.label AS label, q.created_at AS created_at";
+
+/// QR codes newest first, with their scene's totals.
+pub(super) fn select_qrcodes() -> String {
+    format!(
+        "SELECT {QRCODE_COLUMNS}, COALESCE(c.subscribes, 0) AS subscribes, \
+         COALESCE(c.scans, 0) AS scans FROM qrcodes q LEFT JOIN ({SCENE_TOTALS}) c \
+         ON c.scene = q.scene ORDER BY q.created_at DESC, q.scene DESC"
+    )
+}
+
+/// One QR code by scene.
+pub(super) fn select_qrcode() -> String {
+    format!("SELECT {QRCODE_COLUMNS} FROM qrcodes q WHERE q.scene = $1")
+}
+
+/// Records or replaces a QR code by scene.
+pub(super) const UPSERT_QRCODE: &str = "INSERT INTO qrcodes \
+    (scene, action_name, ticket, url, expire_seconds, expires_at, label, created_at) \
+    VALUES ($1, $2, $3, $4, $5, $6, $7, $8) ON CONFLICT (scene) DO UPDATE SET \
+    action_name = excluded.action_name, ticket = excluded.ticket, url = excluded.url, \
+    expire_seconds = excluded.expire_seconds, expires_at = excluded.expires_at, \
+    label = excluded.label, created_at = excluded.created_at";
+
+/// The stored token of an appid (a lease-only row has none).
+pub(super) const SELECT_TOKEN: &str = "SELECT access_token, expires_at FROM tokens \
+    WHERE appid = $1 AND access_token IS NOT NULL AND expires_at IS NOT NULL";
+
+/// Stores the token of an appid ($1 appid, $2 token, $3 expires_at), keeping its lease.
+pub(super) const UPSERT_TOKEN: &str = "INSERT INTO tokens (appid, access_token, expires_at) \
+    VALUES ($1, $2, $3) ON CONFLICT (appid) DO UPDATE SET \
+    access_token = excluded.access_token, expires_at = excluded.expires_at";
+
+/// Takes (or renews) the refresh lease when it is free, expired or already ours
+/// ($1 appid, $2 holder, $3 lease_until, $4 now); returns a row when taken.
+pub(super) const TAKE_LEASE: &str = "INSERT INTO tokens (appid, lease_holder, lease_until) \
+    VALUES ($1, $2, $3) ON CONFLICT (appid) DO UPDATE SET \
+    lease_holder = excluded.lease_holder, lease_until = excluded.lease_until \
+    WHERE tokens.lease_until IS NULL OR tokens.lease_until <= $4 \
+    OR tokens.lease_holder = excluded.lease_holder RETURNING appid";
+
+/// Deletes up to $2 events received before $1 (in chunks, so the write lock is held briefly).
+pub(super) const PURGE_EVENTS: &str = "DELETE FROM events WHERE id IN \
+    (SELECT id FROM events WHERE received_at < $1 ORDER BY id LIMIT $2)";
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn only_given_filters_are_bound_in_order() {
+        let query = EventQuery {
+            openid: None,
+            msg_type: Some("Text".into()),
+            event: None,
+            limit: 10,
+            before: Some(7),
+        };
+        let (sql, args) = select_events(&query);
+        assert!(sql.ends_with(
+            "WHERE lower(msg_type) = lower($1) AND id < $2 ORDER BY id DESC LIMIT $3"
+        ));
+        assert_eq!(args, vec![Arg::Text("Text".into()), Arg::Int(7), Arg::Int(10)]);
+    }
+
+    #[test]
+    fn unfiltered_followers_have_no_where() {
+        let (sql, args) = select_followers(&FollowerQuery { limit: 5, ..Default::default() });
+        assert!(!sql.contains("WHERE"));
+        assert!(sql.ends_with("ORDER BY openid LIMIT $1"));
+        assert_eq!(args, vec![Arg::Int(5)]);
+    }
+}

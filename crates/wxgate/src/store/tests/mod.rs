@@ -1,0 +1,87 @@
+//! The storage test suite: every test runs on a temp-file SQLite database and, when
+//! `WXGATE_TEST_DATABASE_URL` is set, again on a fresh PostgreSQL database.
+use std::future::Future;
+use std::sync::Arc;
+
+use super::Store;
+
+/// A store under test and the url it was opened from (to reopen it).
+pub(super) struct TestDb {
+    /// the store
+    pub(super) store: Arc<dyn Store>,
+    /// its url
+    pub(super) url: String,
+}
+
+/// Runs `test` on a fresh temp-file SQLite store, then closes it.
+pub(super) async fn on_sqlite<F, Fut>(test: F)
+where
+    F: FnOnce(TestDb) -> Fut,
+    Fut: Future<Output = ()>,
+{
+    let dir = tempfile::tempdir().expect("temp dir");
+    let url = format!("sqlite://{}", dir.path().join("wxgate.db").display());
+    let store = super::open(&url).await.expect("open sqlite");
+    test(TestDb { store: store.clone(), url }).await;
+    store.close().await;
+}
+
+/// Runs `test` on a fresh PostgreSQL database (dropped afterwards, also when it fails),
+/// or skips with a note when `WXGATE_TEST_DATABASE_URL` is unset.
+pub(super) async fn on_postgres<F, Fut>(test: F)
+where
+    F: FnOnce(TestDb) -> Fut,
+    Fut: Future<Output = ()>,
+{
+    use futures::FutureExt;
+    use sqlx::{Connection, Executor};
+
+    let Ok(admin_url) = std::env::var("WXGATE_TEST_DATABASE_URL") else {
+        eprintln!("skipped: WXGATE_TEST_DATABASE_URL is not set");
+        return;
+    };
+    let name = format!("wxgate_test_{:016x}", rand::random::<u64>());
+    let mut admin = sqlx::PgConnection::connect(&admin_url).await.expect("connect postgres");
+    admin.execute(format!("CREATE DATABASE {name}").as_str()).await.expect("create database");
+    let base = admin_url.rsplit_once('/').map_or(admin_url.as_str(), |(base, _)| base);
+    let url = format!("{base}/{name}");
+    let outcome = async {
+        let store = super::open(&url).await.expect("open postgres");
+        test(TestDb { store: store.clone(), url: url.clone() }).await;
+        store.close().await;
+    };
+    let outcome = std::panic::AssertUnwindSafe(outcome).catch_unwind().await;
+    admin
+        .execute(format!("DROP DATABASE {name} WITH (FORCE)").as_str())
+        .await
+        .expect("drop database");
+    if let Err(panic) = outcome {
+        std::panic::resume_unwind(panic);
+    }
+}
+
+/// `store_test!(name);` runs `async fn name(db: TestDb)` on SQLite and on PostgreSQL as
+/// `name::sqlite` and `name::postgres`.
+macro_rules! store_test {
+    ($name:ident) => {
+        mod $name {
+            #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+            async fn sqlite() {
+                $crate::store::tests::on_sqlite(super::$name).await;
+            }
+
+            #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+            async fn postgres() {
+                $crate::store::tests::on_postgres(super::$name).await;
+            }
+        }
+    };
+}
+
+mod fixtures;
+
+mod concurrency;
+mod forget;
+mod queries;
+mod record;
+mod scrub;
