@@ -209,3 +209,53 @@ fn malformed(e: impl std::fmt::Display) -> XmlError {
 fn truncated(s: &str) -> String {
     s.chars().take(64).collect()
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn doc(body: &str) -> Result<Fields, XmlError> {
+        parse_document(body.as_bytes())
+    }
+
+    #[test]
+    fn declaration_must_be_utf8_and_first() {
+        assert!(doc(r#"<?xml version="1.0" encoding="UTF-8"?><xml><a>1</a></xml>"#).is_ok());
+        assert!(doc(r#"<?xml version="1.0"?><xml/>"#).is_ok());
+        assert_eq!(doc(r#"<?xml version="1.0" encoding="GBK"?><xml/>"#), Err(XmlError::Encoding));
+        assert_eq!(doc(r#"<xml><?php x?></xml>"#), Err(XmlError::ProcessingInstruction));
+        assert_eq!(doc(r#"<?xml-stylesheet href="a"?><xml/>"#), Err(XmlError::ProcessingInstruction));
+        assert_eq!(doc(r#"<xml/><?xml version="1.0"?>"#), Err(XmlError::ProcessingInstruction));
+    }
+
+    #[test]
+    fn text_and_cdata_segments_concatenate() {
+        let f = doc("<xml><a>x &amp; <![CDATA[a]]]]><![CDATA[>b]]> y</a><b/></xml>").expect("ok");
+        assert_eq!(f.text("a"), Some("x & a]]>b y"));
+        assert_eq!(f.text("b"), Some(""));
+    }
+
+    #[test]
+    fn limits() {
+        let deep = format!("<xml>{}{}</xml>", "<a>".repeat(MAX_DEPTH - 1), "</a>".repeat(MAX_DEPTH - 1));
+        assert!(doc(&deep).is_ok());
+        let deeper = format!("<xml>{}{}</xml>", "<a>".repeat(MAX_DEPTH), "</a>".repeat(MAX_DEPTH));
+        assert_eq!(doc(&deeper), Err(XmlError::TooDeep));
+        let many = format!("<xml><l>{}</l></xml>", "<item/>".repeat(MAX_ELEMENTS));
+        assert_eq!(doc(&many), Err(XmlError::TooManyElements));
+        let long = format!("<xml><a>{}</a></xml>", "x".repeat(MAX_TEXT_BYTES + 1));
+        assert_eq!(doc(&long), Err(XmlError::TextTooLong));
+        let split = format!("<xml><a>{0}<![CDATA[{0}]]></a></xml>", "x".repeat(MAX_TEXT_BYTES / 2 + 1));
+        assert_eq!(doc(&split), Err(XmlError::TextTooLong));
+    }
+
+    #[test]
+    fn refusals() {
+        assert_eq!(doc("  "), Err(XmlError::Empty));
+        assert!(matches!(doc("<xml>&unknown;</xml>"), Err(XmlError::Malformed(_))));
+        assert!(matches!(doc("<xml>a\0b</xml>"), Err(XmlError::Malformed(_))));
+        assert!(matches!(doc("<xml></xml>junk"), Err(XmlError::Malformed(_))));
+        assert!(matches!(doc("<xml><a></xml>"), Err(XmlError::Malformed(_))));
+        assert!(doc("\u{feff}<!-- c --><xml><!-- c --></xml>\n").is_ok());
+    }
+}
