@@ -3,4 +3,9 @@
 //! SKELETON: modules are being written.
 #![forbid(unsafe_code)]
 
+pub mod config;
+pub mod push;
+pub mod rules;
+pub mod server;
 pub mod store;
+pub mod webhooks;

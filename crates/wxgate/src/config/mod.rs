@@ -1,0 +1,138 @@
+//! Configuration: defaults, then the TOML file, then `WXGATE_*` environment overrides, then
+//! validation into [`Config`], which nothing downstream re-checks.
+//!
+//! Every failure is a [`ConfigError`] naming the key at fault (`rules[2].when.content_regex`),
+//! so `main` can print one line and exit 2.
+mod raw;
+mod secret;
+mod validate;
+
+use std::path::{Path, PathBuf};
+
+pub use raw::{RawArticle, RawConfig, RawReply, RawRule, RawTransfer, RawWebhook, RawWhen};
+pub use secret::Secret;
+pub use validate::{
+    AccountConfig, AdminConfig, Config, Security, ServerConfig, StorageConfig, WebhookConfig,
+    WebhookMode,
+};
+
+/// A config problem, naming the key (or file, or environment variable) at fault.
+#[derive(Debug, thiserror::Error, Clone, PartialEq, Eq)]
+#[error("{key}: {message}")]
+pub struct ConfigError {
+    /// the key, e.g. `account.encoding_aes_key`
+    pub key: String,
+    /// what is wrong
+    pub message: String,
+}
+
+impl ConfigError {
+    /// New error for `key`.
+    pub fn new(key: impl Into<String>, message: impl Into<String>) -> Self {
+        ConfigError {
+            key: key.into(),
+            message: message.into(),
+        }
+    }
+}
+
+/// The environment variables that override the file, with the key each one sets.
+pub const ENV_OVERRIDES: &[(&str, &str)] = &[
+    ("WXGATE_LISTEN", "server.listen"),
+    ("WXGATE_TOKEN", "account.token"),
+    ("WXGATE_APPID", "account.appid"),
+    ("WXGATE_APPSECRET", "account.appsecret"),
+    ("WXGATE_AES_KEY", "account.encoding_aes_key"),
+    ("WXGATE_SECURITY", "account.security"),
+    ("WXGATE_DATABASE_URL", "storage.url"),
+    ("WXGATE_ADMIN_TOKEN", "admin.token"),
+    ("WXGATE_API_BASE_URL", "wechat_api.base_url"),
+];
+
+/// Where the config came from: the file (if any) and its folder, which relative SQLite
+/// paths are resolved against.
+#[derive(Debug, Clone)]
+pub struct Source {
+    /// the file read, if any
+    pub file: Option<PathBuf>,
+    /// folder for relative paths
+    pub base_dir: PathBuf,
+}
+
+/// Find and read the config as `serve` does: `explicit` (`-c FILE`), else `./wxgate.toml` if
+/// present, else defaults; then the process environment; then validate.
+pub fn load(explicit: Option<&Path>) -> Result<(Config, Source), ConfigError> {
+    let (raw, source) = read_raw(explicit)?;
+    let config = Config::from_raw(raw, &source.base_dir, |k| std::env::var(k).ok())?;
+    Ok((config, source))
+}
+
+/// Read (but do not validate) the raw config and where it came from.
+pub fn read_raw(explicit: Option<&Path>) -> Result<(RawConfig, Source), ConfigError> {
+    let cwd = std::env::current_dir().map_err(|e| ConfigError::new("-c", e.to_string()))?;
+    let file = match explicit {
+        Some(path) => Some(path.to_path_buf()),
+        None => {
+            let default = cwd.join("wxgate.toml");
+            default.is_file().then_some(default)
+        }
+    };
+    let Some(file) = file else {
+        let source = Source {
+            file: None,
+            base_dir: cwd,
+        };
+        return Ok((RawConfig::default(), source));
+    };
+    let text = std::fs::read_to_string(&file)
+        .map_err(|e| ConfigError::new(format!("-c {}", file.display()), e.to_string()))?;
+    let raw = parse_toml(&text)?;
+    let base_dir = match file.parent() {
+        Some(p) if !p.as_os_str().is_empty() => cwd.join(p),
+        _ => cwd,
+    };
+    Ok((
+        raw,
+        Source {
+            file: Some(file),
+            base_dir,
+        },
+    ))
+}
+
+/// Parse config text, naming the key of a type error or an unknown key.
+pub fn parse_toml(text: &str) -> Result<RawConfig, ConfigError> {
+    let de = toml::Deserializer::new(text);
+    serde_path_to_error::deserialize(de).map_err(|e| {
+        let path = e.path().to_string();
+        let inner = e.into_inner();
+        let message = inner.message().to_string();
+        let field = unknown_field(&message).map(str::to_string);
+        let top = path.is_empty() || path == ".";
+        let key = match (top, field) {
+            (true, Some(field)) => field,
+            (false, Some(field)) => format!("{path}.{field}"),
+            (false, None) => path,
+            (true, None) => match inner.span() {
+                Some(span) => format!("line {}", line_of(text, span.start)),
+                None => "config".to_string(),
+            },
+        };
+        ConfigError::new(key, message)
+    })
+}
+
+fn unknown_field(message: &str) -> Option<&str> {
+    message
+        .strip_prefix("unknown field `")
+        .and_then(|rest| rest.split('`').next())
+}
+
+fn line_of(text: &str, offset: usize) -> usize {
+    text.get(..offset)
+        .map_or(0, |head| head.bytes().filter(|b| *b == b'\n').count())
+        + 1
+}
+
+#[cfg(test)]
+mod tests;

@@ -1,0 +1,225 @@
+use std::path::Path;
+
+use super::*;
+
+fn build(text: &str, env: &[(&str, &str)]) -> Result<Config, ConfigError> {
+    let raw = parse_toml(text)?;
+    Config::from_raw(raw, Path::new("/srv/wx"), |k| {
+        env.iter()
+            .find(|(n, _)| *n == k)
+            .map(|(_, v)| v.to_string())
+    })
+}
+
+fn key_of(text: &str) -> String {
+    match build(text, &[]) {
+        Ok(_) => panic!("config was accepted:\n{text}"),
+        Err(e) => e.key,
+    }
+}
+
+const KEY: &str = "abcdefghijklmnopqrstuvwxyz0123456789ABCDEFG";
+
+#[test]
+fn defaults_match_the_contract() {
+    let c = build("", &[]).unwrap();
+    assert_eq!(c.server.listen.to_string(), "127.0.0.1:8080");
+    assert_eq!(c.server.path, "/wechat");
+    assert_eq!(c.server.reply_deadline.as_millis(), 4000);
+    assert_eq!(c.server.max_body_bytes, 65536);
+    assert!(c.account.token.matches("wxgate-dev-token"));
+    assert_eq!(c.account.security, Security::Plain);
+    assert!(c.account.refuse_replays);
+    assert!(c.account.max_clock_skew.is_none());
+    assert_eq!(c.storage.url, "sqlite:///srv/wx/wxgate.db");
+    assert_eq!(
+        c.storage.retain_events.map(|d| d.as_secs()),
+        Some(30 * 86400)
+    );
+    assert!(c.admin.token.is_none());
+    assert_eq!(c.api_base_url, "https://api.weixin.qq.com");
+}
+
+#[test]
+fn every_bad_value_names_its_key() {
+    assert_eq!(key_of("[server]\nlisten = 5"), "server.listen");
+    assert_eq!(key_of("[server]\nlisten = \"nope\""), "server.listen");
+    assert_eq!(key_of("[server]\nlistne = \"x\""), "server.listne");
+    assert_eq!(key_of("[server]\npath = \"wechat\""), "server.path");
+    assert_eq!(
+        key_of("[server]\nreply_deadline_ms = 0"),
+        "server.reply_deadline_ms"
+    );
+    assert_eq!(
+        key_of("[server]\nreply_deadline_ms = 9000"),
+        "server.reply_deadline_ms"
+    );
+    assert_eq!(key_of("[account]\nsecurity = \"tls\""), "account.security");
+    assert_eq!(
+        key_of("[account]\nappid = \"wx1\"\nsecurity = \"safe\""),
+        "account.encoding_aes_key"
+    );
+    assert_eq!(
+        key_of("[account]\nappid = \"wx1\"\nencoding_aes_key = \"short\""),
+        "account.encoding_aes_key"
+    );
+    assert_eq!(
+        key_of(&format!(
+            "[account]\nencoding_aes_key = \"{KEY}\"\nsecurity = \"safe\""
+        )),
+        "account.appid"
+    );
+    assert_eq!(
+        key_of("[account]\nprevious_encoding_aes_key = \"!!!\""),
+        "account.previous_encoding_aes_key"
+    );
+    assert_eq!(key_of("[storage]\nurl = \"mysql://x\""), "storage.url");
+    assert_eq!(
+        key_of("[storage]\nretain_events = \"forever\""),
+        "storage.retain_events"
+    );
+    assert_eq!(key_of("[admin]\ntoken = \"\""), "admin.token");
+    assert_eq!(
+        key_of("[[rules]]\nwhen = { msg_type = \"text\" }\nreply = { text = \"a\" }\n[[rules]]\nwhen = { content_regex = \"(\" }\nreply = { text = \"b\" }"),
+        "rules[1].when.content_regex"
+    );
+    assert_eq!(
+        key_of("[[rules]]\nwhen = { event_key_regex = \"[\" }\nreply = { text = \"b\" }"),
+        "rules[0].when.event_key_regex"
+    );
+    assert_eq!(key_of("[[rules]]\ncall = \"bot\""), "rules[0].call");
+    assert_eq!(key_of("[[rules]]\nwhen = { event = \"x\" }"), "rules[0]");
+    assert_eq!(
+        key_of("[[rules]]\nwhen = { colour = \"x\" }\nreply = { text = \"b\" }"),
+        "rules[0].when.colour"
+    );
+    assert_eq!(
+        key_of("[[rules]]\nreply = { news = [] }"),
+        "rules[0].reply.news"
+    );
+    assert_eq!(
+        key_of("[[webhooks]]\nname = \"a\"\nurl = \"ftp://x\""),
+        "webhooks[0].url"
+    );
+    assert_eq!(
+        key_of("[[webhooks]]\nname = \"a\"\nurl = \"http://x\"\nmode = \"push\""),
+        "webhooks[0].mode"
+    );
+    assert_eq!(
+        key_of("[[webhooks]]\nname = \"a\"\nurl = \"http://x\"\n[[webhooks]]\nname = \"a\"\nurl = \"http://y\""),
+        "webhooks[1].name"
+    );
+    assert_eq!(
+        key_of("[[webhooks]]\nname = \"n\"\nurl = \"http://x\"\nmode = \"notify\"\n[[rules]]\ncall = \"n\""),
+        "rules[0].call"
+    );
+}
+
+#[test]
+fn a_toml_syntax_error_names_its_line() {
+    assert_eq!(key_of("[server]\nlisten = \n"), "line 2");
+}
+
+#[test]
+fn environment_overrides_the_file() {
+    let c = build(
+        "[account]\ntoken = \"file\"",
+        &[
+            ("WXGATE_LISTEN", "0.0.0.0:9999"),
+            ("WXGATE_TOKEN", "envtoken"),
+            ("WXGATE_APPID", "wxenv"),
+            ("WXGATE_APPSECRET", "sec"),
+            ("WXGATE_AES_KEY", KEY),
+            ("WXGATE_SECURITY", "safe"),
+            ("WXGATE_DATABASE_URL", "postgres://u@h/db"),
+            ("WXGATE_ADMIN_TOKEN", "adm"),
+            ("WXGATE_API_BASE_URL", "http://127.0.0.1:1/"),
+        ],
+    )
+    .unwrap();
+    assert_eq!(c.server.listen.to_string(), "0.0.0.0:9999");
+    assert!(c.account.token.matches("envtoken"));
+    assert_eq!(c.account.appid, "wxenv");
+    assert_eq!(c.account.security, Security::Safe);
+    assert!(c.account.crypt.is_some());
+    assert_eq!(c.storage.url, "postgres://u@h/db");
+    assert!(c.admin.token.as_ref().is_some_and(|t| t.matches("adm")));
+    assert_eq!(c.api_base_url, "http://127.0.0.1:1");
+    assert_eq!(
+        build("", &[("WXGATE_SECURITY", "bogus")]).unwrap_err().key,
+        "account.security"
+    );
+}
+
+#[test]
+fn secrets_do_not_show_in_debug() {
+    let c = build(
+        &format!("[account]\nappid = \"wx1\"\nappsecret = \"S3CR3T-app\"\nencoding_aes_key = \"{KEY}\"\n[admin]\ntoken = \"adm1n-tok\""),
+        &[],
+    )
+    .unwrap();
+    let shown = format!("{c:?}");
+    for secret in ["S3CR3T-app", KEY, "adm1n-tok", "wxgate-dev-token"] {
+        assert!(!shown.contains(secret), "{secret} leaked in {shown}");
+    }
+}
+
+#[test]
+fn contract_example_config_is_valid() {
+    let text = r#"
+[server]
+listen = "127.0.0.1:8080"
+path = "/wechat"
+reply_deadline_ms = 4000
+max_body_bytes = 65536
+
+[account]
+appid = "wx0123456789abcdef"
+appsecret = "..."
+token = "tok"
+encoding_aes_key = "abcdefghijklmnopqrstuvwxyz0123456789ABCDEFG"
+security = "compatible"
+max_clock_skew_s = 300
+refuse_replays = true
+
+[storage]
+url = "sqlite://data/wxgate.db"
+retain_events = "30d"
+
+[admin]
+token = "admintoken"
+
+[wechat_api]
+base_url = "https://api.weixin.qq.com"
+
+[[rules]]
+when = { event = "subscribe", scene = "123" }
+reply = { text = "Welcome, you came from poster 123" }
+
+[[rules]]
+when = { event = "CLICK", event_key = "V1001_TODAY_MUSIC" }
+reply = { news = [{ title = "t", description = "d", pic_url = "https://x/p.jpg", url = "https://x/" }] }
+
+[[rules]]
+when = { msg_type = "text", content_regex = "(?i)^help" }
+call = "bot"
+
+[[rules]]
+when = { msg_type = "text" }
+reply = { transfer_customer_service = true }
+
+[[webhooks]]
+name = "bot"
+url = "http://127.0.0.1:9100/wechat-events"
+secret = "s"
+mode = "call"
+events = ["*"]
+max_age = "72h"
+timeout_ms = 3000
+"#;
+    let c = build(text, &[]).unwrap();
+    assert_eq!(c.rules.len(), 4);
+    assert_eq!(c.storage.url, "sqlite:///srv/wx/data/wxgate.db");
+    assert_eq!(c.account.max_clock_skew.map(|d| d.as_secs()), Some(300));
+    assert_eq!(c.webhooks[0].mode, WebhookMode::Call);
+}

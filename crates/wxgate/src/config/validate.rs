@@ -1,0 +1,380 @@
+//! [`RawConfig`] → [`Config`]: every value parsed and checked once.
+use std::net::SocketAddr;
+use std::path::Path;
+use std::sync::Arc;
+use std::time::Duration;
+
+use wechat_proto::{EncodingAesKey, MessageCrypt};
+
+use super::raw::{RawConfig, RawWebhook};
+use super::{ConfigError, Secret, ENV_OVERRIDES};
+use crate::rules::RuleSet;
+
+/// The validated configuration.
+#[derive(Debug, Clone)]
+pub struct Config {
+    /// `[server]`
+    pub server: ServerConfig,
+    /// `[account]`
+    pub account: AccountConfig,
+    /// `[storage]`
+    pub storage: StorageConfig,
+    /// `[admin]`
+    pub admin: AdminConfig,
+    /// `[wechat_api] base_url`
+    pub api_base_url: String,
+    /// `[[rules]]`, compiled
+    pub rules: Arc<RuleSet>,
+    /// `[[webhooks]]`
+    pub webhooks: Arc<Vec<WebhookConfig>>,
+}
+
+/// `[server]`
+#[derive(Debug, Clone)]
+pub struct ServerConfig {
+    /// listen address
+    pub listen: SocketAddr,
+    /// push path, starts with `/`
+    pub path: String,
+    /// answer deadline
+    pub reply_deadline: Duration,
+    /// body limit
+    pub max_body_bytes: usize,
+}
+
+/// plain | compatible | safe.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Security {
+    /// plaintext only
+    Plain,
+    /// plaintext or encrypted
+    Compatible,
+    /// encrypted only
+    Safe,
+}
+
+/// `[account]`
+#[derive(Debug, Clone)]
+pub struct AccountConfig {
+    /// appid (may be empty in plain mode)
+    pub appid: String,
+    /// appsecret, needed for the server API
+    pub appsecret: Option<Secret>,
+    /// console Token
+    pub token: Secret,
+    /// security mode
+    pub security: Security,
+    /// the current EncodingAESKey with the appid
+    pub crypt: Option<MessageCrypt>,
+    /// the previous EncodingAESKey, accepted during a key change
+    pub previous_crypt: Option<MessageCrypt>,
+    /// freshness window for timestamps; None = no check
+    pub max_clock_skew: Option<Duration>,
+    /// refuse a signature reused with another body
+    pub refuse_replays: bool,
+}
+
+/// `[storage]`
+#[derive(Debug, Clone)]
+pub struct StorageConfig {
+    /// resolved URL (relative SQLite paths made absolute)
+    pub url: String,
+    /// keep events this long; None = forever
+    pub retain_events: Option<Duration>,
+}
+
+/// `[admin]`
+#[derive(Debug, Clone)]
+pub struct AdminConfig {
+    /// bearer token; None disables /api/*
+    pub token: Option<Secret>,
+}
+
+/// call | notify.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum WebhookMode {
+    /// synchronous: may answer with a reply
+    Call,
+    /// durable, at-least-once
+    Notify,
+}
+
+/// One `[[webhooks]]` entry.
+#[derive(Debug, Clone)]
+pub struct WebhookConfig {
+    /// name
+    pub name: String,
+    /// endpoint
+    pub url: reqwest::Url,
+    /// HMAC-SHA256 secret
+    pub secret: Option<Secret>,
+    /// mode
+    pub mode: WebhookMode,
+    /// selected msg_type / event names, lower case; `*` = all
+    pub events: Vec<String>,
+    /// give up on deliveries older than this
+    pub max_age: Duration,
+    /// per request
+    pub timeout: Duration,
+}
+
+impl Config {
+    /// Apply environment overrides (`env` looks a variable up) and validate.
+    pub fn from_raw(
+        mut raw: RawConfig,
+        base_dir: &Path,
+        env: impl Fn(&str) -> Option<String>,
+    ) -> Result<Config, ConfigError> {
+        let mut from_env_db = false;
+        for (var, _key) in ENV_OVERRIDES {
+            let Some(value) = env(var) else { continue };
+            match *var {
+                "WXGATE_LISTEN" => raw.server.listen = value,
+                "WXGATE_TOKEN" => raw.account.token = value,
+                "WXGATE_APPID" => raw.account.appid = value,
+                "WXGATE_APPSECRET" => raw.account.appsecret = Some(value),
+                "WXGATE_AES_KEY" => raw.account.encoding_aes_key = Some(value),
+                "WXGATE_SECURITY" => raw.account.security = value,
+                "WXGATE_DATABASE_URL" => {
+                    raw.storage.url = value;
+                    from_env_db = true;
+                }
+                "WXGATE_ADMIN_TOKEN" => raw.admin.token = Some(value),
+                "WXGATE_API_BASE_URL" => raw.wechat_api.base_url = value,
+                _ => {}
+            }
+        }
+        let server = server(&raw)?;
+        let account = account(&raw)?;
+        let db_base = if from_env_db {
+            std::env::current_dir().unwrap_or_else(|_| base_dir.to_path_buf())
+        } else {
+            base_dir.to_path_buf()
+        };
+        let storage = StorageConfig {
+            url: storage_url(&raw.storage.url, &db_base)?,
+            retain_events: duration_or_forever(&raw.storage.retain_events)
+                .ok_or_else(|| bad_duration("storage.retain_events"))?,
+        };
+        let admin = AdminConfig {
+            token: match raw.admin.token.as_deref() {
+                None => None,
+                Some("") => return Err(ConfigError::new("admin.token", "must not be empty")),
+                Some(t) => Some(Secret::new(t)),
+            },
+        };
+        let api_base_url = raw.wechat_api.base_url.trim_end_matches('/').to_string();
+        if reqwest::Url::parse(&api_base_url).is_err() {
+            return Err(ConfigError::new("wechat_api.base_url", "not a URL"));
+        }
+        let webhooks = raw
+            .webhooks
+            .iter()
+            .enumerate()
+            .map(|(i, w)| webhook(i, w))
+            .collect::<Result<Vec<_>, _>>()?;
+        for (i, w) in webhooks.iter().enumerate() {
+            if webhooks[..i].iter().any(|o| o.name == w.name) {
+                return Err(ConfigError::new(
+                    format!("webhooks[{i}].name"),
+                    format!("duplicate webhook name {:?}", w.name),
+                ));
+            }
+        }
+        let rules = RuleSet::compile(&raw.rules, &webhooks)?;
+        Ok(Config {
+            server,
+            account,
+            storage,
+            admin,
+            api_base_url,
+            rules: Arc::new(rules),
+            webhooks: Arc::new(webhooks),
+        })
+    }
+}
+
+fn server(raw: &RawConfig) -> Result<ServerConfig, ConfigError> {
+    let s = &raw.server;
+    let listen = s.listen.parse().map_err(|_| {
+        ConfigError::new(
+            "server.listen",
+            format!("{:?} is not an address like 127.0.0.1:8080", s.listen),
+        )
+    })?;
+    if !s.path.starts_with('/') || s.path.contains(['?', '#', ' ']) {
+        return Err(ConfigError::new(
+            "server.path",
+            "must be a URL path starting with /",
+        ));
+    }
+    if s.path.starts_with("/api/")
+        || ["/api", "/admin", "/metrics", "/healthz"].contains(&s.path.as_str())
+    {
+        return Err(ConfigError::new(
+            "server.path",
+            "collides with a built-in endpoint (/api, /admin, /metrics, /healthz)",
+        ));
+    }
+    if !(1..=5000).contains(&s.reply_deadline_ms) {
+        return Err(ConfigError::new(
+            "server.reply_deadline_ms",
+            "must be 1..=5000 (WeChat gives up after 5 s)",
+        ));
+    }
+    if s.max_body_bytes == 0 || s.max_body_bytes > 64 * 1024 * 1024 {
+        return Err(ConfigError::new(
+            "server.max_body_bytes",
+            "must be 1..=67108864",
+        ));
+    }
+    Ok(ServerConfig {
+        listen,
+        path: s.path.clone(),
+        reply_deadline: Duration::from_millis(s.reply_deadline_ms),
+        max_body_bytes: s.max_body_bytes as usize,
+    })
+}
+
+fn account(raw: &RawConfig) -> Result<AccountConfig, ConfigError> {
+    let a = &raw.account;
+    if a.token.is_empty() {
+        return Err(ConfigError::new("account.token", "must not be empty"));
+    }
+    let security = match a.security.to_ascii_lowercase().as_str() {
+        "plain" => Security::Plain,
+        "compatible" => Security::Compatible,
+        "safe" => Security::Safe,
+        _ => {
+            return Err(ConfigError::new(
+                "account.security",
+                format!("{:?} is not one of plain, compatible, safe", a.security),
+            ))
+        }
+    };
+    let crypt = |key: &str, name: &str| -> Result<MessageCrypt, ConfigError> {
+        let key = EncodingAesKey::parse(key).map_err(|e| {
+            ConfigError::new(
+                name,
+                format!("not a valid EncodingAESKey (43 characters of base64): {e}"),
+            )
+        })?;
+        Ok(MessageCrypt::new(key, a.appid.clone()))
+    };
+    let current = a
+        .encoding_aes_key
+        .as_deref()
+        .map(|k| crypt(k, "account.encoding_aes_key"))
+        .transpose()?;
+    let previous = a
+        .previous_encoding_aes_key
+        .as_deref()
+        .map(|k| crypt(k, "account.previous_encoding_aes_key"))
+        .transpose()?;
+    if security != Security::Plain {
+        if current.is_none() {
+            return Err(ConfigError::new(
+                "account.encoding_aes_key",
+                format!("required when security = {:?}", a.security),
+            ));
+        }
+        if a.appid.is_empty() {
+            return Err(ConfigError::new(
+                "account.appid",
+                format!("required when security = {:?}", a.security),
+            ));
+        }
+    }
+    let appsecret = match a.appsecret.as_deref() {
+        None | Some("") => None,
+        Some(s) => Some(Secret::new(s)),
+    };
+    Ok(AccountConfig {
+        appid: a.appid.clone(),
+        appsecret,
+        token: Secret::new(a.token.clone()),
+        security,
+        crypt: current,
+        previous_crypt: previous,
+        max_clock_skew: (a.max_clock_skew_s > 0).then(|| Duration::from_secs(a.max_clock_skew_s)),
+        refuse_replays: a.refuse_replays,
+    })
+}
+
+/// `sqlite://PATH` with PATH made absolute against `base`; other URLs as they are.
+fn storage_url(url: &str, base: &Path) -> Result<String, ConfigError> {
+    if url == "sqlite::memory:"
+        || url.starts_with("postgres://")
+        || url.starts_with("postgresql://")
+    {
+        return Ok(url.to_string());
+    }
+    let path = url
+        .strip_prefix("sqlite://")
+        .or_else(|| url.strip_prefix("sqlite:"))
+        .ok_or_else(|| {
+            ConfigError::new(
+                "storage.url",
+                "must be sqlite://PATH, sqlite::memory: or postgres://...",
+            )
+        })?;
+    if path.is_empty() {
+        return Err(ConfigError::new(
+            "storage.url",
+            "sqlite:// needs a file path",
+        ));
+    }
+    let full = base.join(path);
+    Ok(format!("sqlite://{}", full.display()))
+}
+
+/// "30d", "72h", "15m"...; "0" = forever (None).
+fn duration_or_forever(text: &str) -> Option<Option<Duration>> {
+    if text.trim() == "0" {
+        return Some(None);
+    }
+    humantime::parse_duration(text.trim())
+        .ok()
+        .filter(|d| !d.is_zero())
+        .map(Some)
+}
+
+fn bad_duration(key: &str) -> ConfigError {
+    ConfigError::new(key, "not a duration like \"30d\", \"72h\" or \"0\"")
+}
+
+fn webhook(i: usize, w: &RawWebhook) -> Result<WebhookConfig, ConfigError> {
+    let key = |field: &str| format!("webhooks[{i}].{field}");
+    if w.name.is_empty() {
+        return Err(ConfigError::new(key("name"), "must not be empty"));
+    }
+    let url = reqwest::Url::parse(&w.url)
+        .ok()
+        .filter(|u| matches!(u.scheme(), "http" | "https"))
+        .ok_or_else(|| ConfigError::new(key("url"), "not an http(s) URL"))?;
+    let mode = match w.mode.as_str() {
+        "call" => WebhookMode::Call,
+        "notify" => WebhookMode::Notify,
+        other => {
+            return Err(ConfigError::new(
+                key("mode"),
+                format!("{other:?} is not call or notify"),
+            ))
+        }
+    };
+    let max_age = duration_or_forever(&w.max_age)
+        .flatten()
+        .ok_or_else(|| bad_duration(&key("max_age")))?;
+    if w.timeout_ms == 0 || w.timeout_ms > 60_000 {
+        return Err(ConfigError::new(key("timeout_ms"), "must be 1..=60000"));
+    }
+    Ok(WebhookConfig {
+        name: w.name.clone(),
+        url,
+        secret: w.secret.as_deref().map(Secret::new),
+        mode,
+        events: w.events.iter().map(|e| e.to_ascii_lowercase()).collect(),
+        max_age,
+        timeout: Duration::from_millis(w.timeout_ms),
+    })
+}

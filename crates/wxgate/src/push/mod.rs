@@ -1,0 +1,133 @@
+//! What happens to a push once it is verified and parsed: retry coalescing, the rules (raced
+//! against the deadline), one durable write, and the answer.
+//!
+//! ```text
+//! claim dedupe key ─ resend in flight? ─ wait for the first's answer
+//!        └ first: decide (rules / call webhook, cut at the deadline) → record (group commit)
+//!                 → answer; a duplicate found at commit answers the stored reply
+//! ```
+mod decide;
+pub mod inflight;
+pub mod late;
+pub mod replay;
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use chrono::Utc;
+use tokio::time::Instant;
+use wechat_proto::Message;
+
+use crate::rules::Action;
+use crate::server::state::AppState;
+use crate::store::{FollowerEffect, PushWrite, Recorded, StoreError};
+use inflight::{Answer, Claim};
+
+/// Part of the deadline kept for the durable write after the rules have run.
+fn commit_reserve(deadline: Duration) -> Duration {
+    (deadline / 5).min(Duration::from_millis(500))
+}
+
+/// Process a verified push: coalesce resends, decide, record durably. Runs in its own task
+/// (the caller spawns it) so that a client that goes away does not cancel a half-done write.
+pub async fn handle(app: AppState, msg: Message, raw_xml: String, deadline: Instant) -> Answer {
+    let key = msg.dedupe_key();
+    match app.inflight.claim(key.as_str()) {
+        Claim::Resend(waiter) => {
+            metrics::counter!("wxgate_retries_total").increment(1);
+            tokio::time::timeout_at(deadline, waiter.wait())
+                .await
+                .unwrap_or(Err(()))
+        }
+        Claim::First(guard) => {
+            let answer = run(&app, msg, raw_xml, key.as_str(), deadline)
+                .await
+                .map_err(|e| tracing::error!(error = %e, "recording a push failed"));
+            guard.complete(answer.clone());
+            answer
+        }
+    }
+}
+
+async fn run(
+    app: &AppState,
+    msg: Message,
+    raw_xml: String,
+    key: &str,
+    deadline: Instant,
+) -> Result<Option<Arc<str>>, StoreError> {
+    let routing = app.routing();
+    // A call webhook has side effects: don't call it again for a resend whose first attempt
+    // finished (in this or an earlier process).
+    if routing
+        .rules
+        .matching(&msg)
+        .any(|a| matches!(a, Action::Call(_)))
+    {
+        if let Some(stored) = app.store.stored_reply(key).await? {
+            metrics::counter!("wxgate_retries_total").increment(1);
+            return Ok(stored.map(Arc::from));
+        }
+    }
+    let decide_by = deadline - commit_reserve(app.config.server.reply_deadline);
+    let decision = decide::decide(app, &routing, &msg, decide_by).await;
+    let reply_xml = decision.reply.as_ref().map(|r| {
+        r.render(
+            &msg.from_user_name,
+            &msg.to_user_name,
+            Utc::now().timestamp(),
+        )
+    });
+    let write = PushWrite {
+        dedupe_key: key.to_string(),
+        openid: msg.from_user_name.clone(),
+        msg_type: msg.msg_type().to_string(),
+        event: msg.event().map(str::to_string),
+        event_key: msg.event_key().map(str::to_string),
+        create_time: msg.create_time,
+        received_at: Utc::now(),
+        fields_json: serde_json::to_string(&msg.fields).unwrap_or_else(|_| "{}".into()),
+        raw_xml,
+        reply: reply_xml.clone(),
+        effect: effect(&msg),
+    };
+    let answer = match app.store.record(write).await? {
+        Recorded::Duplicate { reply } => {
+            metrics::counter!("wxgate_retries_total").increment(1);
+            reply
+        }
+        Recorded::Stored { .. } | Recorded::Forgotten => {
+            if let Some(pending) = decision.late {
+                late::deliver_when_ready(app, msg.from_user_name.clone(), pending);
+            }
+            reply_xml
+        }
+    };
+    Ok(answer.map(Arc::from))
+}
+
+/// How a push changes what the gateway knows of its sender.
+fn effect(msg: &Message) -> FollowerEffect {
+    let event = msg.event().map(str::to_ascii_lowercase);
+    match event.as_deref() {
+        Some("subscribe") => FollowerEffect::Subscribe {
+            scene: msg.scene().map(str::to_string),
+        },
+        Some("unsubscribe") => FollowerEffect::Forget,
+        Some("scan") => match msg.scene() {
+            Some(scene) => FollowerEffect::Scan {
+                scene: scene.to_string(),
+            },
+            None => FollowerEffect::Touch,
+        },
+        Some("location") => match msg.location() {
+            Some((latitude, longitude, precision)) => FollowerEffect::Location {
+                latitude,
+                longitude,
+                precision,
+            },
+            None => FollowerEffect::Touch,
+        },
+        _ => FollowerEffect::Touch,
+    }
+}

@@ -1,0 +1,189 @@
+//! Replies as configured: a [`wechat_proto::Reply`] whose text may hold `{openid}`,
+//! `{scene}`, `{event_key}` and `{content}`, filled in per push.
+use wechat_proto::{Article, Message, Reply};
+
+use crate::config::{ConfigError, RawReply, RawTransfer};
+
+/// A piece of a templated text.
+#[derive(Debug, Clone, PartialEq, Eq)]
+enum Piece {
+    Literal(String),
+    OpenId,
+    Scene,
+    EventKey,
+    Content,
+}
+
+/// A compiled reply.
+#[derive(Debug, Clone)]
+pub struct ReplyTemplate {
+    /// the reply; for text, `content` is empty and `text` holds the pieces
+    reply: Reply,
+    text: Option<Vec<Piece>>,
+}
+
+impl ReplyTemplate {
+    /// Compile a configured reply; `key` names it for errors.
+    pub fn compile(raw: &RawReply, key: &str) -> Result<ReplyTemplate, ConfigError> {
+        Self::build(raw, key, true)
+    }
+
+    /// A reply taken literally (a webhook's answer: no placeholders filled in).
+    pub fn literal(raw: &RawReply, key: &str) -> Result<Reply, ConfigError> {
+        Ok(Self::build(raw, key, false)?.reply)
+    }
+
+    fn build(raw: &RawReply, key: &str, templated: bool) -> Result<ReplyTemplate, ConfigError> {
+        let required = |value: &str, field: &str| -> Result<String, ConfigError> {
+            if value.is_empty() {
+                Err(ConfigError::new(
+                    format!("{key}.{field}"),
+                    "must not be empty",
+                ))
+            } else {
+                Ok(value.to_string())
+            }
+        };
+        let (reply, text) = match raw {
+            RawReply::Text(t) if templated => (
+                Reply::Text {
+                    content: String::new(),
+                },
+                Some(pieces(t)),
+            ),
+            RawReply::Text(t) => (Reply::Text { content: t.clone() }, None),
+            RawReply::Image(m) => (
+                Reply::Image {
+                    media_id: required(m, "image")?,
+                },
+                None,
+            ),
+            RawReply::Voice(m) => (
+                Reply::Voice {
+                    media_id: required(m, "voice")?,
+                },
+                None,
+            ),
+            RawReply::Video(v) => (
+                Reply::Video {
+                    media_id: required(&v.media_id, "video.media_id")?,
+                    title: v.title.clone(),
+                    description: v.description.clone(),
+                },
+                None,
+            ),
+            RawReply::Music(m) => (
+                Reply::Music {
+                    title: m.title.clone(),
+                    description: m.description.clone(),
+                    music_url: m.music_url.clone(),
+                    hq_music_url: m.hq_music_url.clone(),
+                    thumb_media_id: required(&m.thumb_media_id, "music.thumb_media_id")?,
+                },
+                None,
+            ),
+            RawReply::News(articles) => {
+                if articles.is_empty() || articles.len() > 8 {
+                    return Err(ConfigError::new(
+                        format!("{key}.news"),
+                        "must hold 1..=8 articles",
+                    ));
+                }
+                let articles = articles
+                    .iter()
+                    .map(|a| Article {
+                        title: a.title.clone(),
+                        description: a.description.clone(),
+                        pic_url: a.pic_url.clone(),
+                        url: a.url.clone(),
+                    })
+                    .collect();
+                (Reply::News { articles }, None)
+            }
+            RawReply::TransferCustomerService(t) => {
+                let kf_account = match t {
+                    RawTransfer::Flag(true) => None,
+                    RawTransfer::Flag(false) => {
+                        return Err(ConfigError::new(
+                            format!("{key}.transfer_customer_service"),
+                            "must be true or { kf_account = \"...\" }",
+                        ))
+                    }
+                    RawTransfer::Account { kf_account } => kf_account.clone(),
+                };
+                (Reply::TransferCustomerService { kf_account }, None)
+            }
+        };
+        Ok(ReplyTemplate { reply, text })
+    }
+
+    /// The reply for `msg`, templates filled in.
+    pub fn render(&self, msg: &Message) -> Reply {
+        match &self.text {
+            Some(pieces) => {
+                let mut out = String::new();
+                for p in pieces {
+                    match p {
+                        Piece::Literal(s) => out.push_str(s),
+                        Piece::OpenId => out.push_str(&msg.from_user_name),
+                        Piece::Scene => out.push_str(msg.scene().unwrap_or("")),
+                        Piece::EventKey => out.push_str(msg.event_key().unwrap_or("")),
+                        Piece::Content => out.push_str(msg.content().unwrap_or("")),
+                    }
+                }
+                Reply::Text { content: out }
+            }
+            None => self.reply.clone(),
+        }
+    }
+}
+
+/// Split a text at its placeholders; unknown `{...}` stays literal.
+fn pieces(text: &str) -> Vec<Piece> {
+    const NAMES: [(&str, Piece); 4] = [
+        ("{openid}", Piece::OpenId),
+        ("{scene}", Piece::Scene),
+        ("{event_key}", Piece::EventKey),
+        ("{content}", Piece::Content),
+    ];
+    let mut out = Vec::new();
+    let mut literal = String::new();
+    let mut rest = text;
+    while !rest.is_empty() {
+        if let Some((name, piece)) = NAMES.iter().find(|(n, _)| rest.starts_with(n)) {
+            if !literal.is_empty() {
+                out.push(Piece::Literal(std::mem::take(&mut literal)));
+            }
+            out.push(piece.clone());
+            rest = &rest[name.len()..];
+        } else {
+            let mut chars = rest.chars();
+            if let Some(c) = chars.next() {
+                literal.push(c);
+            }
+            rest = chars.as_str();
+        }
+    }
+    if !literal.is_empty() {
+        out.push(Piece::Literal(literal));
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn placeholders_split_and_unknown_braces_stay() {
+        assert_eq!(
+            pieces("hi {openid}, {x} {content}"),
+            vec![
+                Piece::Literal("hi ".into()),
+                Piece::OpenId,
+                Piece::Literal(", {x} ".into()),
+                Piece::Content,
+            ]
+        );
+    }
+}

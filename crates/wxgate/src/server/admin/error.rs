@@ -1,0 +1,50 @@
+//! One error type for the admin API, rendered as `{"error": "..."}`.
+use axum::http::{header, StatusCode};
+use axum::response::{IntoResponse, Response};
+use axum::Json;
+use serde_json::json;
+
+use crate::store::StoreError;
+
+/// An admin API failure.
+#[derive(Debug, thiserror::Error)]
+pub enum ApiError {
+    /// 400 with the parameter at fault
+    #[error("{0}")]
+    BadRequest(String),
+    /// 401
+    #[error("missing or wrong bearer token")]
+    Unauthorized,
+    /// 404
+    #[error("not found")]
+    NotFound,
+    /// 502: the WeChat API refused or failed
+    #[error("{0}")]
+    Upstream(String),
+    /// 500, details only in the log
+    #[error("internal error")]
+    Store(#[from] StoreError),
+}
+
+impl IntoResponse for ApiError {
+    fn into_response(self) -> Response {
+        let status = match &self {
+            ApiError::BadRequest(_) => StatusCode::BAD_REQUEST,
+            ApiError::Unauthorized => StatusCode::UNAUTHORIZED,
+            ApiError::NotFound => StatusCode::NOT_FOUND,
+            ApiError::Upstream(_) => StatusCode::BAD_GATEWAY,
+            ApiError::Store(e) => {
+                tracing::error!(error = %e, "admin API storage failure");
+                StatusCode::INTERNAL_SERVER_ERROR
+            }
+        };
+        let mut resp = (status, Json(json!({ "error": self.to_string() }))).into_response();
+        if status == StatusCode::UNAUTHORIZED {
+            resp.headers_mut().insert(
+                header::WWW_AUTHENTICATE,
+                header::HeaderValue::from_static("Bearer"),
+            );
+        }
+        resp
+    }
+}

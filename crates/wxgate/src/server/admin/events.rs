@@ -1,0 +1,65 @@
+//! `/api/events`.
+use axum::extract::{Query, State};
+use axum::Json;
+use serde::Deserialize;
+use serde_json::{json, Value};
+
+use super::{json, ApiError};
+use crate::server::state::AppState;
+use crate::store::EventQuery;
+
+/// Default page size.
+const DEFAULT_LIMIT: u32 = 50;
+/// Largest page size; larger requests are capped.
+const MAX_LIMIT: u32 = 1000;
+
+/// Parse `limit`: default 50, capped at 1000, at least 1.
+pub fn limit(raw: Option<&str>) -> Result<u32, ApiError> {
+    match raw {
+        None | Some("") => Ok(DEFAULT_LIMIT),
+        Some(text) => match text.parse::<u64>() {
+            Ok(0) | Err(_) => Err(ApiError::BadRequest(
+                "limit: must be a positive integer".into(),
+            )),
+            Ok(n) => Ok(n.min(u64::from(MAX_LIMIT)) as u32),
+        },
+    }
+}
+
+/// Query of `GET /api/events`.
+#[derive(Debug, Deserialize)]
+pub struct PageQuery {
+    openid: Option<String>,
+    msg_type: Option<String>,
+    event: Option<String>,
+    limit: Option<String>,
+    before: Option<String>,
+}
+
+/// `GET /api/events?openid=&msg_type=&event=&limit=&before=`, newest first.
+pub async fn page(
+    State(app): State<AppState>,
+    Query(q): Query<PageQuery>,
+) -> Result<Json<Value>, ApiError> {
+    let before = match q.before.as_deref() {
+        None | Some("") => None,
+        Some(b) => Some(
+            b.parse::<i64>()
+                .map_err(|_| ApiError::BadRequest("before: must be an event id".into()))?,
+        ),
+    };
+    let nonempty = |s: Option<String>| s.filter(|v| !v.is_empty());
+    let events = app
+        .store
+        .events(&EventQuery {
+            openid: nonempty(q.openid),
+            msg_type: nonempty(q.msg_type),
+            event: nonempty(q.event),
+            limit: limit(q.limit.as_deref())?,
+            before,
+        })
+        .await?;
+    Ok(Json(json!({
+        "events": events.iter().map(json::event).collect::<Vec<_>>(),
+    })))
+}

@@ -1,0 +1,47 @@
+//! Store rows → the contract's JSON shapes.
+use chrono::{DateTime, SecondsFormat, Utc};
+use serde_json::{json, Value};
+
+use crate::store::{EventRow, Follower};
+
+/// RFC 3339 UTC with a `Z`.
+pub fn time(t: &DateTime<Utc>) -> String {
+    t.to_rfc3339_opts(SecondsFormat::Secs, true)
+}
+
+/// A unix-seconds CreateTime as RFC 3339 (the raw value stays in `fields.CreateTime`).
+pub fn unix_time(secs: i64) -> Value {
+    DateTime::<Utc>::from_timestamp(secs, 0).map_or(Value::Null, |t| Value::String(time(&t)))
+}
+
+/// `{"openid", "subscribed", "subscribed_at", "scene", "location", "last_seen_at"}`.
+pub fn follower(f: &Follower) -> Value {
+    json!({
+        "openid": f.openid,
+        "subscribed": f.subscribed,
+        "subscribed_at": f.subscribed_at.as_ref().map(time),
+        "scene": f.scene,
+        "location": f.location.as_ref().map(|l| json!({
+            "latitude": l.latitude,
+            "longitude": l.longitude,
+            "precision": l.precision,
+            "reported_at": time(&l.reported_at),
+        })),
+        "last_seen_at": f.last_seen_at.as_ref().map(time),
+    })
+}
+
+/// `{"id", "openid", "msg_type", "event", "event_key", "create_time", "received_at", "fields", "reply"}`.
+pub fn event(e: &EventRow) -> Value {
+    json!({
+        "id": e.id,
+        "openid": e.openid,
+        "msg_type": e.msg_type,
+        "event": e.event,
+        "event_key": e.event_key,
+        "create_time": unix_time(e.create_time),
+        "received_at": time(&e.received_at),
+        "fields": serde_json::from_str::<Value>(&e.fields_json).unwrap_or(Value::Null),
+        "reply": e.reply,
+    })
+}

@@ -1,0 +1,55 @@
+//! The admin API under `/api`: bearer auth, JSON shaped as the contract says.
+mod error;
+mod events;
+mod followers;
+mod json;
+mod stats;
+
+use axum::extract::{Request, State};
+use axum::http::header;
+use axum::middleware::{self, Next};
+use axum::response::Response;
+use axum::routing::get;
+use axum::Router;
+
+pub use error::ApiError;
+
+use super::state::AppState;
+
+/// `/api/*` routes (without the `/api` prefix), behind the bearer check.
+pub fn router(state: AppState) -> Router<AppState> {
+    Router::new()
+        .route(
+            "/followers/{openid}",
+            get(followers::one).delete(followers::forget),
+        )
+        .route("/followers", get(followers::page))
+        .route("/events", get(events::page))
+        .route("/stats", get(stats::totals))
+        .fallback(|| async { ApiError::NotFound })
+        .layer(middleware::from_fn_with_state(state, bearer))
+}
+
+/// 404 for everything when no admin token is configured; 401 without the right token.
+async fn bearer(
+    State(app): State<AppState>,
+    req: Request,
+    next: Next,
+) -> Result<Response, ApiError> {
+    let Some(expected) = &app.config.admin.token else {
+        return Err(ApiError::NotFound);
+    };
+    let presented = req
+        .headers()
+        .get(header::AUTHORIZATION)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| {
+            v.strip_prefix("Bearer ")
+                .or_else(|| v.strip_prefix("bearer "))
+        })
+        .map(str::trim);
+    match presented {
+        Some(token) if expected.matches(token) => Ok(next.run(req).await),
+        _ => Err(ApiError::Unauthorized),
+    }
+}

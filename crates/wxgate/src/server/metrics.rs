@@ -1,0 +1,74 @@
+//! Prometheus metrics: one process-wide recorder, labels kept bounded.
+use std::sync::OnceLock;
+
+use metrics_exporter_prometheus::{Matcher, PrometheusBuilder, PrometheusHandle};
+use wechat_proto::Message;
+
+const BUCKETS: &[f64] = &[
+    0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0,
+];
+
+/// The process's Prometheus handle (installed on first use).
+pub fn handle() -> PrometheusHandle {
+    static HANDLE: OnceLock<PrometheusHandle> = OnceLock::new();
+    HANDLE
+        .get_or_init(|| {
+            let builder = PrometheusBuilder::new()
+                .set_buckets_for_metric(
+                    Matcher::Full("wxgate_push_duration_seconds".into()),
+                    BUCKETS,
+                )
+                .unwrap_or_else(|_| PrometheusBuilder::new());
+            let recorder = builder.build_recorder();
+            let handle = recorder.handle();
+            // Another recorder may already be installed (tests): then ours only renders.
+            let _ = metrics::set_global_recorder(recorder);
+            handle
+        })
+        .clone()
+}
+
+/// Bounded label values for `wxgate_pushes_total{msg_type, event}`.
+pub fn push_labels(msg: &Message) -> (&'static str, &'static str) {
+    const TYPES: &[&str] = &[
+        "text",
+        "image",
+        "voice",
+        "video",
+        "shortvideo",
+        "location",
+        "link",
+        "event",
+    ];
+    const EVENTS: &[&str] = &[
+        "subscribe",
+        "unsubscribe",
+        "scan",
+        "location",
+        "click",
+        "view",
+        "scancode_push",
+        "scancode_waitmsg",
+        "pic_sysphoto",
+        "pic_photo_or_album",
+        "pic_weixin",
+        "location_select",
+        "view_miniprogram",
+        "templatesendjobfinish",
+        "masssendjobfinish",
+    ];
+    let msg_type = TYPES
+        .iter()
+        .find(|t| msg.msg_type().eq_ignore_ascii_case(t))
+        .copied()
+        .unwrap_or("other");
+    let event = match msg.event() {
+        None => "",
+        Some(e) => EVENTS
+            .iter()
+            .find(|t| e.eq_ignore_ascii_case(t))
+            .copied()
+            .unwrap_or("other"),
+    };
+    (msg_type, event)
+}

@@ -1,0 +1,58 @@
+//! The HTTP server: the push endpoint, the admin API, health and metrics.
+mod accept;
+pub mod admin;
+pub mod metrics;
+mod params;
+mod push;
+pub mod state;
+
+use std::future::Future;
+
+use axum::extract::{DefaultBodyLimit, State};
+use axum::http::header;
+use axum::response::IntoResponse;
+use axum::routing::get;
+use axum::Router;
+use tokio::net::TcpListener;
+
+pub use state::AppState;
+
+/// The whole router.
+pub fn router(state: AppState) -> Router {
+    let path = state.config.server.path.clone();
+    let limit = state.config.server.max_body_bytes;
+    Router::new()
+        .route(
+            &path,
+            get(push::verify_url)
+                .post(push::receive)
+                .layer(DefaultBodyLimit::max(limit)),
+        )
+        .nest("/api", admin::router(state.clone()))
+        .route("/healthz", get(|| async { "ok" }))
+        .route("/metrics", get(render_metrics))
+        .with_state(state)
+}
+
+async fn render_metrics(State(app): State<AppState>) -> impl IntoResponse {
+    app.metrics.run_upkeep();
+    (
+        [(header::CONTENT_TYPE, "text/plain; version=0.0.4")],
+        app.metrics.render(),
+    )
+}
+
+/// Serve on `listener` until `shutdown` resolves; in-flight requests are answered first,
+/// then the store is flushed and closed.
+pub async fn run(
+    listener: TcpListener,
+    state: AppState,
+    shutdown: impl Future<Output = ()> + Send + 'static,
+) -> std::io::Result<()> {
+    let store = state.store.clone();
+    let result = axum::serve(listener, router(state))
+        .with_graceful_shutdown(shutdown)
+        .await;
+    store.close().await;
+    result
+}

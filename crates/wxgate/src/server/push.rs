@@ -1,0 +1,135 @@
+//! `GET {path}` (URL verification) and `POST {path}` (pushes).
+use std::sync::Arc;
+use std::time::Instant as StdInstant;
+
+use axum::body::Bytes;
+use axum::extract::{RawQuery, State};
+use axum::http::{header, StatusCode};
+use axum::response::{IntoResponse, Response};
+use chrono::Utc;
+use rand::RngCore;
+use tokio::time::Instant;
+use wechat_proto::{seal_reply, verify_signature, MessageCrypt};
+
+use super::accept::{accept, Refusal};
+use super::metrics::push_labels;
+use super::params::PushParams;
+use super::state::AppState;
+use crate::push;
+
+/// URL verification: echo `echostr` when the signature holds.
+pub async fn verify_url(State(app): State<AppState>, RawQuery(query): RawQuery) -> Response {
+    let p = PushParams::parse(query.as_deref());
+    let (Some(signature), Some(timestamp), Some(nonce), Some(echostr)) =
+        (&p.signature, &p.timestamp, &p.nonce, p.echostr)
+    else {
+        return (
+            StatusCode::BAD_REQUEST,
+            "missing signature, timestamp, nonce or echostr",
+        )
+            .into_response();
+    };
+    let token = app.config.account.token.expose();
+    match verify_signature(token, timestamp, nonce, signature) {
+        Ok(()) => ([(header::CONTENT_TYPE, "text/plain")], echostr).into_response(),
+        Err(_) => Refusal::Signature("signature").into_response(),
+    }
+}
+
+/// A push: verify, open, parse, process, answer — always before the deadline.
+pub async fn receive(
+    State(app): State<AppState>,
+    RawQuery(query): RawQuery,
+    body: Bytes,
+) -> Response {
+    let started = StdInstant::now();
+    let deadline = Instant::now() + app.config.server.reply_deadline;
+    let params = PushParams::parse(query.as_deref());
+    let accepted = match accept(&app.config.account, &app.replays, &params, &body) {
+        Ok(a) => a,
+        Err(refusal) => {
+            metrics::counter!("wxgate_refused_total", "reason" => refusal.label()).increment(1);
+            tracing::debug!(reason = %refusal, "push refused");
+            return refusal.into_response();
+        }
+    };
+    let (msg_type, event) = push_labels(&accepted.msg);
+    metrics::counter!("wxgate_pushes_total", "msg_type" => msg_type, "event" => event).increment(1);
+    let task = tokio::spawn(push::handle(
+        app.clone(),
+        accepted.msg,
+        accepted.raw_xml,
+        deadline,
+    ));
+    let response = match tokio::time::timeout_at(deadline, task).await {
+        Ok(Ok(Ok(answer))) => {
+            answer_response(&app, answer, accepted.crypt.as_ref(), &accepted.nonce)
+        }
+        Ok(_) => (StatusCode::INTERNAL_SERVER_ERROR, "internal error").into_response(),
+        Err(_) => {
+            // Not durable in time: no 200, so WeChat resends and the resend finds the result.
+            metrics::counter!("wxgate_deadline_misses_total").increment(1);
+            (StatusCode::SERVICE_UNAVAILABLE, "not recorded in time").into_response()
+        }
+    };
+    metrics::histogram!("wxgate_push_duration_seconds").record(started.elapsed().as_secs_f64());
+    response
+}
+
+/// The passive reply (encrypted when the push was), or `success`.
+fn answer_response(
+    app: &AppState,
+    answer: Option<Arc<str>>,
+    crypt: Option<&MessageCrypt>,
+    nonce: &str,
+) -> Response {
+    let Some(xml) = answer else {
+        metrics::counter!("wxgate_replies_total", "kind" => "success").increment(1);
+        return ([(header::CONTENT_TYPE, "text/plain")], "success").into_response();
+    };
+    metrics::counter!("wxgate_replies_total", "kind" => reply_kind(&xml)).increment(1);
+    let body = match crypt {
+        None => xml.to_string(),
+        Some(crypt) => {
+            let mut random = [0u8; 16];
+            rand::thread_rng().fill_bytes(&mut random);
+            let timestamp = Utc::now().timestamp().to_string();
+            seal_reply(
+                crypt,
+                app.config.account.token.expose(),
+                &xml,
+                &timestamp,
+                nonce,
+                random,
+            )
+        }
+    };
+    (
+        [(header::CONTENT_TYPE, "application/xml; charset=utf-8")],
+        body,
+    )
+        .into_response()
+}
+
+/// The MsgType of a rendered reply, as a bounded label.
+fn reply_kind(xml: &str) -> &'static str {
+    const KINDS: &[&str] = &[
+        "transfer_customer_service",
+        "text",
+        "image",
+        "voice",
+        "video",
+        "music",
+        "news",
+    ];
+    let value = xml
+        .split_once("<MsgType>")
+        .map(|(_, rest)| rest.trim_start_matches("<![CDATA["))
+        .and_then(|rest| rest.split(['<', ']']).next())
+        .unwrap_or("");
+    KINDS
+        .iter()
+        .find(|k| **k == value)
+        .copied()
+        .unwrap_or("other")
+}
