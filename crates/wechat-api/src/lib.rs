@@ -1,1 +1,38 @@
-//! placeholder
+//! A client of the WeChat Official Account server API, as wxgate uses it.
+//!
+//! - [`ApiClient`]: reqwest with rustls and timeouts; WeChat's `errcode` becomes
+//!   [`ApiError::WeChat`] with code and message kept; `-1` and `45011` are retried with
+//!   bounded backoff; a refused token (40001/40014/42001) is replaced once and the call retried.
+//! - [`AccessTokens`]: the account's one central token (single-flight refresh, kept in a
+//!   [`TokenStore`], shared across instances through a lease).
+//! - [`QrRequest`] / [`ApiClient::create_qrcode`]: the four kinds of parametric QR code, every
+//!   limit checked before any call.
+//! - [`Menu`] / [`ApiClient::create_menu`]: the button model, validated with errors naming the
+//!   button.
+//! - [`CustomMessage`] / [`ApiClient::send_custom`] and [`ApiClient::user_info`].
+//!
+//! Neither the AppSecret nor a token ever appears in an error message or `Debug` output.
+
+mod client;
+mod config;
+mod custom;
+mod error;
+mod http;
+pub mod menu;
+mod qrcode;
+mod secret;
+mod token;
+mod user;
+
+pub use client::ApiClient;
+pub use config::{ClientConfig, RetryPolicy, OFFICIAL_BASE_URL};
+pub use custom::{Article, CustomMessage};
+pub use error::ApiError;
+pub use menu::{Button, ButtonType, Menu, MenuError, MenuView};
+pub use qrcode::{
+    QrAction, QrCode, QrLimitError, QrRequest, QrScene, MAX_EXPIRE_SECONDS, MAX_PERMANENT_SCENE_ID,
+    MAX_SCENE_STR_CHARS, MAX_TEMPORARY_SCENE_ID,
+};
+pub use secret::AppSecret;
+pub use token::{AccessTokens, CachedToken, MemoryTokenStore, StoreError, TokenStore};
+pub use user::UserInfo;

@@ -124,9 +124,10 @@ impl MockState {
     /// The next `n` calls to `/cgi-bin/` (any endpoint but `showqrcode`) answer `errcode`
     /// instead of being served, e.g. `-1` (busy) or `45011` (too often).
     pub fn fail_next(&self, n: usize, errcode: i64) {
-        self.data()
-            .inject
-            .extend(std::iter::repeat(errcode).take(n));
+        let mut data = self.data();
+        for _ in 0..n {
+            data.inject.push_back(errcode);
+        }
     }
 
     /// Whether `POST stable_token` exists; when disabled it answers HTTP 404, like a

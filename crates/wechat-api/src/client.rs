@@ -1,0 +1,96 @@
+//! [`ApiClient`]: authenticated calls, with one token refresh and retry when WeChat refuses
+//! the token.
+
+use std::sync::Arc;
+
+use reqwest::Method;
+use serde::de::DeserializeOwned;
+use serde_json::Value;
+
+use crate::config::ClientConfig;
+use crate::error::ApiError;
+use crate::http::Transport;
+use crate::token::{AccessTokens, CachedToken, TokenStore};
+
+/// A client for one account. Cheap to clone; clones share the token holder.
+#[derive(Debug, Clone)]
+pub struct ApiClient {
+    pub(crate) transport: Transport,
+    tokens: Arc<AccessTokens>,
+}
+
+impl ApiClient {
+    /// A client for the account of `config`, keeping its token in `store`.
+    pub fn new(config: ClientConfig, store: Arc<dyn TokenStore>) -> Result<Self, ApiError> {
+        let transport = Transport::new(&config)?;
+        let tokens = Arc::new(AccessTokens::new(transport.clone(), &config, store));
+        Ok(Self { transport, tokens })
+    }
+
+    /// The account's central token and its expiry (refreshed first if due), for
+    /// `GET /api/access_token`.
+    pub async fn access_token(&self) -> Result<CachedToken, ApiError> {
+        self.tokens.get().await
+    }
+
+    /// The token holder itself.
+    pub fn tokens(&self) -> &AccessTokens {
+        &self.tokens
+    }
+
+    /// Calls `path` with the access token; if WeChat refuses the token, gets a new one and
+    /// tries once more.
+    pub(crate) async fn authed(
+        &self,
+        method: Method,
+        path: &str,
+        query: &[(&str, &str)],
+        body: Option<&Value>,
+    ) -> Result<Value, ApiError> {
+        let token = self.tokens.get().await?;
+        match self
+            .call_with(&token, method.clone(), path, query, body)
+            .await
+        {
+            Err(err) if err.is_token_rejected() => {
+                tracing::warn!(
+                    path,
+                    code = err.code(),
+                    "WeChat refused the access token; refreshing once"
+                );
+                let fresh = self.tokens.replace_rejected(&token.token).await?;
+                self.call_with(&fresh, method, path, query, body).await
+            }
+            result => result,
+        }
+    }
+
+    /// [`authed`](Self::authed), decoding the answer into `T`.
+    pub(crate) async fn authed_json<T: DeserializeOwned>(
+        &self,
+        method: Method,
+        path: &str,
+        query: &[(&str, &str)],
+        body: Option<&Value>,
+    ) -> Result<T, ApiError> {
+        let answer = self.authed(method, path, query, body).await?;
+        serde_json::from_value(answer).map_err(|err| ApiError::Decode {
+            path: format!("/{path}"),
+            reason: err.to_string(),
+        })
+    }
+
+    async fn call_with(
+        &self,
+        token: &CachedToken,
+        method: Method,
+        path: &str,
+        query: &[(&str, &str)],
+        body: Option<&Value>,
+    ) -> Result<Value, ApiError> {
+        let mut full: Vec<(&str, &str)> = Vec::with_capacity(query.len() + 1);
+        full.push(("access_token", &token.token));
+        full.extend_from_slice(query);
+        self.transport.call(method, path, &full, body).await
+    }
+}

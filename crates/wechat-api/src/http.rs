@@ -1,0 +1,161 @@
+//! [`Transport`]: one JSON call to the API, with WeChat's `errcode` checked and busy answers
+//! retried. Knows nothing of tokens beyond putting one in the query.
+
+use reqwest::{Client, Method, Url};
+use serde_json::Value;
+
+use crate::config::{ClientConfig, RetryPolicy};
+use crate::error::ApiError;
+
+/// The HTTP side of the client.
+#[derive(Debug, Clone)]
+pub(crate) struct Transport {
+    client: Client,
+    base: Url,
+    retry: RetryPolicy,
+}
+
+impl Transport {
+    pub(crate) fn new(config: &ClientConfig) -> Result<Self, ApiError> {
+        let mut base =
+            Url::parse(&config.base_url).map_err(|err| ApiError::BaseUrl(err.to_string()))?;
+        if !matches!(base.scheme(), "http" | "https") || base.cannot_be_a_base() {
+            return Err(ApiError::BaseUrl("must be an http(s) URL".into()));
+        }
+        if !base.path().ends_with('/') {
+            let path = format!("{}/", base.path());
+            base.set_path(&path);
+        }
+        let client = Client::builder()
+            .use_rustls_tls()
+            .connect_timeout(config.connect_timeout)
+            .timeout(config.request_timeout)
+            .build()
+            .map_err(|err| ApiError::BaseUrl(err.without_url().to_string()))?;
+        Ok(Self {
+            client,
+            base,
+            retry: config.retry,
+        })
+    }
+
+    /// The base URL, always ending in `/`.
+    pub(crate) fn base(&self) -> &Url {
+        &self.base
+    }
+
+    /// `path` (like `cgi-bin/menu/get`) under the base URL, with `query` appended.
+    pub(crate) fn url(&self, path: &str, query: &[(&str, &str)]) -> Result<Url, ApiError> {
+        let mut url = self
+            .base
+            .join(path)
+            .map_err(|err| ApiError::BaseUrl(err.to_string()))?;
+        if !query.is_empty() {
+            url.query_pairs_mut().extend_pairs(query);
+        }
+        Ok(url)
+    }
+
+    /// Sends one call and returns WeChat's JSON answer, retrying `-1` and `45011` with backoff.
+    ///
+    /// `query` may hold secrets (the token, the AppSecret): errors only ever show `path`.
+    pub(crate) async fn call(
+        &self,
+        method: Method,
+        path: &str,
+        query: &[(&str, &str)],
+        body: Option<&Value>,
+    ) -> Result<Value, ApiError> {
+        let mut attempt = 1;
+        loop {
+            match self.call_once(method.clone(), path, query, body).await {
+                Err(err) if err.is_busy() && attempt < self.retry.max_attempts => {
+                    let delay = self.retry.delay(attempt);
+                    tracing::warn!(
+                        path,
+                        code = err.code(),
+                        attempt,
+                        ?delay,
+                        "WeChat busy, retrying"
+                    );
+                    tokio::time::sleep(delay).await;
+                    attempt += 1;
+                }
+                result => return result,
+            }
+        }
+    }
+
+    async fn call_once(
+        &self,
+        method: Method,
+        path: &str,
+        query: &[(&str, &str)],
+        body: Option<&Value>,
+    ) -> Result<Value, ApiError> {
+        let shown = format!("/{path}");
+        let transport = |err: reqwest::Error| ApiError::Transport {
+            path: shown.clone(),
+            source: err.without_url(),
+        };
+        let mut request = self.client.request(method, self.url(path, query)?);
+        if let Some(body) = body {
+            request = request.json(body);
+        }
+        let response = request.send().await.map_err(transport)?;
+        let status = response.status();
+        let bytes = response.bytes().await.map_err(transport)?;
+        let value: Value = match serde_json::from_slice(&bytes) {
+            Ok(value) => value,
+            Err(_) if !status.is_success() => {
+                return Err(ApiError::Http {
+                    path: shown,
+                    status: status.as_u16(),
+                })
+            }
+            Err(err) => {
+                return Err(ApiError::Decode {
+                    path: shown,
+                    reason: format!("not JSON ({err})"),
+                })
+            }
+        };
+        check_errcode(&value)?;
+        if !status.is_success() {
+            return Err(ApiError::Http {
+                path: shown,
+                status: status.as_u16(),
+            });
+        }
+        Ok(value)
+    }
+}
+
+/// Turns a non-zero `errcode` into [`ApiError::WeChat`]; 0 or absent is success.
+fn check_errcode(value: &Value) -> Result<(), ApiError> {
+    match value.get("errcode").and_then(Value::as_i64) {
+        None | Some(0) => Ok(()),
+        Some(code) => {
+            let message = value
+                .get("errmsg")
+                .and_then(Value::as_str)
+                .unwrap_or("")
+                .to_owned();
+            Err(ApiError::WeChat { code, message })
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    #[test]
+    fn errcode_zero_or_absent_is_success() {
+        assert!(check_errcode(&json!({"errcode": 0, "errmsg": "ok"})).is_ok());
+        assert!(check_errcode(&json!({"ticket": "t"})).is_ok());
+        let err = check_errcode(&json!({"errcode": 45015, "errmsg": "response out of time limit"}));
+        assert_eq!(err.err().and_then(|e| e.code()), Some(45015));
+    }
+}
