@@ -3,9 +3,12 @@
 //! SKELETON: modules are being written.
 #![forbid(unsafe_code)]
 
+pub mod cli;
 pub mod config;
 pub mod push;
 pub mod rules;
 pub mod server;
+pub mod shutdown;
 pub mod store;
+pub mod telemetry;
 pub mod webhooks;

@@ -23,6 +23,10 @@ pub fn handle() -> PrometheusHandle {
             let handle = recorder.handle();
             // Another recorder may already be installed (tests): then ours only renders.
             let _ = metrics::set_global_recorder(recorder);
+            // The counters of the contract exist from the start, at zero.
+            for name in ["wxgate_retries_total", "wxgate_deadline_misses_total"] {
+                metrics::counter!(name).increment(0);
+            }
             handle
         })
         .clone()

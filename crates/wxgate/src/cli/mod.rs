@@ -1,0 +1,64 @@
+//! The command line: `wxgate [-c FILE] COMMAND`.
+mod serve;
+
+use std::path::PathBuf;
+
+use clap::{Parser, Subcommand};
+
+/// An error with its exit status: 2 for usage/config errors, 1 for anything else.
+#[derive(Debug)]
+pub struct Failure {
+    /// exit status
+    pub code: u8,
+    /// the one-line message
+    pub message: String,
+}
+
+impl Failure {
+    /// A usage or config error (exit 2).
+    pub fn usage(message: impl std::fmt::Display) -> Self {
+        Failure {
+            code: 2,
+            message: message.to_string(),
+        }
+    }
+    /// Any other failure (exit 1).
+    pub fn other(message: impl std::fmt::Display) -> Self {
+        Failure {
+            code: 1,
+            message: message.to_string(),
+        }
+    }
+}
+
+impl From<crate::config::ConfigError> for Failure {
+    fn from(e: crate::config::ConfigError) -> Self {
+        Failure::usage(format!("config: {e}"))
+    }
+}
+
+/// wxgate: a self-hosted gateway for WeChat Official Accounts.
+#[derive(Debug, Parser)]
+#[command(name = "wxgate", version, about)]
+pub struct Cli {
+    /// Config file (default: ./wxgate.toml if present, else built-in defaults).
+    #[arg(short = 'c', long = "config", global = true, value_name = "FILE")]
+    pub config: Option<PathBuf>,
+    /// What to do.
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+/// The commands.
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Run the gateway.
+    Serve,
+}
+
+/// Run the parsed command.
+pub async fn run(cli: Cli) -> Result<(), Failure> {
+    match cli.command {
+        Command::Serve => serve::run(cli.config.as_deref()).await,
+    }
+}

@@ -1,0 +1,81 @@
+//! `wxgate serve`.
+use std::path::Path;
+use std::time::Duration;
+
+use tokio::net::TcpListener;
+
+use super::Failure;
+use crate::config;
+use crate::server::{self, AppState};
+use crate::{shutdown, store};
+
+/// Load the config, open the store, serve until SIGINT/SIGTERM.
+pub async fn run(config_path: Option<&Path>) -> Result<(), Failure> {
+    let (config, source) = config::load(config_path)?;
+    let store = store::open(&config.storage.url)
+        .await
+        .map_err(|e| Failure::other(format!("storage: {e}")))?;
+    let listener = TcpListener::bind(config.server.listen)
+        .await
+        .map_err(|e| Failure::other(format!("cannot listen on {}: {e}", config.server.listen)))?;
+    let local = listener
+        .local_addr()
+        .map_err(|e| Failure::other(format!("listener: {e}")))?;
+    let retain = config.storage.retain_events;
+    let state = AppState::new(config, store, None);
+    println!(
+        "wxgate: push URL http://{local}{} ({:?} mode, {} rules)",
+        state.config.server.path,
+        state.config.account.security,
+        state.routing().rules.len()
+    );
+    tracing::info!(%local, "listening");
+    tokio::spawn(reload_on_hangup(state.clone(), source.file));
+    if let Some(retain) = retain {
+        tokio::spawn(purge_old_events(state.clone(), retain));
+    }
+    server::run(listener, state, shutdown::signal())
+        .await
+        .map_err(|e| Failure::other(format!("server: {e}")))?;
+    tracing::info!("stopped");
+    Ok(())
+}
+
+/// SIGHUP: re-read the config and swap `[[rules]]` and `[[webhooks]]`; a config that does
+/// not validate is refused (logged) and the old one kept.
+async fn reload_on_hangup(state: AppState, file: Option<std::path::PathBuf>) {
+    #[cfg(unix)]
+    {
+        use tokio::signal::unix::{signal, SignalKind};
+        let Ok(mut hup) = signal(SignalKind::hangup()) else {
+            return;
+        };
+        while hup.recv().await.is_some() {
+            match config::load(file.as_deref()) {
+                Ok((fresh, _)) => {
+                    state.set_routing(&fresh);
+                    tracing::info!(rules = fresh.rules.len(), webhooks = fresh.webhooks.len(), "SIGHUP: rules and webhooks reloaded");
+                }
+                Err(e) => tracing::error!(error = %e, "SIGHUP: new config refused, keeping the old one"),
+            }
+        }
+    }
+    #[cfg(not(unix))]
+    {
+        let _ = (state, file);
+    }
+}
+
+/// Delete events older than `retain`, at start and then hourly.
+async fn purge_old_events(state: AppState, retain: Duration) {
+    let mut tick = tokio::time::interval(Duration::from_secs(3600));
+    loop {
+        tick.tick().await;
+        let cutoff = chrono::Utc::now() - chrono::Duration::from_std(retain).unwrap_or(chrono::Duration::MAX);
+        match state.store.purge_events(cutoff).await {
+            Ok(0) => {}
+            Ok(n) => tracing::info!(events = n, "purged events past retain_events"),
+            Err(e) => tracing::warn!(error = %e, "purging old events failed"),
+        }
+    }
+}
