@@ -101,7 +101,11 @@ macro_rules! sql_store {
                         touch(conn, write).await?;
                         count_scene(conn, scene, write.received_at, 0, 1).await?;
                     }
-                    FollowerEffect::Location { latitude, longitude, precision } => {
+                    FollowerEffect::Location {
+                        latitude,
+                        longitude,
+                        precision,
+                    } => {
                         sqlx::query(sql::UPSERT_LOCATION)
                             .bind(&write.openid)
                             .bind(at)
@@ -145,8 +149,14 @@ macro_rules! sql_store {
             }
 
             async fn forget(conn: &mut Conn, openid: &str) -> Result<Recorded, sqlx::Error> {
-                sqlx::query(sql::DELETE_EVENTS_OF).bind(openid).execute(&mut *conn).await?;
-                sqlx::query(sql::DELETE_FOLLOWER).bind(openid).execute(&mut *conn).await?;
+                sqlx::query(sql::DELETE_EVENTS_OF)
+                    .bind(openid)
+                    .execute(&mut *conn)
+                    .await?;
+                sqlx::query(sql::DELETE_FOLLOWER)
+                    .bind(openid)
+                    .execute(&mut *conn)
+                    .await?;
                 Ok(Recorded::Forgotten)
             }
 
@@ -167,7 +177,12 @@ macro_rules! sql_store {
                         Arg::Bool(value) => query.bind(value),
                     };
                 }
-                query.fetch_all(pool).await?.into_iter().map(R::try_from).collect()
+                query
+                    .fetch_all(pool)
+                    .await?
+                    .into_iter()
+                    .map(R::try_from)
+                    .collect()
             }
 
             #[async_trait::async_trait]
@@ -204,7 +219,10 @@ macro_rules! sql_store {
                 }
 
                 async fn forget(&self, openid: &str) -> Result<(), StoreError> {
-                    self.writer.write(Op::Forget(openid.to_string())).await.map(drop)
+                    self.writer
+                        .write(Op::Forget(openid.to_string()))
+                        .await
+                        .map(drop)
                 }
 
                 async fn events(&self, query: &EventQuery) -> Result<Vec<EventRow>, StoreError> {
@@ -290,7 +308,9 @@ macro_rules! sql_store {
                 ) -> Result<bool, StoreError> {
                     let now = Utc::now();
                     let ttl = chrono::Duration::from_std(ttl).unwrap_or(chrono::Duration::MAX);
-                    let until = now.checked_add_signed(ttl).unwrap_or(DateTime::<Utc>::MAX_UTC);
+                    let until = now
+                        .checked_add_signed(ttl)
+                        .unwrap_or(DateTime::<Utc>::MAX_UTC);
                     let taken: Option<String> = sqlx::query_scalar(sql::TAKE_LEASE)
                         .bind(appid)
                         .bind(holder)

@@ -27,7 +27,10 @@ impl PgStore {
     /// Connects and migrates (sqlx serialises concurrent migrators with an advisory lock).
     pub(super) async fn open(url: &str) -> Result<Self, StoreError> {
         let options = PgConnectOptions::from_str(url)?;
-        let pool = PgPoolOptions::new().max_connections(CONNECTIONS).connect_with(options).await?;
+        let pool = PgPoolOptions::new()
+            .max_connections(CONNECTIONS)
+            .connect_with(options)
+            .await?;
         sqlx::migrate!("./migrations/postgres").run(&pool).await?;
         let writer = Writer::start(PgBatch { pool: pool.clone() });
         Ok(PgStore { read: pool, writer })

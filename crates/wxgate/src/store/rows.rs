@@ -124,7 +124,12 @@ pub(super) struct SceneDb {
 
 impl From<SceneDb> for SceneStats {
     fn from(row: SceneDb) -> Self {
-        SceneStats { scene: row.scene, label: row.label, subscribes: row.subscribes, scans: row.scans }
+        SceneStats {
+            scene: row.scene,
+            label: row.label,
+            subscribes: row.subscribes,
+            scans: row.scans,
+        }
     }
 }
 
@@ -186,7 +191,10 @@ impl TryFrom<TokenDb> for StoredToken {
     type Error = StoreError;
 
     fn try_from(row: TokenDb) -> Result<Self, StoreError> {
-        Ok(StoredToken { access_token: row.access_token, expires_at: time(row.expires_at)? })
+        Ok(StoredToken {
+            access_token: row.access_token,
+            expires_at: time(row.expires_at)?,
+        })
     }
 }
 

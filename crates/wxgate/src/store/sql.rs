@@ -205,15 +205,20 @@ mod tests {
             before: Some(7),
         };
         let (sql, args) = select_events(&query);
-        assert!(sql.ends_with(
-            "WHERE lower(msg_type) = lower($1) AND id < $2 ORDER BY id DESC LIMIT $3"
-        ));
-        assert_eq!(args, vec![Arg::Text("Text".into()), Arg::Int(7), Arg::Int(10)]);
+        assert!(sql
+            .ends_with("WHERE lower(msg_type) = lower($1) AND id < $2 ORDER BY id DESC LIMIT $3"));
+        assert_eq!(
+            args,
+            vec![Arg::Text("Text".into()), Arg::Int(7), Arg::Int(10)]
+        );
     }
 
     #[test]
     fn unfiltered_followers_have_no_where() {
-        let (sql, args) = select_followers(&FollowerQuery { limit: 5, ..Default::default() });
+        let (sql, args) = select_followers(&FollowerQuery {
+            limit: 5,
+            ..Default::default()
+        });
         assert!(!sql.contains("WHERE"));
         assert!(sql.ends_with("ORDER BY openid LIMIT $1"));
         assert_eq!(args, vec![Arg::Int(5)]);

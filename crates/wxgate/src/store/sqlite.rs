@@ -55,20 +55,26 @@ impl SqliteStore {
                 .await?;
             (pool.clone(), pool)
         } else {
-            let options =
-                options.journal_mode(SqliteJournalMode::Wal).synchronous(SqliteSynchronous::Full);
+            let options = options
+                .journal_mode(SqliteJournalMode::Wal)
+                .synchronous(SqliteSynchronous::Full);
             let write = SqlitePoolOptions::new()
                 .max_connections(1)
                 .idle_timeout(None)
                 .max_lifetime(None)
                 .connect_with(options.clone())
                 .await?;
-            let read =
-                SqlitePoolOptions::new().max_connections(READERS).connect_with(options).await?;
+            let read = SqlitePoolOptions::new()
+                .max_connections(READERS)
+                .connect_with(options)
+                .await?;
             (write, read)
         };
         sqlx::migrate!("./migrations/sqlite").run(&write).await?;
-        let writer = Writer::start(SqliteBatch { pool: write, in_memory });
+        let writer = Writer::start(SqliteBatch {
+            pool: write,
+            in_memory,
+        });
         Ok(SqliteStore { read, writer })
     }
 }
@@ -82,10 +88,15 @@ impl SqliteBatch {
             .execute(&mut *conn)
             .await?;
         let outcome: Result<(i64, i64, i64), sqlx::Error> =
-            sqlx::query_as("PRAGMA wal_checkpoint(TRUNCATE)").fetch_one(&mut *conn).await;
-        sqlx::query(&format!("PRAGMA busy_timeout = {}", BUSY_TIMEOUT.as_millis()))
-            .execute(&mut *conn)
-            .await?;
+            sqlx::query_as("PRAGMA wal_checkpoint(TRUNCATE)")
+                .fetch_one(&mut *conn)
+                .await;
+        sqlx::query(&format!(
+            "PRAGMA busy_timeout = {}",
+            BUSY_TIMEOUT.as_millis()
+        ))
+        .execute(&mut *conn)
+        .await?;
         let (busy, _, _) = outcome?;
         Ok(busy == 0)
     }
@@ -119,4 +130,9 @@ impl Batch for SqliteBatch {
     }
 }
 
-super::backend::sql_store!(super::SqliteStore, super::SqliteBatch, sqlx::Sqlite, "BEGIN IMMEDIATE");
+super::backend::sql_store!(
+    super::SqliteStore,
+    super::SqliteBatch,
+    sqlx::Sqlite,
+    "BEGIN IMMEDIATE"
+);

@@ -64,13 +64,19 @@ impl Writer {
     pub(super) fn start(batch: impl Batch) -> Self {
         let (tx, rx) = mpsc::channel(QUEUE);
         let task = tokio::spawn(run(rx, batch));
-        Writer { tx, task: Mutex::new(Some(task)) }
+        Writer {
+            tx,
+            task: Mutex::new(Some(task)),
+        }
     }
 
     /// Queues `op` and waits until it is committed (or failed).
     pub(super) async fn write(&self, op: Op) -> Result<Recorded, StoreError> {
         let (answer, outcome) = oneshot::channel();
-        self.tx.send(Job::Write(op, answer)).await.map_err(|_| StoreError::Closed)?;
+        self.tx
+            .send(Job::Write(op, answer))
+            .await
+            .map_err(|_| StoreError::Closed)?;
         outcome.await.map_err(|_| StoreError::Closed)?
     }
 
@@ -130,14 +136,19 @@ async fn run(mut rx: mpsc::Receiver<Job>, batch: impl Batch) {
 }
 
 /// Applies one batch and answers its callers; returns whether a scrub is still owed.
-async fn commit(batch: &impl Batch, writes: Vec<(Op, oneshot::Sender<Result<Recorded, StoreError>>)>) -> bool {
+async fn commit(
+    batch: &impl Batch,
+    writes: Vec<(Op, oneshot::Sender<Result<Recorded, StoreError>>)>,
+) -> bool {
     let (ops, answers): (Vec<Op>, Vec<_>) = writes.into_iter().unzip();
     let outcomes = match batch.apply(&ops).await {
         Ok(outcomes) => outcomes,
         Err(error) => {
             tracing::error!(%error, writes = ops.len(), "store batch failed to commit");
             let error = std::sync::Arc::new(error);
-            ops.iter().map(|_| Err(StoreError::Commit(error.clone()))).collect()
+            ops.iter()
+                .map(|_| Err(StoreError::Commit(error.clone())))
+                .collect()
         }
     };
     // Forgets are answered only once the bytes are gone from the files; other writes now.
@@ -155,7 +166,9 @@ async fn commit(batch: &impl Batch, writes: Vec<(Op, oneshot::Sender<Result<Reco
     }
     let scrubbed = batch.scrub().await;
     if !scrubbed {
-        tracing::warn!("forgotten rows are deleted but not yet scrubbed from the files; will retry");
+        tracing::warn!(
+            "forgotten rows are deleted but not yet scrubbed from the files; will retry"
+        );
     }
     for (answer, outcome) in forgotten {
         let _ = answer.send(outcome);

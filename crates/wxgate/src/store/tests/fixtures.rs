@@ -32,7 +32,9 @@ pub(super) fn push(openid: &str, key: &str, secs: i64, effect: FollowerEffect) -
              </FromUserName><CreateTime>{secs}</CreateTime><MsgType><![CDATA[{msg_type}]]>\
              </MsgType></xml>"
         ),
-        reply: Some(format!("<xml><ToUserName><![CDATA[{openid}]]></ToUserName></xml>")),
+        reply: Some(format!(
+            "<xml><ToUserName><![CDATA[{openid}]]></ToUserName></xml>"
+        )),
         effect,
     }
 }

@@ -9,7 +9,7 @@ use super::Store;
 pub(super) struct TestDb {
     /// the store
     pub(super) store: Arc<dyn Store>,
-    /// its url
+    /// its url (to reopen it, or to reach the database directly)
     pub(super) url: String,
 }
 
@@ -22,7 +22,11 @@ where
     let dir = tempfile::tempdir().expect("temp dir");
     let url = format!("sqlite://{}", dir.path().join("wxgate.db").display());
     let store = super::open(&url).await.expect("open sqlite");
-    test(TestDb { store: store.clone(), url }).await;
+    test(TestDb {
+        store: store.clone(),
+        url,
+    })
+    .await;
     store.close().await;
 }
 
@@ -41,13 +45,24 @@ where
         return;
     };
     let name = format!("wxgate_test_{:016x}", rand::random::<u64>());
-    let mut admin = sqlx::PgConnection::connect(&admin_url).await.expect("connect postgres");
-    admin.execute(format!("CREATE DATABASE {name}").as_str()).await.expect("create database");
-    let base = admin_url.rsplit_once('/').map_or(admin_url.as_str(), |(base, _)| base);
+    let mut admin = sqlx::PgConnection::connect(&admin_url)
+        .await
+        .expect("connect postgres");
+    admin
+        .execute(format!("CREATE DATABASE {name}").as_str())
+        .await
+        .expect("create database");
+    let base = admin_url
+        .rsplit_once('/')
+        .map_or(admin_url.as_str(), |(base, _)| base);
     let url = format!("{base}/{name}");
     let outcome = async {
         let store = super::open(&url).await.expect("open postgres");
-        test(TestDb { store: store.clone(), url: url.clone() }).await;
+        test(TestDb {
+            store: store.clone(),
+            url: url.clone(),
+        })
+        .await;
         store.close().await;
     };
     let outcome = std::panic::AssertUnwindSafe(outcome).catch_unwind().await;

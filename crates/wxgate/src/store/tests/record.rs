@@ -11,9 +11,16 @@ async fn first_push_is_stored_and_a_resend_gets_its_reply(db: TestDb) {
     };
     let mut resend = text("oA", "m1", 99);
     resend.reply = Some("<xml>other</xml>".into());
-    resend.effect = FollowerEffect::Subscribe { scene: Some("7".into()) };
+    resend.effect = FollowerEffect::Subscribe {
+        scene: Some("7".into()),
+    };
     let again = store.record(resend).await.unwrap();
-    assert_eq!(again, Recorded::Duplicate { reply: first.reply.clone() });
+    assert_eq!(
+        again,
+        Recorded::Duplicate {
+            reply: first.reply.clone()
+        }
+    );
     // no effect of the resend: not re-subscribed, no counter, last_seen unchanged
     let follower = store.follower("oA").await.unwrap().unwrap();
     assert_eq!(follower.subscribed_at, None);
@@ -24,7 +31,10 @@ async fn first_push_is_stored_and_a_resend_gets_its_reply(db: TestDb) {
     assert!(stats.scenes.is_empty());
     assert_eq!(store.stored_reply("m1").await.unwrap(), Some(first.reply));
     assert_eq!(store.stored_reply("nope").await.unwrap(), None);
-    let query = crate::store::EventQuery { limit: 10, ..Default::default() };
+    let query = crate::store::EventQuery {
+        limit: 10,
+        ..Default::default()
+    };
     assert_eq!(store.events(&query).await.unwrap()[0].id, id);
 }
 store_test!(first_push_is_stored_and_a_resend_gets_its_reply);
@@ -34,7 +44,10 @@ async fn a_success_reply_is_stored_as_none(db: TestDb) {
     write.reply = None;
     db.store.record(write.clone()).await.unwrap();
     assert_eq!(db.store.stored_reply("m1").await.unwrap(), Some(None));
-    assert_eq!(db.store.record(write).await.unwrap(), Recorded::Duplicate { reply: None });
+    assert_eq!(
+        db.store.record(write).await.unwrap(),
+        Recorded::Duplicate { reply: None }
+    );
 }
 store_test!(a_success_reply_is_stored_as_none);
 
@@ -51,12 +64,31 @@ async fn touch_creates_a_subscribed_follower_without_subscribed_at(db: TestDb) {
 store_test!(touch_creates_a_subscribed_follower_without_subscribed_at);
 
 async fn subscribe_sets_scene_and_counts_per_scene(db: TestDb) {
-    let scene = |s: &str| FollowerEffect::Subscribe { scene: Some(s.into()) };
+    let scene = |s: &str| FollowerEffect::Subscribe {
+        scene: Some(s.into()),
+    };
     db.store.record(text("oA", "m0", 0)).await.unwrap();
-    db.store.record(push("oA", "s1", 10, scene("123"))).await.unwrap();
-    db.store.record(push("oB", "s2", 20, scene("123"))).await.unwrap();
-    db.store.record(push("oC", "s3", 86_400 + 5, scene("123"))).await.unwrap();
-    db.store.record(push("oD", "s4", 30, FollowerEffect::Subscribe { scene: None })).await.unwrap();
+    db.store
+        .record(push("oA", "s1", 10, scene("123")))
+        .await
+        .unwrap();
+    db.store
+        .record(push("oB", "s2", 20, scene("123")))
+        .await
+        .unwrap();
+    db.store
+        .record(push("oC", "s3", 86_400 + 5, scene("123")))
+        .await
+        .unwrap();
+    db.store
+        .record(push(
+            "oD",
+            "s4",
+            30,
+            FollowerEffect::Subscribe { scene: None },
+        ))
+        .await
+        .unwrap();
     let a = db.store.follower("oA").await.unwrap().unwrap();
     assert!(a.subscribed);
     assert_eq!(a.subscribed_at, Some(at(10)));
@@ -71,11 +103,40 @@ async fn subscribe_sets_scene_and_counts_per_scene(db: TestDb) {
 store_test!(subscribe_sets_scene_and_counts_per_scene);
 
 async fn scan_counts_and_touches_without_changing_scene(db: TestDb) {
-    let subscribe = FollowerEffect::Subscribe { scene: Some("a".into()) };
-    db.store.record(push("oA", "s1", 0, subscribe)).await.unwrap();
-    db.store.record(push("oA", "x1", 50, FollowerEffect::Scan { scene: "b".into() })).await.unwrap();
-    db.store.record(push("oA", "x2", 60, FollowerEffect::Scan { scene: "b".into() })).await.unwrap();
-    db.store.record(push("oZ", "x3", 70, FollowerEffect::Scan { scene: "a".into() })).await.unwrap();
+    let subscribe = FollowerEffect::Subscribe {
+        scene: Some("a".into()),
+    };
+    db.store
+        .record(push("oA", "s1", 0, subscribe))
+        .await
+        .unwrap();
+    db.store
+        .record(push(
+            "oA",
+            "x1",
+            50,
+            FollowerEffect::Scan { scene: "b".into() },
+        ))
+        .await
+        .unwrap();
+    db.store
+        .record(push(
+            "oA",
+            "x2",
+            60,
+            FollowerEffect::Scan { scene: "b".into() },
+        ))
+        .await
+        .unwrap();
+    db.store
+        .record(push(
+            "oZ",
+            "x3",
+            70,
+            FollowerEffect::Scan { scene: "a".into() },
+        ))
+        .await
+        .unwrap();
     let a = db.store.follower("oA").await.unwrap().unwrap();
     assert_eq!(a.scene.as_deref(), Some("a"));
     assert_eq!(a.subscribed_at, Some(at(0)));
@@ -83,18 +144,35 @@ async fn scan_counts_and_touches_without_changing_scene(db: TestDb) {
     let z = db.store.follower("oZ").await.unwrap().unwrap();
     assert_eq!((z.subscribed, z.subscribed_at), (true, None));
     let scenes = db.store.stats().await.unwrap().scenes;
-    let totals: Vec<_> = scenes.iter().map(|s| (s.scene.as_str(), s.subscribes, s.scans)).collect();
+    let totals: Vec<_> = scenes
+        .iter()
+        .map(|s| (s.scene.as_str(), s.subscribes, s.scans))
+        .collect();
     assert_eq!(totals, vec![("a", 1, 1), ("b", 0, 2)]);
 }
 store_test!(scan_counts_and_touches_without_changing_scene);
 
 async fn location_sets_the_last_location(db: TestDb) {
-    let location = |lat: f64| FollowerEffect::Location { latitude: lat, longitude: 113.5, precision: 30.25 };
-    db.store.record(push("oA", "l1", 10, location(23.125))).await.unwrap();
-    db.store.record(push("oA", "l2", 20, location(24.5))).await.unwrap();
+    let location = |lat: f64| FollowerEffect::Location {
+        latitude: lat,
+        longitude: 113.5,
+        precision: 30.25,
+    };
+    db.store
+        .record(push("oA", "l1", 10, location(23.125)))
+        .await
+        .unwrap();
+    db.store
+        .record(push("oA", "l2", 20, location(24.5)))
+        .await
+        .unwrap();
     let a = db.store.follower("oA").await.unwrap().unwrap();
-    let expected =
-        Location { latitude: 24.5, longitude: 113.5, precision: 30.25, reported_at: at(20) };
+    let expected = Location {
+        latitude: 24.5,
+        longitude: 113.5,
+        precision: 30.25,
+        reported_at: at(20),
+    };
     assert_eq!(a.location, Some(expected));
     assert_eq!(a.last_seen_at, Some(at(20)));
     // a later plain push keeps the location
