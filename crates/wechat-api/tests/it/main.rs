@@ -1,0 +1,7 @@
+//! End-to-end tests of wechat-api against wechat-mock over real sockets.
+
+mod custom;
+mod menu;
+mod qrcode;
+mod support;
+mod token;
