@@ -1,5 +1,6 @@
 //! The command line: `wxgate [-c FILE] COMMAND`.
 mod serve;
+mod simulate;
 
 use std::path::PathBuf;
 
@@ -54,11 +55,14 @@ pub struct Cli {
 pub enum Command {
     /// Run the gateway.
     Serve,
+    /// Send one signed push as WeChat would and print the reply.
+    Simulate(simulate::SimulateArgs),
 }
 
 /// Run the parsed command.
 pub async fn run(cli: Cli) -> Result<(), Failure> {
     match cli.command {
         Command::Serve => serve::run(cli.config.as_deref()).await,
+        Command::Simulate(args) => simulate::run(cli.config.as_deref(), args).await,
     }
 }

@@ -54,9 +54,15 @@ async fn reload_on_hangup(state: AppState, file: Option<std::path::PathBuf>) {
             match config::load(file.as_deref()) {
                 Ok((fresh, _)) => {
                     state.set_routing(&fresh);
-                    tracing::info!(rules = fresh.rules.len(), webhooks = fresh.webhooks.len(), "SIGHUP: rules and webhooks reloaded");
+                    tracing::info!(
+                        rules = fresh.rules.len(),
+                        webhooks = fresh.webhooks.len(),
+                        "SIGHUP: rules and webhooks reloaded"
+                    );
                 }
-                Err(e) => tracing::error!(error = %e, "SIGHUP: new config refused, keeping the old one"),
+                Err(e) => {
+                    tracing::error!(error = %e, "SIGHUP: new config refused, keeping the old one")
+                }
             }
         }
     }
@@ -71,7 +77,8 @@ async fn purge_old_events(state: AppState, retain: Duration) {
     let mut tick = tokio::time::interval(Duration::from_secs(3600));
     loop {
         tick.tick().await;
-        let cutoff = chrono::Utc::now() - chrono::Duration::from_std(retain).unwrap_or(chrono::Duration::MAX);
+        let cutoff = chrono::Utc::now()
+            - chrono::Duration::from_std(retain).unwrap_or(chrono::Duration::MAX);
         match state.store.purge_events(cutoff).await {
             Ok(0) => {}
             Ok(n) => tracing::info!(events = n, "purged events past retain_events"),

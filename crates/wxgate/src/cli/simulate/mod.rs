@@ -1,0 +1,160 @@
+//! `wxgate simulate`: send one push exactly as WeChat would (signed, optionally encrypted)
+//! and print the reply (decrypted) or `success`.
+mod kinds;
+mod xml;
+
+use std::path::Path;
+use std::time::Duration;
+
+use clap::Args;
+use rand::{Rng, RngCore};
+use wechat_proto::{
+    msg_signature, open_reply_envelope, render_push_envelope, signature, EncodingAesKey,
+    MessageCrypt,
+};
+
+use super::Failure;
+use crate::config;
+pub use kinds::Kind;
+
+/// The account id pushes are addressed to (the simulator has no real one).
+const TO_USER: &str = "gh_0123456789ab";
+/// The openid used without --from.
+const DEFAULT_OPENID: &str = "oTestOpenId0000000000000000";
+
+/// Options of `wxgate simulate`.
+#[derive(Debug, Args)]
+pub struct SimulateArgs {
+    /// Push URL (default: the listen address and path of the config).
+    #[arg(long)]
+    pub target: Option<String>,
+    /// Token (default: account.token of the config).
+    #[arg(long)]
+    pub token: Option<String>,
+    /// AppID, for --encrypt (default: account.appid).
+    #[arg(long)]
+    pub appid: Option<String>,
+    /// EncodingAESKey, for --encrypt (default: account.encoding_aes_key).
+    #[arg(long = "aes-key")]
+    pub aes_key: Option<String>,
+    /// Sender openid.
+    #[arg(long)]
+    pub from: Option<String>,
+    /// Send in safe mode (AES envelope).
+    #[arg(long)]
+    pub encrypt: bool,
+    /// What to send.
+    #[command(subcommand)]
+    pub kind: Kind,
+}
+
+/// Run `simulate`.
+pub async fn run(config_path: Option<&Path>, args: SimulateArgs) -> Result<(), Failure> {
+    let (raw, source) = config::read_raw(config_path)?;
+    let config = config::Config::from_raw(raw, &source.base_dir, |k| std::env::var(k).ok())?;
+    let target = match &args.target {
+        Some(t) => t.clone(),
+        None => {
+            let mut addr = config.server.listen;
+            if addr.ip().is_unspecified() {
+                addr.set_ip(std::net::Ipv4Addr::LOCALHOST.into());
+            }
+            format!("http://{addr}{}", config.server.path)
+        }
+    };
+    let token = args
+        .token
+        .clone()
+        .unwrap_or_else(|| config.account.token.expose().to_string());
+    let crypt = if args.encrypt {
+        Some(crypt(&args, &config)?)
+    } else {
+        None
+    };
+
+    let from = args.from.as_deref().unwrap_or(DEFAULT_OPENID);
+    let now = chrono::Utc::now().timestamp();
+    let mut rng = rand::thread_rng();
+    let msg_id = args
+        .kind
+        .is_message()
+        .then(|| rng.gen_range(1..i64::MAX as u64));
+    let push = xml::render_push(TO_USER, from, now, msg_id, &args.kind);
+    let timestamp = now.to_string();
+    let nonce = rng.gen_range(100_000_000u64..10_000_000_000).to_string();
+    let mut url = reqwest::Url::parse(&target)
+        .map_err(|_| Failure::usage(format!("--target: {target:?} is not a URL")))?;
+    let body = {
+        let mut q = url.query_pairs_mut();
+        q.append_pair("signature", &signature(&token, &timestamp, &nonce))
+            .append_pair("timestamp", &timestamp)
+            .append_pair("nonce", &nonce)
+            .append_pair("openid", from);
+        match &crypt {
+            None => push,
+            Some(crypt) => {
+                let mut random = [0u8; 16];
+                rng.fill_bytes(&mut random);
+                let encrypt = crypt.encrypt(&push, random);
+                q.append_pair("encrypt_type", "aes").append_pair(
+                    "msg_signature",
+                    &msg_signature(&token, &timestamp, &nonce, &encrypt),
+                );
+                render_push_envelope(TO_USER, &encrypt)
+            }
+        }
+    };
+
+    let client = reqwest::Client::builder()
+        .timeout(Duration::from_secs(10))
+        .build()
+        .map_err(|e| Failure::other(e.to_string()))?;
+    let resp = client
+        .post(url)
+        .header(reqwest::header::CONTENT_TYPE, "text/xml")
+        .body(body)
+        .send()
+        .await
+        .map_err(|e| Failure::other(format!("cannot reach {target}: {}", e.without_url())))?;
+    let status = resp.status();
+    let text = resp
+        .text()
+        .await
+        .map_err(|e| Failure::other(format!("reading the answer: {}", e.without_url())))?;
+    if !status.is_success() {
+        return Err(Failure::other(format!(
+            "gateway answered HTTP {status}: {text}"
+        )));
+    }
+    let shown = match &crypt {
+        _ if text.trim().is_empty() || text.trim() == "success" => "success".to_string(),
+        None => text,
+        Some(crypt) => open_reply_envelope(crypt, &token, text.as_bytes())
+            .map_err(|e| Failure::other(format!("the encrypted reply does not open: {e}")))?,
+    };
+    println!("{shown}");
+    Ok(())
+}
+
+fn crypt(args: &SimulateArgs, config: &config::Config) -> Result<MessageCrypt, Failure> {
+    let appid = args
+        .appid
+        .clone()
+        .unwrap_or_else(|| config.account.appid.clone());
+    if appid.is_empty() {
+        return Err(Failure::usage(
+            "--appid: required with --encrypt (or account.appid in the config)",
+        ));
+    }
+    match &args.aes_key {
+        Some(key) => EncodingAesKey::parse(key)
+            .map(|k| MessageCrypt::new(k, appid))
+            .map_err(|e| Failure::usage(format!("--aes-key: {e}"))),
+        None => match &config.account.crypt {
+            Some(c) if args.appid.is_none() => Ok(c.clone()),
+            Some(_) | None => Err(Failure::usage(
+                "--aes-key: required with --encrypt (or account.encoding_aes_key in the config)",
+            )),
+        },
+    }
+}
