@@ -121,6 +121,14 @@ impl MockState {
         data.current_stable = None;
     }
 
+    /// Makes every token issued so far refused (40001) while `stable_token` in normal mode
+    /// keeps handing out the current one: the case `force_refresh=true` exists for.
+    pub fn refuse_current_tokens(&self) {
+        for issued in self.data().tokens.values_mut() {
+            issued.revoked = true;
+        }
+    }
+
     /// The next `n` calls to `/cgi-bin/` (any endpoint but `showqrcode`) answer `errcode`
     /// instead of being served, e.g. `-1` (busy) or `45011` (too often).
     pub fn fail_next(&self, n: usize, errcode: i64) {

@@ -64,6 +64,21 @@ async fn invalidated_token_answers_40001_then_one_refresh_and_the_call_succeeds(
 }
 
 #[tokio::test]
+async fn a_refused_current_token_is_force_refreshed_at_most_once_per_interval() {
+    let (server, client) = setup().await;
+    assert!(client.user_info("oUser_123").await.is_ok());
+    server.state.refuse_current_tokens();
+    // stable_token hands back the refused token, so the holder forces a new one.
+    assert!(client.user_info("oUser_123").await.is_ok());
+    assert_eq!(server.state.token_requests(), 3);
+    // Within 30 s no second force: the refusal reaches the caller.
+    server.state.refuse_current_tokens();
+    let err = client.user_info("oUser_123").await.err();
+    assert_eq!(err.and_then(|e| e.code()), Some(40001));
+    assert_eq!(server.state.token_requests(), 4);
+}
+
+#[tokio::test]
 async fn busy_answers_are_retried() {
     let (server, client) = setup().await;
     assert!(client.access_token().await.is_ok());
