@@ -94,7 +94,9 @@ impl MessageCrypt {
             .map_err(|_| CryptoError::CiphertextLength(len))?;
 
         let pad = usize::from(buf[len - 1]);
-        if !(1..=PAD_BLOCK).contains(&pad) || buf[len - pad..].iter().any(|&b| usize::from(b) != pad) {
+        if !(1..=PAD_BLOCK).contains(&pad)
+            || buf[len - pad..].iter().any(|&b| usize::from(b) != pad)
+        {
             return Err(CryptoError::Padding);
         }
         let content_len = len - pad;
@@ -120,7 +122,8 @@ impl MessageCrypt {
     ///
     /// If `msg` is longer than `u32::MAX` bytes (the length prefix is 4 bytes).
     pub fn encrypt(&self, msg: &str, random: [u8; 16]) -> String {
-        let msg_len = u32::try_from(msg.len()).expect("WXBizMsgCrypt messages are shorter than 4 GiB");
+        let msg_len =
+            u32::try_from(msg.len()).expect("WXBizMsgCrypt messages are shorter than 4 GiB");
         let unpadded = HEADER_LEN + msg.len() + self.appid.len();
         let pad = PAD_BLOCK - unpadded % PAD_BLOCK;
         let mut buf = Vec::with_capacity(unpadded + pad);

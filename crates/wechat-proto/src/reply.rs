@@ -198,7 +198,13 @@ impl Reply {
                 music_url,
                 hq_music_url,
                 thumb_media_id,
-            } => opt(title) + opt(description) + opt(music_url) + opt(hq_music_url) + thumb_media_id.len(),
+            } => {
+                opt(title)
+                    + opt(description)
+                    + opt(music_url)
+                    + opt(hq_music_url)
+                    + thumb_media_id.len()
+            }
             Reply::News { articles } => articles
                 .iter()
                 .map(|a| 160 + a.title.len() + a.description.len() + a.pic_url.len() + a.url.len())

@@ -6,6 +6,14 @@ pub(crate) fn cdata_element(out: &mut String, tag: &str, value: &str) {
     out.push('<');
     out.push_str(tag);
     out.push_str("><![CDATA[");
+    // Fast path: base64, ids and most text hold no `]` at all (a byte scan, unlike `find`).
+    if !value.as_bytes().contains(&b']') {
+        out.push_str(value);
+        out.push_str("]]></");
+        out.push_str(tag);
+        out.push('>');
+        return;
+    }
     let mut rest = value;
     while let Some(at) = rest.find("]]>") {
         out.push_str(&rest[..at]);

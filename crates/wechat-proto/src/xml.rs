@@ -21,6 +21,8 @@ pub(crate) const MAX_ELEMENTS: usize = 512;
 /// Longest text accepted in one element, in bytes (the gateway's default body limit).
 pub(crate) const MAX_TEXT_BYTES: usize = 64 * 1024;
 
+/// Top-level entries reserved up front.
+const ROOT_CAPACITY: usize = 12;
 /// The name under which list children are always collected.
 const ITEM: &str = "item";
 /// Where the text of an element that also has children is kept (as xmltodict does).
@@ -46,9 +48,6 @@ impl<'a> Frame<'a> {
         if self.text.len() + more.len() > MAX_TEXT_BYTES {
             return Err(XmlError::TextTooLong);
         }
-        if more.contains('\0') {
-            return Err(XmlError::Malformed("NUL character".into()));
-        }
         if self.text.is_empty() {
             self.text = more;
         } else {
@@ -63,9 +62,10 @@ impl<'a> Frame<'a> {
         }
         let mut children = self.children;
         if !self.text.trim().is_empty() {
-            children
-                .0
-                .push((MIXED_TEXT.to_owned(), FieldValue::Text(self.text.into_owned())));
+            children.0.push((
+                MIXED_TEXT.to_owned(),
+                FieldValue::Text(self.text.into_owned()),
+            ));
         }
         (self.name, FieldValue::Map(children))
     }
@@ -78,10 +78,15 @@ pub(crate) fn parse_document(body: &[u8]) -> Result<Fields, XmlError> {
     if text.trim().is_empty() {
         return Err(XmlError::Empty);
     }
+    // Not a legal XML character; `&#0;` is refused by the reader itself.
+    if text.contains('\0') {
+        return Err(XmlError::Malformed("NUL character".into()));
+    }
     let mut reader = Reader::from_str(text);
     reader.config_mut().check_end_names = true;
 
-    let mut stack: Vec<Frame<'_>> = Vec::with_capacity(MAX_DEPTH);
+    // Small enough to stay in malloc's thread cache; WeChat pushes are at most 5 deep.
+    let mut stack: Vec<Frame<'_>> = Vec::with_capacity(6);
     let mut root: Option<Fields> = None;
     let mut elements = 0usize;
     let mut first = true;
@@ -103,18 +108,25 @@ pub(crate) fn parse_document(body: &[u8]) -> Result<Fields, XmlError> {
                 if stack.len() >= MAX_DEPTH {
                     return Err(XmlError::TooDeep);
                 }
-                let name = element_name(&start)?;
+                let name = element_name(text, &start)?;
                 if stack.is_empty() && name != "xml" {
                     return Err(XmlError::RootNotXml);
                 }
-                stack.push(Frame::new(name));
+                let mut frame = Frame::new(name);
+                if stack.is_empty() {
+                    // A push has about 6 to 12 top-level elements: one allocation for them all.
+                    frame.children.0.reserve(ROOT_CAPACITY);
+                }
+                stack.push(frame);
             }
             XmlEvent::Empty(start) => {
                 count_element(&mut elements)?;
-                let name = element_name(&start)?;
+                let name = element_name(text, &start)?;
                 let depth = stack.len();
                 match stack.last_mut() {
-                    Some(parent) => add_child(parent, depth, name, FieldValue::Text(String::new()))?,
+                    Some(parent) => {
+                        add_child(parent, depth, name, FieldValue::Text(String::new()))?
+                    }
                     None if name == "xml" => root = Some(Fields::default()),
                     None => return Err(XmlError::RootNotXml),
                 }
@@ -134,22 +146,22 @@ pub(crate) fn parse_document(body: &[u8]) -> Result<Fields, XmlError> {
                 }
             }
             XmlEvent::Text(t) => {
-                let value = t.unescape().map_err(malformed)?;
+                let raw = within(text, &t).ok_or(XmlError::NotUtf8)?;
+                let value = quick_xml::escape::unescape(raw).map_err(malformed)?;
                 match stack.last_mut() {
                     Some(frame) => frame.push_text(value)?,
                     None if value.trim().is_empty() => {}
-                    None => return Err(XmlError::Malformed("text outside the root element".into())),
+                    None => {
+                        return Err(XmlError::Malformed("text outside the root element".into()))
+                    }
                 }
             }
             XmlEvent::CData(c) => {
                 let frame = stack
                     .last_mut()
                     .ok_or_else(|| XmlError::Malformed("CDATA outside the root element".into()))?;
-                let value = match c.into_inner() {
-                    Cow::Borrowed(b) => Cow::Borrowed(std::str::from_utf8(b).map_err(|_| XmlError::NotUtf8)?),
-                    Cow::Owned(b) => Cow::Owned(String::from_utf8(b).map_err(|_| XmlError::NotUtf8)?),
-                };
-                frame.push_text(value)?;
+                let value = within(text, &c).ok_or(XmlError::NotUtf8)?;
+                frame.push_text(Cow::Borrowed(value))?;
             }
             XmlEvent::Eof => {
                 return match (stack.is_empty(), root) {
@@ -163,10 +175,18 @@ pub(crate) fn parse_document(body: &[u8]) -> Result<Fields, XmlError> {
 
 /// `depth` is the depth of `parent` (1 for the root): duplicates are refused directly under the
 /// root, collected into a list below it; `item` children are always a list.
-fn add_child(parent: &mut Frame<'_>, depth: usize, name: String, value: FieldValue) -> Result<(), XmlError> {
+fn add_child(
+    parent: &mut Frame<'_>,
+    depth: usize,
+    name: String,
+    value: FieldValue,
+) -> Result<(), XmlError> {
     let existing = parent.children.0.iter_mut().find(|(k, _)| *k == name);
     match existing {
-        None if name == ITEM => parent.children.0.push((name, FieldValue::List(vec![value]))),
+        None if name == ITEM => parent
+            .children
+            .0
+            .push((name, FieldValue::List(vec![value]))),
         None => parent.children.0.push((name, value)),
         Some((_, FieldValue::List(list))) if name == ITEM || depth > 1 => list.push(value),
         Some((_, slot)) if depth > 1 => {
@@ -181,7 +201,11 @@ fn add_child(parent: &mut Frame<'_>, depth: usize, name: String, value: FieldVal
 fn check_declaration(decl: &BytesDecl<'_>) -> Result<(), XmlError> {
     match decl.encoding() {
         None => Ok(()),
-        Some(Ok(enc)) if enc.eq_ignore_ascii_case(b"utf-8") || enc.eq_ignore_ascii_case(b"utf8") => Ok(()),
+        Some(Ok(enc))
+            if enc.eq_ignore_ascii_case(b"utf-8") || enc.eq_ignore_ascii_case(b"utf8") =>
+        {
+            Ok(())
+        }
         Some(_) => Err(XmlError::Encoding),
     }
 }
@@ -195,10 +219,21 @@ fn count_element(elements: &mut usize) -> Result<(), XmlError> {
 }
 
 /// The element name (attributes are ignored).
-fn element_name(start: &BytesStart<'_>) -> Result<String, XmlError> {
-    std::str::from_utf8(start.name().as_ref())
+fn element_name(doc: &str, start: &BytesStart<'_>) -> Result<String, XmlError> {
+    within(doc, start.name().as_ref())
         .map(str::to_owned)
-        .map_err(|_| XmlError::NotUtf8)
+        .ok_or(XmlError::NotUtf8)
+}
+
+/// `piece` as a `&str` of the already validated document, without validating it again.
+///
+/// A slice reader hands out names, text and CDATA as slices of its input, so `piece` is found in
+/// `doc` by its address; `str::get` checks the bounds and char boundaries. None if `piece` is not
+/// part of `doc` (never with a slice reader; the vector tests would fail at once).
+fn within<'a>(doc: &'a str, piece: &[u8]) -> Option<&'a str> {
+    let start = (piece.as_ptr() as usize).checked_sub(doc.as_ptr() as usize)?;
+    let end = start.checked_add(piece.len())?;
+    doc.get(start..end).filter(|s| s.as_ptr() == piece.as_ptr())
 }
 
 fn malformed(e: impl std::fmt::Display) -> XmlError {
@@ -222,10 +257,22 @@ mod tests {
     fn declaration_must_be_utf8_and_first() {
         assert!(doc(r#"<?xml version="1.0" encoding="UTF-8"?><xml><a>1</a></xml>"#).is_ok());
         assert!(doc(r#"<?xml version="1.0"?><xml/>"#).is_ok());
-        assert_eq!(doc(r#"<?xml version="1.0" encoding="GBK"?><xml/>"#), Err(XmlError::Encoding));
-        assert_eq!(doc(r#"<xml><?php x?></xml>"#), Err(XmlError::ProcessingInstruction));
-        assert_eq!(doc(r#"<?xml-stylesheet href="a"?><xml/>"#), Err(XmlError::ProcessingInstruction));
-        assert_eq!(doc(r#"<xml/><?xml version="1.0"?>"#), Err(XmlError::ProcessingInstruction));
+        assert_eq!(
+            doc(r#"<?xml version="1.0" encoding="GBK"?><xml/>"#),
+            Err(XmlError::Encoding)
+        );
+        assert_eq!(
+            doc(r#"<xml><?php x?></xml>"#),
+            Err(XmlError::ProcessingInstruction)
+        );
+        assert_eq!(
+            doc(r#"<?xml-stylesheet href="a"?><xml/>"#),
+            Err(XmlError::ProcessingInstruction)
+        );
+        assert_eq!(
+            doc(r#"<xml/><?xml version="1.0"?>"#),
+            Err(XmlError::ProcessingInstruction)
+        );
     }
 
     #[test]
@@ -237,24 +284,44 @@ mod tests {
 
     #[test]
     fn limits() {
-        let deep = format!("<xml>{}{}</xml>", "<a>".repeat(MAX_DEPTH - 1), "</a>".repeat(MAX_DEPTH - 1));
+        let deep = format!(
+            "<xml>{}{}</xml>",
+            "<a>".repeat(MAX_DEPTH - 1),
+            "</a>".repeat(MAX_DEPTH - 1)
+        );
         assert!(doc(&deep).is_ok());
-        let deeper = format!("<xml>{}{}</xml>", "<a>".repeat(MAX_DEPTH), "</a>".repeat(MAX_DEPTH));
+        let deeper = format!(
+            "<xml>{}{}</xml>",
+            "<a>".repeat(MAX_DEPTH),
+            "</a>".repeat(MAX_DEPTH)
+        );
         assert_eq!(doc(&deeper), Err(XmlError::TooDeep));
         let many = format!("<xml><l>{}</l></xml>", "<item/>".repeat(MAX_ELEMENTS));
         assert_eq!(doc(&many), Err(XmlError::TooManyElements));
         let long = format!("<xml><a>{}</a></xml>", "x".repeat(MAX_TEXT_BYTES + 1));
         assert_eq!(doc(&long), Err(XmlError::TextTooLong));
-        let split = format!("<xml><a>{0}<![CDATA[{0}]]></a></xml>", "x".repeat(MAX_TEXT_BYTES / 2 + 1));
+        let split = format!(
+            "<xml><a>{0}<![CDATA[{0}]]></a></xml>",
+            "x".repeat(MAX_TEXT_BYTES / 2 + 1)
+        );
         assert_eq!(doc(&split), Err(XmlError::TextTooLong));
     }
 
     #[test]
     fn refusals() {
         assert_eq!(doc("  "), Err(XmlError::Empty));
-        assert!(matches!(doc("<xml>&unknown;</xml>"), Err(XmlError::Malformed(_))));
-        assert!(matches!(doc("<xml>a\0b</xml>"), Err(XmlError::Malformed(_))));
-        assert!(matches!(doc("<xml></xml>junk"), Err(XmlError::Malformed(_))));
+        assert!(matches!(
+            doc("<xml>&unknown;</xml>"),
+            Err(XmlError::Malformed(_))
+        ));
+        assert!(matches!(
+            doc("<xml>a\0b</xml>"),
+            Err(XmlError::Malformed(_))
+        ));
+        assert!(matches!(
+            doc("<xml></xml>junk"),
+            Err(XmlError::Malformed(_))
+        ));
         assert!(matches!(doc("<xml><a></xml>"), Err(XmlError::Malformed(_))));
         assert!(doc("\u{feff}<!-- c --><xml><!-- c --></xml>\n").is_ok());
     }

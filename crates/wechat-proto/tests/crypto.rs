@@ -25,7 +25,8 @@ fn encrypt_reproduces_every_case_byte_for_byte() {
 fn push_envelope_verifies_and_decrypts() {
     for case in cases("crypto") {
         let name = &case["name"];
-        let env = parse_push_envelope(s(&case, "push_envelope_xml").as_bytes()).expect("envelope parses");
+        let env =
+            parse_push_envelope(s(&case, "push_envelope_xml").as_bytes()).expect("envelope parses");
         assert_eq!(env.encrypt, s(&case, "encrypt"), "case {name}");
         assert_eq!(
             render_push_envelope(env.to_user_name.as_deref().unwrap_or(""), &env.encrypt),
@@ -40,7 +41,11 @@ fn push_envelope_verifies_and_decrypts() {
             s(&case, "msg_signature"),
         )
         .unwrap_or_else(|e| panic!("case {name}: {e}"));
-        assert_eq!(crypt(&case).decrypt(&env.encrypt).as_deref(), Ok(s(&case, "plaintext")), "case {name}");
+        assert_eq!(
+            crypt(&case).decrypt(&env.encrypt).as_deref(),
+            Ok(s(&case, "plaintext")),
+            "case {name}"
+        );
     }
 }
 
@@ -55,7 +60,10 @@ fn reply_envelope_is_reproduced_and_opens() {
         let opened = open_reply_envelope(&c, token, s(&case, "reply_envelope_xml").as_bytes());
         assert_eq!(opened.as_deref(), Ok(s(&case, "plaintext")), "case {name}");
         let wrong_token = open_reply_envelope(&c, "other-token", sealed.as_bytes());
-        assert_eq!(wrong_token, Err(ProtoError::Signature(SignatureError::MsgSignature)));
+        assert_eq!(
+            wrong_token,
+            Err(ProtoError::Signature(SignatureError::MsgSignature))
+        );
     }
 }
 
@@ -64,12 +72,19 @@ fn intermediates_match() {
     for case in cases("crypto") {
         let plaintext = s(&case, "plaintext");
         let prefix = hex_bytes(&case, "length_prefix_hex");
-        assert_eq!(prefix, (plaintext.len() as u32).to_be_bytes(), "case {}", case["name"]);
+        assert_eq!(
+            prefix,
+            (plaintext.len() as u32).to_be_bytes(),
+            "case {}",
+            case["name"]
+        );
         assert_eq!(case["msg_len_bytes"].as_u64(), Some(plaintext.len() as u64));
         let decrypted = hex_bytes(&case, "decrypted_hex");
         let pad = case["pad_len"].as_u64().expect("pad_len") as usize;
         assert_eq!(decrypted.len() % 32, 0);
-        assert!(decrypted[decrypted.len() - pad..].iter().all(|&b| b as usize == pad));
+        assert!(decrypted[decrypted.len() - pad..]
+            .iter()
+            .all(|&b| b as usize == pad));
     }
 }
 
@@ -106,14 +121,21 @@ fn bad_envelopes_fail_for_the_stated_reason() {
         ("padding_bytes_inconsistent", CryptoError::Padding),
         ("length_field_too_large", CryptoError::Length),
         ("length_field_too_small", CryptoError::AppId),
-        ("truncated_not_block_multiple", CryptoError::CiphertextLength(315)),
+        (
+            "truncated_not_block_multiple",
+            CryptoError::CiphertextLength(315),
+        ),
         ("single_block", CryptoError::CiphertextLength(16)),
         ("encrypt_not_base64", CryptoError::Base64),
     ];
     let all = cases("crypto_bad");
     for (name, err) in expected {
-        let case = all.iter().find(|c| c["name"] == name).unwrap_or_else(|| panic!("no case {name}"));
-        let env = parse_push_envelope(s(case, "push_envelope_xml").as_bytes()).expect("envelope parses");
+        let case = all
+            .iter()
+            .find(|c| c["name"] == name)
+            .unwrap_or_else(|| panic!("no case {name}"));
+        let env =
+            parse_push_envelope(s(case, "push_envelope_xml").as_bytes()).expect("envelope parses");
         assert_eq!(crypt(case).decrypt(&env.encrypt), Err(err), "case {name}");
     }
 }
@@ -121,7 +143,10 @@ fn bad_envelopes_fail_for_the_stated_reason() {
 #[test]
 fn key_validation() {
     assert!(EncodingAesKey::parse("abcdefghijklmnopqrstuvwxyz0123456789ABCDEFG").is_ok());
-    assert_eq!(EncodingAesKey::parse("short").map(|_| ()), Err(KeyError::Length(5)));
+    assert_eq!(
+        EncodingAesKey::parse("short").map(|_| ()),
+        Err(KeyError::Length(5))
+    );
     assert_eq!(
         EncodingAesKey::parse("abcdefghijklmnopqrstuvwxyz0123456789ABCDEF=").map(|_| ()),
         Err(KeyError::Base64)
@@ -132,5 +157,8 @@ fn key_validation() {
     );
     let key = EncodingAesKey::parse("abcdefghijklmnopqrstuvwxyz0123456789ABCDEFG").expect("valid");
     let debug = format!("{:?}", MessageCrypt::new(key, "wx1"));
-    assert!(!debug.contains("abcdefghij") && debug.contains("redacted"), "{debug}");
+    assert!(
+        !debug.contains("abcdefghij") && debug.contains("redacted"),
+        "{debug}"
+    );
 }

@@ -27,18 +27,40 @@ fn expected_key(parts: &Value) -> String {
 fn every_message_case() {
     for case in cases("messages") {
         let name = &case["name"];
-        let msg = parse_message(s(&case, "xml").as_bytes()).unwrap_or_else(|e| panic!("case {name}: {e}"));
+        let msg = parse_message(s(&case, "xml").as_bytes())
+            .unwrap_or_else(|e| panic!("case {name}: {e}"));
         let fields = serde_json::to_value(&msg.fields).expect("fields serialize");
         assert_eq!(fields, case["fields"], "case {name}");
         assert_eq!(msg.msg_type(), s(&case, "msg_type"), "case {name}");
         assert_eq!(msg.event(), case["event"].as_str(), "case {name}");
         assert_eq!(msg.scene(), case["scene"].as_str(), "case {name}");
-        assert_eq!(msg.dedupe_key().as_str(), expected_key(&case["dedupe_key"]), "case {name}");
+        assert_eq!(
+            msg.dedupe_key().as_str(),
+            expected_key(&case["dedupe_key"]),
+            "case {name}"
+        );
         assert_eq!(msg.from_user_name, fields["FromUserName"], "case {name}");
         assert_eq!(msg.create_time, 1_700_000_000, "case {name}");
-        let typed_known = !matches!(msg.kind, MessageKind::Unknown | MessageKind::Event(Event::Unknown));
-        assert_eq!(typed_known, *name != "unknown_msgtype_must_be_accepted", "case {name}: {:?}", msg.kind);
-        let user = ["text", "image", "voice", "video", "shortvideo", "location", "link"].contains(&msg.msg_type());
+        let typed_known = !matches!(
+            msg.kind,
+            MessageKind::Unknown | MessageKind::Event(Event::Unknown)
+        );
+        assert_eq!(
+            typed_known,
+            *name != "unknown_msgtype_must_be_accepted",
+            "case {name}: {:?}",
+            msg.kind
+        );
+        let user = [
+            "text",
+            "image",
+            "voice",
+            "video",
+            "shortvideo",
+            "location",
+            "link",
+        ]
+        .contains(&msg.msg_type());
         assert_eq!(msg.is_user_message(), user, "case {name}");
         assert_eq!(msg.msg_id().is_some(), user, "case {name}");
     }
@@ -46,7 +68,10 @@ fn every_message_case() {
 
 fn case_msg(name: &str) -> wechat_proto::Message {
     let all = cases("messages");
-    let case = all.iter().find(|c| c["name"] == name).unwrap_or_else(|| panic!("no case {name}"));
+    let case = all
+        .iter()
+        .find(|c| c["name"] == name)
+        .unwrap_or_else(|| panic!("no case {name}"));
     parse_message(s(case, "xml").as_bytes()).expect("vector parses")
 }
 
@@ -54,13 +79,26 @@ fn case_msg(name: &str) -> wechat_proto::Message {
 fn typed_payloads() {
     assert_eq!(case_msg("text").content(), Some("this is a test 你好"));
     assert_eq!(case_msg("text").msg_id(), Some(1234567890123456));
-    assert_eq!(case_msg("location_event").location(), Some((23.137466, 113.352425, 119.385040)));
-    assert_eq!(case_msg("location").location(), None, "a location message is not the LOCATION event");
+    assert_eq!(
+        case_msg("location_event").location(),
+        Some((23.137466, 113.352425, 119.385040))
+    );
+    assert_eq!(
+        case_msg("location").location(),
+        None,
+        "a location message is not the LOCATION event"
+    );
     assert!(matches!(
         case_msg("voice_with_recognition").kind,
         MessageKind::Voice { recognition: Some(ref r), .. } if r == "腾讯微信团队"
     ));
-    assert!(matches!(case_msg("voice").kind, MessageKind::Voice { recognition: None, .. }));
+    assert!(matches!(
+        case_msg("voice").kind,
+        MessageKind::Voice {
+            recognition: None,
+            ..
+        }
+    ));
     assert!(matches!(
         case_msg("subscribe_qrscene_str").kind,
         MessageKind::Event(Event::Subscribe { scene: Some(ref s), ticket: Some(_) }) if s == "poster-2024_a"
@@ -68,15 +106,30 @@ fn typed_payloads() {
     assert_eq!(case_msg("subscribe").event_key(), None);
     assert_eq!(case_msg("subscribe_empty_eventkey").event_key(), Some(""));
     match case_msg("pic_photo_or_album_two_pictures").kind {
-        MessageKind::Event(Event::PicPhotoOrAlbum { pics: SendPicsInfo { count, pic_md5_sums }, .. }) => {
+        MessageKind::Event(Event::PicPhotoOrAlbum {
+            pics: SendPicsInfo {
+                count,
+                pic_md5_sums,
+            },
+            ..
+        }) => {
             assert_eq!(count, 2);
-            assert_eq!(pic_md5_sums, ["5a75aaca956d97be686719218f275c6b", "1b5f7c23b5bf75682a53e7b6d163e185"]);
+            assert_eq!(
+                pic_md5_sums,
+                [
+                    "5a75aaca956d97be686719218f275c6b",
+                    "1b5f7c23b5bf75682a53e7b6d163e185"
+                ]
+            );
         }
         other => panic!("{other:?}"),
     }
     match case_msg("location_select").kind {
         MessageKind::Event(Event::LocationSelect { info, .. }) => {
-            assert_eq!(info.label, " 广州市海珠区客村艺苑路 106号", "whitespace is kept");
+            assert_eq!(
+                info.label, " 广州市海珠区客村艺苑路 106号",
+                "whitespace is kept"
+            );
             assert_eq!((info.latitude, info.longitude), (23.0, 113.0));
         }
         other => panic!("{other:?}"),
@@ -85,8 +138,14 @@ fn typed_payloads() {
         case_msg("masssendjobfinish").kind,
         MessageKind::Event(Event::MassSendJobFinish { msg_id: 1000001625, ref status, .. }) if status == "err(30003)"
     ));
-    assert!(matches!(case_msg("view").kind, MessageKind::Event(Event::View { .. })));
-    assert!(matches!(case_msg("view_miniprogram").kind, MessageKind::Event(Event::ViewMiniprogram { .. })));
+    assert!(matches!(
+        case_msg("view").kind,
+        MessageKind::Event(Event::View { .. })
+    ));
+    assert!(matches!(
+        case_msg("view_miniprogram").kind,
+        MessageKind::Event(Event::ViewMiniprogram { .. })
+    ));
 }
 
 const HEADER: &str = "<ToUserName>gh_1</ToUserName><FromUserName>o1</FromUserName><CreateTime>1700000000</CreateTime>";
@@ -132,5 +191,8 @@ fn dedupe_keys_are_unambiguous() {
 fn nested_duplicates_become_lists_and_items_are_lists() {
     let msg = push("<MsgType>x</MsgType><A><B>1</B><B>2</B><item>i</item></A>");
     let json = serde_json::to_value(&msg.fields).expect("serializes");
-    assert_eq!(json["A"], serde_json::json!({"B": ["1", "2"], "item": ["i"]}));
+    assert_eq!(
+        json["A"],
+        serde_json::json!({"B": ["1", "2"], "item": ["i"]})
+    );
 }

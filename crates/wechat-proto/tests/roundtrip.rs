@@ -9,7 +9,10 @@ use wechat_proto::{
 fn crypt() -> impl Strategy<Value = MessageCrypt> {
     (any::<[u8; 32]>(), "wx[0-9a-f]{16}").prop_map(|(key, appid)| {
         let console = base64::engine::general_purpose::STANDARD_NO_PAD.encode(key);
-        MessageCrypt::new(EncodingAesKey::parse(&console).expect("43 base64 chars"), appid)
+        MessageCrypt::new(
+            EncodingAesKey::parse(&console).expect("43 base64 chars"),
+            appid,
+        )
     })
 }
 
@@ -48,9 +51,17 @@ fn reply() -> impl Strategy<Value = Reply> {
             title,
             description
         }),
-        (opt(), opt(), opt(), opt(), text()).prop_map(|(title, description, music_url, hq_music_url, thumb_media_id)| {
-            Reply::Music { title, description, music_url, hq_music_url, thumb_media_id }
-        }),
+        (opt(), opt(), opt(), opt(), text()).prop_map(
+            |(title, description, music_url, hq_music_url, thumb_media_id)| {
+                Reply::Music {
+                    title,
+                    description,
+                    music_url,
+                    hq_music_url,
+                    thumb_media_id,
+                }
+            }
+        ),
         prop::collection::vec(article(), 1..9).prop_map(|articles| Reply::News { articles }),
         opt().prop_map(|kf_account| Reply::TransferCustomerService { kf_account }),
     ]

@@ -9,11 +9,21 @@ fn every_signature_case_matches() {
     for case in cases("signature") {
         let (token, ts, nonce) = (s(&case, "token"), s(&case, "timestamp"), s(&case, "nonce"));
         let expected = s(&case, "signature");
-        assert_eq!(signature(token, ts, nonce), expected, "case {}", case["name"]);
+        assert_eq!(
+            signature(token, ts, nonce),
+            expected,
+            "case {}",
+            case["name"]
+        );
         if let Some(doc) = case["doc_signature"].as_str() {
             assert_eq!(expected, doc, "case {}", case["name"]);
         }
-        assert_eq!(verify_signature(token, ts, nonce, expected), Ok(()), "case {}", case["name"]);
+        assert_eq!(
+            verify_signature(token, ts, nonce, expected),
+            Ok(()),
+            "case {}",
+            case["name"]
+        );
     }
 }
 
@@ -34,7 +44,10 @@ fn any_changed_character_is_refused() {
             );
         }
         assert!(verify_signature(token, ts, nonce, &good[..39]).is_err());
-        assert!(verify_signature(token, ts, nonce, &good.to_uppercase()).is_err() || good.chars().all(|c| c.is_ascii_digit()));
+        assert!(
+            verify_signature(token, ts, nonce, &good.to_uppercase()).is_err()
+                || good.chars().all(|c| c.is_ascii_digit())
+        );
         assert!(verify_signature(token, ts, nonce, "").is_err());
         // the inputs matter too
         assert!(verify_signature(&format!("{token}x"), ts, nonce, good).is_err());

@@ -83,8 +83,15 @@ pub enum MessageKind {
 }
 
 /// The MsgTypes of ordinary user messages.
-pub(crate) const USER_MESSAGE_TYPES: [&str; 7] =
-    ["text", "image", "voice", "video", "shortvideo", "location", "link"];
+pub(crate) const USER_MESSAGE_TYPES: [&str; 7] = [
+    "text",
+    "image",
+    "voice",
+    "video",
+    "shortvideo",
+    "location",
+    "link",
+];
 
 impl MessageKind {
     /// Type a push of `msg_type` from its fields.

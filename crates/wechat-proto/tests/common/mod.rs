@@ -7,7 +7,10 @@ pub fn cases(name: &str) -> Vec<Value> {
     let path = format!("{}/tests/data/{name}.json", env!("CARGO_MANIFEST_DIR"));
     let text = std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{path}: {e}"));
     let value: Value = serde_json::from_str(&text).unwrap_or_else(|e| panic!("{path}: {e}"));
-    let cases = value.as_array().unwrap_or_else(|| panic!("{path}: not an array")).clone();
+    let cases = value
+        .as_array()
+        .unwrap_or_else(|| panic!("{path}: not an array"))
+        .clone();
     assert!(!cases.is_empty(), "{path}: no cases");
     cases
 }
