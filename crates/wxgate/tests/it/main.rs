@@ -1,1 +1,13 @@
+//! Black-box integration tests of `wxgate serve`: every test starts the real server on a real
+//! socket (in process, or the real binary) with its own temp dir and database.
+mod helpers;
 
+mod admin;
+mod cli;
+mod deadline;
+mod durability;
+mod endpoint;
+mod retries;
+mod rules;
+mod storage;
+mod vectors;

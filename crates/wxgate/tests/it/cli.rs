@@ -1,0 +1,124 @@
+//! The real binary: a bad config exits 2 naming the key; SIGTERM stops cleanly (exit 0).
+use std::process::Command;
+use std::time::Duration;
+
+use wechat_proto::signature;
+
+use crate::helpers::*;
+
+fn serve_with(config_text: &str) -> (i32, String) {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("wxgate.toml");
+    std::fs::write(&path, config_text).unwrap();
+    let mut child = Command::new(BIN)
+        .args(["serve", "-c"])
+        .arg(&path)
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    // a valid config would serve forever: bound the wait
+    let deadline = std::time::Instant::now() + Duration::from_secs(30);
+    loop {
+        if child.try_wait().unwrap().is_some() {
+            break;
+        }
+        if std::time::Instant::now() > deadline {
+            let _ = child.kill();
+            panic!("wxgate serve did not exit on a bad config:\n{config_text}");
+        }
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    let out = child.wait_with_output().unwrap();
+    (out.status.code().unwrap_or(-1), String::from_utf8_lossy(&out.stderr).into_owned())
+}
+
+#[test]
+fn bad_configs_exit_2_naming_the_key() {
+    let port = free_port();
+    let base = |account: &str, extra: &str| {
+        format!(
+            "[server]\nlisten = \"127.0.0.1:{port}\"\n[account]\nappid = \"{APPID}\"\n{account}\n\
+             [storage]\nurl = \"sqlite::memory:\"\n{extra}"
+        )
+    };
+    let cases: Vec<(&str, String, &[&str])> = vec![
+        ("AES key not 43 chars", base("encoding_aes_key = \"tooshort\"\nsecurity = \"safe\"", ""), &["encoding_aes_key"]),
+        ("AES key not base64", base(&format!("encoding_aes_key = \"{}\"", "!".repeat(43)), ""), &["encoding_aes_key"]),
+        ("safe without a key", base("security = \"safe\"", ""), &["encoding_aes_key", "security"]),
+        ("unknown security", base("security = \"paranoid\"", ""), &["security"]),
+        (
+            "regex that does not compile",
+            base("", "[[rules]]\nwhen = { content_regex = \"(unclosed\" }\nreply = { text = \"x\" }\n"),
+            &["content_regex"],
+        ),
+        (
+            "rule naming an unknown webhook",
+            base("", "[[rules]]\nwhen = { msg_type = \"text\" }\ncall = \"nobody\"\n"),
+            &["call", "nobody"],
+        ),
+        ("unknown key", base("tokn = \"x\"", ""), &["tokn"]),
+        ("wrong type", base("max_clock_skew_s = \"soon\"", ""), &["max_clock_skew_s"]),
+        ("bad listen address", "[server]\nlisten = \"not an address\"\n[storage]\nurl = \"sqlite::memory:\"\n".into(), &["listen"]),
+    ];
+    let mut failures = Vec::new();
+    for (what, text, any_of) in cases {
+        let (code, stderr) = serve_with(&text);
+        if code != 2 {
+            failures.push(format!("{what}: exit {code}, expected 2 (stderr: {stderr})"));
+            continue;
+        }
+        if !any_of.iter().any(|k| stderr.contains(k)) {
+            failures.push(format!("{what}: stderr does not name {any_of:?}: {stderr}"));
+        }
+    }
+    assert!(failures.is_empty(), "{}", failures.join("\n"));
+}
+
+#[test]
+fn rules_index_is_named() {
+    let text = format!(
+        "[server]\nlisten = \"127.0.0.1:{}\"\n[storage]\nurl = \"sqlite::memory:\"\n\
+         [[rules]]\nwhen = {{ msg_type = \"text\" }}\nreply = {{ text = \"ok\" }}\n\
+         [[rules]]\nwhen = {{ event_key_regex = \"[\" }}\nreply = {{ text = \"x\" }}\n",
+        free_port()
+    );
+    let (code, stderr) = serve_with(&text);
+    assert_eq!(code, 2, "{stderr}");
+    assert!(stderr.contains("rules[1]"), "the failing rule is rules[1]: {stderr}");
+    assert!(stderr.contains("event_key_regex"), "{stderr}");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn sigterm_stops_cleanly_and_keeps_what_was_answered() {
+    let dir = tempfile::tempdir().unwrap();
+    let cfg = Cfg::extra("[[rules]]\nwhen = { msg_type = \"text\" }\nreply = { text = \"ok\" }\n");
+    let config = write_config(dir.path(), &cfg);
+    let mut proc = Proc::start(&config);
+    assert!(proc.url_line.contains("/wechat"), "{}", proc.url_line);
+    let http = reqwest::Client::new();
+    let u = fresh_openid("term");
+    let ts = now().to_string();
+    let nonce = fresh_nonce();
+    let r = http
+        .post(format!("http://{}/wechat?signature={}&timestamp={ts}&nonce={nonce}", proc.addr, signature(TOKEN, &ts, &nonce)))
+        .body(text_xml(&u, "before the signal", fresh_msg_id()))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 200);
+    proc.signal("-TERM");
+    let status = tokio::task::block_in_place(|| proc.wait_exit(Duration::from_secs(30)));
+    assert_eq!(status.code(), Some(0), "SIGTERM must exit 0");
+
+    let proc = Proc::start(&config);
+    let r = http
+        .get(format!("http://{}/api/events?openid={u}", proc.addr))
+        .bearer_auth(ADMIN_TOKEN)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 200);
+    let v: serde_json::Value = r.json().await.unwrap();
+    assert_eq!(v["events"].as_array().unwrap().len(), 1);
+}

@@ -1,0 +1,108 @@
+//! Every push is answered within `reply_deadline_ms`, whatever is slow behind it.
+use std::sync::atomic::Ordering;
+use std::time::{Duration, Instant};
+
+use crate::helpers::*;
+
+const DEADLINE_MS: u64 = 1000;
+/// generous margin for a loaded 2-core machine
+const MARGIN: Duration = Duration::from_millis(2500);
+
+fn within_deadline(elapsed: Duration) {
+    assert!(
+        elapsed < Duration::from_millis(DEADLINE_MS) + MARGIN,
+        "answered after {elapsed:?}, deadline {DEADLINE_MS} ms"
+    );
+}
+
+async fn slow_app(hook: &Hook) -> TestApp {
+    spawn_app_cfg(Cfg {
+        server_extra: format!("reply_deadline_ms = {DEADLINE_MS}\n"),
+        // the webhook's own timeout is far longer: only the deadline can cut it
+        extra: call_rule(&hook.url, 30_000),
+        ..Cfg::default()
+    })
+    .await
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn slow_call_webhook_gets_success_within_the_deadline_and_the_push_is_recorded() {
+    let hook = spawn_hook(Duration::from_secs(20), "too late").await;
+    let app = slow_app(&hook).await;
+    let u = fresh_openid("slow");
+    let started = Instant::now();
+    let a = app.push(&text_xml(&u, "hurry", fresh_msg_id())).await;
+    within_deadline(started.elapsed());
+    assert_eq!(a.status, 200);
+    assert_eq!(a.text(), "success");
+    assert_eq!(hook.calls.load(Ordering::SeqCst), 1);
+    let events = app.events_of(&u).await;
+    assert_eq!(events.len(), 1, "the push is recorded even when the reply missed the deadline");
+    assert_eq!(events[0]["fields"]["Content"], "hurry");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn concurrent_pushes_and_resends_all_answered_within_the_deadline() {
+    let hook = spawn_hook(Duration::from_secs(20), "too late").await;
+    let app = slow_app(&hook).await;
+    let u = fresh_openid("slowmany");
+    let xml = text_xml(&u, "again", fresh_msg_id());
+    let mut tasks = Vec::new();
+    for i in 0..6 {
+        // three resends of one push, three distinct pushes
+        let body = if i % 2 == 0 { xml.clone() } else { text_xml(&u, &format!("n{i}"), fresh_msg_id()) };
+        let q = app.plain_query(&now().to_string(), &fresh_nonce());
+        let (http, url) = (app.http.clone(), app.url("/wechat"));
+        tasks.push(tokio::spawn(async move {
+            let started = Instant::now();
+            let r = http.post(format!("{url}?{q}")).body(body).send().await.unwrap();
+            let status = r.status();
+            let text = r.text().await.unwrap();
+            (started.elapsed(), status, text)
+        }));
+    }
+    for t in tasks {
+        let (elapsed, status, text) = t.await.unwrap();
+        within_deadline(elapsed);
+        assert_eq!(status, 200);
+        assert_eq!(text, "success");
+    }
+    assert_eq!(app.events_of(&u).await.len(), 4);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn unreachable_webhook_is_not_a_failure() {
+    // nothing listens on this port
+    let url = format!("http://127.0.0.1:{}/hook", free_port());
+    let app = spawn_app_cfg(Cfg {
+        server_extra: format!("reply_deadline_ms = {DEADLINE_MS}\n"),
+        extra: call_rule(&url, 30_000),
+        ..Cfg::default()
+    })
+    .await;
+    let u = fresh_openid("down");
+    let started = Instant::now();
+    let a = app.push(&text_xml(&u, "anyone?", fresh_msg_id())).await;
+    within_deadline(started.elapsed());
+    assert_eq!(a.status, 200);
+    assert_eq!(a.text(), "success");
+    assert_eq!(app.events_of(&u).await.len(), 1);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn fast_webhook_reply_is_used() {
+    let hook = spawn_hook(Duration::from_millis(50), "quick").await;
+    let app = slow_app(&hook).await;
+    let u = fresh_openid("fast");
+    let a = app.push(&text_xml(&u, "hi", fresh_msg_id())).await;
+    assert_eq!(a.status, 200);
+    let f = reply_fields(&a.text());
+    assert_eq!(f["Content"], "quick #1");
+    assert_eq!(f["ToUserName"], u.as_str());
+    // the webhook got the push as JSON
+    let bodies = hook.bodies.lock().unwrap().clone();
+    assert_eq!(bodies.len(), 1);
+    assert_eq!(bodies[0]["openid"], u.as_str());
+    assert_eq!(bodies[0]["msg_type"], "text");
+    assert_eq!(bodies[0]["fields"]["Content"], "hi");
+}

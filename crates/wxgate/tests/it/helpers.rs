@@ -1,0 +1,507 @@
+//! Test harness: a real `wxgate` server on 127.0.0.1:0 (in process or as the real binary),
+//! pushes signed through `wechat_proto` as WeChat would sign them, and a call-webhook stub.
+use std::io::{BufRead, BufReader};
+use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use reqwest::StatusCode;
+use serde_json::Value;
+use tempfile::TempDir;
+use tokio::sync::{oneshot, Notify};
+use tokio::task::JoinHandle;
+use wechat_proto::{
+    msg_signature, open_reply_envelope, parse_message, render_push_envelope, signature,
+    EncodingAesKey, MessageCrypt,
+};
+
+pub const TOKEN: &str = "wxgate-dev-token";
+pub const ADMIN_TOKEN: &str = "test-admin-token";
+pub const APPID: &str = "wx0123456789abcdef";
+pub const AES_KEY: &str = "abcdefghijklmnopqrstuvwxyz0123456789ABCDEFG";
+pub const OLD_AES_KEY: &str = "ZGVmZ2hpamtsbW5vcHFyc3R1dnd4eXp7fH1+f4CBgoM";
+pub const GH: &str = "gh_0123456789ab";
+
+/// How to configure a test app. `extra` is appended at the end (rules, webhooks).
+#[derive(Clone)]
+pub struct Cfg {
+    pub security: &'static str,
+    pub token: String,
+    pub appid: String,
+    pub aes_key: String,
+    pub account_extra: String,
+    pub server_extra: String,
+    pub admin: bool,
+    pub extra: String,
+}
+
+impl Default for Cfg {
+    fn default() -> Self {
+        Cfg {
+            security: "plain",
+            token: TOKEN.into(),
+            appid: APPID.into(),
+            aes_key: AES_KEY.into(),
+            account_extra: String::new(),
+            server_extra: String::new(),
+            admin: true,
+            extra: String::new(),
+        }
+    }
+}
+
+impl Cfg {
+    pub fn extra(extra: &str) -> Cfg {
+        Cfg {
+            extra: extra.into(),
+            ..Cfg::default()
+        }
+    }
+
+    /// The whole TOML text, with the database at `db` and the server on `listen`.
+    pub fn toml(&self, db: &Path, listen: &str) -> String {
+        let admin = if self.admin {
+            format!("[admin]\ntoken = \"{ADMIN_TOKEN}\"\n")
+        } else {
+            String::new()
+        };
+        format!(
+            "[server]\nlisten = \"{listen}\"\npath = \"/wechat\"\n{server_extra}\n\
+             [account]\nappid = \"{appid}\"\ntoken = \"{token}\"\nencoding_aes_key = \"{key}\"\n\
+             security = \"{security}\"\n{account_extra}\n\
+             [storage]\nurl = \"sqlite://{db}\"\n\n{admin}\n{extra}\n",
+            server_extra = self.server_extra,
+            appid = self.appid,
+            token = self.token,
+            key = self.aes_key,
+            security = self.security,
+            account_extra = self.account_extra,
+            db = db.display(),
+            extra = self.extra,
+        )
+    }
+}
+
+/// A running gateway (in process) with its own temp dir and database.
+pub struct TestApp {
+    pub addr: SocketAddr,
+    pub dir: TempDir,
+    pub cfg: Cfg,
+    pub http: reqwest::Client,
+    pub crypt: MessageCrypt,
+    shutdown: Option<oneshot::Sender<()>>,
+    handle: Option<JoinHandle<std::io::Result<()>>>,
+}
+
+pub async fn spawn_app(extra: &str) -> TestApp {
+    spawn_app_cfg(Cfg::extra(extra)).await
+}
+
+pub async fn spawn_app_cfg(cfg: Cfg) -> TestApp {
+    let dir = tempfile::tempdir().expect("tempdir");
+    start_in(dir, cfg).await
+}
+
+async fn start_in(dir: TempDir, cfg: Cfg) -> TestApp {
+    let db = dir.path().join("wx.db");
+    let text = cfg.toml(&db, "127.0.0.1:0");
+    let raw = wxgate::config::parse_toml(&text).expect("test config parses");
+    let config = wxgate::config::Config::from_raw(raw, dir.path(), |_| None).expect("test config valid");
+    let store = wxgate::store::open(&config.storage.url).await.expect("store opens");
+    let state = wxgate::server::AppState::new(config, store, None);
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("bind");
+    let addr = listener.local_addr().expect("addr");
+    let (tx, rx) = oneshot::channel::<()>();
+    let handle = tokio::spawn(wxgate::server::run(listener, state, async {
+        let _ = rx.await;
+    }));
+    let crypt = MessageCrypt::new(EncodingAesKey::parse(&cfg.aes_key).expect("key"), cfg.appid.clone());
+    TestApp {
+        addr,
+        dir,
+        cfg,
+        http: reqwest::Client::builder()
+            .timeout(Duration::from_secs(60))
+            .build()
+            .expect("client"),
+        crypt,
+        shutdown: Some(tx),
+        handle: Some(handle),
+    }
+}
+
+static NONCE: AtomicU64 = AtomicU64::new(1);
+
+/// A nonce never used before in this process.
+pub fn fresh_nonce() -> String {
+    let n = NONCE.fetch_add(1, Ordering::Relaxed);
+    format!("{}{:06}", std::process::id(), n)
+}
+
+pub fn now() -> i64 {
+    chrono::Utc::now().timestamp()
+}
+
+static MSG_ID: AtomicU64 = AtomicU64::new(1);
+
+/// A MsgId never used before in this process.
+pub fn fresh_msg_id() -> u64 {
+    (u64::from(std::process::id()) << 24) + MSG_ID.fetch_add(1, Ordering::Relaxed)
+}
+
+/// A reply as the gateway sent it.
+pub struct Answer {
+    pub status: StatusCode,
+    pub body: Vec<u8>,
+}
+
+impl Answer {
+    pub fn text(&self) -> String {
+        String::from_utf8(self.body.clone()).expect("UTF-8 answer")
+    }
+}
+
+impl TestApp {
+    pub fn url(&self, path: &str) -> String {
+        format!("http://{}{}", self.addr, path)
+    }
+
+    /// Stop gracefully (run() drains, then closes the store).
+    pub async fn stop(mut self) -> (TempDir, Cfg) {
+        self.shutdown_now().await;
+        (self.dir, self.cfg)
+    }
+
+    async fn shutdown_now(&mut self) {
+        if let Some(tx) = self.shutdown.take() {
+            let _ = tx.send(());
+        }
+        if let Some(h) = self.handle.take() {
+            h.await.expect("server task").expect("server ran");
+        }
+    }
+
+    /// Stop and start again on the same database and config.
+    pub async fn restart(self) -> TestApp {
+        let (dir, cfg) = self.stop().await;
+        start_in(dir, cfg).await
+    }
+
+    pub fn plain_query(&self, ts: &str, nonce: &str) -> String {
+        format!(
+            "signature={}&timestamp={ts}&nonce={nonce}",
+            signature(&self.cfg.token, ts, nonce)
+        )
+    }
+
+    pub async fn post(&self, query: &str, body: impl Into<Vec<u8>>) -> Answer {
+        let resp = self
+            .http
+            .post(format!("{}?{query}", self.url("/wechat")))
+            .header("content-type", "text/xml")
+            .body(body.into())
+            .send()
+            .await
+            .expect("POST push");
+        let status = resp.status();
+        let body = resp.bytes().await.expect("body").to_vec();
+        Answer { status, body }
+    }
+
+    /// A plain-mode push, correctly signed with a fresh nonce.
+    pub async fn push(&self, xml: &str) -> Answer {
+        let q = self.plain_query(&now().to_string(), &fresh_nonce());
+        self.post(&q, xml).await
+    }
+
+    /// The query and body of a safe/compatible push encrypted with `crypt`.
+    pub fn encrypted_request(&self, crypt: &MessageCrypt, xml: &str) -> (String, String) {
+        let ts = now().to_string();
+        let nonce = fresh_nonce();
+        let mut random = [0u8; 16];
+        random[..8].copy_from_slice(&NONCE.fetch_add(1, Ordering::Relaxed).to_le_bytes());
+        let encrypt = crypt.encrypt(xml, random);
+        let body = render_push_envelope(GH, &encrypt);
+        let q = format!(
+            "{}&encrypt_type=aes&msg_signature={}",
+            self.plain_query(&ts, &nonce),
+            msg_signature(&self.cfg.token, &ts, &nonce, &encrypt)
+        );
+        (q, body)
+    }
+
+    /// An encrypted push under the configured key.
+    pub async fn push_encrypted(&self, xml: &str) -> Answer {
+        let (q, body) = self.encrypted_request(&self.crypt, xml);
+        self.post(&q, body).await
+    }
+
+    /// Open an encrypted reply envelope with the configured key.
+    pub fn open_reply(&self, body: &[u8]) -> String {
+        open_reply_envelope(&self.crypt, &self.cfg.token, body).expect("reply envelope opens")
+    }
+
+    pub async fn api(&self, method: reqwest::Method, path: &str) -> (StatusCode, Value) {
+        let resp = self
+            .http
+            .request(method, self.url(path))
+            .bearer_auth(ADMIN_TOKEN)
+            .send()
+            .await
+            .expect("API call");
+        let status = resp.status();
+        let bytes = resp.bytes().await.expect("body");
+        let value = if bytes.is_empty() {
+            Value::Null
+        } else {
+            serde_json::from_slice(&bytes).unwrap_or_else(|e| {
+                panic!("{path}: not JSON ({e}): {}", String::from_utf8_lossy(&bytes))
+            })
+        };
+        (status, value)
+    }
+
+    pub async fn get(&self, path: &str) -> (StatusCode, Value) {
+        self.api(reqwest::Method::GET, path).await
+    }
+
+    /// `GET /api/events?{query}` → the events array (one page).
+    pub async fn events(&self, query: &str) -> Vec<Value> {
+        let (status, v) = self.get(&format!("/api/events?{query}")).await;
+        assert_eq!(status, 200, "events: {v}");
+        v["events"].as_array().expect("events array").clone()
+    }
+
+    pub async fn events_of(&self, openid: &str) -> Vec<Value> {
+        self.events(&format!("openid={openid}&limit=1000")).await
+    }
+
+    pub async fn follower(&self, openid: &str) -> (StatusCode, Value) {
+        self.get(&format!("/api/followers/{openid}")).await
+    }
+}
+
+// Dropping a TestApp drops the shutdown sender, which stops its server too.
+
+// ---------- push XML builders ----------
+
+pub fn text_xml(openid: &str, content: &str, msg_id: u64) -> String {
+    format!(
+        "<xml><ToUserName><![CDATA[{GH}]]></ToUserName><FromUserName><![CDATA[{openid}]]></FromUserName>\
+         <CreateTime>{}</CreateTime><MsgType><![CDATA[text]]></MsgType><Content><![CDATA[{content}]]></Content>\
+         <MsgId>{msg_id}</MsgId></xml>",
+        now()
+    )
+}
+
+pub fn image_xml(openid: &str, msg_id: u64) -> String {
+    format!(
+        "<xml><ToUserName><![CDATA[{GH}]]></ToUserName><FromUserName><![CDATA[{openid}]]></FromUserName>\
+         <CreateTime>{}</CreateTime><MsgType><![CDATA[image]]></MsgType><PicUrl><![CDATA[http://p/1.jpg]]></PicUrl>\
+         <MediaId><![CDATA[m1]]></MediaId><MsgId>{msg_id}</MsgId></xml>",
+        now()
+    )
+}
+
+/// An event; `key` None leaves EventKey out.
+pub fn event_xml(openid: &str, event: &str, key: Option<&str>, create_time: i64) -> String {
+    let key = key.map_or(String::new(), |k| format!("<EventKey><![CDATA[{k}]]></EventKey>"));
+    format!(
+        "<xml><ToUserName><![CDATA[{GH}]]></ToUserName><FromUserName><![CDATA[{openid}]]></FromUserName>\
+         <CreateTime>{create_time}</CreateTime><MsgType><![CDATA[event]]></MsgType><Event><![CDATA[{event}]]></Event>{key}</xml>"
+    )
+}
+
+pub fn location_event_xml(openid: &str, lat: &str, lng: &str, precision: &str, create_time: i64) -> String {
+    format!(
+        "<xml><ToUserName><![CDATA[{GH}]]></ToUserName><FromUserName><![CDATA[{openid}]]></FromUserName>\
+         <CreateTime>{create_time}</CreateTime><MsgType><![CDATA[event]]></MsgType><Event><![CDATA[LOCATION]]></Event>\
+         <Latitude>{lat}</Latitude><Longitude>{lng}</Longitude><Precision>{precision}</Precision></xml>"
+    )
+}
+
+static OPENID: AtomicU64 = AtomicU64::new(1);
+
+/// An openid unique in this process.
+pub fn fresh_openid(tag: &str) -> String {
+    format!("o{tag}{:08}", OPENID.fetch_add(1, Ordering::Relaxed))
+}
+
+/// The fields of a passive reply, as JSON (parsed with the same hardened parser).
+pub fn reply_fields(xml: &str) -> Value {
+    let msg = parse_message(xml.as_bytes()).unwrap_or_else(|e| panic!("reply does not parse ({e}): {xml}"));
+    serde_json::to_value(&msg.fields).expect("fields as JSON")
+}
+
+/// Assert a timestamp is RFC 3339 in UTC.
+pub fn assert_rfc3339_utc(v: &Value, what: &str) {
+    let s = v.as_str().unwrap_or_else(|| panic!("{what}: not a string: {v}"));
+    let t = chrono::DateTime::parse_from_rfc3339(s).unwrap_or_else(|e| panic!("{what}: {s:?} is not RFC 3339: {e}"));
+    assert_eq!(t.offset().local_minus_utc(), 0, "{what}: {s:?} is not UTC");
+    assert!(s.ends_with('Z') || s.ends_with("+00:00"), "{what}: {s:?} is not UTC");
+}
+
+// ---------- call-webhook stub ----------
+
+/// A call webhook on 127.0.0.1:0 that counts calls, waits `delay`, and answers
+/// `{"reply": {"text": "<text> #<n>"}}` (n = the call's number, from 1).
+pub struct Hook {
+    pub url: String,
+    pub calls: Arc<AtomicUsize>,
+    pub started: Arc<Notify>,
+    pub bodies: Arc<Mutex<Vec<Value>>>,
+    _task: JoinHandle<()>,
+}
+
+pub async fn spawn_hook(delay: Duration, text: &'static str) -> Hook {
+    use axum::routing::post;
+    let calls = Arc::new(AtomicUsize::new(0));
+    let started = Arc::new(Notify::new());
+    let bodies = Arc::new(Mutex::new(Vec::new()));
+    let (c, s, b) = (calls.clone(), started.clone(), bodies.clone());
+    let app = axum::Router::new().route(
+        "/hook",
+        post(move |axum::Json(body): axum::Json<Value>| {
+            let (c, s, b) = (c.clone(), s.clone(), b.clone());
+            async move {
+                let n = c.fetch_add(1, Ordering::SeqCst) + 1;
+                b.lock().expect("lock").push(body);
+                s.notify_one();
+                tokio::time::sleep(delay).await;
+                axum::Json(serde_json::json!({"reply": {"text": format!("{text} #{n}")}}))
+            }
+        }),
+    );
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("bind hook");
+    let addr = listener.local_addr().expect("addr");
+    let task = tokio::spawn(async move {
+        let _ = axum::serve(listener, app).await;
+    });
+    Hook {
+        url: format!("http://{addr}/hook"),
+        calls,
+        started,
+        bodies,
+        _task: task,
+    }
+}
+
+/// Config text for a call webhook named `bot` at `url`, called for every text message.
+pub fn call_rule(url: &str, timeout_ms: u64) -> String {
+    format!(
+        "[[rules]]\nwhen = {{ msg_type = \"text\" }}\ncall = \"bot\"\n\n\
+         [[webhooks]]\nname = \"bot\"\nurl = \"{url}\"\nmode = \"call\"\ntimeout_ms = {timeout_ms}\n"
+    )
+}
+
+// ---------- the real binary ----------
+
+pub const BIN: &str = env!("CARGO_BIN_EXE_wxgate");
+
+/// A free port on 127.0.0.1 (bound, read, released).
+pub fn free_port() -> u16 {
+    let l = std::net::TcpListener::bind("127.0.0.1:0").expect("bind");
+    l.local_addr().expect("addr").port()
+}
+
+/// `wxgate serve -c FILE` as a child process, listening.
+pub struct Proc {
+    pub child: Child,
+    pub addr: SocketAddr,
+    pub url_line: String,
+}
+
+impl Proc {
+    /// Start and wait (bounded) for the "push URL" line on stdout.
+    pub fn start(config: &Path) -> Proc {
+        let mut child = Command::new(BIN)
+            .args(["serve", "-c"])
+            .arg(config)
+            .env_remove("WXGATE_LISTEN")
+            .env_remove("WXGATE_DATABASE_URL")
+            .env_remove("WXGATE_TOKEN")
+            .env_remove("WXGATE_ADMIN_TOKEN")
+            .stdout(Stdio::piped())
+            .stderr(Stdio::null())
+            .spawn()
+            .expect("spawn wxgate");
+        let stdout = child.stdout.take().expect("stdout");
+        let (tx, rx) = std::sync::mpsc::channel::<String>();
+        std::thread::spawn(move || {
+            for line in BufReader::new(stdout).lines().map_while(Result::ok) {
+                if tx.send(line).is_err() {
+                    break;
+                }
+            }
+        });
+        let deadline = std::time::Instant::now() + Duration::from_secs(60);
+        loop {
+            let left = deadline.saturating_duration_since(std::time::Instant::now());
+            match rx.recv_timeout(left) {
+                Ok(line) if line.starts_with("wxgate: push URL http://") => {
+                    let rest = &line["wxgate: push URL http://".len()..];
+                    let hostport = rest.split('/').next().expect("host");
+                    let addr: SocketAddr = hostport.parse().expect("listen address in the push URL line");
+                    return Proc { child, addr, url_line: line };
+                }
+                Ok(_) => continue,
+                Err(_) => {
+                    let _ = child.kill();
+                    let status = child.wait();
+                    panic!("wxgate serve did not print its push URL within 60 s (exit: {status:?})");
+                }
+            }
+        }
+    }
+
+    pub fn signal(&self, sig: &str) {
+        let ok = Command::new("kill")
+            .args([sig, &self.child.id().to_string()])
+            .status()
+            .expect("kill")
+            .success();
+        assert!(ok, "kill {sig} failed");
+    }
+
+    /// Wait (bounded) for the process to exit.
+    pub fn wait_exit(&mut self, within: Duration) -> std::process::ExitStatus {
+        let deadline = std::time::Instant::now() + within;
+        loop {
+            if let Some(status) = self.child.try_wait().expect("try_wait") {
+                return status;
+            }
+            if std::time::Instant::now() > deadline {
+                let _ = self.child.kill();
+                panic!("wxgate did not exit within {within:?}");
+            }
+            std::thread::sleep(Duration::from_millis(20));
+        }
+    }
+}
+
+impl Drop for Proc {
+    fn drop(&mut self) {
+        if let Ok(None) = self.child.try_wait() {
+            let _ = self.child.kill();
+            let _ = self.child.wait();
+        }
+    }
+}
+
+/// Write a config for the real binary into `dir`, listening on a free port.
+pub fn write_config(dir: &Path, cfg: &Cfg) -> PathBuf {
+    let listen = format!("127.0.0.1:{}", free_port());
+    let path = dir.join("wxgate.toml");
+    std::fs::write(&path, cfg.toml(&dir.join("wx.db"), &listen)).expect("write config");
+    path
+}
+
+/// Read a vector file from tests/data.
+pub fn vectors(name: &str) -> Vec<Value> {
+    let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/data").join(name);
+    let text = std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
+    serde_json::from_str(&text).expect("vector JSON")
+}
