@@ -122,3 +122,50 @@ async fn sigterm_stops_cleanly_and_keeps_what_was_answered() {
     let v: serde_json::Value = r.json().await.unwrap();
     assert_eq!(v["events"].as_array().unwrap().len(), 1);
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn sighup_reloads_rules_and_refuses_a_bad_config() {
+    let dir = tempfile::tempdir().unwrap();
+    let rule = |text: &str| Cfg::extra(&format!("[[rules]]\nwhen = {{ msg_type = \"text\" }}\nreply = {{ text = \"{text}\" }}\n"));
+    let config = write_config(dir.path(), &rule("version one"));
+    let proc = tokio::task::block_in_place(|| Proc::start(&config));
+    let http = reqwest::Client::new();
+    let addr = proc.addr;
+    let ask = |http: reqwest::Client| async move {
+        let ts = now().to_string();
+        let nonce = fresh_nonce();
+        let r = http
+            .post(format!("http://{addr}/wechat?signature={}&timestamp={ts}&nonce={nonce}", signature(TOKEN, &ts, &nonce)))
+            .body(text_xml(&fresh_openid("hup"), "which", fresh_msg_id()))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status(), 200);
+        reply_fields(&r.text().await.unwrap())["Content"].as_str().unwrap().to_string()
+    };
+    assert_eq!(ask(http.clone()).await, "version one");
+
+    // same listen address and database, new rule
+    let text = std::fs::read_to_string(&config).unwrap().replace("version one", "version two");
+    std::fs::write(&config, text).unwrap();
+    proc.signal("-HUP");
+    let mut got = String::new();
+    for _ in 0..200 {
+        got = ask(http.clone()).await;
+        if got == "version two" {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    assert_eq!(got, "version two", "SIGHUP did not reload the rules");
+
+    // a config that does not validate is refused; the old rules stay
+    let text = std::fs::read_to_string(&config).unwrap().replace("reply = { text = \"version two\" }", "call = \"nobody\"");
+    std::fs::write(&config, text).unwrap();
+    proc.signal("-HUP");
+    // the signal is handled asynchronously: ask a few times, every answer must be the old rule
+    for _ in 0..10 {
+        assert_eq!(ask(http.clone()).await, "version two");
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+}

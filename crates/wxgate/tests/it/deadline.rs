@@ -106,3 +106,54 @@ async fn fast_webhook_reply_is_used() {
     assert_eq!(bodies[0]["msg_type"], "text");
     assert_eq!(bodies[0]["fields"]["Content"], "hi");
 }
+
+/// Contract §3/§6: an answer after the deadline goes to the user through the customer-service
+/// API when the account has an appsecret. Real binary, WeChat API played by wechat-mock.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn late_webhook_reply_goes_out_through_the_customer_service_api() {
+    let mock = wechat_mock::MockServer::spawn(wechat_mock::MockConfig::default()).await.unwrap();
+    let hook = spawn_hook(Duration::from_millis(2500), "late bot").await;
+    let dir = tempfile::tempdir().unwrap();
+    let cfg = Cfg {
+        server_extra: format!("reply_deadline_ms = {DEADLINE_MS}\n"),
+        account_extra: "appsecret = \"0123456789abcdef0123456789abcdef\"\n".into(),
+        extra: format!("[wechat_api]\nbase_url = \"{}\"\n\n{}", mock.base_url(), call_rule(&hook.url, 30_000)),
+        ..Cfg::default()
+    };
+    let config = write_config(dir.path(), &cfg);
+    let proc = tokio::task::block_in_place(|| Proc::start(&config));
+    let http = reqwest::Client::new();
+    let u = fresh_openid("late");
+    let ts = now().to_string();
+    let nonce = fresh_nonce();
+    let started = Instant::now();
+    let r = http
+        .post(format!("http://{}/wechat?{}", proc.addr, format_args!("signature={}&timestamp={ts}&nonce={nonce}", wechat_proto::signature(TOKEN, &ts, &nonce))))
+        .body(text_xml(&u, "take your time", fresh_msg_id()))
+        .send()
+        .await
+        .unwrap();
+    within_deadline(started.elapsed());
+    assert_eq!(r.status(), 200);
+    assert_eq!(r.text().await.unwrap(), "success");
+
+    // wait (bounded) for the customer-service message to reach the mock
+    let mut found = None;
+    for _ in 0..200 {
+        let sent: serde_json::Value = http.get(format!("{}/mock/sent", mock.base_url())).send().await.unwrap().json().await.unwrap();
+        found = sent["calls"].as_array().unwrap().iter().find(|c| c["path"].as_str().unwrap_or("").contains("message/custom/send")).cloned();
+        if found.is_some() {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    let call = found.expect("no customer-service message was sent for the late reply within 20 s");
+    let body = if call["body"].is_string() {
+        serde_json::from_str::<serde_json::Value>(call["body"].as_str().unwrap()).unwrap()
+    } else {
+        call["body"].clone()
+    };
+    assert_eq!(body["touser"], u.as_str(), "{call}");
+    assert_eq!(body["msgtype"], "text", "{call}");
+    assert_eq!(body["text"]["content"], "late bot #1", "{call}");
+}

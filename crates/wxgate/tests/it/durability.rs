@@ -87,6 +87,7 @@ async fn every_acknowledged_push_survives_sigkill() {
         }
         before = events.last().and_then(|e| e["id"].as_i64());
     }
+    eprintln!("durability: {} acknowledged, {} stored after restart", acked.len(), stored.len());
     let missing: Vec<_> = acked.difference(&stored).collect();
     assert!(
         missing.is_empty(),
