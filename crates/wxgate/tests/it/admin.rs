@@ -113,6 +113,8 @@ async fn events_json_shape_filters_and_paging() {
         set(&["id", "openid", "msg_type", "event", "event_key", "create_time", "received_at", "fields", "reply"])
     );
     assert_rfc3339_utc(&e["create_time"], "create_time");
+    let ct = chrono::DateTime::parse_from_rfc3339(e["create_time"].as_str().unwrap()).unwrap();
+    assert_eq!(ct.timestamp(), t, "create_time is the push's CreateTime");
     assert_rfc3339_utc(&e["received_at"], "received_at");
     // newest received first, ids strictly decreasing
     let ids: Vec<i64> = all.iter().map(|e| e["id"].as_i64().expect("integer id")).collect();

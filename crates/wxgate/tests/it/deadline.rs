@@ -157,3 +157,26 @@ async fn late_webhook_reply_goes_out_through_the_customer_service_api() {
     assert_eq!(body["msgtype"], "text", "{call}");
     assert_eq!(body["text"]["content"], "late bot #1", "{call}");
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn call_webhook_body_is_signed_with_the_secret() {
+    use hmac::{Hmac, Mac};
+    let hook = spawn_hook(Duration::ZERO, "signed").await;
+    let extra = call_rule(&hook.url, 3000) + "secret = \"hook-secret\"\n";
+    let app = spawn_app(&extra).await;
+    let u = fresh_openid("sig");
+    let a = app.push(&text_xml(&u, "sign me", fresh_msg_id())).await;
+    assert_eq!(reply_fields(&a.text())["Content"], "signed #1");
+    let raw = hook.raw.lock().unwrap().clone();
+    assert_eq!(raw.len(), 1);
+    let (body, sig, event_id) = &raw[0];
+    let mut mac = Hmac::<sha2::Sha256>::new_from_slice(b"hook-secret").unwrap();
+    mac.update(body);
+    let expected = format!("sha256={}", hex::encode(mac.finalize().into_bytes()));
+    assert_eq!(sig.as_deref(), Some(expected.as_str()), "X-Wxgate-Signature");
+    assert!(event_id.as_deref().is_some_and(|id| !id.is_empty()), "X-Wxgate-Event-Id missing");
+    let v: serde_json::Value = serde_json::from_slice(body).unwrap();
+    for k in ["id", "openid", "msg_type", "event", "event_key", "create_time", "fields"] {
+        assert!(v.get(k).is_some(), "webhook body lacks {k}: {v}");
+    }
+}

@@ -236,3 +236,17 @@ async fn user_content_cannot_break_the_reply_xml() {
     assert_eq!(f["MsgType"], "text");
     assert_eq!(f["Content"].as_str().unwrap(), format!("echo: {evil}"));
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn get_verification_in_safe_mode_uses_the_plain_signature() {
+    let app = spawn_app_cfg(Cfg { security: "safe", ..Cfg::default() }).await;
+    let (ts, nonce) = (now().to_string(), fresh_nonce());
+    let r = app
+        .http
+        .get(app.url(&format!("/wechat?{}&echostr=hello123", app.plain_query(&ts, &nonce))))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 200);
+    assert_eq!(r.text().await.unwrap(), "hello123");
+}

@@ -353,6 +353,8 @@ pub struct Hook {
     pub calls: Arc<AtomicUsize>,
     pub started: Arc<Notify>,
     pub bodies: Arc<Mutex<Vec<Value>>>,
+    /// per call: the raw body and the X-Wxgate-Signature / X-Wxgate-Event-Id headers
+    pub raw: Arc<Mutex<Vec<(Vec<u8>, Option<String>, Option<String>)>>>,
     _task: JoinHandle<()>,
 }
 
@@ -361,14 +363,17 @@ pub async fn spawn_hook(delay: Duration, text: &'static str) -> Hook {
     let calls = Arc::new(AtomicUsize::new(0));
     let started = Arc::new(Notify::new());
     let bodies = Arc::new(Mutex::new(Vec::new()));
-    let (c, s, b) = (calls.clone(), started.clone(), bodies.clone());
+    let raw = Arc::new(Mutex::new(Vec::new()));
+    let (c, s, b, r) = (calls.clone(), started.clone(), bodies.clone(), raw.clone());
     let app = axum::Router::new().route(
         "/hook",
-        post(move |axum::Json(body): axum::Json<Value>| {
-            let (c, s, b) = (c.clone(), s.clone(), b.clone());
+        post(move |headers: axum::http::HeaderMap, bytes: axum::body::Bytes| {
+            let (c, s, b, r) = (c.clone(), s.clone(), b.clone(), r.clone());
             async move {
                 let n = c.fetch_add(1, Ordering::SeqCst) + 1;
-                b.lock().expect("lock").push(body);
+                let header = |name: &str| headers.get(name).and_then(|v| v.to_str().ok()).map(str::to_string);
+                r.lock().expect("lock").push((bytes.to_vec(), header("x-wxgate-signature"), header("x-wxgate-event-id")));
+                b.lock().expect("lock").push(serde_json::from_slice(&bytes).unwrap_or(Value::Null));
                 s.notify_one();
                 tokio::time::sleep(delay).await;
                 axum::Json(serde_json::json!({"reply": {"text": format!("{text} #{n}")}}))
@@ -385,6 +390,7 @@ pub async fn spawn_hook(delay: Duration, text: &'static str) -> Hook {
         calls,
         started,
         bodies,
+        raw,
         _task: task,
     }
 }
