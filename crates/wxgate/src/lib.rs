@@ -5,6 +5,7 @@
 
 pub mod cli;
 pub mod config;
+pub mod dashboard;
 pub mod push;
 pub mod rules;
 pub mod server;

@@ -31,6 +31,7 @@ pub fn router(state: AppState) -> Router {
         .nest("/api", admin::router(state.clone()))
         .route("/healthz", get(|| async { "ok" }))
         .route("/metrics", get(render_metrics))
+        .merge(crate::dashboard::router())
         .with_state(state)
 }
 

@@ -1,0 +1,383 @@
+// wxgate admin dashboard. Reads the admin API with the token the user typed (kept in
+// sessionStorage, sent as a bearer token). Everything from the API is rendered with
+// textContent; no HTML is ever built from data.
+"use strict";
+
+(() => {
+  const TOKEN_KEY = "wxgate.adminToken";
+  const REFRESH_MS = 5000;
+  const EVENTS_LIMIT = 20;
+  const FOLLOWERS_LIMIT = 20;
+
+  const $ = (id) => document.getElementById(id);
+
+  const state = {
+    token: sessionStorage.getItem(TOKEN_KEY),
+    timer: null,
+    ticking: false,
+    eventsBefore: null, // null: the newest page
+    followersAfter: null, // null: the first page
+    followersNext: null,
+    qrImages: new Map(), // "scene\nticket" -> blob URL
+  };
+
+  /** A non-2xx answer of the admin API, with its `{"error"}` text. */
+  class ApiError extends Error {
+    constructor(status, message) {
+      super(message);
+      this.status = status;
+    }
+  }
+
+  async function api(path, options) {
+    const resp = await fetch("/api" + path, {
+      method: (options && options.method) || "GET",
+      headers: { Authorization: "Bearer " + state.token },
+      cache: "no-store",
+    });
+    if (resp.ok) return resp;
+    let message = "HTTP " + resp.status;
+    try {
+      const body = await resp.json();
+      if (body && typeof body.error === "string") message = body.error;
+    } catch (_) {
+      // not JSON: keep the status line
+    }
+    throw new ApiError(resp.status, message);
+  }
+
+  async function apiJson(path) {
+    return (await api(path)).json();
+  }
+
+  // ---------- rendering helpers ----------
+
+  function text(value) {
+    return value === null || value === undefined || value === "" ? "–" : String(value);
+  }
+
+  function pad(n) {
+    return String(n).padStart(2, "0");
+  }
+
+  /** An RFC 3339 time as local "YYYY-MM-DD HH:MM:SS". */
+  function when(iso) {
+    if (!iso) return "–";
+    const d = new Date(iso);
+    if (Number.isNaN(d.getTime())) return String(iso);
+    return d.getFullYear() + "-" + pad(d.getMonth() + 1) + "-" + pad(d.getDate()) + " " +
+      pad(d.getHours()) + ":" + pad(d.getMinutes()) + ":" + pad(d.getSeconds());
+  }
+
+  function cell(value, className) {
+    const td = document.createElement("td");
+    td.textContent = text(value);
+    if (className) td.className = className;
+    return td;
+  }
+
+  function timeCell(iso) {
+    const td = cell(when(iso), "time");
+    if (iso) td.title = String(iso);
+    return td;
+  }
+
+  function badgeCell(yes, yesText, noText) {
+    const td = document.createElement("td");
+    const span = document.createElement("span");
+    span.className = yes ? "badge yes" : "badge no";
+    span.textContent = yes ? yesText : noText;
+    td.append(span);
+    return td;
+  }
+
+  function row(cells) {
+    const tr = document.createElement("tr");
+    tr.append(...cells);
+    return tr;
+  }
+
+  function fill(table, emptyId, rows) {
+    $(table).tBodies[0].replaceChildren(...rows);
+    $(emptyId).hidden = rows.length > 0;
+  }
+
+  function setStatus(message, bad) {
+    const status = $("status");
+    status.textContent = message;
+    status.classList.toggle("bad", Boolean(bad));
+  }
+
+  function showError(message) {
+    const error = $("error");
+    error.textContent = message;
+    error.hidden = !message;
+  }
+
+  // ---------- sections ----------
+
+  async function loadStats() {
+    const stats = await apiJson("/stats");
+    const followers = stats.followers || {};
+    $("total-subscribed").textContent = text(followers.subscribed);
+    $("total-followers").textContent = text(followers.total);
+    $("total-events").textContent = text(stats.events);
+    const scenes = Array.isArray(stats.scenes) ? stats.scenes : [];
+    fill("scenes", "scenes-empty", scenes.map((s) => row([
+      cell(s.scene, "mono"),
+      cell(s.label),
+      cell(s.subscribes, "num"),
+      cell(s.scans, "num"),
+    ])));
+  }
+
+  async function loadEvents() {
+    let path = "/events?limit=" + EVENTS_LIMIT;
+    if (state.eventsBefore !== null) path += "&before=" + encodeURIComponent(state.eventsBefore);
+    const page = await apiJson(path);
+    const events = Array.isArray(page.events) ? page.events : [];
+    fill("events", "events-empty", events.map((e) => row([
+      timeCell(e.received_at),
+      cell(e.openid, "mono"),
+      cell(e.event ? e.msg_type + " / " + e.event : e.msg_type),
+      cell(e.event_key, "mono"),
+      badgeCell(e.reply !== null && e.reply !== undefined, "yes", "no"),
+    ])));
+    const last = events.length > 0 ? events[events.length - 1].id : null;
+    $("events-older").disabled = events.length < EVENTS_LIMIT || last === null;
+    $("events-older").dataset.before = last === null ? "" : String(last);
+    $("events-newest").disabled = state.eventsBefore === null;
+  }
+
+  function location(l) {
+    if (!l || typeof l.latitude !== "number" || typeof l.longitude !== "number") return null;
+    return l.latitude.toFixed(4) + ", " + l.longitude.toFixed(4);
+  }
+
+  async function loadFollowers() {
+    let path = "/followers?limit=" + FOLLOWERS_LIMIT;
+    if (state.followersAfter !== null) path += "&after=" + encodeURIComponent(state.followersAfter);
+    const page = await apiJson(path);
+    const followers = Array.isArray(page.followers) ? page.followers : [];
+    fill("followers", "followers-empty", followers.map((f) => {
+      const forget = document.createElement("button");
+      forget.type = "button";
+      forget.className = "forget danger";
+      forget.textContent = "Forget";
+      forget.addEventListener("click", () => forgetFollower(String(f.openid)));
+      const action = document.createElement("td");
+      action.className = "action";
+      action.append(forget);
+      return row([
+        cell(f.openid, "mono"),
+        badgeCell(Boolean(f.subscribed), "yes", "no"),
+        timeCell(f.subscribed_at),
+        cell(f.scene, "mono"),
+        cell(location(f.location)),
+        timeCell(f.last_seen_at),
+        action,
+      ]);
+    }));
+    state.followersNext = typeof page.next === "string" ? page.next : null;
+    $("followers-next").disabled = state.followersNext === null;
+    $("followers-first").disabled = state.followersAfter === null;
+  }
+
+  /** A QR code image: the SVG needs the bearer token, so it is fetched and shown as a blob. */
+  async function qrImage(code) {
+    const key = String(code.scene) + "\n" + String(code.ticket);
+    if (!state.qrImages.has(key)) {
+      const resp = await api("/qrcodes/" + encodeURIComponent(String(code.scene)) + ".svg");
+      const blob = await resp.blob();
+      state.qrImages.set(key, URL.createObjectURL(new Blob([blob], { type: "image/svg+xml" })));
+    }
+    const img = document.createElement("img");
+    img.className = "qr";
+    img.alt = "QR code of scene " + String(code.scene);
+    img.src = state.qrImages.get(key);
+    return img;
+  }
+
+  function safeLink(url) {
+    if (typeof url !== "string" || !/^https?:\/\//i.test(url)) return null;
+    const a = document.createElement("a");
+    a.href = url;
+    a.textContent = "open";
+    a.target = "_blank";
+    a.rel = "noopener noreferrer";
+    return a;
+  }
+
+  async function loadQrcodes() {
+    let page;
+    try {
+      page = await apiJson("/qrcodes");
+    } catch (e) {
+      // Not available in this gateway (404) or no WeChat API configured (503): no section.
+      if (e instanceof ApiError && e.status !== 401) {
+        $("qrcodes-section").hidden = true;
+        return;
+      }
+      throw e;
+    }
+    const codes = Array.isArray(page.qrcodes) ? page.qrcodes : [];
+    const rows = await Promise.all(codes.map(async (c) => {
+      const image = document.createElement("td");
+      try {
+        image.append(await qrImage(c));
+      } catch (_) {
+        image.textContent = "–";
+      }
+      const link = document.createElement("td");
+      const a = safeLink(c.show_url || c.url);
+      if (a) link.append(a); else link.textContent = "–";
+      return row([
+        image,
+        cell(c.scene, "mono"),
+        cell(c.label),
+        c.expires_at ? timeCell(c.expires_at) : cell("permanent"),
+        cell(c.subscribes, "num"),
+        cell(c.scans, "num"),
+        link,
+      ]);
+    }));
+    fill("qrcodes", "qrcodes-empty", rows);
+    $("qrcodes-section").hidden = false;
+  }
+
+  // ---------- actions ----------
+
+  async function forgetFollower(openid) {
+    if (!window.confirm("Forget follower " + openid + "?\n\nTheir events, location and " +
+      "profile are deleted for good.")) {
+      return;
+    }
+    try {
+      await api("/followers/" + encodeURIComponent(openid), { method: "DELETE" });
+      await Promise.all([loadFollowers(), loadStats(), loadEvents()]);
+      showError("");
+    } catch (e) {
+      failed(e);
+    }
+  }
+
+  async function refresh() {
+    if (state.ticking) return;
+    state.ticking = true;
+    try {
+      const work = [loadStats(), loadQrcodes()];
+      if (state.eventsBefore === null) work.push(loadEvents());
+      await Promise.all(work);
+      showError("");
+      setStatus("Updated " + when(new Date().toISOString()), false);
+    } catch (e) {
+      failed(e);
+    } finally {
+      state.ticking = false;
+    }
+  }
+
+  /** A failed call: a refused token sends the user back to the form; anything else is shown. */
+  function failed(e) {
+    if (e instanceof ApiError && e.status === 401) {
+      signOut("Wrong admin token: " + e.message + ". Please enter it again.");
+    } else if (e instanceof ApiError) {
+      showError("The gateway answered " + e.status + ": " + e.message);
+      setStatus("Error", true);
+    } else {
+      showError("Cannot reach the gateway: " + (e && e.message ? e.message : String(e)));
+      setStatus("Offline", true);
+    }
+  }
+
+  function signOut(message) {
+    clearInterval(state.timer);
+    state.timer = null;
+    state.token = null;
+    sessionStorage.removeItem(TOKEN_KEY);
+    for (const url of state.qrImages.values()) URL.revokeObjectURL(url);
+    state.qrImages.clear();
+    $("dashboard").hidden = true;
+    $("sign-out").hidden = true;
+    $("login").hidden = false;
+    setStatus("", false);
+    const error = $("login-error");
+    error.textContent = message || "";
+    error.hidden = !message;
+    const input = $("token-input");
+    input.value = "";
+    input.focus();
+  }
+
+  /** Check the token with `/api/stats`, then show and fill the dashboard. */
+  async function start() {
+    $("token-submit").disabled = true;
+    try {
+      await loadStats();
+    } catch (e) {
+      if (e instanceof ApiError && e.status === 404) {
+        signOut("The admin API is disabled: set [admin] token in the gateway config.");
+      } else if (e instanceof ApiError && e.status === 401) {
+        failed(e);
+      } else {
+        signOut("Cannot sign in: " + (e && e.message ? e.message : String(e)));
+      }
+      return;
+    } finally {
+      $("token-submit").disabled = false;
+    }
+    sessionStorage.setItem(TOKEN_KEY, state.token);
+    $("login").hidden = true;
+    $("login-error").hidden = true;
+    $("dashboard").hidden = false;
+    $("sign-out").hidden = false;
+    state.eventsBefore = null;
+    state.followersAfter = null;
+    try {
+      await Promise.all([loadEvents(), loadFollowers(), loadQrcodes()]);
+      setStatus("Updated " + when(new Date().toISOString()), false);
+    } catch (e) {
+      failed(e);
+    }
+    if (state.token !== null) state.timer = setInterval(refresh, REFRESH_MS);
+  }
+
+  function pageWith(action) {
+    return async () => {
+      try {
+        await action();
+        showError("");
+      } catch (e) {
+        failed(e);
+      }
+    };
+  }
+
+  document.addEventListener("DOMContentLoaded", () => {
+    $("token-form").addEventListener("submit", (ev) => {
+      ev.preventDefault();
+      const token = $("token-input").value.trim();
+      if (!token) return;
+      state.token = token;
+      start();
+    });
+    $("sign-out").addEventListener("click", () => signOut(""));
+    $("events-older").addEventListener("click", pageWith(() => {
+      state.eventsBefore = $("events-older").dataset.before || null;
+      return loadEvents();
+    }));
+    $("events-newest").addEventListener("click", pageWith(() => {
+      state.eventsBefore = null;
+      return loadEvents();
+    }));
+    $("followers-next").addEventListener("click", pageWith(() => {
+      state.followersAfter = state.followersNext;
+      return loadFollowers();
+    }));
+    $("followers-first").addEventListener("click", pageWith(() => {
+      state.followersAfter = null;
+      return loadFollowers();
+    }));
+    if (state.token) start(); else signOut("");
+  });
+})();
