@@ -8,7 +8,10 @@ use super::TestDb;
 use crate::store::{EventQuery, Recorded, StoreError};
 
 async fn concurrent_records_are_all_committed_and_visible(db: TestDb) {
-    let writes = (0..500).map(|i| db.store.record(text(&format!("o{}", i % 50), &format!("k{i}"), i)));
+    let writes = (0..500).map(|i| {
+        db.store
+            .record(text(&format!("o{}", i % 50), &format!("k{i}"), i))
+    });
     let ids: HashSet<i64> = join_all(writes)
         .await
         .into_iter()
@@ -20,7 +23,14 @@ async fn concurrent_records_are_all_committed_and_visible(db: TestDb) {
     assert_eq!(ids.len(), 500, "distinct ids");
     let stats = db.store.stats().await.unwrap();
     assert_eq!((stats.events, stats.total), (500, 50));
-    let events = db.store.events(&EventQuery { limit: 1000, ..Default::default() }).await.unwrap();
+    let events = db
+        .store
+        .events(&EventQuery {
+            limit: 1000,
+            ..Default::default()
+        })
+        .await
+        .unwrap();
     assert_eq!(events.len(), 500);
 }
 store_test!(concurrent_records_are_all_committed_and_visible);
@@ -34,10 +44,15 @@ async fn resends_in_one_batch_are_answered_with_the_first_reply(db: TestDb) {
     let outcomes = join_all(writes).await;
     for (i, outcome) in outcomes.into_iter().enumerate() {
         let expected = if i < 10 {
-            assert!(matches!(outcome, Ok(Recorded::Stored { .. })), "{i}: {outcome:?}");
+            assert!(
+                matches!(outcome, Ok(Recorded::Stored { .. })),
+                "{i}: {outcome:?}"
+            );
             continue;
         } else {
-            Recorded::Duplicate { reply: Some(format!("reply {}", i % 10)) }
+            Recorded::Duplicate {
+                reply: Some(format!("reply {}", i % 10)),
+            }
         };
         assert_eq!(outcome.unwrap(), expected);
     }
@@ -72,20 +87,34 @@ async fn fail_inserts_of_bad(url: &str) {
 async fn a_failing_write_fails_alone_in_its_batch(db: TestDb) {
     fail_inserts_of_bad(&db.url).await;
     let writes = (0..60).map(|i| {
-        let openid = if i % 20 == 7 { "bad".to_string() } else { format!("o{i}") };
+        let openid = if i % 20 == 7 {
+            "bad".to_string()
+        } else {
+            format!("o{i}")
+        };
         db.store.record(text(&openid, &format!("k{i}"), i))
     });
     let outcomes = join_all(writes).await;
     for (i, outcome) in outcomes.iter().enumerate() {
         if i % 20 == 7 {
-            assert!(matches!(outcome, Err(StoreError::Database(_))), "{i}: {outcome:?}");
+            assert!(
+                matches!(outcome, Err(StoreError::Database(_))),
+                "{i}: {outcome:?}"
+            );
         } else {
-            assert!(matches!(outcome, Ok(Recorded::Stored { .. })), "{i}: {outcome:?}");
+            assert!(
+                matches!(outcome, Ok(Recorded::Stored { .. })),
+                "{i}: {outcome:?}"
+            );
         }
     }
     let stats = db.store.stats().await.unwrap();
     assert_eq!((stats.events, stats.total), (57, 57));
-    assert_eq!(db.store.follower("bad").await.unwrap(), None, "no effect of the failed write");
+    assert_eq!(
+        db.store.follower("bad").await.unwrap(),
+        None,
+        "no effect of the failed write"
+    );
 }
 store_test!(a_failing_write_fails_alone_in_its_batch);
 
@@ -97,8 +126,13 @@ async fn close_applies_every_queued_write(db: TestDb) {
         db.store.close().await;
     };
     let (outcomes, ()) = futures::join!(writes, close);
-    assert!(outcomes.iter().all(|o| matches!(o, Ok(Recorded::Stored { .. }))));
-    assert!(matches!(db.store.record(text("oA", "late", 0)).await, Err(StoreError::Closed)));
+    assert!(outcomes
+        .iter()
+        .all(|o| matches!(o, Ok(Recorded::Stored { .. }))));
+    assert!(matches!(
+        db.store.record(text("oA", "late", 0)).await,
+        Err(StoreError::Closed)
+    ));
     let reopened = crate::store::open(&db.url).await.unwrap();
     assert_eq!(reopened.stats().await.unwrap().events, 300);
     reopened.close().await;

@@ -100,3 +100,4 @@ mod forget;
 mod queries;
 mod record;
 mod scrub;
+mod throughput;

@@ -88,7 +88,11 @@ async fn events_newest_first_with_cursor_and_filters(db: TestDb) {
         .await
         .unwrap();
     let before = Some(first_page[1].id);
-    let second = EventQuery { limit: 2, before, ..Default::default() };
+    let second = EventQuery {
+        limit: 2,
+        before,
+        ..Default::default()
+    };
     assert_eq!(keys(db.store.events(&second).await.unwrap()), [2, 1]);
     let texts = EventQuery {
         msg_type: Some("TEXT".into()),

@@ -13,17 +13,31 @@ fn occurs(dir: &Path, needle: &str) -> Vec<String> {
         .iter()
         .filter(|name| {
             let bytes = std::fs::read(dir.join(name)).unwrap_or_default();
-            bytes.windows(needle.len()).any(|window| window == needle.as_bytes())
+            bytes
+                .windows(needle.len())
+                .any(|window| window == needle.as_bytes())
         })
         .map(|name| name.to_string())
         .collect()
 }
 
 async fn write_user(store: &dyn crate::store::Store, openid: &str) {
-    let subscribe = FollowerEffect::Subscribe { scene: Some("s".into()) };
-    store.record(push(openid, &format!("{openid}-1"), 0, subscribe)).await.unwrap();
-    let location = FollowerEffect::Location { latitude: 1.5, longitude: 2.5, precision: 3.0 };
-    store.record(push(openid, &format!("{openid}-2"), 1, location)).await.unwrap();
+    let subscribe = FollowerEffect::Subscribe {
+        scene: Some("s".into()),
+    };
+    store
+        .record(push(openid, &format!("{openid}-1"), 0, subscribe))
+        .await
+        .unwrap();
+    let location = FollowerEffect::Location {
+        latitude: 1.5,
+        longitude: 2.5,
+        precision: 3.0,
+    };
+    store
+        .record(push(openid, &format!("{openid}-2"), 1, location))
+        .await
+        .unwrap();
     for i in 0..20 {
         let mut write = text(openid, &format!("{openid}-t{i}"), 2 + i);
         // large enough for overflow pages
@@ -43,12 +57,18 @@ async fn forgotten_openids_leave_the_database_files() {
     assert!(!occurs(dir.path(), FORGOTTEN).is_empty(), "written before");
 
     let unsubscribe = push(FORGOTTEN, "u1", 99, FollowerEffect::Forget);
-    assert_eq!(store.record(unsubscribe).await.unwrap(), Recorded::Forgotten);
+    assert_eq!(
+        store.record(unsubscribe).await.unwrap(),
+        Recorded::Forgotten
+    );
     store.forget(ERASED).await.unwrap();
 
     assert_eq!(occurs(dir.path(), FORGOTTEN), Vec::<String>::new());
     assert_eq!(occurs(dir.path(), ERASED), Vec::<String>::new());
-    assert!(!occurs(dir.path(), KEPT).is_empty(), "the other follower is still stored");
+    assert!(
+        !occurs(dir.path(), KEPT).is_empty(),
+        "the other follower is still stored"
+    );
     assert!(store.follower(KEPT).await.unwrap().is_some());
     store.close().await;
 }
