@@ -180,7 +180,6 @@
     }));
     state.followersNext = typeof page.next === "string" ? page.next : null;
     $("followers-next").disabled = state.followersNext === null;
-    $("followers-first").disabled = state.followersAfter === null;
   }
 
   /** A QR code image: the SVG needs the bearer token, so it is fetched and shown as a blob. */

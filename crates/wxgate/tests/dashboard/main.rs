@@ -1,0 +1,292 @@
+//! The admin dashboard in a real browser: a headless Chromium, driven through ChromeDriver,
+//! signs in to `/admin` of an in-process gateway, reads what a few signed pushes recorded,
+//! pages, and forgets a follower.
+//!
+//! Needs the Debian packages `chromium` and `chromium-driver`. Without them the test prints a
+//! note and passes, unless `CI` is set: then it fails.
+mod webdriver;
+
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::sync::atomic::{AtomicU64, Ordering};
+
+use reqwest::StatusCode;
+use tempfile::TempDir;
+use webdriver::Browser;
+
+const ADMIN_TOKEN: &str = "secret-admin";
+/// The default `[account] token`, which signs the pushes.
+const PUSH_TOKEN: &str = "wxgate-dev-token";
+const FAN: &str = "oDashboardFan0001";
+
+/// A gateway serving on 127.0.0.1:0 until the test ends.
+struct Gateway {
+    addr: SocketAddr,
+    http: reqwest::Client,
+    _dir: TempDir,
+}
+
+impl Gateway {
+    async fn start() -> Gateway {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let toml = format!(
+            "[admin]\ntoken = \"{ADMIN_TOKEN}\"\n\
+             [storage]\nurl = \"sqlite://{}\"\n\
+             [[rules]]\nwhen = {{ content_regex = \"^hello\" }}\nreply = {{ text = \"Hello from wxgate\" }}\n",
+            dir.path().join("wx.db").display()
+        );
+        let raw = wxgate::config::parse_toml(&toml).expect("config parses");
+        let config =
+            wxgate::config::Config::from_raw(raw, dir.path(), |_| None).expect("config valid");
+        let store = wxgate::store::open(&config.storage.url)
+            .await
+            .expect("store opens");
+        let state = wxgate::server::AppState::new(config, store, None);
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+            .await
+            .expect("bind");
+        let addr = listener.local_addr().expect("addr");
+        tokio::spawn(wxgate::server::run(listener, state, std::future::pending()));
+        Gateway {
+            addr,
+            http: reqwest::Client::new(),
+            _dir: dir,
+        }
+    }
+
+    fn url(&self, path: &str) -> String {
+        format!("http://{}{path}", self.addr)
+    }
+
+    /// A plain-mode push signed as WeChat signs it; asserts it was accepted.
+    async fn push(&self, from: &str, body: &str) {
+        static NONCE: AtomicU64 = AtomicU64::new(1);
+        let ts = chrono::Utc::now().timestamp().to_string();
+        let nonce = format!("n{}", NONCE.fetch_add(1, Ordering::Relaxed));
+        let signature = wechat_proto::signature(PUSH_TOKEN, &ts, &nonce);
+        let xml = format!(
+            "<xml><ToUserName><![CDATA[gh_0123456789ab]]></ToUserName>\
+             <FromUserName><![CDATA[{from}]]></FromUserName>\
+             <CreateTime>{ts}</CreateTime>{body}</xml>"
+        );
+        let resp = self
+            .http
+            .post(self.url(&format!(
+                "/wechat?signature={signature}&timestamp={ts}&nonce={nonce}"
+            )))
+            .header("content-type", "text/xml")
+            .body(xml)
+            .send()
+            .await
+            .expect("push sent");
+        assert_eq!(resp.status(), StatusCode::OK, "push accepted");
+    }
+
+    async fn event(&self, from: &str, event: &str, key: Option<&str>) {
+        let key = key.map_or(String::new(), |k| {
+            format!("<EventKey><![CDATA[{k}]]></EventKey>")
+        });
+        let body =
+            format!("<MsgType><![CDATA[event]]></MsgType><Event><![CDATA[{event}]]></Event>{key}");
+        self.push(from, &body).await;
+    }
+
+    async fn text(&self, from: &str, content: &str, msg_id: u64) {
+        let body = format!(
+            "<MsgType><![CDATA[text]]></MsgType><Content><![CDATA[{content}]]></Content>\
+             <MsgId>{msg_id}</MsgId>"
+        );
+        self.push(from, &body).await;
+    }
+
+    async fn api_status(&self, path: &str) -> StatusCode {
+        self.http
+            .get(self.url(path))
+            .bearer_auth(ADMIN_TOKEN)
+            .send()
+            .await
+            .expect("API call")
+            .status()
+    }
+}
+
+/// `target/` of the workspace (or `CARGO_TARGET_DIR`).
+fn target_dir() -> PathBuf {
+    std::env::var_os("CARGO_TARGET_DIR")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../target"))
+}
+
+/// Texts of the cells of every row of a table body.
+async fn rows(browser: &Browser, table: &str) -> Vec<Vec<String>> {
+    let mut out = Vec::new();
+    let count = browser.all(&format!("#{table} tbody tr")).await.len();
+    for i in 1..=count {
+        let mut cells = Vec::new();
+        for td in browser
+            .all(&format!("#{table} tbody tr:nth-child({i}) td"))
+            .await
+        {
+            cells.push(browser.text(&td).await);
+        }
+        out.push(cells);
+    }
+    out
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn dashboard_signs_in_shows_the_records_pages_and_forgets() {
+    let Some((chromium, chromedriver)) = webdriver::locate() else {
+        assert!(
+            std::env::var_os("CI").is_none(),
+            "CI is set but chromium/chromedriver are missing (apt-get install chromium chromium-driver)"
+        );
+        eprintln!("note: skipping the dashboard browser test: chromium/chromedriver not installed");
+        return;
+    };
+    let gw = Gateway::start().await;
+    gw.event(FAN, "subscribe", Some("qrscene_42")).await;
+    gw.text(FAN, "hello there", 1001).await;
+    gw.event(FAN, "CLICK", Some("<b>menu</b> & more")).await;
+
+    let browser = Browser::start(&chromium, &chromedriver).await;
+    browser.goto(&gw.url("/admin")).await;
+
+    // The token form, and nothing else yet.
+    browser.wait_text("#login h2", |t| t == "Sign in").await;
+    assert_eq!(
+        browser.text_of("#total-subscribed").await.as_deref(),
+        Some(""),
+        "dashboard hidden"
+    );
+
+    // A wrong token: the API's 401 error, and the form again.
+    browser.type_into("#token-input", "not-the-token").await;
+    let submit = browser.wait_count("#token-submit", 1).await.remove(0);
+    browser.click(&submit).await;
+    let error = browser.wait_text("#login-error", |t| !t.is_empty()).await;
+    assert!(error.contains("Wrong admin token"), "{error}");
+    assert!(
+        error.contains("missing or wrong bearer token"),
+        "the API's error: {error}"
+    );
+    assert_eq!(
+        browser.text_of("#total-subscribed").await.as_deref(),
+        Some("")
+    );
+
+    // The right token: totals, the scene, the events, the follower.
+    browser.type_into("#token-input", ADMIN_TOKEN).await;
+    browser.click(&submit).await;
+    browser.wait_text("#total-subscribed", |t| t == "1").await;
+    assert_eq!(
+        browser.text_of("#total-followers").await.as_deref(),
+        Some("1")
+    );
+    assert_eq!(browser.text_of("#total-events").await.as_deref(), Some("3"));
+    assert_eq!(
+        browser
+            .eval("return sessionStorage.getItem('wxgate.adminToken')")
+            .await,
+        ADMIN_TOKEN
+    );
+
+    let scenes = rows(&browser, "scenes").await;
+    assert_eq!(scenes.len(), 1, "{scenes:?}");
+    assert_eq!(scenes[0][0], "42");
+    assert_eq!(scenes[0][2], "1", "one subscribe from scene 42: {scenes:?}");
+
+    let events = rows(&browser, "events").await;
+    assert_eq!(events.len(), 3, "{events:?}");
+    // Newest first: the click, the text (answered by the rule), the subscribe.
+    assert_eq!(events[0][1], FAN);
+    assert_eq!(events[0][2], "event / CLICK");
+    assert_eq!(events[0][3], "<b>menu</b> & more", "markup shown as text");
+    assert_eq!(events[0][4], "no");
+    assert_eq!(events[1][2], "text");
+    assert_eq!(events[1][4], "yes", "the rule replied");
+    assert_eq!(events[2][2], "event / subscribe");
+    assert_eq!(events[2][3], "qrscene_42");
+    assert!(
+        browser.all("#events tbody b").await.is_empty(),
+        "no HTML from data"
+    );
+
+    let followers = rows(&browser, "followers").await;
+    assert_eq!(followers.len(), 1, "{followers:?}");
+    assert_eq!(followers[0][0], FAN);
+    assert_eq!(followers[0][1], "yes");
+    assert_eq!(followers[0][3], "42");
+
+    // No QR-code API answered: no QR section, and no error either.
+    assert_eq!(
+        browser.text_of("#qrcodes-section").await.as_deref(),
+        Some("")
+    );
+    assert_eq!(browser.text_of("#error").await.as_deref(), Some(""));
+
+    let png = browser.screenshot().await;
+    let shot = target_dir().join("dashboard.png");
+    std::fs::write(&shot, &png).expect("screenshot written");
+    eprintln!("screenshot: {}", shot.display());
+
+    // Forget: confirm, DELETE, refresh.
+    let forget = browser
+        .wait_count("#followers button.forget", 1)
+        .await
+        .remove(0);
+    browser.click(&forget).await;
+    let question = browser.accept_dialog().await;
+    assert!(question.contains(FAN), "{question}");
+    browser.wait_count("#followers tbody tr", 0).await;
+    browser
+        .wait_text("#followers-empty", |t| t == "No followers.")
+        .await;
+    browser.wait_text("#total-followers", |t| t == "0").await;
+    assert_eq!(
+        gw.api_status(&format!("/api/followers/{FAN}")).await,
+        StatusCode::NOT_FOUND
+    );
+
+    // Paging: 21 new followers, one push each; the auto-refresh picks the events up.
+    for i in 0..21 {
+        gw.event(&format!("oDashboardPage{i:04}"), "subscribe", None)
+            .await;
+    }
+    browser.wait_text("#total-events", |t| t == "21").await;
+    browser.wait_count("#events tbody tr", 20).await;
+    let older = browser.wait_count("#events-older", 1).await.remove(0);
+    browser.click(&older).await;
+    browser.wait_count("#events tbody tr", 1).await;
+    browser
+        .wait_text("#events tbody tr td:nth-child(2)", |t| {
+            t == "oDashboardPage0000"
+        })
+        .await;
+
+    // Followers do not auto-refresh; "First" reloads the first page, "Next" follows `next`.
+    assert_eq!(browser.all("#followers tbody tr").await.len(), 0);
+    let first = browser.wait_count("#followers-first", 1).await.remove(0);
+    let next = browser.wait_count("#followers-next", 1).await.remove(0);
+    browser.click(&first).await;
+    browser.wait_count("#followers tbody tr", 20).await;
+    browser.click(&next).await;
+    browser.wait_count("#followers tbody tr", 1).await;
+    browser
+        .wait_text("#followers tbody tr td:first-child", |t| {
+            t == "oDashboardPage0020"
+        })
+        .await;
+
+    // Sign out forgets the token.
+    let sign_out = browser.wait_count("#sign-out", 1).await.remove(0);
+    browser.click(&sign_out).await;
+    browser.wait_text("#login h2", |t| t == "Sign in").await;
+    assert_eq!(
+        browser
+            .eval("return sessionStorage.getItem('wxgate.adminToken')")
+            .await,
+        serde_json::Value::Null
+    );
+    browser.quit().await;
+}
