@@ -218,11 +218,16 @@ async fn dashboard_signs_in_shows_the_records_pages_and_forgets() {
     assert_eq!(followers[0][1], "yes");
     assert_eq!(followers[0][3], "42");
 
-    // No QR-code API answered: no QR section, and no error either.
-    assert_eq!(
-        browser.text_of("#qrcodes-section").await.as_deref(),
-        Some("")
-    );
+    // The QR-code section shows only when `/api/qrcodes` answers; no error either way.
+    let qr_section = browser
+        .text_of("#qrcodes-section")
+        .await
+        .unwrap_or_default();
+    if gw.api_status("/api/qrcodes").await == StatusCode::OK {
+        assert!(qr_section.starts_with("QR codes"), "{qr_section}");
+    } else {
+        assert_eq!(qr_section, "", "hidden without the QR-code API");
+    }
     assert_eq!(browser.text_of("#error").await.as_deref(), Some(""));
 
     let png = browser.screenshot().await;
@@ -288,5 +293,85 @@ async fn dashboard_signs_in_shows_the_records_pages_and_forgets() {
             .await,
         serde_json::Value::Null
     );
+
+    qr_codes_render_as_images_with_safe_links(&browser).await;
     browser.quit().await;
+}
+
+/// The QR-code table, fed by a stand-in for `GET /api/qrcodes` and `/api/qrcodes/{scene}.svg`
+/// (wrapping `fetch` in the page): images through blob URLs the CSP allows, labels as text,
+/// and only http(s) links.
+async fn qr_codes_render_as_images_with_safe_links(browser: &Browser) {
+    browser
+        .eval(
+            r#"
+            const realFetch = window.fetch;
+            const svg = '<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 2 2">'
+              + '<rect width="1" height="1"/><rect x="1" y="1" width="1" height="1"/></svg>';
+            const codes = {qrcodes: [
+              {scene: "42", label: "<img src=x>Poster A", ticket: "t42", url: "http://weixin.qq.com/q/42",
+               show_url: "javascript:alert(1)", expires_at: null, subscribes: 1, scans: 3},
+              {scene: "7", label: null, ticket: "t7", url: "http://weixin.qq.com/q/7",
+               show_url: "https://mp.weixin.qq.com/cgi-bin/showqrcode?ticket=t7",
+               expires_at: "2030-01-01T00:00:00Z", subscribes: 0, scans: 0},
+            ]};
+            window.fetch = (url, init) => {
+              const path = String(url);
+              if (path === "/api/qrcodes") {
+                return Promise.resolve(new Response(JSON.stringify(codes),
+                  {headers: {"content-type": "application/json"}}));
+              }
+              if (/^\/api\/qrcodes\/.+\.svg$/.test(path)) {
+                return Promise.resolve(new Response(svg, {headers: {"content-type": "image/svg+xml"}}));
+              }
+              return realFetch(url, init);
+            };
+            "#,
+        )
+        .await;
+    browser.type_into("#token-input", ADMIN_TOKEN).await;
+    let submit = browser.wait_count("#token-submit", 1).await.remove(0);
+    browser.click(&submit).await;
+    browser.wait_count("#qrcodes tbody tr", 2).await;
+    let codes = rows(browser, "qrcodes").await;
+    assert_eq!(
+        codes[0][1..6],
+        ["42", "<img src=x>Poster A", "permanent", "1", "3"],
+        "{codes:?}"
+    );
+    assert_eq!(
+        codes[0][6], "–",
+        "a javascript: link is not made: {codes:?}"
+    );
+    assert_eq!(codes[1][2], "–");
+    assert_eq!(codes[1][6], "open");
+    assert_eq!(
+        browser
+            .eval("return [...document.querySelectorAll('#qrcodes a')].map(a => a.href)")
+            .await,
+        serde_json::json!(["https://mp.weixin.qq.com/cgi-bin/showqrcode?ticket=t7"])
+    );
+    // Both images decoded (the CSP let the blob: URLs through); the label made no element.
+    let deadline = std::time::Instant::now() + webdriver::PATIENCE;
+    loop {
+        let drawn = browser
+            .eval(
+                "return [...document.querySelectorAll('#qrcodes img.qr')]\
+                   .filter(i => i.complete && i.naturalWidth > 0 && i.src.startsWith('blob:')).length",
+            )
+            .await;
+        if drawn == 2 {
+            break;
+        }
+        assert!(
+            std::time::Instant::now() < deadline,
+            "QR images not drawn: {drawn}"
+        );
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+    assert_eq!(
+        browser.all("#qrcodes img").await.len(),
+        2,
+        "only the two QR images"
+    );
 }
