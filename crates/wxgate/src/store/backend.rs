@@ -188,7 +188,7 @@ macro_rules! sql_store {
             #[async_trait::async_trait]
             impl Store for $store {
                 async fn record(&self, write: PushWrite) -> Result<Recorded, StoreError> {
-                    self.writer.write(Op::Record(write)).await
+                    self.writer.write(Op::Record(Box::new(write))).await
                 }
 
                 async fn stored_reply(
@@ -319,6 +319,29 @@ macro_rules! sql_store {
                         .fetch_optional(&self.read)
                         .await?;
                     Ok(taken.is_some())
+                }
+
+                async fn expire_token(&self, appid: &str, token: &str) -> Result<(), StoreError> {
+                    sqlx::query(sql::EXPIRE_TOKEN)
+                        .bind(appid)
+                        .bind(token)
+                        .bind(millis(Utc::now()))
+                        .execute(&self.read)
+                        .await?;
+                    Ok(())
+                }
+
+                async fn release_token_lease(
+                    &self,
+                    appid: &str,
+                    holder: &str,
+                ) -> Result<(), StoreError> {
+                    sqlx::query(sql::RELEASE_LEASE)
+                        .bind(appid)
+                        .bind(holder)
+                        .execute(&self.read)
+                        .await?;
+                    Ok(())
                 }
 
                 async fn purge_events(&self, cutoff: DateTime<Utc>) -> Result<u64, StoreError> {

@@ -296,6 +296,11 @@ pub trait Store: Send + Sync + 'static {
         holder: &str,
         ttl: Duration,
     ) -> Result<bool, StoreError>;
+    /// Compare-and-expire: mark the stored token of an appid expired (now) only if it is
+    /// still `token` (the one WeChat just refused), so a newer token saved meanwhile is kept.
+    async fn expire_token(&self, appid: &str, token: &str) -> Result<(), StoreError>;
+    /// Give the refresh lease of an appid back if `holder` holds it.
+    async fn release_token_lease(&self, appid: &str, holder: &str) -> Result<(), StoreError>;
     /// Delete events received before `cutoff`; returns how many.
     async fn purge_events(&self, cutoff: DateTime<Utc>) -> Result<u64, StoreError>;
     /// Flush pending writes and close.

@@ -187,6 +187,15 @@ pub(super) const TAKE_LEASE: &str = "INSERT INTO tokens (appid, lease_holder, le
     WHERE tokens.lease_until IS NULL OR tokens.lease_until <= $4 \
     OR tokens.lease_holder = excluded.lease_holder RETURNING appid";
 
+/// Compare-and-expire: marks the token of $1 expired at $3 only if it is still $2 and
+/// expires later than $3 (a newer token saved meanwhile is kept).
+pub(super) const EXPIRE_TOKEN: &str = "UPDATE tokens SET expires_at = $3 \
+    WHERE appid = $1 AND access_token = $2 AND expires_at > $3";
+
+/// Gives the refresh lease of $1 back if $2 holds it.
+pub(super) const RELEASE_LEASE: &str = "UPDATE tokens SET lease_holder = NULL, lease_until = NULL \
+    WHERE appid = $1 AND lease_holder = $2";
+
 /// Deletes up to $2 events received before $1 (in chunks, so the write lock is held briefly).
 pub(super) const PURGE_EVENTS: &str = "DELETE FROM events WHERE id IN \
     (SELECT id FROM events WHERE received_at < $1 ORDER BY id LIMIT $2)";

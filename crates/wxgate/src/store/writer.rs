@@ -18,7 +18,7 @@ const QUEUE: usize = 4096;
 #[derive(Debug)]
 pub(super) enum Op {
     /// a processed push
-    Record(PushWrite),
+    Record(Box<PushWrite>),
     /// forget an openid (admin delete)
     Forget(String),
 }

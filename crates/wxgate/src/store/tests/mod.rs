@@ -101,3 +101,4 @@ mod queries;
 mod record;
 mod scrub;
 mod throughput;
+mod tokens;
