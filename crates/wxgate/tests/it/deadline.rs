@@ -58,14 +58,15 @@ async fn concurrent_pushes_and_resends_all_answered_within_the_deadline() {
             let r = http.post(format!("{url}?{q}")).body(body).send().await.unwrap();
             let status = r.status();
             let text = r.text().await.unwrap();
-            (started.elapsed(), status, text)
+            (i, started.elapsed(), status, text)
         }));
     }
     for t in tasks {
-        let (elapsed, status, text) = t.await.unwrap();
+        let (i, elapsed, status, text) = t.await.unwrap();
+        let what = if i % 2 == 0 { "resend of one push" } else { "distinct push" };
         within_deadline(elapsed);
-        assert_eq!(status, 200);
-        assert_eq!(text, "success");
+        assert_eq!(status, 200, "request {i} ({what}) after {elapsed:?}: {text}");
+        assert_eq!(text, "success", "request {i} ({what})");
     }
     assert_eq!(app.events_of(&u).await.len(), 4);
 }

@@ -198,17 +198,20 @@ impl TestApp {
     }
 
     pub async fn post(&self, query: &str, body: impl Into<Vec<u8>>) -> Answer {
+        self.try_post(query, body).await.expect("POST push")
+    }
+
+    pub async fn try_post(&self, query: &str, body: impl Into<Vec<u8>>) -> Result<Answer, reqwest::Error> {
         let resp = self
             .http
             .post(format!("{}?{query}", self.url("/wechat")))
             .header("content-type", "text/xml")
             .body(body.into())
             .send()
-            .await
-            .expect("POST push");
+            .await?;
         let status = resp.status();
-        let body = resp.bytes().await.expect("body").to_vec();
-        Answer { status, body }
+        let body = resp.bytes().await?.to_vec();
+        Ok(Answer { status, body })
     }
 
     /// A plain-mode push, correctly signed with a fresh nonce.
