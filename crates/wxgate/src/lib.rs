@@ -3,10 +3,13 @@
 //! SKELETON: modules are being written.
 #![forbid(unsafe_code)]
 
+pub mod api;
 pub mod cli;
 pub mod config;
 pub mod dashboard;
+pub mod menu;
 pub mod push;
+pub mod qr;
 pub mod rules;
 pub mod server;
 pub mod shutdown;

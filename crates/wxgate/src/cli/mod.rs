@@ -1,4 +1,8 @@
 //! The command line: `wxgate [-c FILE] COMMAND`.
+mod account;
+mod menu;
+mod mock_api;
+mod qrcode;
 mod serve;
 mod simulate;
 
@@ -57,6 +61,14 @@ pub enum Command {
     Serve,
     /// Send one signed push as WeChat would and print the reply.
     Simulate(simulate::SimulateArgs),
+    /// Parametric QR codes: create one through the WeChat API, list the recorded ones.
+    #[command(subcommand)]
+    Qrcode(qrcode::QrcodeCommand),
+    /// The custom menu: push a TOML/JSON menu file, show or delete the live menu.
+    #[command(subcommand)]
+    Menu(menu::MenuCommand),
+    /// A local stand-in for the WeChat server API, for development and tests.
+    MockApi(mock_api::MockApiArgs),
 }
 
 /// Run the parsed command.
@@ -64,5 +76,8 @@ pub async fn run(cli: Cli) -> Result<(), Failure> {
     match cli.command {
         Command::Serve => serve::run(cli.config.as_deref()).await,
         Command::Simulate(args) => simulate::run(cli.config.as_deref(), args).await,
+        Command::Qrcode(command) => qrcode::run(cli.config.as_deref(), command).await,
+        Command::Menu(command) => menu::run(cli.config.as_deref(), command).await,
+        Command::MockApi(args) => mock_api::run(cli.config.as_deref(), args).await,
     }
 }

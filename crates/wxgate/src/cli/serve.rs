@@ -1,11 +1,13 @@
 //! `wxgate serve`.
 use std::path::Path;
+use std::sync::Arc;
 use std::time::Duration;
 
 use tokio::net::TcpListener;
 
 use super::Failure;
 use crate::config;
+use crate::push::late::LateSender;
 use crate::server::{self, AppState};
 use crate::{shutdown, store};
 
@@ -15,6 +17,13 @@ pub async fn run(config_path: Option<&Path>) -> Result<(), Failure> {
     let store = store::open(&config.storage.url)
         .await
         .map_err(|e| Failure::other(format!("storage: {e}")))?;
+    let api = match crate::api::client(&config, store.clone()) {
+        Ok(api) => api,
+        Err(e) => {
+            store.close().await;
+            return Err(e.into());
+        }
+    };
     let listener = TcpListener::bind(config.server.listen)
         .await
         .map_err(|e| Failure::other(format!("cannot listen on {}: {e}", config.server.listen)))?;
@@ -22,7 +31,10 @@ pub async fn run(config_path: Option<&Path>) -> Result<(), Failure> {
         .local_addr()
         .map_err(|e| Failure::other(format!("listener: {e}")))?;
     let retain = config.storage.retain_events;
-    let state = AppState::new(config, store, None);
+    let late = api.clone().map(|client| {
+        Arc::new(crate::api::CustomServiceSender::new(client)) as Arc<dyn LateSender>
+    });
+    let state = AppState::new(config, store, late).with_api(api);
     println!(
         "wxgate: push URL http://{local}{} ({:?} mode, {} rules)",
         state.config.server.path,

@@ -2,6 +2,7 @@
 use std::sync::{Arc, RwLock};
 
 use metrics_exporter_prometheus::PrometheusHandle;
+use wechat_api::ApiClient;
 
 use crate::config::{Config, WebhookConfig};
 use crate::push::inflight::Inflight;
@@ -36,6 +37,8 @@ pub struct AppState {
     pub http: reqwest::Client,
     /// customer-service sender for late replies, when the account has an appsecret
     pub late: Option<Arc<dyn LateSender>>,
+    /// the account's WeChat API client, when the account has an appsecret
+    pub api: Option<Arc<ApiClient>>,
     /// Prometheus exposition
     pub metrics: PrometheusHandle,
 }
@@ -55,8 +58,16 @@ impl AppState {
             replays: Arc::default(),
             http: reqwest::Client::new(),
             late,
+            api: None,
             metrics: super::metrics::handle(),
         }
+    }
+
+    /// The same state with the account's API client (`/api/qrcodes`, `/api/menu`,
+    /// `/api/access_token` answer 503 without one).
+    pub fn with_api(mut self, api: Option<Arc<ApiClient>>) -> Self {
+        self.api = api;
+        self
     }
 
     /// The current rules and webhooks.

@@ -21,6 +21,9 @@ pub enum ApiError {
     /// 502: the WeChat API refused or failed
     #[error("{0}")]
     Upstream(String),
+    /// 503: a feature that needs configuration the gateway does not have
+    #[error("{0}")]
+    Unavailable(String),
     /// 500, details only in the log
     #[error("internal error")]
     Store(#[from] StoreError),
@@ -33,6 +36,7 @@ impl IntoResponse for ApiError {
             ApiError::Unauthorized => StatusCode::UNAUTHORIZED,
             ApiError::NotFound => StatusCode::NOT_FOUND,
             ApiError::Upstream(_) => StatusCode::BAD_GATEWAY,
+            ApiError::Unavailable(_) => StatusCode::SERVICE_UNAVAILABLE,
             ApiError::Store(e) => {
                 tracing::error!(error = %e, "admin API storage failure");
                 StatusCode::INTERNAL_SERVER_ERROR

@@ -3,13 +3,17 @@ mod error;
 mod events;
 mod followers;
 mod json;
+mod menu;
+mod qrcodes;
 mod stats;
+mod token;
+mod wechat;
 
 use axum::extract::{Request, State};
 use axum::http::header;
 use axum::middleware::{self, Next};
 use axum::response::Response;
-use axum::routing::get;
+use axum::routing::{get, post};
 use axum::Router;
 
 pub use error::ApiError;
@@ -26,6 +30,13 @@ pub fn router(state: AppState) -> Router<AppState> {
         .route("/followers", get(followers::page))
         .route("/events", get(events::page))
         .route("/stats", get(stats::totals))
+        .route("/qrcodes", post(qrcodes::create).get(qrcodes::list))
+        .route("/qrcodes/{file}", get(qrcodes::image))
+        .route(
+            "/menu",
+            get(menu::show).put(menu::replace).delete(menu::delete),
+        )
+        .route("/access_token", get(token::current))
         .fallback(|| async { ApiError::NotFound })
         .layer(middleware::from_fn_with_state(state, bearer))
 }

@@ -1,0 +1,54 @@
+//! The WeChat server API as the gateway uses it: one [`ApiClient`] per account, built from
+//! the config when `account.appsecret` is set, its access token kept in the gateway's store
+//! ([`StoreTokens`]) so that a restart reuses it and instances sharing a PostgreSQL database
+//! share one token; and the sender of late call-webhook replies ([`CustomServiceSender`]).
+mod late;
+mod tokens;
+
+use std::sync::Arc;
+
+use wechat_api::{ApiClient, AppSecret, ClientConfig};
+
+pub use late::CustomServiceSender;
+pub use tokens::StoreTokens;
+
+use crate::config::{Config, ConfigError};
+use crate::store::Store;
+
+/// The account's API client, or `None` when the config has no `account.appsecret`.
+///
+/// Fails when the appsecret is set but the appid is not, or `wechat_api.base_url` is unusable.
+pub fn client(
+    config: &Config,
+    store: Arc<dyn Store>,
+) -> Result<Option<Arc<ApiClient>>, ConfigError> {
+    let Some(secret) = &config.account.appsecret else {
+        return Ok(None);
+    };
+    if config.account.appid.is_empty() {
+        return Err(ConfigError::new(
+            "account.appid",
+            "required with account.appsecret",
+        ));
+    }
+    let client_config = ClientConfig::new(
+        config.account.appid.clone(),
+        AppSecret::new(secret.expose()),
+    )
+    .with_base_url(config.api_base_url.clone());
+    let tokens = Arc::new(StoreTokens::new(store));
+    ApiClient::new(client_config, tokens)
+        .map(|client| Some(Arc::new(client)))
+        .map_err(|err| ConfigError::new("wechat_api.base_url", err.to_string()))
+}
+
+/// The account's API client for `command` (e.g. `qrcode create`): a [`ConfigError`]
+/// `account.appsecret: required for <command>` when the config has no appsecret.
+pub fn require(
+    config: &Config,
+    store: Arc<dyn Store>,
+    command: &str,
+) -> Result<Arc<ApiClient>, ConfigError> {
+    client(config, store)?
+        .ok_or_else(|| ConfigError::new("account.appsecret", format!("required for {command}")))
+}

@@ -1,0 +1,98 @@
+//! `wxgate menu push FILE [--dry-run]`, `menu show`, `menu delete`.
+use std::path::{Path, PathBuf};
+
+use clap::Subcommand;
+use wechat_api::{Menu, MenuView};
+
+use super::account::Account;
+use super::Failure;
+use crate::menu;
+
+/// `wxgate menu ...`
+#[derive(Debug, Subcommand)]
+pub enum MenuCommand {
+    /// Validate a menu file (TOML or JSON) and make it the live menu.
+    Push {
+        /// The menu file: `.toml`, `.json`, or either by content.
+        file: PathBuf,
+        /// Validate and print the difference from the live menu; change nothing.
+        #[arg(long)]
+        dry_run: bool,
+    },
+    /// Print the live menu.
+    Show,
+    /// Delete the live menu (conditional menus included).
+    Delete,
+}
+
+/// Run `wxgate menu ...`.
+pub async fn run(config_path: Option<&Path>, command: MenuCommand) -> Result<(), Failure> {
+    match command {
+        MenuCommand::Push { file, dry_run } => push(config_path, &file, dry_run).await,
+        MenuCommand::Show => show(config_path).await,
+        MenuCommand::Delete => delete(config_path).await,
+    }
+}
+
+async fn push(config_path: Option<&Path>, file: &Path, dry_run: bool) -> Result<(), Failure> {
+    // The file is read and every limit checked before the config, the store or WeChat.
+    let new = menu::read(file).map_err(Failure::usage)?;
+    let command = if dry_run {
+        "menu push --dry-run"
+    } else {
+        "menu push"
+    };
+    let account = Account::open(config_path, command).await?;
+    let outcome = if dry_run {
+        account
+            .client
+            .menu()
+            .await
+            .map(|live| print_diff(&live, &new))
+    } else {
+        account.client.create_menu(&new).await.map(|()| {
+            println!("menu pushed: {} top-level buttons", new.button.len());
+        })
+    };
+    account.close().await;
+    outcome.map_err(Failure::other)
+}
+
+fn print_diff(live: &MenuView, new: &Menu) {
+    let live_text = match live {
+        MenuView::Api(menu) => pretty(menu),
+        MenuView::Console(menu) => pretty(menu),
+        MenuView::None => String::new(),
+    };
+    let new_text = pretty(new);
+    if live_text == new_text {
+        println!("dry run: the menu is already live; nothing would change");
+        return;
+    }
+    println!("dry run: nothing changed; pushing would make these changes (- live, + new):");
+    for line in menu::diff_lines(&live_text, &new_text) {
+        println!("{line}");
+    }
+}
+
+fn pretty(value: &impl serde::Serialize) -> String {
+    serde_json::to_string_pretty(value).unwrap_or_default()
+}
+
+async fn show(config_path: Option<&Path>) -> Result<(), Failure> {
+    let account = Account::open(config_path, "menu show").await?;
+    let live = account.client.menu().await;
+    account.close().await;
+    let live = live.map_err(Failure::other)?;
+    println!("{}", pretty(&menu::view_json(&live)));
+    Ok(())
+}
+
+async fn delete(config_path: Option<&Path>) -> Result<(), Failure> {
+    let account = Account::open(config_path, "menu delete").await?;
+    let deleted = account.client.delete_menu().await;
+    account.close().await;
+    deleted.map_err(Failure::other)?;
+    println!("menu deleted");
+    Ok(())
+}

@@ -1,0 +1,154 @@
+//! `wxgate qrcode create` and `wxgate qrcode list`.
+use std::path::{Path, PathBuf};
+
+use chrono::{DateTime, SecondsFormat, Utc};
+use clap::{Args, Subcommand};
+use wechat_api::QrRequest;
+
+use super::account::Account;
+use super::Failure;
+use crate::qr;
+use crate::store::QrCode;
+
+/// `wxgate qrcode ...`
+#[derive(Debug, Subcommand)]
+pub enum QrcodeCommand {
+    /// Create a parametric QR code through the WeChat API and record it.
+    Create(CreateArgs),
+    /// The recorded QR codes with their follow / scan counts.
+    List,
+}
+
+/// Options of `wxgate qrcode create`.
+#[derive(Debug, Args)]
+pub struct CreateArgs {
+    /// Scene: an integer (QR_SCENE / QR_LIMIT_SCENE) or any other string (QR_STR_SCENE /
+    /// QR_LIMIT_STR_SCENE).
+    #[arg(long)]
+    pub scene: String,
+    /// A permanent code (default: temporary).
+    #[arg(long)]
+    pub permanent: bool,
+    /// Lifetime of a temporary code in seconds, 1..=2592000 (default 2592000).
+    #[arg(long = "expire", value_name = "SECONDS")]
+    pub expire: Option<u64>,
+    /// A name for the code (which poster it is on).
+    #[arg(long)]
+    pub label: Option<String>,
+    /// Write the code as SVG to FILE.
+    #[arg(long, value_name = "FILE")]
+    pub svg: Option<PathBuf>,
+    /// Write the code as PNG to FILE.
+    #[arg(long, value_name = "FILE")]
+    pub png: Option<PathBuf>,
+}
+
+/// Run `wxgate qrcode ...`.
+pub async fn run(config_path: Option<&Path>, command: QrcodeCommand) -> Result<(), Failure> {
+    match command {
+        QrcodeCommand::Create(args) => create(config_path, args).await,
+        QrcodeCommand::List => list(config_path).await,
+    }
+}
+
+async fn create(config_path: Option<&Path>, args: CreateArgs) -> Result<(), Failure> {
+    // Every limit before the config, the store or WeChat is touched.
+    let request =
+        QrRequest::new(&args.scene, args.permanent, args.expire).map_err(Failure::usage)?;
+    let account = Account::open(config_path, "qrcode create").await?;
+    let created = qr::create(
+        &account.client,
+        account.store.as_ref(),
+        &request,
+        args.label,
+    )
+    .await;
+    let show_url = created
+        .as_ref()
+        .ok()
+        .map(|code| qr::show_url(Some(&account.client), &code.ticket));
+    account.close().await;
+    let code = created.map_err(Failure::other)?;
+    print_code(&code, show_url.as_deref().unwrap_or_default());
+    if let Some(path) = &args.svg {
+        let svg = qr::svg(&code.url).map_err(Failure::other)?;
+        write(path, svg.as_bytes())?;
+    }
+    if let Some(path) = &args.png {
+        let png = qr::png(&code.url).map_err(Failure::other)?;
+        write(path, &png)?;
+    }
+    Ok(())
+}
+
+fn print_code(code: &QrCode, show_url: &str) {
+    println!("scene:       {}", code.scene);
+    println!("action_name: {}", code.action_name);
+    println!("label:       {}", code.label.as_deref().unwrap_or("-"));
+    println!("ticket:      {}", code.ticket);
+    println!("url:         {}", code.url);
+    match (code.expires_at, code.expire_seconds) {
+        (Some(at), Some(seconds)) => println!("expires_at:  {} ({seconds} s)", time(&at)),
+        _ => println!("expires_at:  never (permanent)"),
+    }
+    println!("show_url:    {show_url}");
+}
+
+fn time(at: &DateTime<Utc>) -> String {
+    at.to_rfc3339_opts(SecondsFormat::Secs, true)
+}
+
+fn write(path: &Path, bytes: &[u8]) -> Result<(), Failure> {
+    std::fs::write(path, bytes).map_err(|e| Failure::other(format!("{}: {e}", path.display())))?;
+    println!("wrote:       {}", path.display());
+    Ok(())
+}
+
+async fn list(config_path: Option<&Path>) -> Result<(), Failure> {
+    let (config, _) = crate::config::load(config_path)?;
+    let store = crate::store::open(&config.storage.url)
+        .await
+        .map_err(|e| Failure::other(format!("storage: {e}")))?;
+    let codes = store.qrcodes().await;
+    store.close().await;
+    let codes = codes.map_err(|e| Failure::other(format!("storage: {e}")))?;
+    if codes.is_empty() {
+        println!("no QR codes recorded; create one with `wxgate qrcode create --scene S`");
+        return Ok(());
+    }
+    let rows: Vec<[String; 6]> = codes
+        .iter()
+        .map(|(code, subscribes, scans)| {
+            [
+                code.scene.clone(),
+                code.label.clone().unwrap_or_else(|| "-".into()),
+                code.action_name.clone(),
+                subscribes.to_string(),
+                scans.to_string(),
+                code.expires_at
+                    .as_ref()
+                    .map_or_else(|| "permanent".into(), time),
+            ]
+        })
+        .collect();
+    let header = ["SCENE", "LABEL", "KIND", "FOLLOWS", "SCANS", "EXPIRES"].map(String::from);
+    print_table(&header, &rows);
+    Ok(())
+}
+
+fn print_table(header: &[String; 6], rows: &[[String; 6]]) {
+    let mut widths = header.clone().map(|h| h.chars().count());
+    for row in rows {
+        for (width, cell) in widths.iter_mut().zip(row) {
+            *width = (*width).max(cell.chars().count());
+        }
+    }
+    for row in std::iter::once(header).chain(rows) {
+        let cells: Vec<String> = row
+            .iter()
+            .zip(widths)
+            .map(|(cell, width)| format!("{cell:<width$}"))
+            .collect();
+        println!("{}", cells.join("  ").trim_end());
+    }
+}

@@ -1,0 +1,52 @@
+//! A line diff of two texts (longest common subsequence): what `menu push --dry-run` prints.
+
+/// Lines of `new` against `old`: `  ` unchanged, `- ` only in `old`, `+ ` only in `new`.
+pub fn diff_lines(old: &str, new: &str) -> Vec<String> {
+    let a: Vec<&str> = old.lines().collect();
+    let b: Vec<&str> = new.lines().collect();
+    // lcs[i][j]: length of the longest common subsequence of a[i..] and b[j..].
+    let mut lcs = vec![vec![0usize; b.len() + 1]; a.len() + 1];
+    for i in (0..a.len()).rev() {
+        for j in (0..b.len()).rev() {
+            lcs[i][j] = if a[i] == b[j] {
+                lcs[i + 1][j + 1] + 1
+            } else {
+                lcs[i + 1][j].max(lcs[i][j + 1])
+            };
+        }
+    }
+    let (mut i, mut j) = (0, 0);
+    let mut out = Vec::with_capacity(a.len() + b.len());
+    while i < a.len() || j < b.len() {
+        if i < a.len() && j < b.len() && a[i] == b[j] {
+            out.push(format!("  {}", a[i]));
+            i += 1;
+            j += 1;
+        } else if j < b.len() && (i == a.len() || lcs[i][j + 1] >= lcs[i + 1][j]) {
+            out.push(format!("+ {}", b[j]));
+            j += 1;
+        } else {
+            out.push(format!("- {}", a[i]));
+            i += 1;
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn changed_lines_are_marked() {
+        let diff = diff_lines("a\nb\nc", "a\nx\nc\nd");
+        assert_eq!(diff, ["  a", "+ x", "- b", "  c", "+ d"]);
+    }
+
+    #[test]
+    fn identical_texts_have_no_marks() {
+        assert!(diff_lines("a\nb", "a\nb")
+            .iter()
+            .all(|l| l.starts_with("  ")));
+    }
+}

@@ -1,0 +1,122 @@
+//! A menu from a file or request body, TOML or JSON; a syntax or type error names where it is
+//! (`button[1].type: unknown variant ...`), and the menu is validated against WeChat's limits
+//! (`button[1].sub_button[3].key: 129 bytes, at most 128`).
+use std::path::{Path, PathBuf};
+
+use wechat_api::Menu;
+
+/// How a menu is written.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Format {
+    /// `{"button": [...]}`
+    Json,
+    /// `[[button]]` / `[[button.sub_button]]`
+    Toml,
+}
+
+impl Format {
+    /// By extension (`.json`, `.toml`), else by content (JSON starts with `{`).
+    pub fn detect(path: &Path, text: &str) -> Self {
+        match path.extension().and_then(|e| e.to_str()) {
+            Some(ext) if ext.eq_ignore_ascii_case("json") => Format::Json,
+            Some(ext) if ext.eq_ignore_ascii_case("toml") => Format::Toml,
+            _ if text.trim_start().starts_with('{') => Format::Json,
+            _ => Format::Toml,
+        }
+    }
+}
+
+/// A menu that could not be read or breaks a limit.
+#[derive(Debug, thiserror::Error)]
+pub enum MenuFileError {
+    /// The file cannot be read.
+    #[error("{}: {source}", path.display())]
+    Read {
+        /// the file
+        path: PathBuf,
+        /// why
+        source: std::io::Error,
+    },
+    /// Not a menu in that format; names the place (`button[0].type: ...`).
+    #[error("{0}")]
+    Syntax(String),
+    /// A WeChat limit is broken; names the button.
+    #[error("{0}")]
+    Invalid(#[from] wechat_api::MenuError),
+}
+
+/// Reads and validates the menu in `path`.
+pub fn read(path: &Path) -> Result<Menu, MenuFileError> {
+    let text = std::fs::read_to_string(path).map_err(|source| MenuFileError::Read {
+        path: path.to_path_buf(),
+        source,
+    })?;
+    parse(&text, Format::detect(path, &text))
+}
+
+/// Parses and validates a menu written in `format`.
+pub fn parse(text: &str, format: Format) -> Result<Menu, MenuFileError> {
+    let menu: Menu = match format {
+        Format::Json => {
+            let mut de = serde_json::Deserializer::from_str(text);
+            serde_path_to_error::deserialize(&mut de).map_err(|e| located(&e))?
+        }
+        Format::Toml => serde_path_to_error::deserialize(toml::Deserializer::new(text))
+            .map_err(|e| located(&e))?,
+    };
+    menu.validate()?;
+    Ok(menu)
+}
+
+fn located<E: std::fmt::Display>(err: &serde_path_to_error::Error<E>) -> MenuFileError {
+    let path = err.path().to_string();
+    let message = err.inner().to_string();
+    let message = message.lines().next().unwrap_or_default().trim().to_owned();
+    if path.is_empty() || path == "." {
+        MenuFileError::Syntax(message)
+    } else {
+        MenuFileError::Syntax(format!("{path}: {message}"))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn format_by_extension_then_content() {
+        assert_eq!(Format::detect(Path::new("m.json"), ""), Format::Json);
+        assert_eq!(Format::detect(Path::new("m.TOML"), "{"), Format::Toml);
+        assert_eq!(
+            Format::detect(Path::new("menu"), " {\"button\":[]}"),
+            Format::Json
+        );
+        assert_eq!(
+            Format::detect(Path::new("menu"), "[[button]]"),
+            Format::Toml
+        );
+    }
+
+    #[test]
+    fn a_bad_type_names_the_button() {
+        let text = r#"{"button": [{"type": "click", "name": "a", "key": "k"}, {"type": "tap", "name": "b"}]}"#;
+        let err = parse(text, Format::Json).err().map(|e| e.to_string());
+        assert!(
+            err.as_deref()
+                .is_some_and(|e| e.starts_with("button[1].type: ")),
+            "{err:?}"
+        );
+    }
+
+    #[test]
+    fn a_broken_limit_names_the_button() {
+        let text =
+            "[[button]]\nname = \"m\"\n[[button.sub_button]]\ntype = \"click\"\nname = \"x\"\n";
+        let err = parse(text, Format::Toml).err().map(|e| e.to_string());
+        assert!(
+            err.as_deref()
+                .is_some_and(|e| e.starts_with("button[0].sub_button[0].key")),
+            "{err:?}"
+        );
+    }
+}
