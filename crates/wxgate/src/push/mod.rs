@@ -23,9 +23,10 @@ use crate::server::state::AppState;
 use crate::store::{FollowerEffect, PushWrite, Recorded, StoreError};
 use inflight::{Answer, Claim};
 
-/// Part of the deadline kept for the durable write after the rules have run.
+/// Part of the deadline kept for the durable write after the rules have run: 30 %, at most
+/// one second (a slow call webhook must not leave the commit too little time).
 fn commit_reserve(deadline: Duration) -> Duration {
-    (deadline / 5).min(Duration::from_millis(500))
+    (deadline * 3 / 10).min(Duration::from_secs(1))
 }
 
 /// Process a verified push: coalesce resends, decide, record durably. Runs in its own task

@@ -1,6 +1,7 @@
 //! The HTTP server: the push endpoint, the admin API, health and metrics.
 mod accept;
 pub mod admin;
+mod body;
 pub mod metrics;
 mod params;
 mod push;
@@ -20,13 +21,12 @@ pub use state::AppState;
 /// The whole router.
 pub fn router(state: AppState) -> Router {
     let path = state.config.server.path.clone();
-    let limit = state.config.server.max_body_bytes;
     Router::new()
         .route(
             &path,
             get(push::verify_url)
                 .post(push::receive)
-                .layer(DefaultBodyLimit::max(limit)),
+                .layer(DefaultBodyLimit::disable()),
         )
         .nest("/api", admin::router(state.clone()))
         .route("/healthz", get(|| async { "ok" }))

@@ -2,7 +2,7 @@
 use std::sync::Arc;
 use std::time::Instant as StdInstant;
 
-use axum::body::Bytes;
+use axum::body::Body;
 use axum::extract::{RawQuery, State};
 use axum::http::{header, StatusCode};
 use axum::response::{IntoResponse, Response};
@@ -12,6 +12,7 @@ use tokio::time::Instant;
 use wechat_proto::{seal_reply, verify_signature, MessageCrypt};
 
 use super::accept::{accept, Refusal};
+use super::body::{read_limited, BodyError};
 use super::metrics::push_labels;
 use super::params::PushParams;
 use super::state::AppState;
@@ -40,10 +41,20 @@ pub async fn verify_url(State(app): State<AppState>, RawQuery(query): RawQuery) 
 pub async fn receive(
     State(app): State<AppState>,
     RawQuery(query): RawQuery,
-    body: Bytes,
+    body: Body,
 ) -> Response {
     let started = StdInstant::now();
     let deadline = Instant::now() + app.config.server.reply_deadline;
+    let body = match read_limited(body, app.config.server.max_body_bytes).await {
+        Ok(bytes) => bytes,
+        Err(BodyError::TooLarge) => {
+            metrics::counter!("wxgate_refused_total", "reason" => "too_large").increment(1);
+            return (StatusCode::PAYLOAD_TOO_LARGE, "body over max_body_bytes").into_response();
+        }
+        Err(BodyError::Broken) => {
+            return (StatusCode::BAD_REQUEST, "body could not be read").into_response()
+        }
+    };
     let params = PushParams::parse(query.as_deref());
     let accepted = match accept(&app.config.account, &app.replays, &params, &body) {
         Ok(a) => a,
