@@ -1,0 +1,8 @@
+//! The gateway's WeChat API features end to end: the gateway in process (or the real binary)
+//! against `wechat-mock` over real sockets — QR codes and their limits, drawing, counters,
+//! menus, the central access token, and `wxgate mock-api`.
+mod cli;
+mod helpers;
+mod menu;
+mod qrcodes;
+mod token;
