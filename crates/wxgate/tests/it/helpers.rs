@@ -349,6 +349,10 @@ pub fn assert_rfc3339_utc(v: &Value, what: &str) {
 
 // ---------- call-webhook stub ----------
 
+/// One call a webhook stub received: the raw body and the X-Wxgate-Signature /
+/// X-Wxgate-Event-Id headers.
+pub type RawCall = (Vec<u8>, Option<String>, Option<String>);
+
 /// A call webhook on 127.0.0.1:0 that counts calls, waits `delay`, and answers
 /// `{"reply": {"text": "<text> #<n>"}}` (n = the call's number, from 1).
 pub struct Hook {
@@ -357,7 +361,7 @@ pub struct Hook {
     pub started: Arc<Notify>,
     pub bodies: Arc<Mutex<Vec<Value>>>,
     /// per call: the raw body and the X-Wxgate-Signature / X-Wxgate-Event-Id headers
-    pub raw: Arc<Mutex<Vec<(Vec<u8>, Option<String>, Option<String>)>>>,
+    pub raw: Arc<Mutex<Vec<RawCall>>>,
     _task: JoinHandle<()>,
 }
 
