@@ -42,13 +42,18 @@ pub fn client(
         .map_err(|err| ConfigError::new("wechat_api.base_url", err.to_string()))
 }
 
-/// The account's API client for `command` (e.g. `qrcode create`): a [`ConfigError`]
-/// `account.appsecret: required for <command>` when the config has no appsecret.
+/// The account's API client for `command` (e.g. `qrcode create`), or [`missing_secret`] when
+/// the config has no appsecret.
 pub fn require(
     config: &Config,
     store: Arc<dyn Store>,
     command: &str,
 ) -> Result<Arc<ApiClient>, ConfigError> {
-    client(config, store)?
-        .ok_or_else(|| ConfigError::new("account.appsecret", format!("required for {command}")))
+    client(config, store)?.ok_or_else(|| missing_secret(command))
+}
+
+/// `account.appsecret: required for <command>`: what a command needing the API says (exit 2)
+/// when the config has no appsecret.
+pub fn missing_secret(command: &str) -> ConfigError {
+    ConfigError::new("account.appsecret", format!("required for {command}"))
 }

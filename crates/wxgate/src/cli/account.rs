@@ -22,10 +22,10 @@ impl Account {
     /// `account.appsecret: required for <command>` when the config has no appsecret.
     pub(super) async fn open(config_path: Option<&Path>, command: &str) -> Result<Self, Failure> {
         let (config, _) = config::load(config_path)?;
+        // Checked before the store is opened, so nothing is created for a command that
+        // cannot run.
         if config.account.appsecret.is_none() {
-            return Err(Failure::usage(format!(
-                "account.appsecret: required for {command}"
-            )));
+            return Err(Failure::usage(crate::api::missing_secret(command)));
         }
         let store = store::open(&config.storage.url)
             .await

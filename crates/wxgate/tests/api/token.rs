@@ -83,3 +83,25 @@ async fn a_wrong_appsecret_is_a_502_without_the_secret() {
     assert!(!error.contains(crate::helpers::APPSECRET), "{error}");
     gateway.stop().await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn two_instances_on_one_database_share_one_token() {
+    let mock = mock().await;
+    let dir = dir();
+    write_config(dir.path(), &mock.base_url(), true);
+    let first = Gateway::start(dir.path()).await;
+    let second = Gateway::start(dir.path()).await;
+    let ((_, a), (_, b)) = tokio::join!(
+        first.json(Method::GET, "/access_token", None),
+        second.json(Method::GET, "/access_token", None),
+    );
+    assert!(a["access_token"].is_string(), "{a}");
+    assert_eq!(a["access_token"], b["access_token"], "one token for both");
+    assert_eq!(
+        mock.state.token_requests(),
+        1,
+        "one instance refreshed, the other waited"
+    );
+    first.stop().await;
+    second.stop().await;
+}
