@@ -97,6 +97,7 @@ mod fixtures;
 
 mod concurrency;
 mod forget;
+mod open;
 mod queries;
 mod record;
 mod scrub;
