@@ -99,8 +99,7 @@ pub(crate) fn parse_document(body: &[u8]) -> Result<Fields, XmlError> {
             XmlEvent::Decl(_) | XmlEvent::PI(_) => return Err(XmlError::ProcessingInstruction),
             XmlEvent::DocType(_) => return Err(XmlError::Doctype),
             XmlEvent::Comment(_) => {}
-            XmlEvent::Start(start) | XmlEvent::Empty(start) if root.is_some() => {
-                let _ = start;
+            XmlEvent::Start(_) | XmlEvent::Empty(_) if root.is_some() => {
                 return Err(XmlError::Malformed("content after the root element".into()));
             }
             XmlEvent::Start(start) => {
