@@ -59,24 +59,41 @@ pub fn parse(text: &str, format: Format) -> Result<Menu, MenuFileError> {
     let menu: Menu = match format {
         Format::Json => {
             let mut de = serde_json::Deserializer::from_str(text);
-            serde_path_to_error::deserialize(&mut de).map_err(|e| located(&e))?
+            serde_path_to_error::deserialize(&mut de)
+                .map_err(|e| located(e.path(), &e.inner().to_string()))?
         }
-        Format::Toml => serde_path_to_error::deserialize(toml::Deserializer::new(text))
-            .map_err(|e| located(&e))?,
+        Format::Toml => {
+            serde_path_to_error::deserialize(toml::Deserializer::new(text)).map_err(|e| {
+                let inner = e.inner();
+                let message = match inner.span() {
+                    Some(span) => {
+                        format!("{} (line {})", inner.message(), line_of(text, span.start))
+                    }
+                    None => inner.message().to_owned(),
+                };
+                located(e.path(), &message)
+            })?
+        }
     };
     menu.validate()?;
     Ok(menu)
 }
 
-fn located<E: std::fmt::Display>(err: &serde_path_to_error::Error<E>) -> MenuFileError {
-    let path = err.path().to_string();
-    let message = err.inner().to_string();
-    let message = message.lines().next().unwrap_or_default().trim().to_owned();
+/// `path: message`, or the message alone for an error outside any field.
+fn located(path: &serde_path_to_error::Path, message: &str) -> MenuFileError {
+    let path = path.to_string();
+    let message = message.trim();
     if path.is_empty() || path == "." {
-        MenuFileError::Syntax(message)
+        MenuFileError::Syntax(message.to_owned())
     } else {
         MenuFileError::Syntax(format!("{path}: {message}"))
     }
+}
+
+fn line_of(text: &str, offset: usize) -> usize {
+    text.get(..offset)
+        .map_or(0, |head| head.bytes().filter(|b| *b == b'\n').count())
+        + 1
 }
 
 #[cfg(test)]
@@ -106,6 +123,18 @@ mod tests {
                 .is_some_and(|e| e.starts_with("button[1].type: ")),
             "{err:?}"
         );
+    }
+
+    #[test]
+    fn a_toml_type_error_names_the_button_and_line() {
+        let text = "[[button]]\ntype = \"tap\"\nname = \"a\"\n";
+        let err = parse(text, Format::Toml).err().map(|e| e.to_string());
+        let err = err.unwrap_or_default();
+        assert!(
+            err.starts_with("button[0].type: unknown variant `tap`"),
+            "{err}"
+        );
+        assert!(err.ends_with("(line 2)"), "{err}");
     }
 
     #[test]
