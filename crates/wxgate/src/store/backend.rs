@@ -6,145 +6,206 @@
 
 /// Implements `Store` for `$store` (fields `read: Pool<$db>`, `writer: Writer`) and the
 /// batch application `apply_ops` for `$applier` (field `pool: Pool<$db>`), whose
-/// transactions start with `$begin`.
+/// transactions start with `$begin` and whose multi-row statements use `$placeholders`.
 macro_rules! sql_store {
-    ($store:ty, $applier:ty, $db:ty, $begin:expr) => {
+    ($store:ty, $applier:ty, $db:ty, $begin:expr, $placeholders:expr) => {
         mod generated {
             use std::time::Duration;
+
+            use std::collections::HashMap;
 
             use chrono::{DateTime, Utc};
             use sqlx::Connection as _;
 
-            use $crate::store::rows::{self, millis, utc_day};
-            use $crate::store::sql::{self, Arg};
+            use $crate::store::plan::{self, CounterRow, FollowerRow, Resolved, Segment};
+            use $crate::store::rows::{self, millis};
+            use $crate::store::sql::{self, Arg, Placeholders};
             use $crate::store::writer::{BatchOutcome, Op};
             use $crate::store::{
-                EventQuery, EventRow, Follower, FollowerEffect, FollowerQuery, PushWrite, QrCode,
+                EventQuery, EventRow, Follower, FollowerQuery, PushWrite, QrCode,
                 Recorded, Stats, Store, StoreError, StoredToken,
             };
 
             type Conn = <$db as sqlx::Database>::Connection;
 
+            /// How this backend spells bind parameters in multi-row statements.
+            const PLACEHOLDERS: Placeholders = $placeholders;
+
             /// Events deleted per statement by `purge_events`.
             const PURGE_CHUNK: i64 = 1000;
 
             impl $applier {
-                /// Applies `ops` in one transaction, each under a savepoint, committed once.
+                /// Applies `ops` in one transaction committed once: plainly first (a few
+                /// multi-row statements per batch); if a statement fails, rolls back and
+                /// re-applies the batch write by write, each under a savepoint, so one failing
+                /// write does not fail the others.
                 pub(super) async fn apply_ops(&self, ops: &[Op]) -> BatchOutcome {
+                    let mut tx = self.pool.begin_with($begin).await?;
+                    match apply_plain(&mut tx, ops).await {
+                        Ok(recorded) => {
+                            tx.commit().await?;
+                            return Ok(recorded.into_iter().map(Ok).collect());
+                        }
+                        Err(error) => {
+                            tracing::debug!(
+                                %error,
+                                writes = ops.len(),
+                                "batch failed; re-applying it write by write"
+                            );
+                            tx.rollback().await?;
+                        }
+                    }
                     let mut tx = self.pool.begin_with($begin).await?;
                     let mut outcomes = Vec::with_capacity(ops.len());
                     for op in ops {
                         let mut savepoint = tx.begin().await?;
-                        match apply_one(&mut savepoint, op).await {
-                            Ok(recorded) => {
+                        match apply_plain(&mut savepoint, std::slice::from_ref(op)).await {
+                            Ok(mut recorded) => {
                                 savepoint.commit().await?;
-                                outcomes.push(Ok(recorded));
+                                outcomes.push(recorded.pop().ok_or(sqlx::Error::RowNotFound));
                             }
                             Err(error) => {
                                 savepoint.rollback().await?;
-                                outcomes.push(Err(StoreError::Database(error)));
+                                outcomes.push(Err(error));
                             }
                         }
                     }
                     tx.commit().await?;
-                    Ok(outcomes)
+                    Ok(outcomes
+                        .into_iter()
+                        .map(|outcome| outcome.map_err(StoreError::Database))
+                        .collect())
                 }
             }
 
-            async fn apply_one(conn: &mut Conn, op: &Op) -> Result<Recorded, sqlx::Error> {
-                let write = match op {
-                    Op::Forget(openid) => return forget(conn, openid).await,
-                    Op::Record(write) if write.effect == FollowerEffect::Forget => {
-                        return forget(conn, &write.openid).await;
-                    }
-                    Op::Record(write) => write,
-                };
-                let id: Option<i64> = sqlx::query_scalar(sql::INSERT_EVENT)
-                    .bind(&write.dedupe_key)
-                    .bind(&write.openid)
-                    .bind(&write.msg_type)
-                    .bind(&write.event)
-                    .bind(&write.event_key)
-                    .bind(write.create_time)
-                    .bind(millis(write.received_at))
-                    .bind(&write.fields_json)
-                    .bind(&write.raw_xml)
-                    .bind(&write.reply)
-                    .fetch_optional(&mut *conn)
-                    .await?;
-                let Some(id) = id else {
-                    let reply: Option<String> = sqlx::query_scalar(sql::SELECT_REPLY)
-                        .bind(&write.dedupe_key)
-                        .fetch_one(&mut *conn)
-                        .await?;
-                    return Ok(Recorded::Duplicate { reply });
-                };
-                apply_effect(conn, write).await?;
-                Ok(Recorded::Stored { id })
-            }
-
-            async fn apply_effect(conn: &mut Conn, write: &PushWrite) -> Result<(), sqlx::Error> {
-                let at = millis(write.received_at);
-                match &write.effect {
-                    FollowerEffect::Subscribe { scene } => {
-                        sqlx::query(sql::UPSERT_SUBSCRIBE)
-                            .bind(&write.openid)
-                            .bind(at)
-                            .bind(scene)
-                            .execute(&mut *conn)
-                            .await?;
-                        if let Some(scene) = scene {
-                            count_scene(conn, scene, write.received_at, 1, 0).await?;
+            /// Applies `ops` in order, segment by segment (see `plan::segments`); the outcome
+            /// of each op, in order.
+            async fn apply_plain(
+                conn: &mut Conn,
+                ops: &[Op],
+            ) -> Result<Vec<Recorded>, sqlx::Error> {
+                let mut recorded = Vec::with_capacity(ops.len());
+                for segment in plan::segments(ops) {
+                    match segment {
+                        Segment::Forget { openid } => {
+                            recorded.push(forget(conn, openid).await?);
+                        }
+                        Segment::Records(writes) => {
+                            record_all(conn, &writes, &mut recorded).await?;
                         }
                     }
-                    FollowerEffect::Scan { scene } => {
-                        touch(conn, write).await?;
-                        count_scene(conn, scene, write.received_at, 0, 1).await?;
-                    }
-                    FollowerEffect::Location {
-                        latitude,
-                        longitude,
-                        precision,
-                    } => {
-                        sqlx::query(sql::UPSERT_LOCATION)
+                }
+                Ok(recorded)
+            }
+
+            /// Records consecutive pushes (no forgets): inserts their events, answers resends
+            /// with their stored reply, and applies the effects of the new ones — a few
+            /// multi-row statements in all. Pushes `writes`' outcomes, in order, to `recorded`.
+            async fn record_all(
+                conn: &mut Conn,
+                writes: &[&PushWrite],
+                recorded: &mut Vec<Recorded>,
+            ) -> Result<(), sqlx::Error> {
+                let mut inserted = HashMap::new();
+                let firsts = plan::first_of_keys(writes);
+                for chunk in firsts.chunks(sql::rows_per_statement(sql::EVENT_BINDS)) {
+                    let text = sql::insert_events(PLACEHOLDERS, chunk.len());
+                    let mut query = sqlx::query_as::<_, (i64, String)>(&text);
+                    for write in chunk {
+                        query = query
+                            .bind(&write.dedupe_key)
                             .bind(&write.openid)
-                            .bind(at)
-                            .bind(latitude)
-                            .bind(longitude)
-                            .bind(precision)
-                            .execute(&mut *conn)
-                            .await?;
+                            .bind(&write.msg_type)
+                            .bind(&write.event)
+                            .bind(&write.event_key)
+                            .bind(write.create_time)
+                            .bind(millis(write.received_at))
+                            .bind(&write.fields_json)
+                            .bind(&write.raw_xml)
+                            .bind(&write.reply);
                     }
-                    FollowerEffect::Touch => touch(conn, write).await?,
-                    // Handled before the event is inserted: nothing of it is stored.
-                    FollowerEffect::Forget => {}
+                    for (id, key) in query.fetch_all(&mut *conn).await? {
+                        inserted.insert(key, id);
+                    }
+                }
+                let resolved = plan::resolve(writes, &inserted);
+                let resent: Vec<&str> = resolved
+                    .iter()
+                    .filter_map(|r| match r {
+                        Resolved::Duplicate(key) => Some(*key),
+                        Resolved::Stored(..) => None,
+                    })
+                    .collect::<std::collections::BTreeSet<_>>()
+                    .into_iter()
+                    .collect();
+                let mut replies = HashMap::new();
+                for chunk in resent.chunks(sql::rows_per_statement(1)) {
+                    let text = sql::select_replies(PLACEHOLDERS, chunk.len());
+                    let mut query = sqlx::query_as::<_, (String, Option<String>)>(&text);
+                    for key in chunk {
+                        query = query.bind(*key);
+                    }
+                    replies.extend(query.fetch_all(&mut *conn).await?);
+                }
+                let mut stored = Vec::with_capacity(resolved.len());
+                for r in resolved {
+                    recorded.push(match r {
+                        Resolved::Stored(id, write) => {
+                            stored.push(write);
+                            Recorded::Stored { id }
+                        }
+                        // Stored by another instance and deleted meanwhile: fails the write
+                        // (the careful re-run answers it alone).
+                        Resolved::Duplicate(key) => Recorded::Duplicate {
+                            reply: replies.get(key).cloned().ok_or(sqlx::Error::RowNotFound)?,
+                        },
+                    });
+                }
+                upsert_followers(conn, &plan::followers(&stored)).await?;
+                count_scenes(conn, &plan::counters(&stored)).await
+            }
+
+            /// Upserts merged follower rows (one per openid), in chunks.
+            async fn upsert_followers(
+                conn: &mut Conn,
+                rows: &[FollowerRow<'_>],
+            ) -> Result<(), sqlx::Error> {
+                for chunk in rows.chunks(sql::rows_per_statement(sql::FOLLOWER_BINDS)) {
+                    let text = sql::upsert_followers(PLACEHOLDERS, chunk.len());
+                    let mut query = sqlx::query(&text);
+                    for row in chunk {
+                        query = query
+                            .bind(row.openid)
+                            .bind(row.last_seen_at)
+                            .bind(row.subscribed_at)
+                            .bind(row.scene)
+                            .bind(row.loc_latitude)
+                            .bind(row.loc_longitude)
+                            .bind(row.loc_precision)
+                            .bind(row.loc_reported_at);
+                    }
+                    query.execute(&mut *conn).await?;
                 }
                 Ok(())
             }
 
-            async fn touch(conn: &mut Conn, write: &PushWrite) -> Result<(), sqlx::Error> {
-                sqlx::query(sql::UPSERT_TOUCH)
-                    .bind(&write.openid)
-                    .bind(millis(write.received_at))
-                    .execute(&mut *conn)
-                    .await?;
-                Ok(())
-            }
-
-            async fn count_scene(
+            /// Adds summed counter increments (one row per scene and day), in chunks.
+            async fn count_scenes(
                 conn: &mut Conn,
-                scene: &str,
-                at: DateTime<Utc>,
-                subscribes: i64,
-                scans: i64,
+                rows: &[CounterRow<'_>],
             ) -> Result<(), sqlx::Error> {
-                sqlx::query(sql::COUNT_SCENE)
-                    .bind(scene)
-                    .bind(utc_day(at))
-                    .bind(subscribes)
-                    .bind(scans)
-                    .execute(&mut *conn)
-                    .await?;
+                for chunk in rows.chunks(sql::rows_per_statement(sql::COUNTER_BINDS)) {
+                    let text = sql::count_scenes(PLACEHOLDERS, chunk.len());
+                    let mut query = sqlx::query(&text);
+                    for row in chunk {
+                        query = query
+                            .bind(row.scene)
+                            .bind(row.day)
+                            .bind(row.subscribes)
+                            .bind(row.scans);
+                    }
+                    query.execute(&mut *conn).await?;
+                }
                 Ok(())
             }
 

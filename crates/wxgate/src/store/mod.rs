@@ -10,6 +10,7 @@ use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 
 mod backend;
+mod plan;
 mod postgres;
 mod rows;
 mod sql;

@@ -55,4 +55,10 @@ impl Batch for PgBatch {
     }
 }
 
-super::backend::sql_store!(super::PgStore, super::PgBatch, sqlx::Postgres, "BEGIN");
+super::backend::sql_store!(
+    super::PgStore,
+    super::PgBatch,
+    sqlx::Postgres,
+    "BEGIN",
+    crate::store::sql::Placeholders::Numbered
+);

@@ -134,5 +134,6 @@ super::backend::sql_store!(
     super::SqliteStore,
     super::SqliteBatch,
     sqlx::Sqlite,
-    "BEGIN IMMEDIATE"
+    "BEGIN IMMEDIATE",
+    crate::store::sql::Placeholders::Anonymous
 );

@@ -95,9 +95,11 @@ macro_rules! store_test {
 
 mod fixtures;
 
+mod batch;
 mod concurrency;
 mod forget;
 mod open;
+mod plan;
 mod queries;
 mod record;
 mod scrub;

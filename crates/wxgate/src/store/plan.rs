@@ -1,0 +1,188 @@
+//! Planning a group-committed batch, without the database: which writes go together into
+//! multi-row statements, which are answered as duplicates, and the merged follower and
+//! counter rows of the new ones (PostgreSQL refuses to upsert one row twice in a statement).
+use std::collections::{BTreeMap, HashMap, HashSet};
+
+use super::rows::{millis, utc_day};
+use super::writer::Op;
+use super::{FollowerEffect, PushWrite};
+
+/// A run of a batch applied together, in batch order.
+#[derive(Debug)]
+pub(super) enum Segment<'a> {
+    /// consecutive pushes that are not forgets
+    Records(Vec<&'a PushWrite>),
+    /// a forget of `openid` (an unsubscribe push, or the admin API)
+    Forget {
+        /// the openid forgotten
+        openid: &'a str,
+    },
+}
+
+/// Splits `ops` at every forget: the writes before it, the forget, then the rest — so each
+/// openid sees its writes and forgets in batch order.
+pub(super) fn segments(ops: &[Op]) -> Vec<Segment<'_>> {
+    let mut segments = Vec::new();
+    let mut records = Vec::new();
+    for op in ops {
+        let forget = match op {
+            Op::Record(write) if write.effect == FollowerEffect::Forget => Segment::Forget {
+                openid: &write.openid,
+            },
+            Op::Record(write) => {
+                records.push(&**write);
+                continue;
+            }
+            Op::Forget(openid) => Segment::Forget { openid },
+        };
+        if !records.is_empty() {
+            segments.push(Segment::Records(std::mem::take(&mut records)));
+        }
+        segments.push(forget);
+    }
+    if !records.is_empty() {
+        segments.push(Segment::Records(records));
+    }
+    segments
+}
+
+/// The writes whose dedupe key occurs in `writes` for the first time: the ones to insert
+/// (a later write with the same key is a resend of it).
+pub(super) fn first_of_keys<'a>(writes: &[&'a PushWrite]) -> Vec<&'a PushWrite> {
+    let mut seen = HashSet::new();
+    writes
+        .iter()
+        .copied()
+        .filter(|write| seen.insert(write.dedupe_key.as_str()))
+        .collect()
+}
+
+/// What became of one write of a segment once its events were inserted.
+#[derive(Debug)]
+pub(super) enum Resolved<'a> {
+    /// newly stored as event `id`: its effects apply
+    Stored(i64, &'a PushWrite),
+    /// a resend (of a stored push or of an earlier write of the segment): answered with the
+    /// reply stored under this key
+    Duplicate(&'a str),
+}
+
+/// Resolves each write of `writes` (in order) from the ids `inserted` returned per key: the
+/// first write of a key that was inserted is stored; every other write is a duplicate.
+pub(super) fn resolve<'a>(
+    writes: &[&'a PushWrite],
+    inserted: &HashMap<String, i64>,
+) -> Vec<Resolved<'a>> {
+    let mut seen = HashSet::new();
+    writes
+        .iter()
+        .map(|write| {
+            let key = write.dedupe_key.as_str();
+            match inserted.get(key) {
+                Some(&id) if seen.insert(key) => Resolved::Stored(id, write),
+                _ => Resolved::Duplicate(key),
+            }
+        })
+        .collect()
+}
+
+/// One follower's merged upsert: the effects of its writes of a segment, applied in order.
+/// `subscribed_at` and `loc_reported_at` are `None` when no write set them (the stored values
+/// are kept).
+#[derive(Debug, Clone, PartialEq)]
+pub(super) struct FollowerRow<'a> {
+    /// openid
+    pub(super) openid: &'a str,
+    /// received_at of its last write (ms)
+    pub(super) last_seen_at: i64,
+    /// received_at of its last subscribe (ms)
+    pub(super) subscribed_at: Option<i64>,
+    /// scene of its last subscribe
+    pub(super) scene: Option<&'a str>,
+    /// last location: latitude
+    pub(super) loc_latitude: Option<f64>,
+    /// last location: longitude
+    pub(super) loc_longitude: Option<f64>,
+    /// last location: precision
+    pub(super) loc_precision: Option<f64>,
+    /// received_at of its last location (ms)
+    pub(super) loc_reported_at: Option<i64>,
+}
+
+/// The follower upserts of the new writes `stored` (in batch order): one row per openid,
+/// ordered by openid (a stable lock order between instances).
+pub(super) fn followers<'a>(stored: &[&'a PushWrite]) -> Vec<FollowerRow<'a>> {
+    let mut rows: BTreeMap<&str, FollowerRow<'a>> = BTreeMap::new();
+    for write in stored {
+        let at = millis(write.received_at);
+        let row = rows
+            .entry(write.openid.as_str())
+            .or_insert_with(|| FollowerRow {
+                openid: &write.openid,
+                last_seen_at: at,
+                subscribed_at: None,
+                scene: None,
+                loc_latitude: None,
+                loc_longitude: None,
+                loc_precision: None,
+                loc_reported_at: None,
+            });
+        row.last_seen_at = at;
+        match &write.effect {
+            FollowerEffect::Subscribe { scene } => {
+                row.subscribed_at = Some(at);
+                row.scene = scene.as_deref();
+            }
+            FollowerEffect::Location {
+                latitude,
+                longitude,
+                precision,
+            } => {
+                row.loc_latitude = Some(*latitude);
+                row.loc_longitude = Some(*longitude);
+                row.loc_precision = Some(*precision);
+                row.loc_reported_at = Some(at);
+            }
+            FollowerEffect::Scan { .. } | FollowerEffect::Touch | FollowerEffect::Forget => {}
+        }
+    }
+    rows.into_values().collect()
+}
+
+/// One scene's counter increments for a UTC day.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(super) struct CounterRow<'a> {
+    /// scene
+    pub(super) scene: &'a str,
+    /// days since the epoch
+    pub(super) day: i64,
+    /// subscribes to add
+    pub(super) subscribes: i64,
+    /// scans to add
+    pub(super) scans: i64,
+}
+
+/// The counter increments of the new writes `stored`, summed per (scene, day), in that order.
+pub(super) fn counters<'a>(stored: &[&'a PushWrite]) -> Vec<CounterRow<'a>> {
+    let mut sums: BTreeMap<(&str, i64), (i64, i64)> = BTreeMap::new();
+    for write in stored {
+        let (scene, subscribes, scans) = match &write.effect {
+            FollowerEffect::Subscribe { scene: Some(scene) } => (scene, 1, 0),
+            FollowerEffect::Scan { scene } => (scene, 0, 1),
+            _ => continue,
+        };
+        let sum = sums
+            .entry((scene.as_str(), utc_day(write.received_at)))
+            .or_default();
+        sum.0 += subscribes;
+        sum.1 += scans;
+    }
+    sums.into_iter()
+        .map(|((scene, day), (subscribes, scans))| CounterRow {
+            scene,
+            day,
+            subscribes,
+            scans,
+        })
+        .collect()
+}
