@@ -46,7 +46,8 @@ pub async fn run(config_path: Option<&Path>) -> Result<(), Failure> {
     if let Some(retain) = retain {
         tokio::spawn(purge_old_events(state.clone(), retain));
     }
-    server::run(listener, state, shutdown::signal())
+    let workers = server::spawn_workers(&state);
+    server::run_with(listener, state, shutdown::signal(), workers)
         .await
         .map_err(|e| Failure::other(format!("server: {e}")))?;
     tracing::info!("stopped");

@@ -79,6 +79,8 @@ async fn run(
             Utc::now().timestamp(),
         )
     });
+    let deliveries = crate::webhooks::outbox::deliveries(&routing.webhooks, &msg);
+    let wrote_deliveries = !deliveries.is_empty();
     let write = PushWrite {
         dedupe_key: key.to_string(),
         openid: msg.from_user_name.clone(),
@@ -91,6 +93,7 @@ async fn run(
         raw_xml,
         reply: reply_xml.clone(),
         effect: effect(&msg),
+        deliveries,
     };
     let answer = match app.store.record(write).await? {
         Recorded::Duplicate { reply } => {
@@ -98,6 +101,9 @@ async fn run(
             reply
         }
         Recorded::Stored { .. } | Recorded::Forgotten => {
+            if wrote_deliveries {
+                app.outbox.notify_one();
+            }
             if let Some(pending) = decision.late {
                 late::deliver_when_ready(app, msg.from_user_name.clone(), pending);
             }

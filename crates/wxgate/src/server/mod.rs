@@ -16,6 +16,8 @@ use axum::routing::get;
 use axum::Router;
 use tokio::net::TcpListener;
 
+use crate::webhooks::outbox::{Dispatcher, DispatcherHandle};
+
 pub use state::AppState;
 
 /// The whole router.
@@ -44,16 +46,59 @@ async fn render_metrics(State(app): State<AppState>) -> impl IntoResponse {
 }
 
 /// Serve on `listener` until `shutdown` resolves; in-flight requests are answered first,
-/// then the store is flushed and closed.
+/// then the store is flushed and closed. No background workers: see [`run_with`].
 pub async fn run(
     listener: TcpListener,
     state: AppState,
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> std::io::Result<()> {
+    run_with(listener, state, shutdown, Workers::none()).await
+}
+
+/// [`run`], with background `workers` that are stopped once the server has drained and
+/// before the store closes.
+pub async fn run_with(
+    listener: TcpListener,
+    state: AppState,
+    shutdown: impl Future<Output = ()> + Send + 'static,
+    workers: Workers,
+) -> std::io::Result<()> {
     let store = state.store.clone();
     let result = axum::serve(listener, router(state))
         .with_graceful_shutdown(shutdown)
         .await;
+    workers.stop().await;
     store.close().await;
     result
+}
+
+/// Background tasks that use the store: the notify-webhook outbox dispatcher.
+pub struct Workers {
+    outbox: Option<DispatcherHandle>,
+}
+
+impl Workers {
+    /// No workers (tests of the endpoint alone).
+    pub fn none() -> Self {
+        Workers { outbox: None }
+    }
+
+    /// Start `dispatcher` (tests tune its backoff; `serve` uses [`spawn_workers`]).
+    pub fn outbox(dispatcher: Dispatcher) -> Self {
+        Workers {
+            outbox: Some(dispatcher.spawn()),
+        }
+    }
+
+    /// Stop them; what they had not finished stays in the store.
+    pub async fn stop(self) {
+        if let Some(outbox) = self.outbox {
+            outbox.stop().await;
+        }
+    }
+}
+
+/// Start the background workers of a serving gateway, with their default tuning.
+pub fn spawn_workers(state: &AppState) -> Workers {
+    Workers::outbox(Dispatcher::new(state.clone()))
 }

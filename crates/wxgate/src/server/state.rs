@@ -41,6 +41,8 @@ pub struct AppState {
     pub api: Option<Arc<ApiClient>>,
     /// Prometheus exposition
     pub metrics: PrometheusHandle,
+    /// poked after a commit that wrote notify-webhook deliveries (wakes the dispatcher)
+    pub outbox: Arc<tokio::sync::Notify>,
 }
 
 impl AppState {
@@ -60,6 +62,7 @@ impl AppState {
             late,
             api: None,
             metrics: super::metrics::handle(),
+            outbox: Arc::default(),
         }
     }
 

@@ -1,0 +1,460 @@
+//! `notify` webhooks: the durable outbox and its dispatcher.
+//!
+//! A push's deliveries are written in the same transaction as the push itself (see
+//! [`deliveries`], called by `push::run`), so a push is never stored without them. The
+//! [`Dispatcher`] then loops:
+//!
+//! ```text
+//! claim due deliveries (oldest pending per webhook+openid, leased) ─ POST them all at once
+//!   ├ 2xx            → delete (done)
+//!   ├ other / error  → attempts+1, due again after an exponential, jittered backoff
+//!   └ webhook gone, or older than its max_age → delete (dropped / expired)
+//! wait: woken by a commit that wrote deliveries, else poll every second
+//! ```
+//!
+//! Per-openid order holds because the store hands out only the oldest pending delivery of a
+//! (webhook, openid); the next one waits until it is deleted. Delivery is at-least-once: a
+//! crash between the receiver's 2xx and the delete sends it again, so receivers dedupe by
+//! `X-Wxgate-Event-Id`.
+use std::borrow::Cow;
+use std::sync::Arc;
+use std::time::Duration;
+
+use chrono::{DateTime, Utc};
+use rand::Rng;
+use tokio::task::JoinHandle;
+use tokio_util::sync::CancellationToken;
+use tracing::Instrument;
+use wechat_proto::Message;
+
+use super::{payload, sign, EVENT_ID_HEADER, SIGNATURE_HEADER};
+use crate::config::{WebhookConfig, WebhookMode};
+use crate::server::state::{AppState, Routing};
+use crate::store::{Delivery, NewDelivery};
+
+/// Whether `hook`'s `events` select `msg`: `*`, or a name equal (case-insensitively) to the
+/// push's msg_type or its event.
+pub fn selects(hook: &WebhookConfig, msg: &Message) -> bool {
+    hook.events.iter().any(|name| {
+        name == "*"
+            || name.eq_ignore_ascii_case(msg.msg_type())
+            || msg.event().is_some_and(|e| name.eq_ignore_ascii_case(e))
+    })
+}
+
+/// The outbox rows a push writes: one per `notify` webhook whose `events` select it, all
+/// sharing one payload text and the push's dedupe key as event id.
+pub fn deliveries(webhooks: &[WebhookConfig], msg: &Message) -> Vec<NewDelivery> {
+    let mut hooks = webhooks
+        .iter()
+        .filter(|h| h.mode == WebhookMode::Notify && selects(h, msg))
+        .peekable();
+    if hooks.peek().is_none() {
+        return Vec::new();
+    }
+    let body = payload(msg).to_string();
+    let event_id = msg.dedupe_key().as_str().to_string();
+    hooks
+        .map(|h| NewDelivery {
+            webhook: h.name.clone(),
+            payload: body.clone(),
+            event_id: event_id.clone(),
+        })
+        .collect()
+}
+
+/// Why one POST did not deliver.
+#[derive(Debug, thiserror::Error)]
+enum PostError {
+    /// transport failure or timeout (the URL is not shown: it may hold credentials)
+    #[error("request failed: {0}")]
+    Transport(String),
+    /// non-2xx status
+    #[error("receiver answered HTTP {0}")]
+    Status(u16),
+}
+
+/// The dispatcher of `notify` deliveries. Defaults: batches of 64, a poll every second,
+/// backoff 1 s doubling up to 10 min, a `max_age` sweep every minute.
+pub struct Dispatcher {
+    state: AppState,
+    batch: u32,
+    poll: Duration,
+    backoff_base: Duration,
+    backoff_cap: Duration,
+    sweep_every: Duration,
+    shutdown_grace: Duration,
+}
+
+impl Dispatcher {
+    /// A dispatcher over `state`'s store, HTTP client and (current) webhooks.
+    pub fn new(state: AppState) -> Self {
+        Dispatcher {
+            state,
+            batch: 64,
+            poll: Duration::from_secs(1),
+            backoff_base: Duration::from_secs(1),
+            backoff_cap: Duration::from_secs(600),
+            sweep_every: Duration::from_secs(60),
+            shutdown_grace: Duration::from_secs(5),
+        }
+    }
+
+    /// Backoff after the n-th failure: `base · 2ⁿ⁻¹`, at most `cap`, jittered to 50–100 %.
+    /// (Not a config key: tests shorten it.)
+    pub fn backoff(mut self, base: Duration, cap: Duration) -> Self {
+        self.backoff_base = base;
+        self.backoff_cap = cap.max(base);
+        self
+    }
+
+    /// How often deliveries older than their webhook's `max_age` are swept, and how often
+    /// the outbox is polled without a wake-up. (Not config keys: tests shorten them.)
+    pub fn intervals(mut self, sweep_every: Duration, poll: Duration) -> Self {
+        self.sweep_every = sweep_every;
+        self.poll = poll;
+        self
+    }
+
+    /// Start the dispatcher task.
+    pub fn spawn(self) -> DispatcherHandle {
+        let stop = CancellationToken::new();
+        let task = tokio::spawn(Arc::new(self).run(stop.clone()));
+        DispatcherHandle { stop, task }
+    }
+
+    async fn run(self: Arc<Self>, stop: CancellationToken) {
+        let mut next_sweep = tokio::time::Instant::now();
+        loop {
+            if stop.is_cancelled() {
+                break;
+            }
+            let routing = self.state.routing();
+            if tokio::time::Instant::now() >= next_sweep {
+                self.sweep(&routing).await;
+                next_sweep = tokio::time::Instant::now() + self.sweep_every;
+            }
+            let claimed = self.claim(&routing).await;
+            if !claimed.is_empty() {
+                let batch = futures::future::join_all(
+                    claimed
+                        .into_iter()
+                        .map(|d| Arc::clone(&self).deliver(Arc::clone(&routing), d)),
+                );
+                tokio::pin!(batch);
+                tokio::select! {
+                    _ = &mut batch => {}
+                    () = stop.cancelled() => {
+                        // Let the POSTs under way finish, briefly; what is cut off stays
+                        // in the outbox (claimed until its lease ends) and is sent again.
+                        let _ = tokio::time::timeout(self.shutdown_grace, batch).await;
+                        break;
+                    }
+                }
+                // More may be due (an openid's next delivery, a bigger backlog).
+                continue;
+            }
+            tokio::select! {
+                () = stop.cancelled() => break,
+                () = self.state.outbox.notified() => {}
+                () = tokio::time::sleep(self.poll) => {}
+            }
+        }
+        tracing::debug!("outbox dispatcher stopped");
+    }
+
+    /// Due deliveries, leased long enough for the slowest webhook to answer.
+    async fn claim(&self, routing: &Routing) -> Vec<Delivery> {
+        let slowest = routing
+            .webhooks
+            .iter()
+            .map(|h| h.timeout)
+            .max()
+            .unwrap_or_default();
+        let lease = (slowest + Duration::from_secs(30)).max(Duration::from_secs(60));
+        match self
+            .state
+            .store
+            .claim_deliveries(Utc::now(), lease, self.batch)
+            .await
+        {
+            Ok(claimed) => claimed,
+            Err(e) => {
+                tracing::warn!(error = %e, "claiming webhook deliveries failed");
+                Vec::new()
+            }
+        }
+    }
+
+    /// Delete what is past its webhook's `max_age`; refresh the pending gauge.
+    async fn sweep(&self, routing: &Routing) {
+        let now = Utc::now();
+        for hook in routing
+            .webhooks
+            .iter()
+            .filter(|h| h.mode == WebhookMode::Notify)
+        {
+            let Some(cutoff) = cutoff(now, hook.max_age) else {
+                continue;
+            };
+            match self.state.store.drop_deliveries(&hook.name, cutoff).await {
+                Ok(0) => {}
+                Ok(n) => {
+                    tracing::warn!(webhook = %hook.name, deliveries = n, "dropped deliveries past max_age");
+                    count(&hook.name, "expired", n);
+                }
+                Err(e) => tracing::warn!(error = %e, "dropping old deliveries failed"),
+            }
+        }
+        match self.state.store.pending_deliveries().await {
+            Ok(n) => metrics::gauge!("wxgate_webhook_deliveries_pending").set(n as f64),
+            Err(e) => tracing::warn!(error = %e, "counting pending deliveries failed"),
+        }
+    }
+
+    /// One attempt at one delivery, and what follows from it in the store.
+    async fn deliver(self: Arc<Self>, routing: Arc<Routing>, d: Delivery) {
+        let span = tracing::info_span!(
+            "delivery",
+            webhook = %d.webhook,
+            id = d.id,
+            attempt = i64::from(d.attempts) + 1
+        );
+        async move {
+            // The event id may hold the openid: debug level only.
+            tracing::debug!(event_id = %d.event_id, openid = %d.openid, "delivering");
+            let store = &self.state.store;
+            let now = Utc::now();
+            let hook = routing
+                .webhooks
+                .iter()
+                .find(|h| h.name == d.webhook && h.mode == WebhookMode::Notify);
+            let Some(hook) = hook else {
+                tracing::warn!("webhook no longer configured (as notify): delivery dropped");
+                if let Err(e) = store.delivery_done(d.id).await {
+                    tracing::warn!(error = %e, "deleting a dropped delivery failed");
+                }
+                count("(removed)", "dropped", 1);
+                return;
+            };
+            if cutoff(now, hook.max_age).is_some_and(|cutoff| d.created_at < cutoff) {
+                tracing::warn!("delivery older than max_age: dropped");
+                if let Err(e) = store.delivery_done(d.id).await {
+                    tracing::warn!(error = %e, "deleting an expired delivery failed");
+                }
+                count(&hook.name, "expired", 1);
+                return;
+            }
+            match post(&self.state.http, hook, &d).await {
+                Ok(()) => {
+                    if let Err(e) = store.delivery_done(d.id).await {
+                        // It will be sent again when the lease ends: at-least-once.
+                        tracing::warn!(error = %e, "marking a delivery done failed");
+                    }
+                    count(&hook.name, "delivered", 1);
+                }
+                Err(e) => {
+                    let delay = self.delay(d.attempts);
+                    let next_at =
+                        now + chrono::Duration::from_std(delay).unwrap_or(chrono::Duration::zero());
+                    // One warning per delivery, not per retry: a receiver down for
+                    // hours would flood the log otherwise.
+                    if d.attempts == 0 {
+                        tracing::warn!(error = %e, retry_in = ?delay, "delivery failed, will retry");
+                    } else {
+                        tracing::debug!(error = %e, retry_in = ?delay, "delivery failed again");
+                    }
+                    if let Err(e) = store.delivery_failed(d.id, next_at).await {
+                        tracing::warn!(error = %e, "rescheduling a delivery failed");
+                    }
+                    count(&hook.name, "failed", 1);
+                }
+            }
+        }
+        .instrument(span)
+        .await
+    }
+
+    /// The wait after a failure, when `attempts` failures came before it.
+    fn delay(&self, attempts: i32) -> Duration {
+        backoff(
+            self.backoff_base,
+            self.backoff_cap,
+            attempts,
+            rand::thread_rng().gen_range(0.0..=1.0),
+        )
+    }
+}
+
+/// `base · 2^attempts` capped at `cap`, then scaled to 50–100 % by `jitter` (0..=1).
+fn backoff(base: Duration, cap: Duration, attempts: i32, jitter: f64) -> Duration {
+    let exp = u32::try_from(attempts).unwrap_or(0).min(30);
+    let full = base.saturating_mul(1u32 << exp).min(cap);
+    full.mul_f64(0.5 + 0.5 * jitter.clamp(0.0, 1.0))
+}
+
+/// `now - max_age`, or None when that is before any representable time (keep forever).
+fn cutoff(now: DateTime<Utc>, max_age: Duration) -> Option<DateTime<Utc>> {
+    chrono::Duration::from_std(max_age)
+        .ok()
+        .and_then(|age| now.checked_sub_signed(age))
+}
+
+fn count(webhook: &str, outcome: &'static str, n: u64) {
+    metrics::counter!(
+        "wxgate_webhook_deliveries_total",
+        "webhook" => webhook.to_string(),
+        "outcome" => outcome
+    )
+    .increment(n);
+}
+
+/// POST one delivery: its stored payload, signed when the webhook has a secret.
+async fn post(http: &reqwest::Client, hook: &WebhookConfig, d: &Delivery) -> Result<(), PostError> {
+    let body = d.payload.clone().into_bytes();
+    let mut req = http
+        .post(hook.url.clone())
+        .timeout(hook.timeout)
+        .header(reqwest::header::CONTENT_TYPE, "application/json")
+        .header(EVENT_ID_HEADER, header_safe(&d.event_id).as_ref());
+    if let Some(secret) = &hook.secret {
+        req = req.header(SIGNATURE_HEADER, sign(secret.expose(), &body));
+    }
+    let resp = req
+        .body(body)
+        .send()
+        .await
+        .map_err(|e| PostError::Transport(e.without_url().to_string()))?;
+    if resp.status().is_success() {
+        Ok(())
+    } else {
+        Err(PostError::Status(resp.status().as_u16()))
+    }
+}
+
+/// The event id as a header value: control characters (possible in an EventKey) would make
+/// the request unsendable forever, so they (and `%`, to stay unambiguous) are %-escaped.
+/// Ids without them (MsgIds, ordinary events) pass unchanged.
+fn header_safe(id: &str) -> Cow<'_, str> {
+    let bad = |c: char| c.is_ascii_control() && c != '\t';
+    if !id.chars().any(bad) {
+        return Cow::Borrowed(id);
+    }
+    let mut out = String::with_capacity(id.len() + 8);
+    for c in id.chars() {
+        if bad(c) || c == '%' {
+            out.push_str(&format!("%{:02X}", u32::from(c)));
+        } else {
+            out.push(c);
+        }
+    }
+    Cow::Owned(out)
+}
+
+/// A running dispatcher.
+pub struct DispatcherHandle {
+    stop: CancellationToken,
+    task: JoinHandle<()>,
+}
+
+impl DispatcherHandle {
+    /// Stop it: the POSTs under way get a short grace, nothing undelivered is lost (it stays
+    /// in the outbox for the next start).
+    pub async fn stop(self) {
+        self.stop.cancel();
+        if let Err(e) = self.task.await {
+            tracing::error!(error = %e, "outbox dispatcher panicked");
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn hook(events: &[&str], mode: WebhookMode) -> WebhookConfig {
+        WebhookConfig {
+            name: "h".into(),
+            url: reqwest::Url::parse("http://127.0.0.1:1/h").expect("url"),
+            secret: None,
+            mode,
+            events: events.iter().map(|e| e.to_string()).collect(),
+            max_age: Duration::from_secs(3600),
+            timeout: Duration::from_secs(1),
+        }
+    }
+
+    fn msg(xml: &str) -> Message {
+        wechat_proto::parse_message(xml.as_bytes()).expect("test push parses")
+    }
+
+    const TEXT: &str = "<xml><ToUserName>gh</ToUserName><FromUserName>o1</FromUserName>\
+        <CreateTime>1</CreateTime><MsgType>text</MsgType><Content>hi</Content><MsgId>7</MsgId></xml>";
+    const CLICK: &str = "<xml><ToUserName>gh</ToUserName><FromUserName>o1</FromUserName>\
+        <CreateTime>1</CreateTime><MsgType>event</MsgType><Event>CLICK</Event><EventKey>k</EventKey></xml>";
+
+    #[test]
+    fn events_select_by_msg_type_or_event_case_insensitively() {
+        let (text, click) = (msg(TEXT), msg(CLICK));
+        assert!(selects(&hook(&["*"], WebhookMode::Notify), &text));
+        assert!(selects(&hook(&["text"], WebhookMode::Notify), &text));
+        assert!(!selects(&hook(&["text"], WebhookMode::Notify), &click));
+        assert!(selects(&hook(&["click"], WebhookMode::Notify), &click));
+        assert!(selects(&hook(&["event"], WebhookMode::Notify), &click));
+        assert!(!selects(
+            &hook(&["subscribe", "image"], WebhookMode::Notify),
+            &click
+        ));
+    }
+
+    #[test]
+    fn deliveries_only_for_selecting_notify_hooks_with_one_payload() {
+        let mut call = hook(&["*"], WebhookMode::Call);
+        call.name = "call".into();
+        let mut a = hook(&["text"], WebhookMode::Notify);
+        a.name = "a".into();
+        let mut b = hook(&["click"], WebhookMode::Notify);
+        b.name = "b".into();
+        let mut c = hook(&["*"], WebhookMode::Notify);
+        c.name = "c".into();
+        let text = msg(TEXT);
+        let out = deliveries(&[call, a, b, c], &text);
+        let names: Vec<_> = out.iter().map(|d| d.webhook.as_str()).collect();
+        assert_eq!(names, ["a", "c"]);
+        assert_eq!(out[0].event_id, "7");
+        assert_eq!(out[0].payload, out[1].payload);
+        let v: serde_json::Value = serde_json::from_str(&out[0].payload).expect("JSON");
+        assert_eq!(v, payload(&text));
+        assert!(deliveries(&[hook(&["image"], WebhookMode::Notify)], &text).is_empty());
+    }
+
+    #[test]
+    fn backoff_doubles_caps_and_jitters_down_to_half() {
+        let s = Duration::from_secs;
+        assert_eq!(backoff(s(1), s(600), 0, 1.0), s(1));
+        assert_eq!(backoff(s(1), s(600), 1, 1.0), s(2));
+        assert_eq!(backoff(s(1), s(600), 3, 1.0), s(8));
+        assert_eq!(backoff(s(1), s(600), 10, 1.0), s(600));
+        assert_eq!(backoff(s(1), s(600), i32::MAX, 1.0), s(600));
+        assert_eq!(backoff(s(1), s(600), 2, 0.0), s(2));
+        assert_eq!(backoff(s(1), s(600), -1, 1.0), s(1));
+    }
+
+    #[test]
+    fn cutoff_of_a_huge_max_age_is_none() {
+        let now = Utc::now();
+        assert_eq!(
+            cutoff(now, Duration::from_secs(60)),
+            Some(now - chrono::Duration::seconds(60))
+        );
+        assert_eq!(cutoff(now, Duration::MAX), None);
+    }
+
+    #[test]
+    fn header_safe_escapes_only_control_characters() {
+        assert_eq!(header_safe("ev:2:o1:1:1"), "ev:2:o1:1:1");
+        assert!(matches!(header_safe("50%"), Cow::Borrowed(_)));
+        assert_eq!(header_safe("a\nb%"), "a%0Ab%25");
+        assert!(reqwest::header::HeaderValue::from_str(&header_safe("x\r\ny")).is_ok());
+    }
+}

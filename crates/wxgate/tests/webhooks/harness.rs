@@ -1,0 +1,381 @@
+//! Test harness: an in-process gateway with its outbox dispatcher (short backoff), plain-mode
+//! pushes signed as WeChat signs them, and a receiver stub that records every attempt.
+use std::net::SocketAddr;
+use std::path::Path;
+use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+use axum::http::{HeaderMap, StatusCode, Uri};
+use serde_json::Value;
+use tempfile::TempDir;
+use tokio::sync::oneshot;
+use tokio::task::JoinHandle;
+use wxgate::server::{AppState, Workers};
+use wxgate::webhooks::outbox::Dispatcher;
+
+pub const TOKEN: &str = "wxgate-dev-token";
+pub const ADMIN_TOKEN: &str = "test-admin-token";
+pub const GH: &str = "gh_0123456789ab";
+/// Backoff base of the test dispatcher (retries after 25–50 ms, 50–100 ms, ...).
+pub const BACKOFF_BASE: Duration = Duration::from_millis(50);
+
+/// A running gateway with its dispatcher, on a database in its own temp dir.
+pub struct Gate {
+    pub addr: SocketAddr,
+    pub dir: TempDir,
+    pub state: AppState,
+    extra: String,
+    http: reqwest::Client,
+    shutdown: Option<oneshot::Sender<()>>,
+    handle: Option<JoinHandle<std::io::Result<()>>>,
+}
+
+/// Start a gateway whose config ends with `extra` (the `[[webhooks]]`).
+pub async fn start(extra: &str) -> Gate {
+    start_in(tempfile::tempdir().expect("tempdir"), extra.to_string()).await
+}
+
+fn config_text(db: &Path, extra: &str) -> String {
+    format!(
+        "[server]\nlisten = \"127.0.0.1:0\"\npath = \"/wechat\"\n\n\
+         [account]\ntoken = \"{TOKEN}\"\nsecurity = \"plain\"\n\n\
+         [storage]\nurl = \"sqlite://{}\"\n\n[admin]\ntoken = \"{ADMIN_TOKEN}\"\n\n{extra}\n",
+        db.display()
+    )
+}
+
+async fn start_in(dir: TempDir, extra: String) -> Gate {
+    let text = config_text(&dir.path().join("wx.db"), &extra);
+    let raw = wxgate::config::parse_toml(&text).expect("test config parses");
+    let config =
+        wxgate::config::Config::from_raw(raw, dir.path(), |_| None).expect("test config valid");
+    let store = wxgate::store::open(&config.storage.url)
+        .await
+        .expect("store opens");
+    let state = AppState::new(config, store, None);
+    let dispatcher = Dispatcher::new(state.clone())
+        .backoff(BACKOFF_BASE, Duration::from_millis(400))
+        .intervals(Duration::from_millis(100), Duration::from_millis(200));
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+        .await
+        .expect("bind");
+    let addr = listener.local_addr().expect("addr");
+    let (tx, rx) = oneshot::channel::<()>();
+    let handle = tokio::spawn(wxgate::server::run_with(
+        listener,
+        state.clone(),
+        async {
+            let _ = rx.await;
+        },
+        Workers::outbox(dispatcher),
+    ));
+    Gate {
+        addr,
+        dir,
+        state,
+        extra,
+        http: reqwest::Client::builder()
+            .timeout(Duration::from_secs(30))
+            .build()
+            .expect("client"),
+        shutdown: Some(tx),
+        handle: Some(handle),
+    }
+}
+
+impl Gate {
+    /// Stop gracefully (server, then dispatcher, then store).
+    pub async fn stop(mut self) -> (TempDir, String) {
+        if let Some(tx) = self.shutdown.take() {
+            let _ = tx.send(());
+        }
+        if let Some(h) = self.handle.take() {
+            h.await.expect("server task").expect("server ran");
+        }
+        (self.dir, self.extra)
+    }
+
+    /// Stop, then start again on the same database and config.
+    pub async fn restart(self) -> Gate {
+        let (dir, extra) = self.stop().await;
+        start_in(dir, extra).await
+    }
+
+    /// A plain-mode push, signed with a fresh nonce; asserts the 200.
+    pub async fn push(&self, xml: &str) {
+        let ts = now().to_string();
+        let nonce = fresh("n");
+        let sig = wechat_proto::signature(TOKEN, &ts, &nonce);
+        let resp = self
+            .http
+            .post(format!(
+                "http://{}/wechat?signature={sig}&timestamp={ts}&nonce={nonce}",
+                self.addr
+            ))
+            .header("content-type", "text/xml")
+            .body(xml.to_string())
+            .send()
+            .await
+            .expect("POST push");
+        assert_eq!(resp.status(), 200, "push answered {}", resp.status());
+    }
+
+    /// An admin API GET: status and JSON (Null when empty).
+    pub async fn get(&self, path: &str) -> (u16, Value) {
+        let resp = self
+            .http
+            .get(format!("http://{}{path}", self.addr))
+            .bearer_auth(ADMIN_TOKEN)
+            .send()
+            .await
+            .expect("API call");
+        let status = resp.status().as_u16();
+        let bytes = resp.bytes().await.expect("body");
+        (
+            status,
+            serde_json::from_slice(&bytes).unwrap_or(Value::Null),
+        )
+    }
+
+    /// A GET without auth: the body as text.
+    pub async fn http_text(&self, path: &str) -> String {
+        self.http
+            .get(format!("http://{}{path}", self.addr))
+            .send()
+            .await
+            .expect("GET")
+            .text()
+            .await
+            .expect("text body")
+    }
+
+    /// Deliveries still in the outbox.
+    pub async fn pending(&self) -> i64 {
+        self.state
+            .store
+            .pending_deliveries()
+            .await
+            .expect("pending deliveries")
+    }
+}
+
+pub fn now() -> i64 {
+    chrono::Utc::now().timestamp()
+}
+
+static SEQ: AtomicU64 = AtomicU64::new(1);
+
+/// A string unique in this process, starting with `tag`.
+pub fn fresh(tag: &str) -> String {
+    format!(
+        "{tag}{}x{:06}",
+        std::process::id(),
+        SEQ.fetch_add(1, Ordering::Relaxed)
+    )
+}
+
+/// A MsgId unique in this process.
+pub fn fresh_msg_id() -> u64 {
+    (u64::from(std::process::id()) << 24) + SEQ.fetch_add(1, Ordering::Relaxed)
+}
+
+pub fn text_xml(openid: &str, content: &str, msg_id: u64) -> String {
+    format!(
+        "<xml><ToUserName><![CDATA[{GH}]]></ToUserName><FromUserName><![CDATA[{openid}]]></FromUserName>\
+         <CreateTime>{}</CreateTime><MsgType><![CDATA[text]]></MsgType><Content><![CDATA[{content}]]></Content>\
+         <MsgId>{msg_id}</MsgId></xml>",
+        now()
+    )
+}
+
+pub fn image_xml(openid: &str, msg_id: u64) -> String {
+    format!(
+        "<xml><ToUserName><![CDATA[{GH}]]></ToUserName><FromUserName><![CDATA[{openid}]]></FromUserName>\
+         <CreateTime>{}</CreateTime><MsgType><![CDATA[image]]></MsgType><PicUrl><![CDATA[http://p/1.jpg]]></PicUrl>\
+         <MediaId><![CDATA[m1]]></MediaId><MsgId>{msg_id}</MsgId></xml>",
+        now()
+    )
+}
+
+/// An event; `key` None leaves EventKey out.
+pub fn event_xml(openid: &str, event: &str, key: Option<&str>, create_time: i64) -> String {
+    let key = key.map_or(String::new(), |k| {
+        format!("<EventKey><![CDATA[{k}]]></EventKey>")
+    });
+    format!(
+        "<xml><ToUserName><![CDATA[{GH}]]></ToUserName><FromUserName><![CDATA[{openid}]]></FromUserName>\
+         <CreateTime>{create_time}</CreateTime><MsgType><![CDATA[event]]></MsgType><Event><![CDATA[{event}]]></Event>{key}</xml>"
+    )
+}
+
+/// Config text of a notify webhook.
+pub fn notify_hook(name: &str, url: &str, events: &str, more: &str) -> String {
+    format!(
+        "[[webhooks]]\nname = \"{name}\"\nurl = \"{url}\"\nmode = \"notify\"\n\
+         events = {events}\ntimeout_ms = 2000\n{more}\n"
+    )
+}
+
+/// Wait (polling, at most 15 s) until `cond` holds; panics naming `what` otherwise.
+pub async fn wait_until<F, Fut>(what: &str, mut cond: F)
+where
+    F: FnMut() -> Fut,
+    Fut: std::future::Future<Output = bool>,
+{
+    let deadline = Instant::now() + Duration::from_secs(15);
+    while !cond().await {
+        assert!(Instant::now() < deadline, "timed out waiting for {what}");
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+}
+
+// ---------- the receiver stub ----------
+
+/// One request the receiver got.
+#[derive(Clone, Debug)]
+pub struct Hit {
+    /// the request path (one per webhook)
+    pub path: String,
+    pub body: Vec<u8>,
+    pub json: Value,
+    pub signature: Option<String>,
+    pub event_id: Option<String>,
+    pub content_type: Option<String>,
+    /// the status it was answered with
+    pub status: u16,
+    pub at: Instant,
+}
+
+/// A receiver on 127.0.0.1 recording every request; it answers 503 to the next `fail`
+/// requests (or to all while `fail` is `usize::MAX`), 200 otherwise.
+#[derive(Clone)]
+pub struct Receiver {
+    pub addr: SocketAddr,
+    hits: Arc<Mutex<Vec<Hit>>>,
+    fail: Arc<AtomicUsize>,
+}
+
+impl Receiver {
+    /// A receiver on a fresh port.
+    pub async fn start() -> (Receiver, JoinHandle<()>) {
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+            .await
+            .expect("bind receiver");
+        Self::serve(listener)
+    }
+
+    /// An address where nothing listens yet; [`Receiver::start_at`] brings it up later.
+    pub fn down_address() -> SocketAddr {
+        let l = std::net::TcpListener::bind("127.0.0.1:0").expect("bind");
+        l.local_addr().expect("addr")
+    }
+
+    /// A receiver on `addr` (retrying briefly if the port is still held).
+    pub async fn start_at(addr: SocketAddr) -> (Receiver, JoinHandle<()>) {
+        for _ in 0..50 {
+            if let Ok(listener) = tokio::net::TcpListener::bind(addr).await {
+                return Self::serve(listener);
+            }
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+        panic!("cannot bind the receiver again on {addr}");
+    }
+
+    fn serve(listener: tokio::net::TcpListener) -> (Receiver, JoinHandle<()>) {
+        let addr = listener.local_addr().expect("addr");
+        let recv = Receiver {
+            addr,
+            hits: Arc::default(),
+            fail: Arc::default(),
+        };
+        let r = recv.clone();
+        let app = axum::Router::new().fallback(
+            move |uri: Uri, headers: HeaderMap, body: axum::body::Bytes| {
+                let r = r.clone();
+                async move { r.hit(uri, headers, body) }
+            },
+        );
+        let task = tokio::spawn(async move {
+            let _ = axum::serve(listener, app).await;
+        });
+        (recv, task)
+    }
+
+    fn hit(&self, uri: Uri, headers: HeaderMap, body: axum::body::Bytes) -> StatusCode {
+        let failing = self
+            .fail
+            .fetch_update(Ordering::SeqCst, Ordering::SeqCst, |n| match n {
+                0 => None,
+                usize::MAX => Some(usize::MAX),
+                n => Some(n - 1),
+            })
+            .is_ok();
+        let status = if failing {
+            StatusCode::SERVICE_UNAVAILABLE
+        } else {
+            StatusCode::OK
+        };
+        let header = |name: &str| {
+            headers
+                .get(name)
+                .and_then(|v| v.to_str().ok())
+                .map(str::to_string)
+        };
+        let hit = Hit {
+            path: uri.path().to_string(),
+            json: serde_json::from_slice(&body).unwrap_or(Value::Null),
+            body: body.to_vec(),
+            signature: header("x-wxgate-signature"),
+            event_id: header("x-wxgate-event-id"),
+            content_type: header("content-type"),
+            status: status.as_u16(),
+            at: Instant::now(),
+        };
+        self.hits.lock().expect("lock").push(hit);
+        status
+    }
+
+    /// `url` of webhook path `path` on this receiver.
+    pub fn url(&self, path: &str) -> String {
+        format!("http://{}{path}", self.addr)
+    }
+
+    /// Fail the next `n` requests (`usize::MAX`: all, until set again).
+    pub fn fail(&self, n: usize) {
+        self.fail.store(n, Ordering::SeqCst);
+    }
+
+    /// Every request so far.
+    pub fn hits(&self) -> Vec<Hit> {
+        self.hits.lock().expect("lock").clone()
+    }
+
+    /// The bodies answered 200 on `path`, in arrival order.
+    pub fn delivered(&self, path: &str) -> Vec<Value> {
+        self.hits()
+            .into_iter()
+            .filter(|h| h.path == path && h.status == 200)
+            .map(|h| h.json)
+            .collect()
+    }
+
+    /// Wait until `path` has `n` deliveries; returns them.
+    pub async fn wait_delivered(&self, path: &str, n: usize) -> Vec<Value> {
+        wait_until(&format!("{n} deliveries on {path}"), || {
+            let have = self.delivered(path).len();
+            async move { have >= n }
+        })
+        .await;
+        self.delivered(path)
+    }
+}
+
+/// The `id`s of the deliveries whose openid is `openid`.
+pub fn ids_of(delivered: &[Value], openid: &str) -> Vec<String> {
+    delivered
+        .iter()
+        .filter(|v| v["openid"] == openid)
+        .map(|v| v["id"].as_str().expect("id").to_string())
+        .collect()
+}

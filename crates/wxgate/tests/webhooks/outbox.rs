@@ -1,0 +1,322 @@
+//! Notify webhooks: shape, selection, order, retries, restarts, forgetting, expiry.
+use std::time::Duration;
+
+use hmac::{Hmac, Mac};
+use sha2::Sha256;
+
+use crate::harness::*;
+
+const SECRET: &str = "notify-s3cret";
+
+fn hmac_hex(secret: &str, body: &[u8]) -> String {
+    let mut mac = Hmac::<Sha256>::new_from_slice(secret.as_bytes()).expect("any key length");
+    mac.update(body);
+    format!("sha256={}", hex::encode(mac.finalize().into_bytes()))
+}
+
+#[tokio::test]
+async fn payload_and_headers_verify() {
+    let (recv, _r) = Receiver::start().await;
+    let extra = notify_hook(
+        "signed",
+        &recv.url("/signed"),
+        "[\"*\"]",
+        &format!("secret = \"{SECRET}\""),
+    ) + &notify_hook("open", &recv.url("/open"), "[\"*\"]", "");
+    let gate = start(&extra).await;
+    let openid = fresh("o");
+    let msg_id = fresh_msg_id();
+    gate.push(&text_xml(&openid, "hello", msg_id)).await;
+
+    recv.wait_delivered("/signed", 1).await;
+    recv.wait_delivered("/open", 1).await;
+    let hits = recv.hits();
+    let signed = hits
+        .iter()
+        .find(|h| h.path == "/signed")
+        .expect("signed hit");
+    let v = &signed.json;
+    let mut keys: Vec<_> = v.as_object().expect("object").keys().cloned().collect();
+    keys.sort();
+    assert_eq!(
+        keys,
+        [
+            "create_time",
+            "event",
+            "event_key",
+            "fields",
+            "id",
+            "msg_type",
+            "openid"
+        ]
+    );
+    assert_eq!(v["id"], msg_id.to_string());
+    assert_eq!(v["openid"], openid.as_str());
+    assert_eq!(v["msg_type"], "text");
+    assert!(v["event"].is_null() && v["event_key"].is_null(), "{v}");
+    assert_eq!(v["fields"]["Content"], "hello");
+    assert_eq!(
+        signed.event_id.as_deref(),
+        Some(msg_id.to_string().as_str())
+    );
+    assert_eq!(signed.content_type.as_deref(), Some("application/json"));
+    assert_eq!(
+        signed.signature.as_deref(),
+        Some(hmac_hex(SECRET, &signed.body).as_str()),
+        "X-Wxgate-Signature is the HMAC of the exact body"
+    );
+    let open = hits.iter().find(|h| h.path == "/open").expect("open hit");
+    assert_eq!(open.signature, None, "no secret, no signature");
+    assert_eq!(open.body, signed.body, "every webhook gets the same body");
+    assert_eq!(gate.pending().await, 0);
+
+    let metrics = gate.http_text("/metrics").await;
+    assert!(
+        metrics
+            .lines()
+            .any(|l| l.starts_with("wxgate_webhook_deliveries_total")
+                && l.contains("outcome=\"delivered\"")
+                && l.contains("webhook=\"signed\"")),
+        "delivery metric missing:\n{metrics}"
+    );
+    gate.stop().await;
+}
+
+#[tokio::test]
+async fn events_select_what_each_webhook_receives() {
+    let (recv, _r) = Receiver::start().await;
+    let extra = notify_hook("texts", &recv.url("/texts"), "[\"text\"]", "")
+        + &notify_hook("subs", &recv.url("/subs"), "[\"SUBSCRIBE\", \"click\"]", "")
+        + &notify_hook("all", &recv.url("/all"), "[\"*\"]", "")
+        + &format!(
+            "[[webhooks]]\nname = \"caller\"\nurl = \"{}\"\nmode = \"call\"\n",
+            recv.url("/caller")
+        );
+    let gate = start(&extra).await;
+    let openid = fresh("o");
+    let t = now();
+    gate.push(&text_xml(&openid, "hi", fresh_msg_id())).await;
+    gate.push(&event_xml(&openid, "subscribe", None, t)).await;
+    gate.push(&image_xml(&openid, fresh_msg_id())).await;
+    gate.push(&event_xml(&openid, "CLICK", Some("K1"), t + 1))
+        .await;
+
+    let all = recv.wait_delivered("/all", 4).await;
+    let kinds: Vec<_> = all
+        .iter()
+        .map(|v| {
+            v["event"]
+                .as_str()
+                .unwrap_or(v["msg_type"].as_str().expect("msg_type"))
+        })
+        .collect();
+    assert_eq!(kinds, ["text", "subscribe", "image", "CLICK"]);
+    let texts = recv.wait_delivered("/texts", 1).await;
+    let subs = recv.wait_delivered("/subs", 2).await;
+    wait_until("an empty outbox", || async { gate.pending().await == 0 }).await;
+    // Nothing else is pending, so these are all they will ever get.
+    assert_eq!(recv.delivered("/texts"), texts);
+    assert_eq!(texts[0]["msg_type"], "text");
+    assert_eq!(subs[0]["event"], "subscribe");
+    assert_eq!(subs[1]["event"], "CLICK");
+    assert_eq!(recv.delivered("/subs").len(), 2);
+    assert!(
+        recv.hits().iter().all(|h| h.path != "/caller"),
+        "a call webhook gets no notify deliveries"
+    );
+    gate.stop().await;
+}
+
+#[tokio::test]
+async fn order_per_openid_holds_through_failures_with_backoff() {
+    let (recv, _r) = Receiver::start().await;
+    recv.fail(5);
+    let gate = start(&notify_hook("h", &recv.url("/h"), "[\"*\"]", "")).await;
+    let (a, b) = (fresh("oa"), fresh("ob"));
+    let mut want_a = Vec::new();
+    let mut want_b = Vec::new();
+    for i in 0..4 {
+        let (ia, ib) = (fresh_msg_id(), fresh_msg_id());
+        gate.push(&text_xml(&a, &format!("a{i}"), ia)).await;
+        gate.push(&text_xml(&b, &format!("b{i}"), ib)).await;
+        want_a.push(ia.to_string());
+        want_b.push(ib.to_string());
+    }
+    let got = recv.wait_delivered("/h", 8).await;
+    assert_eq!(ids_of(&got, &a), want_a, "order of {a}");
+    assert_eq!(ids_of(&got, &b), want_b, "order of {b}");
+    let hits = recv.hits();
+    assert_eq!(hits.iter().filter(|h| h.status == 503).count(), 5);
+    // Each failed delivery was retried after a backoff (jittered down to half at most),
+    // growing with its attempts.
+    for id in want_a.iter().chain(&want_b) {
+        let tries: Vec<_> = hits
+            .iter()
+            .filter(|h| h.event_id.as_deref() == Some(id.as_str()))
+            .collect();
+        assert_eq!(
+            tries.last().expect("tried").status,
+            200,
+            "{id} ends delivered"
+        );
+        for (n, pair) in tries.windows(2).enumerate() {
+            let gap = pair[1].at - pair[0].at;
+            let min = BACKOFF_BASE * (1 << n) / 2;
+            assert!(
+                gap >= min,
+                "{id}: retry {n} after {gap:?}, expected ≥ {min:?}"
+            );
+        }
+    }
+    wait_until("an empty outbox", || async { gate.pending().await == 0 }).await;
+    gate.stop().await;
+}
+
+#[tokio::test]
+async fn a_receiver_that_was_down_gets_everything_once_up() {
+    let addr = Receiver::down_address();
+    let url = format!("http://{addr}/h");
+    let gate = start(&notify_hook("h", &url, "[\"*\"]", "")).await;
+    let openid = fresh("o");
+    let ids: Vec<String> = {
+        let mut ids = Vec::new();
+        for i in 0..3 {
+            let id = fresh_msg_id();
+            gate.push(&text_xml(&openid, &format!("m{i}"), id)).await;
+            ids.push(id.to_string());
+        }
+        ids
+    };
+    // Several attempts fail on a refused connection meanwhile.
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    assert_eq!(gate.pending().await, 3);
+    let (recv, _r) = Receiver::start_at(addr).await;
+    let got = recv.wait_delivered("/h", 3).await;
+    assert_eq!(ids_of(&got, &openid), ids);
+    wait_until("an empty outbox", || async { gate.pending().await == 0 }).await;
+    gate.stop().await;
+}
+
+#[tokio::test]
+async fn pending_deliveries_survive_a_restart() {
+    let (recv, _r) = Receiver::start().await;
+    recv.fail(usize::MAX);
+    let gate = start(&notify_hook("h", &recv.url("/h"), "[\"*\"]", "")).await;
+    let openid = fresh("o");
+    let mut ids = Vec::new();
+    for i in 0..3 {
+        let id = fresh_msg_id();
+        gate.push(&text_xml(&openid, &format!("m{i}"), id)).await;
+        ids.push(id.to_string());
+    }
+    wait_until("a failed attempt", || {
+        let tried = !recv.hits().is_empty();
+        async move { tried }
+    })
+    .await;
+    assert_eq!(gate.pending().await, 3);
+    let gate = gate.restart().await;
+    assert_eq!(gate.pending().await, 3, "the outbox is durable");
+    recv.fail(0);
+    let got = recv.wait_delivered("/h", 3).await;
+    assert_eq!(ids_of(&got, &openid), ids);
+    wait_until("an empty outbox", || async { gate.pending().await == 0 }).await;
+    gate.stop().await;
+}
+
+#[tokio::test]
+async fn a_resend_is_not_delivered_twice() {
+    let (recv, _r) = Receiver::start().await;
+    let gate = start(&notify_hook("h", &recv.url("/h"), "[\"*\"]", "")).await;
+    let openid = fresh("o");
+    let first = fresh_msg_id();
+    let xml = text_xml(&openid, "once", first);
+    gate.push(&xml).await;
+    gate.push(&xml).await;
+    let ev = event_xml(&openid, "CLICK", Some("K"), now());
+    gate.push(&ev).await;
+    gate.push(&ev).await;
+    let marker = fresh_msg_id();
+    gate.push(&text_xml(&openid, "marker", marker)).await;
+    // In order per openid: once the marker is in, any duplicate would have come before it.
+    let marker_id = marker.to_string();
+    wait_until("the marker", || {
+        let done = ids_of(&recv.delivered("/h"), &openid).contains(&marker_id);
+        async move { done }
+    })
+    .await;
+    let ids = ids_of(&recv.delivered("/h"), &openid);
+    assert_eq!(ids.len(), 3, "{ids:?}");
+    assert_eq!(ids[0], first.to_string());
+    assert!(ids[1].starts_with("ev:"), "{ids:?}");
+    assert_eq!(ids[2], marker.to_string());
+    assert_eq!(gate.pending().await, 0);
+    gate.stop().await;
+}
+
+#[tokio::test]
+async fn unsubscribe_forgets_the_user_but_delivers_what_was_pending() {
+    let (recv, _r) = Receiver::start().await;
+    recv.fail(usize::MAX);
+    let gate = start(&notify_hook("h", &recv.url("/h"), "[\"*\"]", "")).await;
+    let openid = fresh("o");
+    let t = now();
+    gate.push(&event_xml(&openid, "subscribe", Some("qrscene_s1"), t))
+        .await;
+    let text = fresh_msg_id();
+    gate.push(&text_xml(&openid, "bye soon", text)).await;
+    gate.push(&event_xml(&openid, "unsubscribe", None, t + 1))
+        .await;
+
+    let (status, _) = gate.get(&format!("/api/followers/{openid}")).await;
+    assert_eq!(status, 404, "the follower is forgotten");
+    let (status, events) = gate.get(&format!("/api/events?openid={openid}")).await;
+    assert_eq!(status, 200);
+    assert_eq!(
+        events["events"].as_array().map(Vec::len),
+        Some(0),
+        "{events}"
+    );
+    assert_eq!(gate.pending().await, 3, "the outbox keeps what is pending");
+
+    recv.fail(0);
+    let got = recv.wait_delivered("/h", 3).await;
+    let kinds: Vec<_> = got
+        .iter()
+        .filter(|v| v["openid"] == openid.as_str())
+        .map(|v| v["event"].as_str().unwrap_or("text").to_string())
+        .collect();
+    assert_eq!(kinds, ["subscribe", "text", "unsubscribe"]);
+    wait_until("an empty outbox", || async { gate.pending().await == 0 }).await;
+    gate.stop().await;
+}
+
+#[tokio::test]
+async fn deliveries_past_max_age_are_dropped() {
+    let (recv, _r) = Receiver::start().await;
+    recv.fail(usize::MAX);
+    let gate = start(&notify_hook(
+        "h",
+        &recv.url("/h"),
+        "[\"*\"]",
+        "max_age = \"1s\"",
+    ))
+    .await;
+    let openid = fresh("o");
+    gate.push(&text_xml(&openid, "a", fresh_msg_id())).await;
+    gate.push(&text_xml(&openid, "b", fresh_msg_id())).await;
+    assert_eq!(gate.pending().await, 2);
+    wait_until("the expired deliveries to go", || async {
+        gate.pending().await == 0
+    })
+    .await;
+    let tried = recv.hits().len();
+    assert!(tried >= 1, "tried before expiring");
+    // Nothing is left to try: the receiver, up again, gets nothing.
+    recv.fail(0);
+    gate.push(&text_xml(&openid, "fresh", fresh_msg_id())).await;
+    let got = recv.wait_delivered("/h", 1).await;
+    assert_eq!(got.len(), 1);
+    assert_eq!(got[0]["fields"]["Content"], "fresh");
+    gate.stop().await;
+}
