@@ -17,12 +17,14 @@ macro_rules! sql_store {
             use chrono::{DateTime, Utc};
             use sqlx::Connection as _;
 
-            use $crate::store::plan::{self, CounterRow, FollowerRow, Resolved, Segment};
+            use $crate::store::plan::{
+                self, CounterRow, DeliveryRow, FollowerRow, Resolved, Segment,
+            };
             use $crate::store::rows::{self, millis};
             use $crate::store::sql::{self, Arg, Placeholders};
             use $crate::store::writer::{BatchOutcome, Op};
             use $crate::store::{
-                EventQuery, EventRow, Follower, FollowerQuery, PushWrite, QrCode,
+                Delivery, EventQuery, EventRow, Follower, FollowerQuery, PushWrite, QrCode,
                 Recorded, Stats, Store, StoreError, StoredToken,
             };
 
@@ -87,8 +89,11 @@ macro_rules! sql_store {
                 let mut recorded = Vec::with_capacity(ops.len());
                 for segment in plan::segments(ops) {
                     match segment {
-                        Segment::Forget { openid } => {
+                        Segment::Forget { openid, write } => {
                             recorded.push(forget(conn, openid).await?);
+                            // The unsubscribe's own deliveries outlive the forget (contract §4).
+                            let write: Vec<&PushWrite> = write.into_iter().collect();
+                            insert_deliveries(conn, &plan::deliveries(&write)).await?;
                         }
                         Segment::Records(writes) => {
                             record_all(conn, &writes, &mut recorded).await?;
@@ -162,7 +167,30 @@ macro_rules! sql_store {
                     });
                 }
                 upsert_followers(conn, &plan::followers(&stored)).await?;
-                count_scenes(conn, &plan::counters(&stored)).await
+                count_scenes(conn, &plan::counters(&stored)).await?;
+                insert_deliveries(conn, &plan::deliveries(&stored)).await
+            }
+
+            /// Queues notify-webhook deliveries (in order), in chunks.
+            async fn insert_deliveries(
+                conn: &mut Conn,
+                rows: &[DeliveryRow<'_>],
+            ) -> Result<(), sqlx::Error> {
+                for chunk in rows.chunks(sql::rows_per_statement(sql::DELIVERY_BINDS)) {
+                    let text = sql::insert_deliveries(PLACEHOLDERS, chunk.len());
+                    let mut query = sqlx::query(&text);
+                    for row in chunk {
+                        query = query
+                            .bind(row.webhook)
+                            .bind(row.openid)
+                            .bind(row.event_id)
+                            .bind(row.payload)
+                            .bind(row.created_at)
+                            .bind(row.created_at);
+                    }
+                    query.execute(&mut *conn).await?;
+                }
+                Ok(())
             }
 
             /// Upserts merged follower rows (one per openid), in chunks.
@@ -419,6 +447,70 @@ macro_rules! sql_store {
                             return Ok(purged);
                         }
                     }
+                }
+
+                async fn claim_deliveries(
+                    &self,
+                    now: DateTime<Utc>,
+                    lease: Duration,
+                    limit: u32,
+                ) -> Result<Vec<Delivery>, StoreError> {
+                    let lease = chrono::Duration::from_std(lease).unwrap_or(chrono::Duration::MAX);
+                    let until = now
+                        .checked_add_signed(lease)
+                        .unwrap_or(DateTime::<Utc>::MAX_UTC);
+                    let mut claimed = sqlx::query_as::<_, rows::DeliveryDb>(sql::CLAIM_DELIVERIES)
+                        .bind(millis(now))
+                        .bind(millis(until))
+                        .bind(i64::from(limit))
+                        .fetch_all(&self.read)
+                        .await?
+                        .into_iter()
+                        .map(Delivery::try_from)
+                        .collect::<Result<Vec<_>, _>>()?;
+                    // RETURNING has no order.
+                    claimed.sort_by_key(|delivery| delivery.id);
+                    Ok(claimed)
+                }
+
+                async fn delivery_done(&self, id: i64) -> Result<(), StoreError> {
+                    sqlx::query(sql::DELIVERY_DONE)
+                        .bind(id)
+                        .execute(&self.read)
+                        .await?;
+                    Ok(())
+                }
+
+                async fn delivery_failed(
+                    &self,
+                    id: i64,
+                    next_at: DateTime<Utc>,
+                ) -> Result<(), StoreError> {
+                    sqlx::query(sql::DELIVERY_FAILED)
+                        .bind(id)
+                        .bind(millis(next_at))
+                        .execute(&self.read)
+                        .await?;
+                    Ok(())
+                }
+
+                async fn drop_deliveries(
+                    &self,
+                    webhook: &str,
+                    cutoff: DateTime<Utc>,
+                ) -> Result<u64, StoreError> {
+                    Ok(sqlx::query(sql::DROP_DELIVERIES)
+                        .bind(webhook)
+                        .bind(millis(cutoff))
+                        .execute(&self.read)
+                        .await?
+                        .rows_affected())
+                }
+
+                async fn pending_deliveries(&self) -> Result<i64, StoreError> {
+                    Ok(sqlx::query_scalar(sql::COUNT_DELIVERIES)
+                        .fetch_one(&self.read)
+                        .await?)
                 }
 
                 async fn close(&self) {

@@ -1,4 +1,5 @@
-//! Storage: followers, events, scene counters, QR codes, the access token, behind one trait.
+//! Storage: followers, events, scene counters, QR codes, the access token, the notify-webhook
+//! outbox, behind one trait.
 //!
 //! Two implementations, `sqlite.rs` and `postgres.rs`, share their SQL (`sql.rs`), rows
 //! (`rows.rs`) and glue (`backend.rs`); both write through the group-commit writer
@@ -95,6 +96,39 @@ pub struct PushWrite {
     pub reply: Option<String>,
     /// follower / counter effect
     pub effect: FollowerEffect,
+    /// notify-webhook deliveries of this push; inserted only when the push is new (not for a
+    /// Duplicate), and also for `Forget` (they outlive the forget, contract §4)
+    pub deliveries: Vec<NewDelivery>,
+}
+
+/// A notify-webhook delivery, written in the same transaction as its push (transactional outbox).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct NewDelivery {
+    /// the webhook's name
+    pub webhook: String,
+    /// the JSON body, exactly as it will be POSTed
+    pub payload: String,
+    /// `X-Wxgate-Event-Id` (the push's dedupe key)
+    pub event_id: String,
+}
+
+/// A pending delivery.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Delivery {
+    /// id (ascending = order of the pushes)
+    pub id: i64,
+    /// webhook name
+    pub webhook: String,
+    /// openid of the push
+    pub openid: String,
+    /// `X-Wxgate-Event-Id`
+    pub event_id: String,
+    /// JSON body
+    pub payload: String,
+    /// failed attempts so far
+    pub attempts: i32,
+    /// when the push was recorded
+    pub created_at: DateTime<Utc>,
 }
 
 /// What recording a push did.
@@ -304,6 +338,27 @@ pub trait Store: Send + Sync + 'static {
     async fn release_token_lease(&self, appid: &str, holder: &str) -> Result<(), StoreError>;
     /// Delete events received before `cutoff`; returns how many.
     async fn purge_events(&self, cutoff: DateTime<Utc>) -> Result<u64, StoreError>;
+    /// Claim due deliveries: per (webhook, openid) only its oldest pending delivery, and only
+    /// if that one is due (next_at <= now) and not claimed (claimed_until <= now); at most
+    /// `limit`, oldest first. Claimed ones are not handed out again before `now + lease`.
+    async fn claim_deliveries(
+        &self,
+        now: DateTime<Utc>,
+        lease: Duration,
+        limit: u32,
+    ) -> Result<Vec<Delivery>, StoreError>;
+    /// A delivery succeeded: delete it.
+    async fn delivery_done(&self, id: i64) -> Result<(), StoreError>;
+    /// A delivery failed: attempts + 1, claim released, due again at `next_at`.
+    async fn delivery_failed(&self, id: i64, next_at: DateTime<Utc>) -> Result<(), StoreError>;
+    /// Delete the pending deliveries of `webhook` created before `cutoff` (its max_age passed).
+    async fn drop_deliveries(
+        &self,
+        webhook: &str,
+        cutoff: DateTime<Utc>,
+    ) -> Result<u64, StoreError>;
+    /// Number of pending deliveries.
+    async fn pending_deliveries(&self) -> Result<i64, StoreError>;
     /// Flush pending writes and close.
     async fn close(&self);
 }

@@ -12,10 +12,13 @@ use super::{FollowerEffect, PushWrite};
 pub(super) enum Segment<'a> {
     /// consecutive pushes that are not forgets
     Records(Vec<&'a PushWrite>),
-    /// a forget of `openid` (an unsubscribe push, or the admin API)
+    /// a forget of `openid`: an unsubscribe push (its deliveries are queued after the
+    /// forget: they outlive it), or the admin API (`write` None)
     Forget {
         /// the openid forgotten
         openid: &'a str,
+        /// the unsubscribe push, if it was one
+        write: Option<&'a PushWrite>,
     },
 }
 
@@ -28,12 +31,16 @@ pub(super) fn segments(ops: &[Op]) -> Vec<Segment<'_>> {
         let forget = match op {
             Op::Record(write) if write.effect == FollowerEffect::Forget => Segment::Forget {
                 openid: &write.openid,
+                write: Some(write),
             },
             Op::Record(write) => {
                 records.push(&**write);
                 continue;
             }
-            Op::Forget(openid) => Segment::Forget { openid },
+            Op::Forget(openid) => Segment::Forget {
+                openid,
+                write: None,
+            },
         };
         if !records.is_empty() {
             segments.push(Segment::Records(std::mem::take(&mut records)));
@@ -183,6 +190,37 @@ pub(super) fn counters<'a>(stored: &[&'a PushWrite]) -> Vec<CounterRow<'a>> {
             day,
             subscribes,
             scans,
+        })
+        .collect()
+}
+
+/// One queued delivery: a `NewDelivery` with its push's openid and time.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(super) struct DeliveryRow<'a> {
+    /// webhook name
+    pub(super) webhook: &'a str,
+    /// openid of the push
+    pub(super) openid: &'a str,
+    /// `X-Wxgate-Event-Id`
+    pub(super) event_id: &'a str,
+    /// JSON body
+    pub(super) payload: &'a str,
+    /// received_at of the push (ms): created, and first due
+    pub(super) created_at: i64,
+}
+
+/// The deliveries of `writes`, in order.
+pub(super) fn deliveries<'a>(writes: &[&'a PushWrite]) -> Vec<DeliveryRow<'a>> {
+    writes
+        .iter()
+        .flat_map(|write| {
+            write.deliveries.iter().map(|delivery| DeliveryRow {
+                webhook: &delivery.webhook,
+                openid: &write.openid,
+                event_id: &delivery.event_id,
+                payload: &delivery.payload,
+                created_at: millis(write.received_at),
+            })
         })
         .collect()
 }

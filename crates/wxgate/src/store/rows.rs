@@ -2,7 +2,7 @@
 //! trait's types. Times are stored as unix milliseconds.
 use chrono::{DateTime, Utc};
 
-use super::{EventRow, Follower, Location, QrCode, SceneStats, StoreError, StoredToken};
+use super::{Delivery, EventRow, Follower, Location, QrCode, SceneStats, StoreError, StoredToken};
 
 /// Unix milliseconds of a time.
 pub(super) fn millis(time: DateTime<Utc>) -> i64 {
@@ -194,6 +194,34 @@ impl TryFrom<TokenDb> for StoredToken {
         Ok(StoredToken {
             access_token: row.access_token,
             expires_at: time(row.expires_at)?,
+        })
+    }
+}
+
+/// `outbox` row as claimed.
+#[derive(sqlx::FromRow)]
+pub(super) struct DeliveryDb {
+    id: i64,
+    webhook: String,
+    openid: String,
+    event_id: String,
+    payload: String,
+    attempts: i32,
+    created_at: i64,
+}
+
+impl TryFrom<DeliveryDb> for Delivery {
+    type Error = StoreError;
+
+    fn try_from(row: DeliveryDb) -> Result<Self, StoreError> {
+        Ok(Delivery {
+            id: row.id,
+            webhook: row.webhook,
+            openid: row.openid,
+            event_id: row.event_id,
+            payload: row.payload,
+            attempts: row.attempts,
+            created_at: time(row.created_at)?,
         })
     }
 }

@@ -99,6 +99,7 @@ mod batch;
 mod concurrency;
 mod forget;
 mod open;
+mod outbox;
 mod plan;
 mod queries;
 mod record;

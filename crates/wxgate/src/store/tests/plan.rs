@@ -3,8 +3,8 @@ use std::collections::HashMap;
 
 use super::fixtures::{at, push, text};
 use crate::store::plan::{
-    counters, first_of_keys, followers, resolve, segments, CounterRow, FollowerRow, Resolved,
-    Segment,
+    counters, deliveries, first_of_keys, followers, resolve, segments, CounterRow, FollowerRow,
+    Resolved, Segment,
 };
 use crate::store::rows::{millis, utc_day};
 use crate::store::writer::Op;
@@ -26,8 +26,17 @@ fn forgets_split_the_batch_in_order() {
     let segments = segments(&ops);
     assert_eq!(segments.len(), 4);
     assert!(matches!(&segments[0], Segment::Records(w) if keys(w) == ["k1", "k2"]));
-    assert!(matches!(segments[1], Segment::Forget { openid: "oA" }));
-    assert!(matches!(segments[2], Segment::Forget { openid: "oB" }));
+    assert!(matches!(
+        segments[1],
+        Segment::Forget {
+            openid: "oA",
+            write: None
+        }
+    ));
+    assert!(matches!(
+        segments[2],
+        Segment::Forget { openid: "oB", write: Some(w) } if w.dedupe_key == "k3"
+    ));
     assert!(matches!(&segments[3], Segment::Records(w) if keys(w) == ["k1"]));
 }
 
@@ -122,4 +131,33 @@ fn counters_sum_per_scene_and_day() {
         scans,
     };
     assert_eq!(counters(&stored), vec![row(day, 2, 1), row(day + 1, 1, 0)]);
+}
+
+#[test]
+fn deliveries_carry_their_push_openid_and_time_in_order() {
+    let mut a = text("oA", "k1", 5);
+    let mut b = text("oB", "k2", 6);
+    for (write, webhooks) in [(&mut a, ["x", "y"].as_slice()), (&mut b, ["x"].as_slice())] {
+        write.deliveries = webhooks
+            .iter()
+            .map(|webhook| crate::store::NewDelivery {
+                webhook: webhook.to_string(),
+                payload: "{}".into(),
+                event_id: write.dedupe_key.clone(),
+            })
+            .collect();
+    }
+    let rows: Vec<_> = deliveries(&[&a, &b])
+        .iter()
+        .map(|row| (row.webhook, row.openid, row.event_id, row.created_at))
+        .collect();
+    let ms = |secs| millis(at(secs));
+    assert_eq!(
+        rows,
+        [
+            ("x", "oA", "k1", ms(5)),
+            ("y", "oA", "k1", ms(5)),
+            ("x", "oB", "k2", ms(6))
+        ]
+    );
 }
