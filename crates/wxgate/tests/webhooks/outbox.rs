@@ -354,3 +354,24 @@ async fn serve_delivers_and_stops_cleanly_with_deliveries_pending() {
         [first.to_string(), second.to_string()]
     );
 }
+
+#[tokio::test]
+async fn deliveries_of_a_webhook_removed_on_reload_are_dropped() {
+    let (recv, _r) = Receiver::start().await;
+    recv.fail(usize::MAX);
+    let gate = start(&notify_hook("h", &recv.url("/h"), "[\"*\"]", "")).await;
+    gate.push(&text_xml(&fresh("o"), "a", fresh_msg_id())).await;
+    assert_eq!(gate.pending().await, 1);
+    // What SIGHUP does with a config that no longer has the webhook.
+    let text = format!("[account]\ntoken = \"{TOKEN}\"\n[storage]\nurl = \"sqlite::memory:\"\n");
+    let raw = wxgate::config::parse_toml(&text).expect("parses");
+    let fresh_config =
+        wxgate::config::Config::from_raw(raw, gate.dir.path(), |_| None).expect("valid");
+    gate.state.set_routing(&fresh_config);
+    wait_until("the orphaned delivery to go", || async {
+        gate.pending().await == 0
+    })
+    .await;
+    assert!(recv.delivered("/h").is_empty());
+    gate.stop().await;
+}
