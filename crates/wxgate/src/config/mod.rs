@@ -111,8 +111,11 @@ pub fn parse_toml(text: &str) -> Result<RawConfig, ConfigError> {
         let top = path.is_empty() || path == ".";
         let key = match (top, field) {
             (true, Some(field)) => field,
-            (false, Some(field)) => format!("{path}.{field}"),
-            (false, None) => path,
+            // serde_path_to_error may or may not include the unknown key in the path.
+            (false, Some(field)) if !path.ends_with(&format!(".{field}")) && path != field => {
+                format!("{path}.{field}")
+            }
+            (false, _) => path,
             (true, None) => match inner.span() {
                 Some(span) => format!("line {}", line_of(text, span.start)),
                 None => "config".to_string(),
