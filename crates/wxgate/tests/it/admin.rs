@@ -6,7 +6,11 @@ use serde_json::Value;
 use crate::helpers::*;
 
 fn keys(v: &Value) -> BTreeSet<String> {
-    v.as_object().unwrap_or_else(|| panic!("not an object: {v}")).keys().cloned().collect()
+    v.as_object()
+        .unwrap_or_else(|| panic!("not an object: {v}"))
+        .keys()
+        .cloned()
+        .collect()
 }
 
 fn set(names: &[&str]) -> BTreeSet<String> {
@@ -15,9 +19,24 @@ fn set(names: &[&str]) -> BTreeSet<String> {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn api_is_404_without_an_admin_token() {
-    let app = spawn_app_cfg(Cfg { admin: false, ..Cfg::default() }).await;
-    for path in ["/api/events", "/api/followers", "/api/stats", "/api/followers/oX"] {
-        let r = app.http.get(app.url(path)).bearer_auth("anything").send().await.unwrap();
+    let app = spawn_app_cfg(Cfg {
+        admin: false,
+        ..Cfg::default()
+    })
+    .await;
+    for path in [
+        "/api/events",
+        "/api/followers",
+        "/api/stats",
+        "/api/followers/oX",
+    ] {
+        let r = app
+            .http
+            .get(app.url(path))
+            .bearer_auth("anything")
+            .send()
+            .await
+            .unwrap();
         assert_eq!(r.status(), 404, "{path}");
     }
 }
@@ -25,14 +44,31 @@ async fn api_is_404_without_an_admin_token() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn api_needs_the_bearer_token() {
     let app = spawn_app("").await;
-    for path in ["/api/events", "/api/followers", "/api/stats", "/api/followers/oX"] {
+    for path in [
+        "/api/events",
+        "/api/followers",
+        "/api/stats",
+        "/api/followers/oX",
+    ] {
         let r = app.http.get(app.url(path)).send().await.unwrap();
         assert_eq!(r.status(), 401, "{path} without auth");
         let body: Value = r.json().await.expect("JSON error body");
         assert!(body["error"].is_string(), "{path}: {body}");
-        let r = app.http.get(app.url(path)).bearer_auth("wrong-token").send().await.unwrap();
+        let r = app
+            .http
+            .get(app.url(path))
+            .bearer_auth("wrong-token")
+            .send()
+            .await
+            .unwrap();
         assert_eq!(r.status(), 401, "{path} with a wrong token");
-        let r = app.http.get(app.url(path)).header("authorization", format!("Basic {ADMIN_TOKEN}")).send().await.unwrap();
+        let r = app
+            .http
+            .get(app.url(path))
+            .header("authorization", format!("Basic {ADMIN_TOKEN}"))
+            .send()
+            .await
+            .unwrap();
         assert_eq!(r.status(), 401, "{path} with another scheme");
     }
     assert_eq!(app.get("/api/stats").await.0, 200);
@@ -40,7 +76,8 @@ async fn api_needs_the_bearer_token() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn healthz_and_metrics_need_no_auth() {
-    let app = spawn_app("[[rules]]\nwhen = { msg_type = \"text\" }\nreply = { text = \"m\" }\n").await;
+    let app =
+        spawn_app("[[rules]]\nwhen = { msg_type = \"text\" }\nreply = { text = \"m\" }\n").await;
     let r = app.http.get(app.url("/healthz")).send().await.unwrap();
     assert_eq!(r.status(), 200);
     assert_eq!(r.text().await.unwrap().trim(), "ok");
@@ -62,10 +99,20 @@ async fn healthz_and_metrics_need_no_auth() {
     ] {
         assert!(text.contains(name), "/metrics lacks {name}:\n{text}");
     }
-    assert!(text.contains("# TYPE wxgate_push_duration_seconds histogram"), "not a histogram:\n{text}");
-    let pushes = text.lines().find(|l| l.starts_with("wxgate_pushes_total{") && l.contains("msg_type=\"text\"")).expect("text pushes counted");
+    assert!(
+        text.contains("# TYPE wxgate_push_duration_seconds histogram"),
+        "not a histogram:\n{text}"
+    );
+    let pushes = text
+        .lines()
+        .find(|l| l.starts_with("wxgate_pushes_total{") && l.contains("msg_type=\"text\""))
+        .expect("text pushes counted");
     assert!(pushes.contains("event="), "{pushes}");
-    assert!(text.lines().any(|l| l.starts_with("wxgate_replies_total{") && l.contains("kind=\"text\"")), "{text}");
+    assert!(
+        text.lines()
+            .any(|l| l.starts_with("wxgate_replies_total{") && l.contains("kind=\"text\"")),
+        "{text}"
+    );
     let retries: f64 = text
         .lines()
         .find(|l| l.starts_with("wxgate_retries_total"))
@@ -79,12 +126,27 @@ async fn healthz_and_metrics_need_no_auth() {
 async fn follower_json_shape() {
     let app = spawn_app("").await;
     let u = fresh_openid("shape");
-    app.push(&event_xml(&u, "subscribe", Some("qrscene_123"), now())).await;
-    app.push(&location_event_xml(&u, "1", "2", "3", now() + 1)).await;
+    app.push(&event_xml(&u, "subscribe", Some("qrscene_123"), now()))
+        .await;
+    app.push(&location_event_xml(&u, "1", "2", "3", now() + 1))
+        .await;
     let (status, f) = app.follower(&u).await;
     assert_eq!(status, 200);
-    assert_eq!(keys(&f), set(&["openid", "subscribed", "subscribed_at", "scene", "location", "last_seen_at"]));
-    assert_eq!(keys(&f["location"]), set(&["latitude", "longitude", "precision", "reported_at"]));
+    assert_eq!(
+        keys(&f),
+        set(&[
+            "openid",
+            "subscribed",
+            "subscribed_at",
+            "scene",
+            "location",
+            "last_seen_at"
+        ])
+    );
+    assert_eq!(
+        keys(&f["location"]),
+        set(&["latitude", "longitude", "precision", "reported_at"])
+    );
     assert_eq!(f["scene"], "123", "scenes are JSON strings: {f}");
     for k in ["subscribed_at", "last_seen_at"] {
         assert_rfc3339_utc(&f[k], k);
@@ -96,42 +158,74 @@ async fn follower_json_shape() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn events_json_shape_filters_and_paging() {
-    let app = spawn_app("[[rules]]\nwhen = { event = \"CLICK\" }\nreply = { text = \"clicked\" }\n").await;
+    let app =
+        spawn_app("[[rules]]\nwhen = { event = \"CLICK\" }\nreply = { text = \"clicked\" }\n")
+            .await;
     let (a, b) = (fresh_openid("ev"), fresh_openid("ev"));
     let t = now();
     for i in 0..5 {
-        assert_eq!(app.push(&text_xml(&a, &format!("m{i}"), fresh_msg_id())).await.status, 200);
+        assert_eq!(
+            app.push(&text_xml(&a, &format!("m{i}"), fresh_msg_id()))
+                .await
+                .status,
+            200
+        );
     }
     app.push(&event_xml(&b, "CLICK", Some("K1"), t)).await;
-    app.push(&event_xml(&b, "VIEW", Some("https://x/"), t)).await;
+    app.push(&event_xml(&b, "VIEW", Some("https://x/"), t))
+        .await;
 
     let all = app.events("").await;
     assert_eq!(all.len(), 7);
     let e = &all[0];
     assert_eq!(
         keys(e),
-        set(&["id", "openid", "msg_type", "event", "event_key", "create_time", "received_at", "fields", "reply"])
+        set(&[
+            "id",
+            "openid",
+            "msg_type",
+            "event",
+            "event_key",
+            "create_time",
+            "received_at",
+            "fields",
+            "reply"
+        ])
     );
     assert_rfc3339_utc(&e["create_time"], "create_time");
     let ct = chrono::DateTime::parse_from_rfc3339(e["create_time"].as_str().unwrap()).unwrap();
     assert_eq!(ct.timestamp(), t, "create_time is the push's CreateTime");
     assert_rfc3339_utc(&e["received_at"], "received_at");
     // newest received first, ids strictly decreasing
-    let ids: Vec<i64> = all.iter().map(|e| e["id"].as_i64().expect("integer id")).collect();
-    assert!(ids.windows(2).all(|w| w[0] > w[1]), "not newest first: {ids:?}");
+    let ids: Vec<i64> = all
+        .iter()
+        .map(|e| e["id"].as_i64().expect("integer id"))
+        .collect();
+    assert!(
+        ids.windows(2).all(|w| w[0] > w[1]),
+        "not newest first: {ids:?}"
+    );
     assert_eq!(all[0]["event"], "VIEW");
     assert_eq!(all[6]["fields"]["Content"], "m0");
 
     // reply: the XML as sent for the CLICK, null for success
     let click = all.iter().find(|e| e["event"] == "CLICK").unwrap();
-    assert_eq!(reply_fields(click["reply"].as_str().expect("reply XML"))["Content"], "clicked");
+    assert_eq!(
+        reply_fields(click["reply"].as_str().expect("reply XML"))["Content"],
+        "clicked"
+    );
     assert!(all[0]["reply"].is_null());
 
     // filters, case-insensitive
     assert_eq!(app.events("msg_type=TEXT").await.len(), 5);
     assert_eq!(app.events("msg_type=event&event=click").await.len(), 1);
     assert_eq!(app.events(&format!("openid={b}")).await.len(), 2);
-    assert_eq!(app.events(&format!("openid={a}&msg_type=event")).await.len(), 0);
+    assert_eq!(
+        app.events(&format!("openid={a}&msg_type=event"))
+            .await
+            .len(),
+        0
+    );
 
     // limit and before
     let page1 = app.events("limit=3").await;
@@ -143,7 +237,12 @@ async fn events_json_shape_filters_and_paging() {
     let last2 = page2[2]["id"].as_i64().unwrap();
     let page3 = app.events(&format!("limit=3&before={last2}")).await;
     assert_eq!(page3.len(), 1);
-    let mut paged: Vec<i64> = page1.iter().chain(&page2).chain(&page3).map(|e| e["id"].as_i64().unwrap()).collect();
+    let mut paged: Vec<i64> = page1
+        .iter()
+        .chain(&page2)
+        .chain(&page3)
+        .map(|e| e["id"].as_i64().unwrap())
+        .collect();
     paged.dedup();
     assert_eq!(paged, ids);
     // a huge limit is capped, not refused
@@ -177,7 +276,10 @@ async fn followers_pages_with_a_cursor() {
         assert!(followers.len() <= 2);
         for f in followers {
             assert_eq!(f["subscribed"], true);
-            assert!(seen.insert(f["openid"].as_str().unwrap().to_string()), "listed twice: {f}");
+            assert!(
+                seen.insert(f["openid"].as_str().unwrap().to_string()),
+                "listed twice: {f}"
+            );
         }
         match page["next"].as_str() {
             Some(c) => after = Some(c.to_string()),
@@ -193,7 +295,13 @@ async fn followers_pages_with_a_cursor() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn stats_shape() {
     let app = spawn_app("").await;
-    app.push(&event_xml(&fresh_openid("st"), "subscribe", Some("qrscene_9"), now())).await;
+    app.push(&event_xml(
+        &fresh_openid("st"),
+        "subscribe",
+        Some("qrscene_9"),
+        now(),
+    ))
+    .await;
     let (status, s) = app.get("/api/stats").await;
     assert_eq!(status, 200);
     assert_eq!(keys(&s), set(&["followers", "events", "scenes"]));

@@ -30,7 +30,10 @@ fn serve_with(config_text: &str) -> (i32, String) {
         std::thread::sleep(Duration::from_millis(20));
     }
     let out = child.wait_with_output().unwrap();
-    (out.status.code().unwrap_or(-1), String::from_utf8_lossy(&out.stderr).into_owned())
+    (
+        out.status.code().unwrap_or(-1),
+        String::from_utf8_lossy(&out.stderr).into_owned(),
+    )
 }
 
 #[test]
@@ -43,29 +46,61 @@ fn bad_configs_exit_2_naming_the_key() {
         )
     };
     let cases: Vec<(&str, String, &[&str])> = vec![
-        ("AES key not 43 chars", base("encoding_aes_key = \"tooshort\"\nsecurity = \"safe\"", ""), &["encoding_aes_key"]),
-        ("AES key not base64", base(&format!("encoding_aes_key = \"{}\"", "!".repeat(43)), ""), &["encoding_aes_key"]),
-        ("safe without a key", base("security = \"safe\"", ""), &["encoding_aes_key", "security"]),
-        ("unknown security", base("security = \"paranoid\"", ""), &["security"]),
+        (
+            "AES key not 43 chars",
+            base("encoding_aes_key = \"tooshort\"\nsecurity = \"safe\"", ""),
+            &["encoding_aes_key"],
+        ),
+        (
+            "AES key not base64",
+            base(&format!("encoding_aes_key = \"{}\"", "!".repeat(43)), ""),
+            &["encoding_aes_key"],
+        ),
+        (
+            "safe without a key",
+            base("security = \"safe\"", ""),
+            &["encoding_aes_key", "security"],
+        ),
+        (
+            "unknown security",
+            base("security = \"paranoid\"", ""),
+            &["security"],
+        ),
         (
             "regex that does not compile",
-            base("", "[[rules]]\nwhen = { content_regex = \"(unclosed\" }\nreply = { text = \"x\" }\n"),
+            base(
+                "",
+                "[[rules]]\nwhen = { content_regex = \"(unclosed\" }\nreply = { text = \"x\" }\n",
+            ),
             &["content_regex"],
         ),
         (
             "rule naming an unknown webhook",
-            base("", "[[rules]]\nwhen = { msg_type = \"text\" }\ncall = \"nobody\"\n"),
+            base(
+                "",
+                "[[rules]]\nwhen = { msg_type = \"text\" }\ncall = \"nobody\"\n",
+            ),
             &["call", "nobody"],
         ),
         ("unknown key", base("tokn = \"x\"", ""), &["tokn"]),
-        ("wrong type", base("max_clock_skew_s = \"soon\"", ""), &["max_clock_skew_s"]),
-        ("bad listen address", "[server]\nlisten = \"not an address\"\n[storage]\nurl = \"sqlite::memory:\"\n".into(), &["listen"]),
+        (
+            "wrong type",
+            base("max_clock_skew_s = \"soon\"", ""),
+            &["max_clock_skew_s"],
+        ),
+        (
+            "bad listen address",
+            "[server]\nlisten = \"not an address\"\n[storage]\nurl = \"sqlite::memory:\"\n".into(),
+            &["listen"],
+        ),
     ];
     let mut failures = Vec::new();
     for (what, text, any_of) in cases {
         let (code, stderr) = serve_with(&text);
         if code != 2 {
-            failures.push(format!("{what}: exit {code}, expected 2 (stderr: {stderr})"));
+            failures.push(format!(
+                "{what}: exit {code}, expected 2 (stderr: {stderr})"
+            ));
             continue;
         }
         if !any_of.iter().any(|k| stderr.contains(k)) {
@@ -85,7 +120,10 @@ fn rules_index_is_named() {
     );
     let (code, stderr) = serve_with(&text);
     assert_eq!(code, 2, "{stderr}");
-    assert!(stderr.contains("rules[1]"), "the failing rule is rules[1]: {stderr}");
+    assert!(
+        stderr.contains("rules[1]"),
+        "the failing rule is rules[1]: {stderr}"
+    );
     assert!(stderr.contains("event_key_regex"), "{stderr}");
 }
 
@@ -101,7 +139,11 @@ async fn sigterm_stops_cleanly_and_keeps_what_was_answered() {
     let ts = now().to_string();
     let nonce = fresh_nonce();
     let r = http
-        .post(format!("http://{}/wechat?signature={}&timestamp={ts}&nonce={nonce}", proc.addr, signature(TOKEN, &ts, &nonce)))
+        .post(format!(
+            "http://{}/wechat?signature={}&timestamp={ts}&nonce={nonce}",
+            proc.addr,
+            signature(TOKEN, &ts, &nonce)
+        ))
         .body(text_xml(&u, "before the signal", fresh_msg_id()))
         .send()
         .await
@@ -126,7 +168,11 @@ async fn sigterm_stops_cleanly_and_keeps_what_was_answered() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn sighup_reloads_rules_and_refuses_a_bad_config() {
     let dir = tempfile::tempdir().unwrap();
-    let rule = |text: &str| Cfg::extra(&format!("[[rules]]\nwhen = {{ msg_type = \"text\" }}\nreply = {{ text = \"{text}\" }}\n"));
+    let rule = |text: &str| {
+        Cfg::extra(&format!(
+            "[[rules]]\nwhen = {{ msg_type = \"text\" }}\nreply = {{ text = \"{text}\" }}\n"
+        ))
+    };
     let config = write_config(dir.path(), &rule("version one"));
     let proc = tokio::task::block_in_place(|| Proc::start(&config));
     let http = reqwest::Client::new();
@@ -135,18 +181,26 @@ async fn sighup_reloads_rules_and_refuses_a_bad_config() {
         let ts = now().to_string();
         let nonce = fresh_nonce();
         let r = http
-            .post(format!("http://{addr}/wechat?signature={}&timestamp={ts}&nonce={nonce}", signature(TOKEN, &ts, &nonce)))
+            .post(format!(
+                "http://{addr}/wechat?signature={}&timestamp={ts}&nonce={nonce}",
+                signature(TOKEN, &ts, &nonce)
+            ))
             .body(text_xml(&fresh_openid("hup"), "which", fresh_msg_id()))
             .send()
             .await
             .unwrap();
         assert_eq!(r.status(), 200);
-        reply_fields(&r.text().await.unwrap())["Content"].as_str().unwrap().to_string()
+        reply_fields(&r.text().await.unwrap())["Content"]
+            .as_str()
+            .unwrap()
+            .to_string()
     };
     assert_eq!(ask(http.clone()).await, "version one");
 
     // same listen address and database, new rule
-    let text = std::fs::read_to_string(&config).unwrap().replace("version one", "version two");
+    let text = std::fs::read_to_string(&config)
+        .unwrap()
+        .replace("version one", "version two");
     std::fs::write(&config, text).unwrap();
     proc.signal("-HUP");
     let mut got = String::new();
@@ -160,7 +214,9 @@ async fn sighup_reloads_rules_and_refuses_a_bad_config() {
     assert_eq!(got, "version two", "SIGHUP did not reload the rules");
 
     // a config that does not validate is refused; the old rules stay
-    let text = std::fs::read_to_string(&config).unwrap().replace("reply = { text = \"version two\" }", "call = \"nobody\"");
+    let text = std::fs::read_to_string(&config)
+        .unwrap()
+        .replace("reply = { text = \"version two\" }", "call = \"nobody\"");
     std::fs::write(&config, text).unwrap();
     proc.signal("-HUP");
     // the signal is handled asynchronously: ask a few times, every answer must be the old rule

@@ -37,7 +37,11 @@ async fn slow_call_webhook_gets_success_within_the_deadline_and_the_push_is_reco
     assert_eq!(a.text(), "success");
     assert_eq!(hook.calls.load(Ordering::SeqCst), 1);
     let events = app.events_of(&u).await;
-    assert_eq!(events.len(), 1, "the push is recorded even when the reply missed the deadline");
+    assert_eq!(
+        events.len(),
+        1,
+        "the push is recorded even when the reply missed the deadline"
+    );
     assert_eq!(events[0]["fields"]["Content"], "hurry");
 }
 
@@ -50,12 +54,21 @@ async fn concurrent_pushes_and_resends_all_answered_within_the_deadline() {
     let mut tasks = Vec::new();
     for i in 0..6 {
         // three resends of one push, three distinct pushes
-        let body = if i % 2 == 0 { xml.clone() } else { text_xml(&u, &format!("n{i}"), fresh_msg_id()) };
+        let body = if i % 2 == 0 {
+            xml.clone()
+        } else {
+            text_xml(&u, &format!("n{i}"), fresh_msg_id())
+        };
         let q = app.plain_query(&now().to_string(), &fresh_nonce());
         let (http, url) = (app.http.clone(), app.url("/wechat"));
         tasks.push(tokio::spawn(async move {
             let started = Instant::now();
-            let r = http.post(format!("{url}?{q}")).body(body).send().await.unwrap();
+            let r = http
+                .post(format!("{url}?{q}"))
+                .body(body)
+                .send()
+                .await
+                .unwrap();
             let status = r.status();
             let text = r.text().await.unwrap();
             (i, started.elapsed(), status, text)
@@ -63,9 +76,16 @@ async fn concurrent_pushes_and_resends_all_answered_within_the_deadline() {
     }
     for t in tasks {
         let (i, elapsed, status, text) = t.await.unwrap();
-        let what = if i % 2 == 0 { "resend of one push" } else { "distinct push" };
+        let what = if i % 2 == 0 {
+            "resend of one push"
+        } else {
+            "distinct push"
+        };
         within_deadline(elapsed);
-        assert_eq!(status, 200, "request {i} ({what}) after {elapsed:?}: {text}");
+        assert_eq!(
+            status, 200,
+            "request {i} ({what}) after {elapsed:?}: {text}"
+        );
         assert_eq!(text, "success", "request {i} ({what})");
     }
     assert_eq!(app.events_of(&u).await.len(), 4);
@@ -112,13 +132,19 @@ async fn fast_webhook_reply_is_used() {
 /// API when the account has an appsecret. Real binary, WeChat API played by wechat-mock.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn late_webhook_reply_goes_out_through_the_customer_service_api() {
-    let mock = wechat_mock::MockServer::spawn(wechat_mock::MockConfig::default()).await.unwrap();
+    let mock = wechat_mock::MockServer::spawn(wechat_mock::MockConfig::default())
+        .await
+        .unwrap();
     let hook = spawn_hook(Duration::from_millis(2500), "late bot").await;
     let dir = tempfile::tempdir().unwrap();
     let cfg = Cfg {
         server_extra: format!("reply_deadline_ms = {DEADLINE_MS}\n"),
         account_extra: "appsecret = \"0123456789abcdef0123456789abcdef\"\n".into(),
-        extra: format!("[wechat_api]\nbase_url = \"{}\"\n\n{}", mock.base_url(), call_rule(&hook.url, 30_000)),
+        extra: format!(
+            "[wechat_api]\nbase_url = \"{}\"\n\n{}",
+            mock.base_url(),
+            call_rule(&hook.url, 30_000)
+        ),
         ..Cfg::default()
     };
     let config = write_config(dir.path(), &cfg);
@@ -129,7 +155,14 @@ async fn late_webhook_reply_goes_out_through_the_customer_service_api() {
     let nonce = fresh_nonce();
     let started = Instant::now();
     let r = http
-        .post(format!("http://{}/wechat?{}", proc.addr, format_args!("signature={}&timestamp={ts}&nonce={nonce}", wechat_proto::signature(TOKEN, &ts, &nonce))))
+        .post(format!(
+            "http://{}/wechat?{}",
+            proc.addr,
+            format_args!(
+                "signature={}&timestamp={ts}&nonce={nonce}",
+                wechat_proto::signature(TOKEN, &ts, &nonce)
+            )
+        ))
         .body(text_xml(&u, "take your time", fresh_msg_id()))
         .send()
         .await
@@ -141,8 +174,25 @@ async fn late_webhook_reply_goes_out_through_the_customer_service_api() {
     // wait (bounded) for the customer-service message to reach the mock
     let mut found = None;
     for _ in 0..200 {
-        let sent: serde_json::Value = http.get(format!("{}/mock/sent", mock.base_url())).send().await.unwrap().json().await.unwrap();
-        found = sent["calls"].as_array().unwrap().iter().find(|c| c["path"].as_str().unwrap_or("").contains("message/custom/send")).cloned();
+        let sent: serde_json::Value = http
+            .get(format!("{}/mock/sent", mock.base_url()))
+            .send()
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap();
+        found = sent["calls"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|c| {
+                c["path"]
+                    .as_str()
+                    .unwrap_or("")
+                    .contains("message/custom/send")
+            })
+            .cloned();
         if found.is_some() {
             break;
         }
@@ -174,10 +224,25 @@ async fn call_webhook_body_is_signed_with_the_secret() {
     let mut mac = Hmac::<sha2::Sha256>::new_from_slice(b"hook-secret").unwrap();
     mac.update(body);
     let expected = format!("sha256={}", hex::encode(mac.finalize().into_bytes()));
-    assert_eq!(sig.as_deref(), Some(expected.as_str()), "X-Wxgate-Signature");
-    assert!(event_id.as_deref().is_some_and(|id| !id.is_empty()), "X-Wxgate-Event-Id missing");
+    assert_eq!(
+        sig.as_deref(),
+        Some(expected.as_str()),
+        "X-Wxgate-Signature"
+    );
+    assert!(
+        event_id.as_deref().is_some_and(|id| !id.is_empty()),
+        "X-Wxgate-Event-Id missing"
+    );
     let v: serde_json::Value = serde_json::from_slice(body).unwrap();
-    for k in ["id", "openid", "msg_type", "event", "event_key", "create_time", "fields"] {
+    for k in [
+        "id",
+        "openid",
+        "msg_type",
+        "event",
+        "event_key",
+        "create_time",
+        "fields",
+    ] {
         assert!(v.get(k).is_some(), "webhook body lacks {k}: {v}");
     }
 }

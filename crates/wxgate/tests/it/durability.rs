@@ -13,10 +13,18 @@ const SENDERS: usize = 8;
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn every_acknowledged_push_survives_sigkill() {
     let dir = tempfile::tempdir().unwrap();
-    let config = write_config(dir.path(), &Cfg::extra("[[rules]]\nwhen = { msg_type = \"text\" }\nreply = { text = \"stored {content}\" }\n"));
+    let config = write_config(
+        dir.path(),
+        &Cfg::extra(
+            "[[rules]]\nwhen = { msg_type = \"text\" }\nreply = { text = \"stored {content}\" }\n",
+        ),
+    );
     let mut proc = tokio::task::block_in_place(|| Proc::start(&config));
     let addr = proc.addr;
-    let http = reqwest::Client::builder().timeout(Duration::from_secs(10)).build().unwrap();
+    let http = reqwest::Client::builder()
+        .timeout(Duration::from_secs(10))
+        .build()
+        .unwrap();
     let acked = Arc::new(Mutex::new(BTreeSet::<u64>::new()));
     let stop = Arc::new(AtomicBool::new(false));
     let mut senders = Vec::new();
@@ -30,8 +38,16 @@ async fn every_acknowledged_push_survives_sigkill() {
                 let id = fresh_msg_id();
                 let ts = now().to_string();
                 let nonce = fresh_nonce();
-                let url = format!("http://{addr}/wechat?signature={}&timestamp={ts}&nonce={nonce}", signature(TOKEN, &ts, &nonce));
-                match http.post(url).body(text_xml(&u, &format!("n{id}"), id)).send().await {
+                let url = format!(
+                    "http://{addr}/wechat?signature={}&timestamp={ts}&nonce={nonce}",
+                    signature(TOKEN, &ts, &nonce)
+                );
+                match http
+                    .post(url)
+                    .body(text_xml(&u, &format!("n{id}"), id))
+                    .send()
+                    .await
+                {
                     Ok(r) if r.status() == 200 => {
                         // only a complete 200 answer counts as acknowledged
                         if let Ok(body) = r.text().await {
@@ -59,10 +75,17 @@ async fn every_acknowledged_push_survives_sigkill() {
     assert!(!status.success(), "SIGKILL must kill it");
     stop.store(true, Ordering::Relaxed);
     for s in senders {
-        tokio::time::timeout(Duration::from_secs(30), s).await.expect("senders stop").unwrap();
+        tokio::time::timeout(Duration::from_secs(30), s)
+            .await
+            .expect("senders stop")
+            .unwrap();
     }
     let acked = acked.lock().unwrap().clone();
-    assert!(acked.len() >= 20, "too little load to be meaningful: {} acknowledged", acked.len());
+    assert!(
+        acked.len() >= 20,
+        "too little load to be meaningful: {} acknowledged",
+        acked.len()
+    );
 
     // restart on the same file and read back every event
     let proc = tokio::task::block_in_place(|| Proc::start(&config));
@@ -73,7 +96,12 @@ async fn every_acknowledged_push_survives_sigkill() {
             Some(b) => format!("limit=1000&msg_type=text&before={b}"),
             None => "limit=1000&msg_type=text".to_string(),
         };
-        let r = http.get(format!("http://{}/api/events?{q}", proc.addr)).bearer_auth(ADMIN_TOKEN).send().await.unwrap();
+        let r = http
+            .get(format!("http://{}/api/events?{q}", proc.addr))
+            .bearer_auth(ADMIN_TOKEN)
+            .send()
+            .await
+            .unwrap();
         assert_eq!(r.status(), 200);
         let v: serde_json::Value = r.json().await.unwrap();
         let events = v["events"].as_array().unwrap();
@@ -81,13 +109,20 @@ async fn every_acknowledged_push_survives_sigkill() {
             break;
         }
         for e in events {
-            if let Some(id) = e["fields"]["MsgId"].as_str().and_then(|s| s.parse::<u64>().ok()) {
+            if let Some(id) = e["fields"]["MsgId"]
+                .as_str()
+                .and_then(|s| s.parse::<u64>().ok())
+            {
                 stored.insert(id);
             }
         }
         before = events.last().and_then(|e| e["id"].as_i64());
     }
-    eprintln!("durability: {} acknowledged, {} stored after restart", acked.len(), stored.len());
+    eprintln!(
+        "durability: {} acknowledged, {} stored after restart",
+        acked.len(),
+        stored.len()
+    );
     let missing: Vec<_> = acked.difference(&stored).collect();
     assert!(
         missing.is_empty(),

@@ -109,16 +109,24 @@ async fn start_in(dir: TempDir, cfg: Cfg) -> TestApp {
     let db = dir.path().join("wx.db");
     let text = cfg.toml(&db, "127.0.0.1:0");
     let raw = wxgate::config::parse_toml(&text).expect("test config parses");
-    let config = wxgate::config::Config::from_raw(raw, dir.path(), |_| None).expect("test config valid");
-    let store = wxgate::store::open(&config.storage.url).await.expect("store opens");
+    let config =
+        wxgate::config::Config::from_raw(raw, dir.path(), |_| None).expect("test config valid");
+    let store = wxgate::store::open(&config.storage.url)
+        .await
+        .expect("store opens");
     let state = wxgate::server::AppState::new(config, store, None);
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("bind");
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+        .await
+        .expect("bind");
     let addr = listener.local_addr().expect("addr");
     let (tx, rx) = oneshot::channel::<()>();
     let handle = tokio::spawn(wxgate::server::run(listener, state, async {
         let _ = rx.await;
     }));
-    let crypt = MessageCrypt::new(EncodingAesKey::parse(&cfg.aes_key).expect("key"), cfg.appid.clone());
+    let crypt = MessageCrypt::new(
+        EncodingAesKey::parse(&cfg.aes_key).expect("key"),
+        cfg.appid.clone(),
+    );
     TestApp {
         addr,
         dir,
@@ -201,7 +209,11 @@ impl TestApp {
         self.try_post(query, body).await.expect("POST push")
     }
 
-    pub async fn try_post(&self, query: &str, body: impl Into<Vec<u8>>) -> Result<Answer, reqwest::Error> {
+    pub async fn try_post(
+        &self,
+        query: &str,
+        body: impl Into<Vec<u8>>,
+    ) -> Result<Answer, reqwest::Error> {
         let resp = self
             .http
             .post(format!("{}?{query}", self.url("/wechat")))
@@ -261,7 +273,10 @@ impl TestApp {
             Value::Null
         } else {
             serde_json::from_slice(&bytes).unwrap_or_else(|e| {
-                panic!("{path}: not JSON ({e}): {}", String::from_utf8_lossy(&bytes))
+                panic!(
+                    "{path}: not JSON ({e}): {}",
+                    String::from_utf8_lossy(&bytes)
+                )
             })
         };
         (status, value)
@@ -311,14 +326,22 @@ pub fn image_xml(openid: &str, msg_id: u64) -> String {
 
 /// An event; `key` None leaves EventKey out.
 pub fn event_xml(openid: &str, event: &str, key: Option<&str>, create_time: i64) -> String {
-    let key = key.map_or(String::new(), |k| format!("<EventKey><![CDATA[{k}]]></EventKey>"));
+    let key = key.map_or(String::new(), |k| {
+        format!("<EventKey><![CDATA[{k}]]></EventKey>")
+    });
     format!(
         "<xml><ToUserName><![CDATA[{GH}]]></ToUserName><FromUserName><![CDATA[{openid}]]></FromUserName>\
          <CreateTime>{create_time}</CreateTime><MsgType><![CDATA[event]]></MsgType><Event><![CDATA[{event}]]></Event>{key}</xml>"
     )
 }
 
-pub fn location_event_xml(openid: &str, lat: &str, lng: &str, precision: &str, create_time: i64) -> String {
+pub fn location_event_xml(
+    openid: &str,
+    lat: &str,
+    lng: &str,
+    precision: &str,
+    create_time: i64,
+) -> String {
     format!(
         "<xml><ToUserName><![CDATA[{GH}]]></ToUserName><FromUserName><![CDATA[{openid}]]></FromUserName>\
          <CreateTime>{create_time}</CreateTime><MsgType><![CDATA[event]]></MsgType><Event><![CDATA[LOCATION]]></Event>\
@@ -335,16 +358,23 @@ pub fn fresh_openid(tag: &str) -> String {
 
 /// The fields of a passive reply, as JSON (parsed with the same hardened parser).
 pub fn reply_fields(xml: &str) -> Value {
-    let msg = parse_message(xml.as_bytes()).unwrap_or_else(|e| panic!("reply does not parse ({e}): {xml}"));
+    let msg = parse_message(xml.as_bytes())
+        .unwrap_or_else(|e| panic!("reply does not parse ({e}): {xml}"));
     serde_json::to_value(&msg.fields).expect("fields as JSON")
 }
 
 /// Assert a timestamp is RFC 3339 in UTC.
 pub fn assert_rfc3339_utc(v: &Value, what: &str) {
-    let s = v.as_str().unwrap_or_else(|| panic!("{what}: not a string: {v}"));
-    let t = chrono::DateTime::parse_from_rfc3339(s).unwrap_or_else(|e| panic!("{what}: {s:?} is not RFC 3339: {e}"));
+    let s = v
+        .as_str()
+        .unwrap_or_else(|| panic!("{what}: not a string: {v}"));
+    let t = chrono::DateTime::parse_from_rfc3339(s)
+        .unwrap_or_else(|e| panic!("{what}: {s:?} is not RFC 3339: {e}"));
     assert_eq!(t.offset().local_minus_utc(), 0, "{what}: {s:?} is not UTC");
-    assert!(s.ends_with('Z') || s.ends_with("+00:00"), "{what}: {s:?} is not UTC");
+    assert!(
+        s.ends_with('Z') || s.ends_with("+00:00"),
+        "{what}: {s:?} is not UTC"
+    );
 }
 
 // ---------- call-webhook stub ----------
@@ -374,20 +404,35 @@ pub async fn spawn_hook(delay: Duration, text: &'static str) -> Hook {
     let (c, s, b, r) = (calls.clone(), started.clone(), bodies.clone(), raw.clone());
     let app = axum::Router::new().route(
         "/hook",
-        post(move |headers: axum::http::HeaderMap, bytes: axum::body::Bytes| {
-            let (c, s, b, r) = (c.clone(), s.clone(), b.clone(), r.clone());
-            async move {
-                let n = c.fetch_add(1, Ordering::SeqCst) + 1;
-                let header = |name: &str| headers.get(name).and_then(|v| v.to_str().ok()).map(str::to_string);
-                r.lock().expect("lock").push((bytes.to_vec(), header("x-wxgate-signature"), header("x-wxgate-event-id")));
-                b.lock().expect("lock").push(serde_json::from_slice(&bytes).unwrap_or(Value::Null));
-                s.notify_one();
-                tokio::time::sleep(delay).await;
-                axum::Json(serde_json::json!({"reply": {"text": format!("{text} #{n}")}}))
-            }
-        }),
+        post(
+            move |headers: axum::http::HeaderMap, bytes: axum::body::Bytes| {
+                let (c, s, b, r) = (c.clone(), s.clone(), b.clone(), r.clone());
+                async move {
+                    let n = c.fetch_add(1, Ordering::SeqCst) + 1;
+                    let header = |name: &str| {
+                        headers
+                            .get(name)
+                            .and_then(|v| v.to_str().ok())
+                            .map(str::to_string)
+                    };
+                    r.lock().expect("lock").push((
+                        bytes.to_vec(),
+                        header("x-wxgate-signature"),
+                        header("x-wxgate-event-id"),
+                    ));
+                    b.lock()
+                        .expect("lock")
+                        .push(serde_json::from_slice(&bytes).unwrap_or(Value::Null));
+                    s.notify_one();
+                    tokio::time::sleep(delay).await;
+                    axum::Json(serde_json::json!({"reply": {"text": format!("{text} #{n}")}}))
+                }
+            },
+        ),
     );
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("bind hook");
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+        .await
+        .expect("bind hook");
     let addr = listener.local_addr().expect("addr");
     let task = tokio::spawn(async move {
         let _ = axum::serve(listener, app).await;
@@ -457,14 +502,22 @@ impl Proc {
                 Ok(line) if line.starts_with("wxgate: push URL http://") => {
                     let rest = &line["wxgate: push URL http://".len()..];
                     let hostport = rest.split('/').next().expect("host");
-                    let addr: SocketAddr = hostport.parse().expect("listen address in the push URL line");
-                    return Proc { child, addr, url_line: line };
+                    let addr: SocketAddr = hostport
+                        .parse()
+                        .expect("listen address in the push URL line");
+                    return Proc {
+                        child,
+                        addr,
+                        url_line: line,
+                    };
                 }
                 Ok(_) => continue,
                 Err(_) => {
                     let _ = child.kill();
                     let status = child.wait();
-                    panic!("wxgate serve did not print its push URL within 60 s (exit: {status:?})");
+                    panic!(
+                        "wxgate serve did not print its push URL within 60 s (exit: {status:?})"
+                    );
                 }
             }
         }
@@ -514,7 +567,9 @@ pub fn write_config(dir: &Path, cfg: &Cfg) -> PathBuf {
 
 /// Read a vector file from tests/data.
 pub fn vectors(name: &str) -> Vec<Value> {
-    let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/data").join(name);
+    let path = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/data")
+        .join(name);
     let text = std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
     serde_json::from_str(&text).expect("vector JSON")
 }

@@ -26,10 +26,22 @@ async fn resend_after_the_first_gets_the_same_bytes_and_is_processed_once() {
         // WeChat resends with new query values; dedupe is on the body
         let again = app.push(&xml).await;
         assert_eq!(again.status, 200);
-        assert_eq!(again.text(), first.text(), "a resend must get byte-for-byte the first reply");
+        assert_eq!(
+            again.text(),
+            first.text(),
+            "a resend must get byte-for-byte the first reply"
+        );
     }
-    assert_eq!(hook.calls.load(Ordering::SeqCst), 1, "the call webhook ran more than once");
-    assert_eq!(app.events_of(&u).await.len(), 1, "a resend was recorded twice");
+    assert_eq!(
+        hook.calls.load(Ordering::SeqCst),
+        1,
+        "the call webhook ran more than once"
+    );
+    assert_eq!(
+        app.events_of(&u).await.len(),
+        1,
+        "a resend was recorded twice"
+    );
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -41,7 +53,12 @@ async fn resend_while_the_first_is_in_flight_waits_for_its_reply() {
     let q1 = app.plain_query(&now().to_string(), &fresh_nonce());
     let (http, url, body) = (app.http.clone(), app.url("/wechat"), xml.clone());
     let first = tokio::spawn(async move {
-        let r = http.post(format!("{url}?{q1}")).body(body).send().await.unwrap();
+        let r = http
+            .post(format!("{url}?{q1}"))
+            .body(body)
+            .send()
+            .await
+            .unwrap();
         (r.status(), r.bytes().await.unwrap())
     });
     // the first is now inside the webhook call
@@ -52,7 +69,11 @@ async fn resend_while_the_first_is_in_flight_waits_for_its_reply() {
     let (s1, b1) = first.await.unwrap();
     assert_eq!(s1, 200);
     assert_eq!(second.status, 200);
-    assert_eq!(second.body, b1.to_vec(), "the in-flight resend must get the first's reply");
+    assert_eq!(
+        second.body,
+        b1.to_vec(),
+        "the in-flight resend must get the first's reply"
+    );
     assert_eq!(reply_fields(&second.text())["Content"], "slow bot #1");
     assert_eq!(hook.calls.load(Ordering::SeqCst), 1);
     assert_eq!(app.events_of(&u).await.len(), 1);
@@ -71,14 +92,21 @@ async fn resend_after_a_restart_gets_the_stored_reply() {
     let app = app.restart().await;
     let again = app.push(&xml).await;
     assert_eq!(again.status, 200);
-    assert_eq!(again.text(), first.text(), "after a restart the resend must get the stored reply");
+    assert_eq!(
+        again.text(),
+        first.text(),
+        "after a restart the resend must get the stored reply"
+    );
     assert_eq!(hook.calls.load(Ordering::SeqCst), 1);
     assert_eq!(app.events_of(&u).await.len(), 1);
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn resend_of_a_rule_reply_is_byte_identical_after_a_restart() {
-    let app = spawn_app("[[rules]]\nwhen = { event = \"subscribe\" }\nreply = { text = \"Welcome {openid}\" }\n").await;
+    let app = spawn_app(
+        "[[rules]]\nwhen = { event = \"subscribe\" }\nreply = { text = \"Welcome {openid}\" }\n",
+    )
+    .await;
     let u = fresh_openid("evretry");
     let xml = event_xml(&u, "subscribe", Some("qrscene_5"), now());
     let first = app.push(&xml).await;
@@ -96,23 +124,44 @@ async fn resend_of_a_rule_reply_is_byte_identical_after_a_restart() {
     assert_eq!(again.text(), first.text());
     assert_eq!(app.events_of(&u).await.len(), 1);
     let (_, stats) = app.get("/api/stats").await;
-    let scene = stats["scenes"].as_array().unwrap().iter().find(|s| s["scene"] == "5").cloned().expect("scene 5");
-    assert_eq!(scene["subscribes"], 1, "a resend must not count twice: {stats}");
+    let scene = stats["scenes"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|s| s["scene"] == "5")
+        .cloned()
+        .expect("scene 5");
+    assert_eq!(
+        scene["subscribes"], 1,
+        "a resend must not count twice: {stats}"
+    );
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn safe_mode_resend_decrypts_to_the_same_reply() {
     let hook = spawn_hook(Duration::from_millis(800), "sealed").await;
-    let app = spawn_app_cfg(Cfg { security: "safe", extra: call_rule(&hook.url, 3000), ..Cfg::default() }).await;
+    let app = spawn_app_cfg(Cfg {
+        security: "safe",
+        extra: call_rule(&hook.url, 3000),
+        ..Cfg::default()
+    })
+    .await;
     let u = fresh_openid("saferetry");
     let xml = text_xml(&u, "encrypted hello", fresh_msg_id());
     let (q1, b1) = app.encrypted_request(&app.crypt, &xml);
     let (http, url) = (app.http.clone(), app.url("/wechat"));
     let first = tokio::spawn(async move {
-        let r = http.post(format!("{url}?{q1}")).body(b1).send().await.unwrap();
+        let r = http
+            .post(format!("{url}?{q1}"))
+            .body(b1)
+            .send()
+            .await
+            .unwrap();
         (r.status(), r.bytes().await.unwrap())
     });
-    tokio::time::timeout(Duration::from_secs(10), hook.started.notified()).await.expect("webhook called");
+    tokio::time::timeout(Duration::from_secs(10), hook.started.notified())
+        .await
+        .expect("webhook called");
     // an in-flight resend, encrypted afresh (other random, other nonce)
     let in_flight = app.push_encrypted(&xml).await;
     let (s1, body1) = first.await.unwrap();
@@ -136,13 +185,28 @@ async fn events_dedupe_on_from_createtime_event_and_key() {
     assert_eq!(app.push(&sub).await.status, 200);
     assert_eq!(app.push(&sub).await.status, 200);
     // same user and second, other event or key: distinct pushes
-    assert_eq!(app.push(&event_xml(&u, "CLICK", Some("A"), t)).await.status, 200);
-    assert_eq!(app.push(&event_xml(&u, "CLICK", Some("B"), t)).await.status, 200);
-    assert_eq!(app.push(&event_xml(&u, "CLICK", Some("B"), t)).await.status, 200);
+    assert_eq!(
+        app.push(&event_xml(&u, "CLICK", Some("A"), t)).await.status,
+        200
+    );
+    assert_eq!(
+        app.push(&event_xml(&u, "CLICK", Some("B"), t)).await.status,
+        200
+    );
+    assert_eq!(
+        app.push(&event_xml(&u, "CLICK", Some("B"), t)).await.status,
+        200
+    );
     let events = app.events_of(&u).await;
     let mut seen: Vec<String> = events
         .iter()
-        .map(|e| format!("{}:{}", e["event"].as_str().unwrap_or(""), e["event_key"].as_str().unwrap_or("")))
+        .map(|e| {
+            format!(
+                "{}:{}",
+                e["event"].as_str().unwrap_or(""),
+                e["event_key"].as_str().unwrap_or("")
+            )
+        })
         .collect();
     seen.sort();
     assert_eq!(seen, vec!["CLICK:A", "CLICK:B", "subscribe:"], "{events:?}");

@@ -69,7 +69,11 @@ fn header_ok(f: &Value, openid: &str, msg_type: &str) {
     assert_eq!(f["ToUserName"], openid, "{f}");
     assert_eq!(f["FromUserName"], GH, "{f}");
     assert_eq!(f["MsgType"], msg_type, "{f}");
-    let ct: i64 = f["CreateTime"].as_str().expect("CreateTime").parse().expect("integer CreateTime");
+    let ct: i64 = f["CreateTime"]
+        .as_str()
+        .expect("CreateTime")
+        .parse()
+        .expect("integer CreateTime");
     assert!((ct - now()).abs() < 600, "CreateTime {ct} is not now");
 }
 
@@ -77,25 +81,51 @@ fn header_ok(f: &Value, openid: &str, msg_type: &str) {
 async fn scene_rules_and_templates() {
     let app = spawn_app(RULES).await;
     let u = fresh_openid("rule");
-    let f = reply_to(&app, &event_xml(&u, "subscribe", Some("qrscene_123"), now())).await;
+    let f = reply_to(
+        &app,
+        &event_xml(&u, "subscribe", Some("qrscene_123"), now()),
+    )
+    .await;
     header_ok(&f, &u, "text");
-    assert_eq!(f["Content"].as_str().unwrap(), format!("Welcome {u} from 123"));
+    assert_eq!(
+        f["Content"].as_str().unwrap(),
+        format!("Welcome {u} from 123")
+    );
 
     // scene matches subscribe with qrscene_S and SCAN with S
     let u2 = fresh_openid("rule");
-    let f = reply_to(&app, &event_xml(&u2, "subscribe", Some("qrscene_777"), now())).await;
+    let f = reply_to(
+        &app,
+        &event_xml(&u2, "subscribe", Some("qrscene_777"), now()),
+    )
+    .await;
     assert_eq!(f["Content"], "scene 777 key qrscene_777");
     let f = reply_to(&app, &event_xml(&u2, "SCAN", Some("777"), now() + 1)).await;
     assert_eq!(f["Content"], "scene 777 key 777");
     // SCAN of scene 123 is not a subscribe: rule 1 does not apply, nothing else does
-    let a = app.push(&event_xml(&u2, "SCAN", Some("123"), now() + 2)).await;
+    let a = app
+        .push(&event_xml(&u2, "SCAN", Some("123"), now() + 2))
+        .await;
     assert_eq!(a.text(), "success");
 
     // a plain subscribe falls through to the generic welcome
-    let f = reply_to(&app, &event_xml(&fresh_openid("rule"), "subscribe", None, now())).await;
+    let f = reply_to(
+        &app,
+        &event_xml(&fresh_openid("rule"), "subscribe", None, now()),
+    )
+    .await;
     assert_eq!(f["Content"], "Welcome!");
     // qrscene_ of another scene too
-    let f = reply_to(&app, &event_xml(&fresh_openid("rule"), "subscribe", Some("qrscene_999"), now())).await;
+    let f = reply_to(
+        &app,
+        &event_xml(
+            &fresh_openid("rule"),
+            "subscribe",
+            Some("qrscene_999"),
+            now(),
+        ),
+    )
+    .await;
     assert_eq!(f["Content"], "Welcome!");
 }
 
@@ -109,7 +139,10 @@ async fn event_key_rules_news_and_video() {
     assert_eq!(f["ArticleCount"], "2");
     let items = f["Articles"]["item"].as_array().expect("items");
     assert_eq!(items.len(), 2);
-    assert_eq!(items[0], json!({"Title": "t1", "Description": "d1", "PicUrl": "https://p/1.jpg", "Url": "https://u/1"}));
+    assert_eq!(
+        items[0],
+        json!({"Title": "t1", "Description": "d1", "PicUrl": "https://p/1.jpg", "Url": "https://u/1"})
+    );
     assert_eq!(items[1]["Title"], "t2");
 
     let f = reply_to(&app, &event_xml(&u, "CLICK", Some("VIDEO_42"), now() + 1)).await;
@@ -119,9 +152,13 @@ async fn event_key_rules_news_and_video() {
     assert_eq!(f["Video"]["Description"], "vd");
 
     // event_key is exact and the regex anchored
-    let a = app.push(&event_xml(&u, "CLICK", Some("MUSIC2"), now() + 2)).await;
+    let a = app
+        .push(&event_xml(&u, "CLICK", Some("MUSIC2"), now() + 2))
+        .await;
     assert_eq!(a.text(), "success");
-    let a = app.push(&event_xml(&u, "CLICK", Some("VIDEO_42x"), now() + 3)).await;
+    let a = app
+        .push(&event_xml(&u, "CLICK", Some("VIDEO_42x"), now() + 3))
+        .await;
     assert_eq!(a.text(), "success");
 }
 
@@ -174,7 +211,9 @@ async fn from_rule_and_first_match_wins() {
     assert_eq!(f["Content"], "the first rule");
 
     // no rule → success, and the event says reply null
-    let a = app.push(&text_xml(&u, "nothing at all", fresh_msg_id())).await;
+    let a = app
+        .push(&text_xml(&u, "nothing at all", fresh_msg_id()))
+        .await;
     assert_eq!(a.status, 200);
     assert_eq!(a.text(), "success");
     let events = app.events_of(&u).await;
@@ -194,7 +233,13 @@ async fn template_placeholders_in_text() {
     .await;
     let u = fresh_openid("tpl");
     let f = reply_to(&app, &event_xml(&u, "SCAN", Some("poster-9"), now())).await;
-    assert_eq!(f["Content"].as_str().unwrap(), format!("o={u} s=poster-9 k=poster-9"));
+    assert_eq!(
+        f["Content"].as_str().unwrap(),
+        format!("o={u} s=poster-9 k=poster-9")
+    );
     let f = reply_to(&app, &text_xml(&u, "你好 <b>&amp;</b>", fresh_msg_id())).await;
-    assert_eq!(f["Content"].as_str().unwrap(), format!("o={u} c=你好 <b>&amp;</b>"));
+    assert_eq!(
+        f["Content"].as_str().unwrap(),
+        format!("o={u} c=你好 <b>&amp;</b>")
+    );
 }

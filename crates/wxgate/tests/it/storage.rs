@@ -8,14 +8,23 @@ use serde_json::Value;
 use crate::helpers::*;
 
 fn scene<'a>(stats: &'a Value, name: &str) -> Option<&'a Value> {
-    stats["scenes"].as_array().expect("scenes array").iter().find(|s| s["scene"] == name)
+    stats["scenes"]
+        .as_array()
+        .expect("scenes array")
+        .iter()
+        .find(|s| s["scene"] == name)
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn follower_scene_location_and_last_seen() {
     let app = spawn_app("").await;
     let u = fresh_openid("fol");
-    assert_eq!(app.push(&event_xml(&u, "subscribe", Some("qrscene_poster-7"), now())).await.status, 200);
+    assert_eq!(
+        app.push(&event_xml(&u, "subscribe", Some("qrscene_poster-7"), now()))
+            .await
+            .status,
+        200
+    );
     let (status, f) = app.follower(&u).await;
     assert_eq!(status, 200, "{f}");
     assert_eq!(f["openid"], u.as_str());
@@ -25,15 +34,40 @@ async fn follower_scene_location_and_last_seen() {
     assert_rfc3339_utc(&f["subscribed_at"], "subscribed_at");
     assert_rfc3339_utc(&f["last_seen_at"], "last_seen_at");
 
-    assert_eq!(app.push(&location_event_xml(&u, "23.137466", "113.352425", "119.385040", now() + 1)).await.status, 200);
+    assert_eq!(
+        app.push(&location_event_xml(
+            &u,
+            "23.137466",
+            "113.352425",
+            "119.385040",
+            now() + 1
+        ))
+        .await
+        .status,
+        200
+    );
     let (_, f) = app.follower(&u).await;
     let loc = &f["location"];
-    assert!((loc["latitude"].as_f64().expect("latitude is a number") - 23.137466).abs() < 1e-6, "{loc}");
-    assert!((loc["longitude"].as_f64().expect("longitude is a number") - 113.352425).abs() < 1e-6, "{loc}");
-    assert!((loc["precision"].as_f64().expect("precision is a number") - 119.38504).abs() < 1e-6, "{loc}");
+    assert!(
+        (loc["latitude"].as_f64().expect("latitude is a number") - 23.137466).abs() < 1e-6,
+        "{loc}"
+    );
+    assert!(
+        (loc["longitude"].as_f64().expect("longitude is a number") - 113.352425).abs() < 1e-6,
+        "{loc}"
+    );
+    assert!(
+        (loc["precision"].as_f64().expect("precision is a number") - 119.38504).abs() < 1e-6,
+        "{loc}"
+    );
     assert_rfc3339_utc(&loc["reported_at"], "reported_at");
     // the last one reported wins
-    assert_eq!(app.push(&location_event_xml(&u, "1.5", "2.5", "10", now() + 2)).await.status, 200);
+    assert_eq!(
+        app.push(&location_event_xml(&u, "1.5", "2.5", "10", now() + 2))
+            .await
+            .status,
+        200
+    );
     let (_, f) = app.follower(&u).await;
     assert_eq!(f["location"]["latitude"].as_f64(), Some(1.5));
     assert_eq!(f["location"]["longitude"].as_f64(), Some(2.5));
@@ -46,11 +80,17 @@ async fn any_push_creates_a_subscribed_follower() {
     let app = spawn_app("").await;
     let u = fresh_openid("msgonly");
     assert_eq!(app.follower(&u).await.0, 404);
-    assert_eq!(app.push(&text_xml(&u, "hi", fresh_msg_id())).await.status, 200);
+    assert_eq!(
+        app.push(&text_xml(&u, "hi", fresh_msg_id())).await.status,
+        200
+    );
     let (status, f) = app.follower(&u).await;
     assert_eq!(status, 200);
     assert_eq!(f["subscribed"], true);
-    assert!(f["subscribed_at"].is_null(), "never seen subscribing: subscribed_at null, got {f}");
+    assert!(
+        f["subscribed_at"].is_null(),
+        "never seen subscribing: subscribed_at null, got {f}"
+    );
     assert!(f["scene"].is_null());
     assert_rfc3339_utc(&f["last_seen_at"], "last_seen_at");
 }
@@ -59,7 +99,12 @@ async fn any_push_creates_a_subscribed_follower() {
 async fn unsubscribe_of_an_unknown_user_creates_nothing() {
     let app = spawn_app("").await;
     let u = fresh_openid("ghost");
-    assert_eq!(app.push(&event_xml(&u, "unsubscribe", None, now())).await.status, 200);
+    assert_eq!(
+        app.push(&event_xml(&u, "unsubscribe", None, now()))
+            .await
+            .status,
+        200
+    );
     assert_eq!(app.follower(&u).await.0, 404);
     assert!(app.events_of(&u).await.is_empty());
 }
@@ -69,8 +114,10 @@ async fn scene_counters_count_subscribes_and_scans_without_openids() {
     let app = spawn_app("").await;
     let (a, b) = (fresh_openid("cnt"), fresh_openid("cnt"));
     let t = now();
-    app.push(&event_xml(&a, "subscribe", Some("qrscene_42"), t)).await;
-    app.push(&event_xml(&b, "subscribe", Some("qrscene_42"), t)).await;
+    app.push(&event_xml(&a, "subscribe", Some("qrscene_42"), t))
+        .await;
+    app.push(&event_xml(&b, "subscribe", Some("qrscene_42"), t))
+        .await;
     app.push(&event_xml(&a, "SCAN", Some("42"), t + 1)).await;
     app.push(&event_xml(&b, "SCAN", Some("shop"), t + 1)).await;
     let (status, stats) = app.get("/api/stats").await;
@@ -85,7 +132,10 @@ async fn scene_counters_count_subscribes_and_scans_without_openids() {
     assert_eq!(stats["followers"]["total"], 2);
     assert_eq!(stats["events"], 4);
     let text = stats.to_string();
-    assert!(!text.contains(&a) && !text.contains(&b), "stats hold an openid: {text}");
+    assert!(
+        !text.contains(&a) && !text.contains(&b),
+        "stats hold an openid: {text}"
+    );
 }
 
 /// Every file of the database, concatenated.
@@ -93,7 +143,12 @@ fn db_bytes(dir: &Path) -> Vec<u8> {
     let mut all = Vec::new();
     for entry in std::fs::read_dir(dir).unwrap() {
         let path = entry.unwrap().path();
-        if path.file_name().unwrap().to_string_lossy().starts_with("wx.db") {
+        if path
+            .file_name()
+            .unwrap()
+            .to_string_lossy()
+            .starts_with("wx.db")
+        {
             all.extend(std::fs::read(&path).unwrap());
         }
     }
@@ -106,19 +161,33 @@ fn contains(hay: &[u8], needle: &str) -> bool {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn unsubscribe_forgets_the_user_at_once_and_keeps_the_counters() {
-    let app = spawn_app("[[rules]]\nwhen = { msg_type = \"text\" }\nreply = { text = \"hi {openid}\" }\n").await;
+    let app = spawn_app(
+        "[[rules]]\nwhen = { msg_type = \"text\" }\nreply = { text = \"hi {openid}\" }\n",
+    )
+    .await;
     let u = fresh_openid("forget");
     let other = fresh_openid("keep");
     let t = now();
-    app.push(&event_xml(&u, "subscribe", Some("qrscene_forgetme"), t)).await;
-    app.push(&location_event_xml(&u, "10", "20", "5", t + 1)).await;
+    app.push(&event_xml(&u, "subscribe", Some("qrscene_forgetme"), t))
+        .await;
+    app.push(&location_event_xml(&u, "10", "20", "5", t + 1))
+        .await;
     let marker = format!("raw-marker-{u}");
-    assert_eq!(app.push(&text_xml(&u, &marker, fresh_msg_id())).await.status, 200);
-    app.push(&event_xml(&u, "SCAN", Some("forgetme"), t + 2)).await;
+    assert_eq!(
+        app.push(&text_xml(&u, &marker, fresh_msg_id()))
+            .await
+            .status,
+        200
+    );
+    app.push(&event_xml(&u, "SCAN", Some("forgetme"), t + 2))
+        .await;
     app.push(&text_xml(&other, "stay", fresh_msg_id())).await;
     assert_eq!(app.events_of(&u).await.len(), 4);
     // the raw XML is stored (CDATA as sent, which the JSON fields do not keep)
-    assert!(contains(&db_bytes(app.dir.path()), &format!("<![CDATA[{marker}]]>")), "raw XML not in the database");
+    assert!(
+        contains(&db_bytes(app.dir.path()), &format!("<![CDATA[{marker}]]>")),
+        "raw XML not in the database"
+    );
 
     let a = app.push(&event_xml(&u, "unsubscribe", None, t + 3)).await;
     assert_eq!(a.status, 200);
@@ -127,8 +196,14 @@ async fn unsubscribe_forgets_the_user_at_once_and_keeps_the_counters() {
     assert_eq!(app.follower(&u).await.0, 404);
     assert!(app.events_of(&u).await.is_empty());
     let all = app.events("limit=1000").await;
-    assert!(all.iter().all(|e| e["openid"] != u.as_str()), "an event of the forgotten user is listed");
-    assert!(!all.iter().any(|e| e.to_string().contains(&u)), "the openid is still in some event");
+    assert!(
+        all.iter().all(|e| e["openid"] != u.as_str()),
+        "an event of the forgotten user is listed"
+    );
+    assert!(
+        !all.iter().any(|e| e.to_string().contains(&u)),
+        "the openid is still in some event"
+    );
     assert_eq!(app.events_of(&other).await.len(), 1, "other users are kept");
     let (_, stats) = app.get("/api/stats").await;
     let s = scene(&stats, "forgetme").expect("counters stay");
@@ -138,8 +213,14 @@ async fn unsubscribe_forgets_the_user_at_once_and_keeps_the_counters() {
     // nor recoverable from the database files
     let (dir, _) = app.stop().await;
     let bytes = db_bytes(dir.path());
-    assert!(!contains(&bytes, &u), "the forgotten openid is still in the database files");
-    assert!(!contains(&bytes, &marker), "the forgotten user's message is still in the database files");
+    assert!(
+        !contains(&bytes, &u),
+        "the forgotten openid is still in the database files"
+    );
+    assert!(
+        !contains(&bytes, &marker),
+        "the forgotten user's message is still in the database files"
+    );
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -147,10 +228,13 @@ async fn delete_follower_forgets_at_once() {
     let app = spawn_app("").await;
     let u = fresh_openid("del");
     let t = now();
-    app.push(&event_xml(&u, "subscribe", Some("qrscene_api"), t)).await;
+    app.push(&event_xml(&u, "subscribe", Some("qrscene_api"), t))
+        .await;
     app.push(&text_xml(&u, "something", fresh_msg_id())).await;
     assert_eq!(app.follower(&u).await.0, 200);
-    let (status, _) = app.api(Method::DELETE, &format!("/api/followers/{u}")).await;
+    let (status, _) = app
+        .api(Method::DELETE, &format!("/api/followers/{u}"))
+        .await;
     assert_eq!(status, 204);
     let (status, body) = app.follower(&u).await;
     assert_eq!(status, 404);
@@ -182,7 +266,9 @@ async fn events_keep_typed_fields_nested_and_in_order() {
     assert_eq!(e["event"], "pic_weixin");
     assert_eq!(e["event_key"], "k1");
     assert_eq!(e["fields"]["SendPicsInfo"]["Count"], "2");
-    let items = e["fields"]["SendPicsInfo"]["PicList"]["item"].as_array().expect("item array");
+    let items = e["fields"]["SendPicsInfo"]["PicList"]["item"]
+        .as_array()
+        .expect("item array");
     assert_eq!(items.len(), 2);
     assert_eq!(items[1]["PicMd5Sum"], "bb");
 }

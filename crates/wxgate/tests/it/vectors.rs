@@ -8,18 +8,33 @@ use crate::helpers::*;
 
 fn hostile_body(case: &Value) -> Vec<u8> {
     let body = if let Some(b64) = case["body_b64"].as_str() {
-        base64::engine::general_purpose::STANDARD.decode(b64).expect("body_b64")
+        base64::engine::general_purpose::STANDARD
+            .decode(b64)
+            .expect("body_b64")
     } else {
         let mut out = String::new();
-        for part in case["body_recipe"].as_array().expect("body_b64 or body_recipe") {
+        for part in case["body_recipe"]
+            .as_array()
+            .expect("body_b64 or body_recipe")
+        {
             let s = part[0].as_str().expect("recipe string");
             let n = part[1].as_u64().expect("recipe count") as usize;
             out.push_str(&s.repeat(n));
         }
         out.into_bytes()
     };
-    assert_eq!(body.len() as u64, case["body_len"].as_u64().unwrap(), "{}: body_len", case["name"]);
-    assert_eq!(hex::encode(Sha256::digest(&body)), case["body_sha256"].as_str().unwrap(), "{}: body_sha256", case["name"]);
+    assert_eq!(
+        body.len() as u64,
+        case["body_len"].as_u64().unwrap(),
+        "{}: body_len",
+        case["name"]
+    );
+    assert_eq!(
+        hex::encode(Sha256::digest(&body)),
+        case["body_sha256"].as_str().unwrap(),
+        "{}: body_sha256",
+        case["name"]
+    );
     body
 }
 
@@ -36,7 +51,11 @@ fn query_string(q: &Value) -> String {
 async fn hostile_inputs_get_the_expected_status() {
     let cases = vectors("hostile.json");
     // the cases share one signature triple: replays must be allowed here
-    let plain = spawn_app_cfg(Cfg { account_extra: "refuse_replays = false\n".into(), ..Cfg::default() }).await;
+    let plain = spawn_app_cfg(Cfg {
+        account_extra: "refuse_replays = false\n".into(),
+        ..Cfg::default()
+    })
+    .await;
     let mut failures = Vec::new();
     for case in &cases {
         let name = case["name"].as_str().unwrap();
@@ -63,7 +82,10 @@ async fn hostile_inputs_get_the_expected_status() {
         let mut attempt = 0;
         let a = loop {
             attempt += 1;
-            match target.try_post(&query_string(&case["query"]), body.clone()).await {
+            match target
+                .try_post(&query_string(&case["query"]), body.clone())
+                .await
+            {
                 Ok(a) => break a,
                 Err(e) if attempt < 10 && expected == 413 => {
                     eprintln!("{name}: attempt {attempt}: {e}");
@@ -72,10 +94,18 @@ async fn hostile_inputs_get_the_expected_status() {
             }
         };
         if a.status.as_u16() != expected {
-            failures.push(format!("{name}: expected {expected}, got {} ({})", a.status, String::from_utf8_lossy(&a.body[..a.body.len().min(120)])));
+            failures.push(format!(
+                "{name}: expected {expected}, got {} ({})",
+                a.status,
+                String::from_utf8_lossy(&a.body[..a.body.len().min(120)])
+            ));
         }
     }
-    assert!(failures.is_empty(), "hostile.json mismatches:\n{}", failures.join("\n"));
+    assert!(
+        failures.is_empty(),
+        "hostile.json mismatches:\n{}",
+        failures.join("\n")
+    );
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -93,27 +123,42 @@ async fn bad_envelopes_are_refused_with_the_vector_status() {
             ..Cfg::default()
         })
         .await;
-        let (ts, nonce) = (case["timestamp"].as_str().unwrap(), case["nonce"].as_str().unwrap());
+        let (ts, nonce) = (
+            case["timestamp"].as_str().unwrap(),
+            case["nonce"].as_str().unwrap(),
+        );
         let q = format!(
             "signature={}&timestamp={ts}&nonce={nonce}&openid=oTestOpenId0000000000000000&encrypt_type=aes&msg_signature={}",
             signature(token, ts, nonce),
             case["msg_signature"].as_str().unwrap()
         );
         let expected = case["http_status"].as_u64().unwrap() as u16;
-        let a = app.post(&q, case["push_envelope_xml"].as_str().unwrap()).await;
+        let a = app
+            .post(&q, case["push_envelope_xml"].as_str().unwrap())
+            .await;
         if a.status.as_u16() != expected {
             failures.push(format!("{name}: expected {expected}, got {}", a.status));
         }
         // nothing refused may be recorded
-        assert!(app.events("limit=10").await.is_empty(), "{name}: a refused push was recorded");
+        assert!(
+            app.events("limit=10").await.is_empty(),
+            "{name}: a refused push was recorded"
+        );
     }
-    assert!(failures.is_empty(), "crypto_bad.json mismatches:\n{}", failures.join("\n"));
+    assert!(
+        failures.is_empty(),
+        "crypto_bad.json mismatches:\n{}",
+        failures.join("\n")
+    );
 }
 
 fn check_recorded(name: &str, case: &Value, events: &[Value], failures: &mut Vec<String>) {
     if case["event"] == "unsubscribe" {
         if !events.is_empty() {
-            failures.push(format!("{name}: unsubscribe must forget the user, events left: {}", events.len()));
+            failures.push(format!(
+                "{name}: unsubscribe must forget the user, events left: {}",
+                events.len()
+            ));
         }
         return;
     }
@@ -135,7 +180,10 @@ fn check_recorded(name: &str, case: &Value, events: &[Value], failures: &mut Vec
         Some(k) if !k.is_empty() => expect("event_key", &e["event_key"], &Value::String(k.into())),
         _ => {
             if !(e["event_key"].is_null() || e["event_key"] == "") {
-                failures.push(format!("{name}: event_key: expected null or empty, got {}", e["event_key"]));
+                failures.push(format!(
+                    "{name}: event_key: expected null or empty, got {}",
+                    e["event_key"]
+                ));
             }
         }
     }
@@ -148,8 +196,16 @@ async fn every_message_recorded(security: &'static str) {
         let name = case["name"].as_str().unwrap();
         let xml = case["xml"].as_str().unwrap();
         // one app per case: the cases share openid and CreateTime (some share a dedupe key)
-        let app = spawn_app_cfg(Cfg { security, ..Cfg::default() }).await;
-        let a = if security == "safe" { app.push_encrypted(xml).await } else { app.push(xml).await };
+        let app = spawn_app_cfg(Cfg {
+            security,
+            ..Cfg::default()
+        })
+        .await;
+        let a = if security == "safe" {
+            app.push_encrypted(xml).await
+        } else {
+            app.push(xml).await
+        };
         if a.status != 200 {
             failures.push(format!("{name}: expected 200, got {}", a.status));
             continue;
@@ -167,7 +223,11 @@ async fn every_message_recorded(security: &'static str) {
             }
         }
     }
-    assert!(failures.is_empty(), "messages.json ({security}):\n{}", failures.join("\n"));
+    assert!(
+        failures.is_empty(),
+        "messages.json ({security}):\n{}",
+        failures.join("\n")
+    );
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
