@@ -1,6 +1,16 @@
 //! wxgate: a self-hosted gateway for WeChat Official Accounts.
 //!
-//! SKELETON: modules are being written.
+//! The binary `wxgate` is a thin `main.rs` over this library, so tests can start the real
+//! router on a real socket. The modules follow the life of a push:
+//!
+//! - [`config`]: defaults → TOML → `WXGATE_*` → a validated [`config::Config`];
+//! - [`server`]: the axum router — push endpoint, admin API ([`server::admin`]), metrics;
+//! - [`push`]: retry coalescing, the replay guard, the rules raced against the deadline,
+//!   late replies;
+//! - [`rules`]: `[[rules]]` compiled once; [`webhooks`]: call webhooks and the notify outbox;
+//! - [`store`]: SQLite / PostgreSQL behind one trait, with group commit;
+//! - [`api`], [`qr`], [`menu`]: the WeChat server API features (token, QR codes, menus);
+//! - [`dashboard`]: the `/admin` page; [`cli`]: the commands.
 #![forbid(unsafe_code)]
 
 pub mod api;
