@@ -23,7 +23,7 @@ pub const ADMIN_TOKEN: &str = "test-admin-token";
 pub const APPID: &str = "wx0123456789abcdef";
 pub const AES_KEY: &str = "abcdefghijklmnopqrstuvwxyz0123456789ABCDEFG";
 pub const OLD_AES_KEY: &str = "ZGVmZ2hpamtsbW5vcHFyc3R1dnd4eXp7fH1+f4CBgoM";
-pub const GH: &str = "gh_0123456789ab";
+pub use crate::pushes::{event_xml, image_xml, now, text_xml, GH};
 
 /// How to configure a test app. `extra` is appended at the end (rules, webhooks).
 #[derive(Clone)]
@@ -147,10 +147,6 @@ static NONCE: AtomicU64 = AtomicU64::new(1);
 pub fn fresh_nonce() -> String {
     let n = NONCE.fetch_add(1, Ordering::Relaxed);
     format!("{}{:06}", std::process::id(), n)
-}
-
-pub fn now() -> i64 {
-    chrono::Utc::now().timestamp()
 }
 
 static MSG_ID: AtomicU64 = AtomicU64::new(1);
@@ -305,35 +301,6 @@ impl TestApp {
 // Dropping a TestApp drops the shutdown sender, which stops its server too.
 
 // ---------- push XML builders ----------
-
-pub fn text_xml(openid: &str, content: &str, msg_id: u64) -> String {
-    format!(
-        "<xml><ToUserName><![CDATA[{GH}]]></ToUserName><FromUserName><![CDATA[{openid}]]></FromUserName>\
-         <CreateTime>{}</CreateTime><MsgType><![CDATA[text]]></MsgType><Content><![CDATA[{content}]]></Content>\
-         <MsgId>{msg_id}</MsgId></xml>",
-        now()
-    )
-}
-
-pub fn image_xml(openid: &str, msg_id: u64) -> String {
-    format!(
-        "<xml><ToUserName><![CDATA[{GH}]]></ToUserName><FromUserName><![CDATA[{openid}]]></FromUserName>\
-         <CreateTime>{}</CreateTime><MsgType><![CDATA[image]]></MsgType><PicUrl><![CDATA[http://p/1.jpg]]></PicUrl>\
-         <MediaId><![CDATA[m1]]></MediaId><MsgId>{msg_id}</MsgId></xml>",
-        now()
-    )
-}
-
-/// An event; `key` None leaves EventKey out.
-pub fn event_xml(openid: &str, event: &str, key: Option<&str>, create_time: i64) -> String {
-    let key = key.map_or(String::new(), |k| {
-        format!("<EventKey><![CDATA[{k}]]></EventKey>")
-    });
-    format!(
-        "<xml><ToUserName><![CDATA[{GH}]]></ToUserName><FromUserName><![CDATA[{openid}]]></FromUserName>\
-         <CreateTime>{create_time}</CreateTime><MsgType><![CDATA[event]]></MsgType><Event><![CDATA[{event}]]></Event>{key}</xml>"
-    )
-}
 
 pub fn location_event_xml(
     openid: &str,

@@ -16,7 +16,7 @@ use wxgate::webhooks::outbox::Dispatcher;
 
 pub const TOKEN: &str = "wxgate-dev-token";
 pub const ADMIN_TOKEN: &str = "test-admin-token";
-pub const GH: &str = "gh_0123456789ab";
+pub use crate::pushes::{event_xml, image_xml, now, text_xml};
 /// Backoff base of the test dispatcher (retries after 25–50 ms, 50–100 ms, ...).
 pub const BACKOFF_BASE: Duration = Duration::from_millis(50);
 
@@ -160,10 +160,6 @@ impl Gate {
     }
 }
 
-pub fn now() -> i64 {
-    chrono::Utc::now().timestamp()
-}
-
 static SEQ: AtomicU64 = AtomicU64::new(1);
 
 /// A string unique in this process, starting with `tag`.
@@ -178,35 +174,6 @@ pub fn fresh(tag: &str) -> String {
 /// A MsgId unique in this process.
 pub fn fresh_msg_id() -> u64 {
     (u64::from(std::process::id()) << 24) + SEQ.fetch_add(1, Ordering::Relaxed)
-}
-
-pub fn text_xml(openid: &str, content: &str, msg_id: u64) -> String {
-    format!(
-        "<xml><ToUserName><![CDATA[{GH}]]></ToUserName><FromUserName><![CDATA[{openid}]]></FromUserName>\
-         <CreateTime>{}</CreateTime><MsgType><![CDATA[text]]></MsgType><Content><![CDATA[{content}]]></Content>\
-         <MsgId>{msg_id}</MsgId></xml>",
-        now()
-    )
-}
-
-pub fn image_xml(openid: &str, msg_id: u64) -> String {
-    format!(
-        "<xml><ToUserName><![CDATA[{GH}]]></ToUserName><FromUserName><![CDATA[{openid}]]></FromUserName>\
-         <CreateTime>{}</CreateTime><MsgType><![CDATA[image]]></MsgType><PicUrl><![CDATA[http://p/1.jpg]]></PicUrl>\
-         <MediaId><![CDATA[m1]]></MediaId><MsgId>{msg_id}</MsgId></xml>",
-        now()
-    )
-}
-
-/// An event; `key` None leaves EventKey out.
-pub fn event_xml(openid: &str, event: &str, key: Option<&str>, create_time: i64) -> String {
-    let key = key.map_or(String::new(), |k| {
-        format!("<EventKey><![CDATA[{k}]]></EventKey>")
-    });
-    format!(
-        "<xml><ToUserName><![CDATA[{GH}]]></ToUserName><FromUserName><![CDATA[{openid}]]></FromUserName>\
-         <CreateTime>{create_time}</CreateTime><MsgType><![CDATA[event]]></MsgType><Event><![CDATA[{event}]]></Event>{key}</xml>"
-    )
 }
 
 /// Config text of a notify webhook.

@@ -2,3 +2,5 @@
 //! receiver stub on 127.0.0.1:0.
 mod harness;
 mod outbox;
+#[path = "../common/pushes.rs"]
+mod pushes;
