@@ -3,7 +3,7 @@ use std::collections::HashSet;
 
 use futures::future::join_all;
 
-use super::fixtures::text;
+use super::fixtures::{refuse_inserts, text};
 use super::TestDb;
 use crate::store::{EventQuery, Recorded, StoreError};
 
@@ -60,32 +60,8 @@ async fn resends_in_one_batch_are_answered_with_the_first_reply(db: TestDb) {
 }
 store_test!(resends_in_one_batch_are_answered_with_the_first_reply);
 
-/// Makes inserting an event of openid `bad` fail, with a trigger.
-async fn fail_inserts_of_bad(url: &str) {
-    use sqlx::{Connection, Executor};
-    if url.starts_with("sqlite:") {
-        let mut conn = sqlx::SqliteConnection::connect(url).await.unwrap();
-        conn.execute(
-            "CREATE TRIGGER fail_bad BEFORE INSERT ON events WHEN NEW.openid = 'bad' \
-             BEGIN SELECT RAISE(ABORT, 'refused'); END",
-        )
-        .await
-        .unwrap();
-    } else {
-        let mut conn = sqlx::PgConnection::connect(url).await.unwrap();
-        conn.execute(
-            "CREATE FUNCTION fail_bad() RETURNS trigger LANGUAGE plpgsql AS \
-             $$ BEGIN IF NEW.openid = 'bad' THEN RAISE EXCEPTION 'refused'; END IF; \
-             RETURN NEW; END $$; \
-             CREATE TRIGGER fail_bad BEFORE INSERT ON events FOR EACH ROW EXECUTE FUNCTION fail_bad()",
-        )
-        .await
-        .unwrap();
-    }
-}
-
 async fn a_failing_write_fails_alone_in_its_batch(db: TestDb) {
-    fail_inserts_of_bad(&db.url).await;
+    refuse_inserts(&db.url, "events", "openid", "bad").await;
     let writes = (0..60).map(|i| {
         let openid = if i % 20 == 7 {
             "bad".to_string()

@@ -44,3 +44,35 @@ pub(super) fn push(openid: &str, key: &str, secs: i64, effect: FollowerEffect) -
 pub(super) fn text(openid: &str, key: &str, secs: i64) -> PushWrite {
     push(openid, key, secs, FollowerEffect::Touch)
 }
+
+/// Makes every insert into `table` whose `column` equals `value` fail, with a trigger, so a
+/// test can make one write of a batch fail. `table`, `column` and `value` are test literals.
+pub(super) async fn refuse_inserts(url: &str, table: &str, column: &str, value: &str) {
+    use sqlx::{Connection, Executor};
+    if url.starts_with("sqlite:") {
+        let mut conn = sqlx::SqliteConnection::connect(url).await.unwrap();
+        conn.execute(
+            format!(
+                "CREATE TRIGGER refuse_{table} BEFORE INSERT ON {table} \
+                 WHEN NEW.{column} = '{value}' BEGIN SELECT RAISE(ABORT, 'refused'); END"
+            )
+            .as_str(),
+        )
+        .await
+        .unwrap();
+    } else {
+        let mut conn = sqlx::PgConnection::connect(url).await.unwrap();
+        conn.execute(
+            format!(
+                "CREATE FUNCTION refuse_{table}() RETURNS trigger LANGUAGE plpgsql AS \
+                 $$ BEGIN IF NEW.{column} = '{value}' THEN RAISE EXCEPTION 'refused'; END IF; \
+                 RETURN NEW; END $$; \
+                 CREATE TRIGGER refuse_{table} BEFORE INSERT ON {table} \
+                 FOR EACH ROW EXECUTE FUNCTION refuse_{table}()"
+            )
+            .as_str(),
+        )
+        .await
+        .unwrap();
+    }
+}

@@ -2,7 +2,7 @@
 //! handed out oldest first per (webhook, openid), leased, retried, dropped by age.
 use std::time::Duration;
 
-use super::fixtures::{at, push, text};
+use super::fixtures::{at, push, refuse_inserts, text};
 use super::TestDb;
 use crate::store::{Delivery, FollowerEffect, NewDelivery, PushWrite, Recorded};
 
@@ -225,32 +225,8 @@ async fn deliveries_survive_close_and_reopen(db: TestDb) {
 }
 store_test!(deliveries_survive_close_and_reopen);
 
-/// Makes queuing a delivery to webhook `bad` fail, with a trigger.
-async fn fail_deliveries_to_bad(url: &str) {
-    use sqlx::{Connection, Executor};
-    if url.starts_with("sqlite:") {
-        let mut conn = sqlx::SqliteConnection::connect(url).await.unwrap();
-        conn.execute(
-            "CREATE TRIGGER fail_bad BEFORE INSERT ON outbox WHEN NEW.webhook = 'bad' \
-             BEGIN SELECT RAISE(ABORT, 'refused'); END",
-        )
-        .await
-        .unwrap();
-    } else {
-        let mut conn = sqlx::PgConnection::connect(url).await.unwrap();
-        conn.execute(
-            "CREATE FUNCTION fail_bad() RETURNS trigger LANGUAGE plpgsql AS \
-             $$ BEGIN IF NEW.webhook = 'bad' THEN RAISE EXCEPTION 'refused'; END IF; \
-             RETURN NEW; END $$; \
-             CREATE TRIGGER fail_bad BEFORE INSERT ON outbox FOR EACH ROW EXECUTE FUNCTION fail_bad()",
-        )
-        .await
-        .unwrap();
-    }
-}
-
 async fn a_push_and_its_deliveries_are_written_together_or_not_at_all(db: TestDb) {
-    fail_deliveries_to_bad(&db.url).await;
+    refuse_inserts(&db.url, "outbox", "webhook", "bad").await;
     let writes = (0..30).map(|i| {
         let webhook = if i % 10 == 3 { "bad" } else { "crm" };
         let write = notifying(text(&format!("o{i}"), &format!("k{i}"), i), &[webhook]);
