@@ -173,6 +173,25 @@ impl TestApp {
         format!("http://{}{}", self.addr, path)
     }
 
+    /// POST `body` to the push path with `query` in a task of its own (a push that is still
+    /// in flight while the test sends a resend); the task yields status and body.
+    pub fn post_in_background(
+        &self,
+        query: String,
+        body: String,
+    ) -> JoinHandle<(StatusCode, Vec<u8>)> {
+        let (http, url) = (self.http.clone(), self.url("/wechat"));
+        tokio::spawn(async move {
+            let r = http
+                .post(format!("{url}?{query}"))
+                .body(body)
+                .send()
+                .await
+                .unwrap();
+            (r.status(), r.bytes().await.unwrap().to_vec())
+        })
+    }
+
     /// Stop gracefully (run() drains, then closes the store).
     pub async fn stop(mut self) -> (TempDir, Cfg) {
         self.shutdown_now().await;

@@ -51,16 +51,7 @@ async fn resend_while_the_first_is_in_flight_waits_for_its_reply() {
     let u = fresh_openid("inflight");
     let xml = text_xml(&u, "are you there", fresh_msg_id());
     let q1 = app.plain_query(&now().to_string(), &fresh_nonce());
-    let (http, url, body) = (app.http.clone(), app.url("/wechat"), xml.clone());
-    let first = tokio::spawn(async move {
-        let r = http
-            .post(format!("{url}?{q1}"))
-            .body(body)
-            .send()
-            .await
-            .unwrap();
-        (r.status(), r.bytes().await.unwrap())
-    });
+    let first = app.post_in_background(q1, xml.clone());
     // the first is now inside the webhook call
     tokio::time::timeout(Duration::from_secs(10), hook.started.notified())
         .await
@@ -70,8 +61,7 @@ async fn resend_while_the_first_is_in_flight_waits_for_its_reply() {
     assert_eq!(s1, 200);
     assert_eq!(second.status, 200);
     assert_eq!(
-        second.body,
-        b1.to_vec(),
+        second.body, b1,
         "the in-flight resend must get the first's reply"
     );
     assert_eq!(reply_fields(&second.text())["Content"], "slow bot #1");
@@ -149,16 +139,7 @@ async fn safe_mode_resend_decrypts_to_the_same_reply() {
     let u = fresh_openid("saferetry");
     let xml = text_xml(&u, "encrypted hello", fresh_msg_id());
     let (q1, b1) = app.encrypted_request(&app.crypt, &xml);
-    let (http, url) = (app.http.clone(), app.url("/wechat"));
-    let first = tokio::spawn(async move {
-        let r = http
-            .post(format!("{url}?{q1}"))
-            .body(b1)
-            .send()
-            .await
-            .unwrap();
-        (r.status(), r.bytes().await.unwrap())
-    });
+    let first = app.post_in_background(q1, b1);
     tokio::time::timeout(Duration::from_secs(10), hook.started.notified())
         .await
         .expect("webhook called");
