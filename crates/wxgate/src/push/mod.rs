@@ -115,26 +115,25 @@ async fn run(
 
 /// How a push changes what the gateway knows of its sender.
 fn effect(msg: &Message) -> FollowerEffect {
-    let event = msg.event().map(str::to_ascii_lowercase);
-    match event.as_deref() {
-        Some("subscribe") => FollowerEffect::Subscribe {
+    let is = |name: &str| msg.event().is_some_and(|e| e.eq_ignore_ascii_case(name));
+    if is("subscribe") {
+        FollowerEffect::Subscribe {
             scene: msg.scene().map(str::to_string),
-        },
-        Some("unsubscribe") => FollowerEffect::Forget,
-        Some("scan") => match msg.scene() {
-            Some(scene) => FollowerEffect::Scan {
-                scene: scene.to_string(),
-            },
-            None => FollowerEffect::Touch,
-        },
-        Some("location") => match msg.location() {
-            Some((latitude, longitude, precision)) => FollowerEffect::Location {
-                latitude,
-                longitude,
-                precision,
-            },
-            None => FollowerEffect::Touch,
-        },
-        _ => FollowerEffect::Touch,
+        }
+    } else if is("unsubscribe") {
+        FollowerEffect::Forget
+    } else if let (true, Some(scene)) = (is("scan"), msg.scene()) {
+        FollowerEffect::Scan {
+            scene: scene.to_string(),
+        }
+    } else if let (true, Some((latitude, longitude, precision))) = (is("location"), msg.location())
+    {
+        FollowerEffect::Location {
+            latitude,
+            longitude,
+            precision,
+        }
+    } else {
+        FollowerEffect::Touch
     }
 }
