@@ -89,7 +89,6 @@ async fn run(
         event_key: msg.event_key().map(str::to_string),
         create_time: msg.create_time,
         received_at: Utc::now(),
-        fields_json: serde_json::to_string(&msg.fields).unwrap_or_else(|_| "{}".into()),
         raw_xml,
         reply: reply_xml.clone(),
         effect: effect(&msg),

@@ -2,6 +2,8 @@
 mod accept;
 pub mod admin;
 mod body;
+#[cfg(test)]
+mod health_tests;
 pub mod metrics;
 mod params;
 mod push;
@@ -31,10 +33,18 @@ pub fn router(state: AppState) -> Router {
                 .layer(DefaultBodyLimit::disable()),
         )
         .nest("/api", admin::router(state.clone()))
-        .route("/healthz", get(|| async { "ok" }))
+        .route("/healthz", get(health))
         .route("/metrics", get(render_metrics))
         .merge(crate::dashboard::router())
         .with_state(state)
+}
+
+/// `ok`, or 503 with the reason while the store cannot write.
+async fn health(State(app): State<AppState>) -> axum::response::Response {
+    match app.store.health() {
+        Ok(()) => "ok".into_response(),
+        Err(reason) => (axum::http::StatusCode::SERVICE_UNAVAILABLE, reason).into_response(),
+    }
 }
 
 async fn render_metrics(State(app): State<AppState>) -> impl IntoResponse {

@@ -125,7 +125,6 @@ macro_rules! sql_store {
                             .bind(&write.event_key)
                             .bind(write.create_time)
                             .bind(millis(write.received_at))
-                            .bind(&write.fields_json)
                             .bind(&write.raw_xml)
                             .bind(&write.reply);
                     }
@@ -511,6 +510,10 @@ macro_rules! sql_store {
                     Ok(sqlx::query_scalar(sql::COUNT_DELIVERIES)
                         .fetch_one(&self.read)
                         .await?)
+                }
+
+                fn health(&self) -> Result<(), String> {
+                    self.health_status()
                 }
 
                 async fn close(&self) {

@@ -1,9 +1,10 @@
 //! Storage: followers, events, scene counters, QR codes, the access token, the notify-webhook
 //! outbox, behind one trait.
 //!
-//! Two implementations, `sqlite.rs` and `postgres.rs`, share their SQL (`sql.rs`), rows
-//! (`rows.rs`) and glue (`backend.rs`); both write through the group-commit writer
-//! (`writer.rs`). Design decisions: `docs/storage.md`.
+//! Two implementations: `sqlite/` (the embedded engine: one writer thread owning its
+//! connection, an append log with followers brought up to date behind it) and `postgres.rs`
+//! (sqlx, group commit through `writer.rs`, SQL in `sql.rs`, rows in `rows.rs`, glue in
+//! `backend.rs`). One test suite (`tests/`) runs on both. Design decisions: `docs/storage.md`.
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -15,29 +16,85 @@ mod plan;
 mod postgres;
 mod rows;
 mod sql;
-mod sqlite;
+pub(crate) mod sqlite;
 #[cfg(test)]
 mod tests;
 mod writer;
 
-/// A storage failure. Shown to HTTP clients only as a generic 500.
+/// A storage failure. Shown to HTTP clients only as a generic 500 / 503.
 #[derive(Debug, thiserror::Error)]
 pub enum StoreError {
-    /// database error
+    /// PostgreSQL error
     #[error("database error: {0}")]
     Database(#[from] sqlx::Error),
+    /// SQLite error
+    #[error("database error: {0}")]
+    Sqlite(#[from] rusqlite::Error),
+    /// the SQLite database file could not be opened
+    #[error("cannot open the SQLite database {path}: {source}")]
+    Open {
+        /// the file
+        path: String,
+        /// why
+        #[source]
+        source: rusqlite::Error,
+    },
+    /// the SQLite database file could not be created
+    #[error("cannot create the SQLite database {path}: {source}")]
+    Create {
+        /// the file
+        path: String,
+        /// why
+        #[source]
+        source: std::io::Error,
+    },
     /// migration error
     #[error("migration error: {0}")]
-    Migrate(#[from] sqlx::migrate::MigrateError),
+    Migrate(String),
+    /// the writer thread could not be started
+    #[error("cannot start the store writer thread: {0}")]
+    Start(#[source] std::io::Error),
     /// unsupported or malformed storage url
     #[error("bad storage url: {0}")]
     Url(String),
+    /// a stored value that cannot be what was written (a corrupt row)
+    #[error("corrupt row: {0}")]
+    Corrupt(String),
     /// the store is closed (shutting down)
     #[error("store is closed")]
     Closed,
     /// the group-committed batch holding this write failed to commit (shared by its writes)
     #[error("batch commit failed: {0}")]
-    Commit(Arc<sqlx::Error>),
+    Commit(Arc<str>),
+}
+
+/// Whether writes currently succeed: set by the writer after each batch, read by `/healthz`.
+#[derive(Debug, Default)]
+pub struct Health {
+    failing: std::sync::Mutex<Option<String>>,
+}
+
+impl Health {
+    /// A batch committed.
+    pub fn set_ok(&self) {
+        *self.lock() = None;
+    }
+
+    /// A batch failed: why (no secrets, no user data).
+    pub fn set_failing(&self, reason: String) {
+        *self.lock() = Some(reason);
+    }
+
+    /// `Err(reason)` while writes fail.
+    pub fn status(&self) -> Result<(), String> {
+        self.lock().clone().map_or(Ok(()), Err)
+    }
+
+    fn lock(&self) -> std::sync::MutexGuard<'_, Option<String>> {
+        self.failing
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner())
+    }
 }
 
 /// How a push changes what we know of its sender.
@@ -88,9 +145,7 @@ pub struct PushWrite {
     pub create_time: i64,
     /// when the gateway received it
     pub received_at: DateTime<Utc>,
-    /// the typed fields as a JSON object (text)
-    pub fields_json: String,
-    /// the raw (decrypted) push XML
+    /// the raw (decrypted) push XML; the fields shown by the admin API are parsed from it
     pub raw_xml: String,
     /// the reply XML as sent (plaintext, before encryption); None for `success`
     pub reply: Option<String>,
@@ -359,6 +414,9 @@ pub trait Store: Send + Sync + 'static {
     ) -> Result<u64, StoreError>;
     /// Number of pending deliveries.
     async fn pending_deliveries(&self) -> Result<i64, StoreError>;
+    /// `Err(reason)` while writes fail (the last batch did not commit); `Ok` again once one
+    /// commits. `/healthz` answers 503 with the reason.
+    fn health(&self) -> Result<(), String>;
     /// Flush pending writes and close.
     async fn close(&self);
 }

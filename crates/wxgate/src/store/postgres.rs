@@ -2,12 +2,13 @@
 //! instances may share the database: the unique `dedupe_key` with `ON CONFLICT DO NOTHING`
 //! makes a resend processed once across them.
 use std::str::FromStr;
+use std::sync::Arc;
 
 use async_trait::async_trait;
 use sqlx::postgres::{PgConnectOptions, PgPool, PgPoolOptions};
 
 use super::writer::{Batch, BatchOutcome, Op, Writer};
-use super::StoreError;
+use super::{Health, StoreError};
 
 /// Pooled connections (the writer uses one at a time; the rest serve reads).
 const CONNECTIONS: u32 = 8;
@@ -16,6 +17,7 @@ const CONNECTIONS: u32 = 8;
 pub(super) struct PgStore {
     read: PgPool,
     writer: Writer,
+    health: Arc<Health>,
 }
 
 /// The writer's side (the same pool).
@@ -31,9 +33,17 @@ impl PgStore {
             .max_connections(CONNECTIONS)
             .connect_with(options)
             .await?;
-        sqlx::migrate!("./migrations/postgres").run(&pool).await?;
-        let writer = Writer::start(PgBatch { pool: pool.clone() });
-        Ok(PgStore { read: pool, writer })
+        sqlx::migrate!("./migrations/postgres")
+            .run(&pool)
+            .await
+            .map_err(|error| StoreError::Migrate(error.to_string()))?;
+        let health = Arc::new(Health::default());
+        let writer = Writer::start(PgBatch { pool: pool.clone() }, Arc::clone(&health));
+        Ok(PgStore {
+            read: pool,
+            writer,
+            health,
+        })
     }
 }
 
@@ -62,3 +72,10 @@ super::backend::sql_store!(
     "BEGIN",
     crate::store::sql::Placeholders::Numbered
 );
+
+impl PgStore {
+    /// Whether the last batch committed.
+    fn health_status(&self) -> Result<(), String> {
+        self.health.status()
+    }
+}

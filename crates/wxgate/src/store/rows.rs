@@ -16,14 +16,21 @@ pub(super) fn utc_day(time: DateTime<Utc>) -> i64 {
 
 /// A stored millisecond time back as a `DateTime` (out of range = a corrupt row).
 pub(super) fn time(ms: i64) -> Result<DateTime<Utc>, StoreError> {
-    DateTime::from_timestamp_millis(ms).ok_or_else(|| {
-        StoreError::Database(sqlx::Error::Decode(
-            format!("stored time {ms} ms is out of range").into(),
-        ))
-    })
+    DateTime::from_timestamp_millis(ms)
+        .ok_or_else(|| StoreError::Corrupt(format!("stored time {ms} ms is out of range")))
 }
 
-fn opt_time(ms: Option<i64>) -> Result<Option<DateTime<Utc>>, StoreError> {
+/// The typed fields of a stored push as a JSON object, parsed from its raw XML (the one copy
+/// of the push that is stored); `{}` if it does not parse.
+pub(super) fn fields_json(raw_xml: &str) -> String {
+    wechat_proto::parse_message(raw_xml.as_bytes())
+        .ok()
+        .and_then(|message| serde_json::to_string(&message.fields).ok())
+        .unwrap_or_else(|| "{}".to_string())
+}
+
+/// [`time`] of a nullable column.
+pub(super) fn opt_time(ms: Option<i64>) -> Result<Option<DateTime<Utc>>, StoreError> {
     ms.map(time).transpose()
 }
 
@@ -80,7 +87,7 @@ pub(super) struct EventDb {
     event_key: Option<String>,
     create_time: i64,
     received_at: i64,
-    fields_json: String,
+    raw_xml: String,
     reply: Option<String>,
 }
 
@@ -96,7 +103,7 @@ impl TryFrom<EventDb> for EventRow {
             event_key: row.event_key,
             create_time: row.create_time,
             received_at: time(row.received_at)?,
-            fields_json: row.fields_json,
+            fields_json: fields_json(&row.raw_xml),
             reply: row.reply,
         })
     }

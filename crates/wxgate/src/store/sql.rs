@@ -16,10 +16,6 @@ pub(super) const fn rows_per_statement(columns: usize) -> usize {
 pub(super) enum Placeholders {
     /// `$1, $2, …` (PostgreSQL)
     Numbered,
-    /// `?, ?, …` (SQLite: it looks a numbered parameter's name up by a linear scan, so
-    /// binding n of them costs O(n²) — half the CPU of a 250-push batch; anonymous ones
-    /// bind in order)
-    Anonymous,
 }
 
 /// `rows` copies of `row` (a parenthesised tuple with `?` for each parameter), comma
@@ -45,17 +41,17 @@ fn values(style: Placeholders, rows: usize, row: &str) -> String {
 }
 
 /// Parameters per row of [`insert_events`].
-pub(super) const EVENT_BINDS: usize = 10;
+pub(super) const EVENT_BINDS: usize = 9;
 
 /// Claims the dedupe keys of `rows` events by inserting them (dedupe_key, openid, msg_type,
-/// event, event_key, create_time, received_at, fields_json, raw_xml, reply per row); returns
+/// event, event_key, create_time, received_at, raw_xml, reply per row); returns
 /// `(id, dedupe_key)` of each inserted one — none for a key already stored.
 pub(super) fn insert_events(style: Placeholders, rows: usize) -> String {
     format!(
         "INSERT INTO events (dedupe_key, openid, msg_type, event, event_key, create_time, \
-         received_at, fields_json, raw_xml, reply) VALUES {} \
+         received_at, raw_xml, reply) VALUES {} \
          ON CONFLICT (dedupe_key) DO NOTHING RETURNING id, dedupe_key",
-        values(style, rows, "(?, ?, ?, ?, ?, ?, ?, ?, ?, ?)")
+        values(style, rows, "(?, ?, ?, ?, ?, ?, ?, ?, ?)")
     )
 }
 
@@ -163,7 +159,7 @@ pub(super) fn select_follower() -> String {
 }
 
 const EVENT_COLUMNS: &str =
-    "id, openid, msg_type, event, event_key, create_time, received_at, fields_json, reply";
+    "id, openid, msg_type, event, event_key, create_time, received_at, raw_xml, reply";
 
 /// A bind value of a dynamically built query.
 #[derive(Debug, Clone, PartialEq)]
@@ -348,9 +344,8 @@ mod tests {
         assert!(upsert_followers(Placeholders::Numbered, 2)
             .contains("($9, TRUE, $10, $11, $12, $13, $14, $15, $16) ON"));
         assert!(select_replies(Placeholders::Numbered, 3).ends_with("IN ($1, $2, $3)"));
-        assert!(select_replies(Placeholders::Anonymous, 3).ends_with("IN (?, ?, ?)"));
         assert!(insert_events(Placeholders::Numbered, 1)
-            .contains("VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10) ON"));
+            .contains("VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) ON"));
     }
 
     #[test]

@@ -1,13 +1,13 @@
-//! Group commit: one writer task owns the write side; callers queue their write with a
+//! Group commit for PostgreSQL: one writer task owns the write side; callers queue their write with a
 //! oneshot; the writer applies everything queued in one transaction, commits once (one
 //! fsync) and answers every caller. Idle, a write waits only for its own commit.
-use std::sync::Mutex;
+use std::sync::{Arc, Mutex};
 
 use async_trait::async_trait;
 use tokio::sync::{mpsc, oneshot};
 use tokio::task::JoinHandle;
 
-use super::{PushWrite, Recorded, StoreError};
+use super::{Health, PushWrite, Recorded, StoreError};
 
 /// Most writes committed in one transaction.
 const MAX_BATCH: usize = 512;
@@ -61,9 +61,9 @@ pub(super) struct Writer {
 
 impl Writer {
     /// Starts the writer task over `batch`.
-    pub(super) fn start(batch: impl Batch) -> Self {
+    pub(super) fn start(batch: impl Batch, health: Arc<Health>) -> Self {
         let (tx, rx) = mpsc::channel(QUEUE);
-        let task = tokio::spawn(run(rx, batch));
+        let task = tokio::spawn(run(rx, batch, health));
         Writer {
             tx,
             task: Mutex::new(Some(task)),
@@ -100,7 +100,7 @@ impl Writer {
     }
 }
 
-async fn run(mut rx: mpsc::Receiver<Job>, batch: impl Batch) {
+async fn run(mut rx: mpsc::Receiver<Job>, batch: impl Batch, health: Arc<Health>) {
     let mut closers = Vec::new();
     let mut scrub_pending = false;
     while let Some(first) = rx.recv().await {
@@ -123,7 +123,7 @@ async fn run(mut rx: mpsc::Receiver<Job>, batch: impl Batch) {
             }
         }
         if !writes.is_empty() {
-            scrub_pending |= commit(&batch, writes).await;
+            scrub_pending |= commit(&batch, writes, &health).await;
         }
         if scrub_pending && rx.is_empty() {
             scrub_pending = !batch.scrub().await;
@@ -139,15 +139,20 @@ async fn run(mut rx: mpsc::Receiver<Job>, batch: impl Batch) {
 async fn commit(
     batch: &impl Batch,
     writes: Vec<(Op, oneshot::Sender<Result<Recorded, StoreError>>)>,
+    health: &Health,
 ) -> bool {
     let (ops, answers): (Vec<Op>, Vec<_>) = writes.into_iter().unzip();
     // One batch = one commit = one fsync: the mean of this is pushes per fsync.
     metrics::histogram!("wxgate_store_batch_writes").record(ops.len() as f64);
     let outcomes = match batch.apply(&ops).await {
-        Ok(outcomes) => outcomes,
+        Ok(outcomes) => {
+            health.set_ok();
+            outcomes
+        }
         Err(error) => {
             tracing::error!(%error, writes = ops.len(), "store batch failed to commit");
-            let error = std::sync::Arc::new(error);
+            health.set_failing(format!("writes are failing: {error}"));
+            let error: Arc<str> = Arc::from(error.to_string());
             ops.iter()
                 .map(|_| Err(StoreError::Commit(error.clone())))
                 .collect()

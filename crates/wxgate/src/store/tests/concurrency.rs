@@ -74,7 +74,10 @@ async fn a_failing_write_fails_alone_in_its_batch(db: TestDb) {
     for (i, outcome) in outcomes.iter().enumerate() {
         if i % 20 == 7 {
             assert!(
-                matches!(outcome, Err(StoreError::Database(_))),
+                matches!(
+                    outcome,
+                    Err(StoreError::Database(_) | StoreError::Sqlite(_))
+                ),
                 "{i}: {outcome:?}"
             );
         } else {

@@ -26,11 +26,10 @@ pub(super) fn push(openid: &str, key: &str, secs: i64, effect: FollowerEffect) -
         event_key: None,
         create_time: at(secs).timestamp(),
         received_at: at(secs),
-        fields_json: format!(r#"{{"FromUserName":"{openid}","Content":"hello"}}"#),
         raw_xml: format!(
             "<xml><ToUserName><![CDATA[gh_1]]></ToUserName><FromUserName><![CDATA[{openid}]]>\
              </FromUserName><CreateTime>{secs}</CreateTime><MsgType><![CDATA[{msg_type}]]>\
-             </MsgType></xml>"
+             </MsgType><Content><![CDATA[hello]]></Content></xml>"
         ),
         reply: Some(format!(
             "<xml><ToUserName><![CDATA[{openid}]]></ToUserName></xml>"
@@ -49,16 +48,12 @@ pub(super) fn text(openid: &str, key: &str, secs: i64) -> PushWrite {
 /// test can make one write of a batch fail. `table`, `column` and `value` are test literals.
 pub(super) async fn refuse_inserts(url: &str, table: &str, column: &str, value: &str) {
     use sqlx::{Connection, Executor};
-    if url.starts_with("sqlite:") {
-        let mut conn = sqlx::SqliteConnection::connect(url).await.unwrap();
-        conn.execute(
-            format!(
-                "CREATE TRIGGER refuse_{table} BEFORE INSERT ON {table} \
-                 WHEN NEW.{column} = '{value}' BEGIN SELECT RAISE(ABORT, 'refused'); END"
-            )
-            .as_str(),
-        )
-        .await
+    if let Some(path) = url.strip_prefix("sqlite://") {
+        let conn = rusqlite::Connection::open(path).unwrap();
+        conn.execute_batch(&format!(
+            "CREATE TRIGGER refuse_{table} BEFORE INSERT ON {table} \
+             WHEN NEW.{column} = '{value}' BEGIN SELECT RAISE(ABORT, 'refused'); END"
+        ))
         .unwrap();
     } else {
         let mut conn = sqlx::PgConnection::connect(url).await.unwrap();

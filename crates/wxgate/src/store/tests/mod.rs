@@ -97,12 +97,14 @@ mod fixtures;
 
 mod batch;
 mod concurrency;
+mod fault;
 mod forget;
 mod open;
 mod outbox;
 mod plan;
 mod queries;
 mod record;
+mod recovery;
 mod scrub;
 mod throughput;
 mod tokens;

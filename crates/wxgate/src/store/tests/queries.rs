@@ -74,10 +74,12 @@ async fn events_newest_first_with_cursor_and_filters(db: TestDb) {
         .await
         .unwrap();
     assert_eq!(keys(all.clone()), [4, 3, 2, 1]);
+    let fields: serde_json::Value = serde_json::from_str(&all[1].fields_json).unwrap();
     assert_eq!(
-        all[1].fields_json,
-        r#"{"FromUserName":"oA","Content":"hello"}"#
+        fields["FromUserName"], "oA",
+        "parsed from the raw XML: {fields}"
     );
+    assert_eq!(fields["Content"], "hello", "{fields}");
     assert_eq!(all[1].received_at, at(3));
     let first_page = db
         .store

@@ -1,0 +1,174 @@
+//! Opening SQLite connections: where the url points, the pragmas of the writer and the
+//! readers, and the database file created private to its owner (0600; SQLite gives its
+//! -wal and -shm files the same mode).
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+use rusqlite::{Connection, OpenFlags};
+
+use crate::store::StoreError;
+
+/// How long a connection waits for SQLite's lock (a reader during a checkpoint).
+pub(super) const BUSY_TIMEOUT: Duration = Duration::from_secs(5);
+
+/// Where a `sqlite:` url points.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(super) enum Location {
+    /// `sqlite::memory:` (or `mode=memory`): one connection, nothing on disk
+    Memory,
+    /// a database file
+    File(PathBuf),
+}
+
+impl Location {
+    /// Parses `sqlite://PATH`, `sqlite:PATH` or `sqlite::memory:` (a `?query` is ignored,
+    /// but for `mode=memory`).
+    pub(super) fn parse(url: &str) -> Result<Self, StoreError> {
+        let rest = url
+            .strip_prefix("sqlite://")
+            .or_else(|| url.strip_prefix("sqlite:"))
+            .ok_or_else(|| StoreError::Url("a SQLite url starts with sqlite:".into()))?;
+        let (path, query) = rest.split_once('?').unwrap_or((rest, ""));
+        if path == ":memory:" || query.split('&').any(|pair| pair == "mode=memory") {
+            return Ok(Location::Memory);
+        }
+        if path.is_empty() {
+            return Err(StoreError::Url("sqlite:// needs a file path".into()));
+        }
+        Ok(Location::File(PathBuf::from(path)))
+    }
+}
+
+/// The writer's connection: WAL, every commit fsynced, deleted content zeroed.
+pub(super) fn writer(path: &Path) -> Result<Connection, StoreError> {
+    create_private(path)?;
+    let conn = open(path)?;
+    configure(&conn, path, |conn| {
+        conn.pragma_update(None, "journal_mode", "WAL")?;
+        conn.pragma_update(None, "synchronous", "FULL")?;
+        conn.pragma_update(None, "secure_delete", "ON")?;
+        conn.pragma_update(None, "foreign_keys", "ON")?;
+        conn.busy_timeout(BUSY_TIMEOUT)?;
+        conn.set_prepared_statement_cache_capacity(64);
+        Ok(())
+    })?;
+    Ok(conn)
+}
+
+/// A reader's connection: never writes.
+pub(super) fn reader(path: &Path) -> Result<Connection, StoreError> {
+    let conn = open(path)?;
+    configure(&conn, path, |conn| {
+        conn.pragma_update(None, "query_only", "ON")?;
+        conn.busy_timeout(BUSY_TIMEOUT)?;
+        Ok(())
+    })?;
+    Ok(conn)
+}
+
+/// The one connection of an in-memory database.
+pub(super) fn memory() -> Result<Connection, StoreError> {
+    let conn = Connection::open_in_memory().map_err(StoreError::Sqlite)?;
+    conn.pragma_update(None, "foreign_keys", "ON")
+        .map_err(StoreError::Sqlite)?;
+    Ok(conn)
+}
+
+fn open(path: &Path) -> Result<Connection, StoreError> {
+    let flags = OpenFlags::SQLITE_OPEN_READ_WRITE
+        | OpenFlags::SQLITE_OPEN_CREATE
+        | OpenFlags::SQLITE_OPEN_NO_MUTEX;
+    Connection::open_with_flags(path, flags).map_err(|source| StoreError::Open {
+        path: path.display().to_string(),
+        source,
+    })
+}
+
+fn configure(
+    conn: &Connection,
+    path: &Path,
+    pragmas: impl FnOnce(&Connection) -> rusqlite::Result<()>,
+) -> Result<(), StoreError> {
+    pragmas(conn).map_err(|source| StoreError::Open {
+        path: path.display().to_string(),
+        source,
+    })
+}
+
+/// Creates the database file with mode 0600 if it does not exist yet, so that raw messages,
+/// openids and the access token are readable by the gateway's user only. An existing file
+/// readable by others is left as it is, with a warning.
+fn create_private(path: &Path) -> Result<(), StoreError> {
+    use std::os::unix::fs::{OpenOptionsExt, PermissionsExt};
+    let opened = std::fs::OpenOptions::new()
+        .write(true)
+        .create_new(true)
+        .mode(0o600)
+        .open(path);
+    match opened {
+        Ok(_) => Ok(()),
+        Err(error) if error.kind() == std::io::ErrorKind::AlreadyExists => {
+            if let Ok(meta) = std::fs::metadata(path) {
+                if meta.permissions().mode() & 0o077 != 0 {
+                    tracing::warn!(
+                        path = %path.display(),
+                        "the database file is readable by other users; chmod 600 it"
+                    );
+                }
+            }
+            Ok(())
+        }
+        Err(error) => Err(StoreError::Create {
+            path: path.display().to_string(),
+            source: error,
+        }),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn urls_name_a_file_or_memory() {
+        assert_eq!(
+            Location::parse("sqlite::memory:").unwrap(),
+            Location::Memory
+        );
+        assert_eq!(
+            Location::parse("sqlite://data/wx.db?mode=rwc").unwrap(),
+            Location::File(PathBuf::from("data/wx.db"))
+        );
+        assert_eq!(
+            Location::parse("sqlite:/var/wx.db").unwrap(),
+            Location::File(PathBuf::from("/var/wx.db"))
+        );
+        assert!(Location::parse("sqlite://").is_err());
+    }
+
+    #[test]
+    fn a_new_database_and_its_wal_are_private() {
+        use std::os::unix::fs::PermissionsExt;
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("wxgate.db");
+        let conn = writer(&path).unwrap();
+        conn.execute_batch("CREATE TABLE t (x); INSERT INTO t VALUES (1);")
+            .unwrap();
+        for name in ["wxgate.db", "wxgate.db-wal", "wxgate.db-shm"] {
+            let mode = std::fs::metadata(dir.path().join(name))
+                .unwrap()
+                .permissions()
+                .mode();
+            assert_eq!(mode & 0o777, 0o600, "{name}");
+        }
+    }
+
+    #[test]
+    fn an_unopenable_file_is_named_in_the_error() {
+        let error = writer(Path::new("/nonexistent-dir/wxgate.db")).unwrap_err();
+        assert!(
+            error.to_string().contains("/nonexistent-dir/wxgate.db"),
+            "{error}"
+        );
+    }
+}

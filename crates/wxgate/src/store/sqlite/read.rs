@@ -1,0 +1,344 @@
+//! Reads: the queries of the admin API on a reader connection (or, in memory, the writer's),
+//! and the pool of reader connections, used from `spawn_blocking`.
+use std::path::PathBuf;
+use std::sync::{Arc, Mutex};
+
+use rusqlite::types::Value;
+use rusqlite::{params, params_from_iter, Connection, OptionalExtension, Row};
+
+use super::{connect, sql};
+use crate::store::rows::{fields_json, opt_time, time};
+use crate::store::sql as shared;
+use crate::store::{
+    EventQuery, EventRow, Follower, FollowerQuery, Location, QrCode, SceneStats, Stats, StoreError,
+    StoredToken,
+};
+
+/// Idle reader connections of a file database; a read takes one (or opens one) on a
+/// blocking thread and gives it back.
+pub(super) struct Readers {
+    path: PathBuf,
+    idle: Mutex<Vec<Connection>>,
+}
+
+/// Readers kept open when idle.
+const KEEP: usize = 4;
+
+impl Readers {
+    /// Readers of the database at `path`.
+    pub(super) fn new(path: PathBuf) -> Arc<Self> {
+        Arc::new(Readers {
+            path,
+            idle: Mutex::new(Vec::new()),
+        })
+    }
+
+    /// Runs `read` on a reader connection, off the async threads.
+    pub(super) async fn run<T, F>(self: &Arc<Self>, read: F) -> Result<T, StoreError>
+    where
+        T: Send + 'static,
+        F: FnOnce(&Connection) -> Result<T, StoreError> + Send + 'static,
+    {
+        let readers = Arc::clone(self);
+        tokio::task::spawn_blocking(move || {
+            let taken = readers.lock().pop();
+            let conn = match taken {
+                Some(conn) => conn,
+                None => connect::reader(&readers.path)?,
+            };
+            let outcome = read(&conn);
+            let mut idle = readers.lock();
+            if idle.len() < KEEP {
+                idle.push(conn);
+            }
+            outcome
+        })
+        .await
+        .map_err(|_| StoreError::Closed)?
+    }
+
+    /// Closes the idle connections.
+    pub(super) fn close(&self) {
+        self.lock().clear();
+    }
+
+    fn lock(&self) -> std::sync::MutexGuard<'_, Vec<Connection>> {
+        self.idle
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner())
+    }
+}
+
+fn follower_row(row: &Row<'_>) -> rusqlite::Result<FollowerParts> {
+    Ok(FollowerParts {
+        openid: row.get(0)?,
+        subscribed: row.get(1)?,
+        subscribed_at: row.get(2)?,
+        scene: row.get(3)?,
+        location: (row.get(4)?, row.get(5)?, row.get(6)?, row.get(7)?),
+        last_seen_at: row.get(8)?,
+    })
+}
+
+/// A follower row before its times are checked.
+struct FollowerParts {
+    openid: String,
+    subscribed: bool,
+    subscribed_at: Option<i64>,
+    scene: Option<String>,
+    location: (Option<f64>, Option<f64>, Option<f64>, Option<i64>),
+    last_seen_at: Option<i64>,
+}
+
+impl TryFrom<FollowerParts> for Follower {
+    type Error = StoreError;
+
+    fn try_from(row: FollowerParts) -> Result<Self, StoreError> {
+        let location = match row.location {
+            (Some(latitude), Some(longitude), Some(precision), Some(at)) => Some(Location {
+                latitude,
+                longitude,
+                precision,
+                reported_at: time(at)?,
+            }),
+            _ => None,
+        };
+        Ok(Follower {
+            openid: row.openid,
+            subscribed: row.subscribed,
+            subscribed_at: opt_time(row.subscribed_at)?,
+            scene: row.scene,
+            location,
+            last_seen_at: opt_time(row.last_seen_at)?,
+        })
+    }
+}
+
+/// One follower.
+pub(super) fn follower(conn: &Connection, openid: &str) -> Result<Option<Follower>, StoreError> {
+    let text = format!(
+        "SELECT {} FROM followers WHERE openid = ?1",
+        sql::FOLLOWER_COLUMNS
+    );
+    conn.prepare_cached(&text)?
+        .query_row(params![openid], follower_row)
+        .optional()?
+        .map(Follower::try_from)
+        .transpose()
+}
+
+/// A page of followers, by openid.
+pub(super) fn followers(
+    conn: &Connection,
+    query: &FollowerQuery,
+) -> Result<Vec<Follower>, StoreError> {
+    let mut filter = Filter::default();
+    if let Some(subscribed) = query.subscribed {
+        filter.push("subscribed = ?", Value::Integer(i64::from(subscribed)));
+    }
+    if let Some(after) = &query.after {
+        filter.push("openid > ?", Value::Text(after.clone()));
+    }
+    let select = format!("SELECT {} FROM followers", sql::FOLLOWER_COLUMNS);
+    let (text, args) = filter.finish(&select, "ORDER BY openid", query.limit);
+    let mut stmt = conn.prepare(&text)?;
+    let rows = stmt.query_map(params_from_iter(args), follower_row)?;
+    rows.map(|row| Follower::try_from(row?)).collect()
+}
+
+/// A page of events, newest first. By openid, through `openid_events` (the caller has the
+/// backlog applied first).
+pub(super) fn events(conn: &Connection, query: &EventQuery) -> Result<Vec<EventRow>, StoreError> {
+    let mut filter = Filter::default();
+    let (select, id) = match &query.openid {
+        Some(openid) => {
+            filter.push("o.openid = ?", Value::Text(openid.clone()));
+            (
+                format!(
+                    "SELECT {} FROM openid_events o JOIN events e ON e.id = o.event_id",
+                    sql::EVENT_COLUMNS
+                ),
+                "o.event_id",
+            )
+        }
+        None => (
+            format!("SELECT {} FROM events e", sql::EVENT_COLUMNS),
+            "e.id",
+        ),
+    };
+    if let Some(msg_type) = &query.msg_type {
+        filter.push(
+            "lower(e.msg_type) = lower(?)",
+            Value::Text(msg_type.clone()),
+        );
+    }
+    if let Some(event) = &query.event {
+        filter.push("lower(e.event) = lower(?)", Value::Text(event.clone()));
+    }
+    if let Some(before) = query.before {
+        filter.push(&format!("{id} < ?"), Value::Integer(before));
+    }
+    let (text, args) = filter.finish(&select, &format!("ORDER BY {id} DESC"), query.limit);
+    let mut stmt = conn.prepare(&text)?;
+    let rows = stmt.query_map(params_from_iter(args), |row| {
+        Ok((
+            row.get::<_, i64>(0)?,
+            row.get::<_, String>(1)?,
+            row.get::<_, String>(2)?,
+            row.get::<_, Option<String>>(3)?,
+            row.get::<_, Option<String>>(4)?,
+            row.get::<_, i64>(5)?,
+            row.get::<_, i64>(6)?,
+            row.get::<_, String>(7)?,
+            row.get::<_, Option<String>>(8)?,
+        ))
+    })?;
+    rows.map(|row| {
+        let (id, openid, msg_type, event, event_key, create_time, received_at, raw_xml, reply) =
+            row?;
+        Ok(EventRow {
+            id,
+            openid,
+            msg_type,
+            event,
+            event_key,
+            create_time,
+            received_at: time(received_at)?,
+            fields_json: fields_json(&raw_xml),
+            reply,
+        })
+    })
+    .collect()
+}
+
+/// Totals (the caller has the backlog applied first).
+pub(super) fn stats(conn: &Connection) -> Result<Stats, StoreError> {
+    let (subscribed, total, events) = conn
+        .prepare_cached(shared::SELECT_TOTALS)?
+        .query_row([], |row| Ok((row.get(0)?, row.get(1)?, row.get(2)?)))?;
+    let mut stmt = conn.prepare_cached(&shared::select_scene_stats())?;
+    let scenes = stmt
+        .query_map([], |row| {
+            Ok(SceneStats {
+                scene: row.get(0)?,
+                label: row.get(1)?,
+                subscribes: row.get(2)?,
+                scans: row.get(3)?,
+            })
+        })?
+        .collect::<Result<_, _>>()?;
+    Ok(Stats {
+        subscribed,
+        total,
+        events,
+        scenes,
+    })
+}
+
+/// A `qrcodes` row before its times are checked (8 columns, then maybe totals).
+type QrParts = (
+    String,
+    String,
+    String,
+    String,
+    Option<i64>,
+    Option<i64>,
+    Option<String>,
+    i64,
+);
+
+fn qr_parts(row: &Row<'_>) -> rusqlite::Result<QrParts> {
+    Ok((
+        row.get(0)?,
+        row.get(1)?,
+        row.get(2)?,
+        row.get(3)?,
+        row.get(4)?,
+        row.get(5)?,
+        row.get(6)?,
+        row.get(7)?,
+    ))
+}
+
+fn qrcode_of(parts: QrParts) -> Result<QrCode, StoreError> {
+    let (scene, action_name, ticket, url, expire_seconds, expires_at, label, created_at) = parts;
+    Ok(QrCode {
+        scene,
+        action_name,
+        ticket,
+        url,
+        expire_seconds,
+        expires_at: opt_time(expires_at)?,
+        label,
+        created_at: time(created_at)?,
+    })
+}
+
+/// QR codes newest first, with their scene's (subscribes, scans).
+pub(super) fn qrcodes(conn: &Connection) -> Result<Vec<(QrCode, i64, i64)>, StoreError> {
+    let mut stmt = conn.prepare_cached(&shared::select_qrcodes())?;
+    let rows = stmt.query_map([], |row| Ok((qr_parts(row)?, row.get(8)?, row.get(9)?)))?;
+    rows.map(|row| {
+        let (parts, subscribes, scans) = row?;
+        Ok((qrcode_of(parts)?, subscribes, scans))
+    })
+    .collect()
+}
+
+/// One QR code.
+pub(super) fn qrcode(conn: &Connection, scene: &str) -> Result<Option<QrCode>, StoreError> {
+    conn.prepare_cached(&shared::select_qrcode())?
+        .query_row(params![scene], qr_parts)
+        .optional()?
+        .map(qrcode_of)
+        .transpose()
+}
+
+/// The stored token of an appid.
+pub(super) fn token(conn: &Connection, appid: &str) -> Result<Option<StoredToken>, StoreError> {
+    let row: Option<(String, i64)> = conn
+        .prepare_cached(shared::SELECT_TOKEN)?
+        .query_row(params![appid], |row| Ok((row.get(0)?, row.get(1)?)))
+        .optional()?;
+    row.map(|(access_token, expires_at)| {
+        Ok(StoredToken {
+            access_token,
+            expires_at: time(expires_at)?,
+        })
+    })
+    .transpose()
+}
+
+/// Pending deliveries.
+pub(super) fn pending_deliveries(conn: &Connection) -> Result<i64, StoreError> {
+    Ok(conn
+        .prepare_cached(shared::COUNT_DELIVERIES)?
+        .query_row([], |row| row.get(0))?)
+}
+
+/// A WHERE clause from the filters given (`?` → `?N`), so only they are bound and the
+/// indexes apply.
+#[derive(Default)]
+struct Filter {
+    clauses: Vec<String>,
+    args: Vec<Value>,
+}
+
+impl Filter {
+    fn push(&mut self, template: &str, arg: Value) {
+        self.args.push(arg);
+        let placeholder = format!("?{}", self.args.len());
+        self.clauses.push(template.replace('?', &placeholder));
+    }
+
+    fn finish(mut self, select: &str, order: &str, limit: u32) -> (String, Vec<Value>) {
+        let mut text = select.to_string();
+        if !self.clauses.is_empty() {
+            text.push_str(" WHERE ");
+            text.push_str(&self.clauses.join(" AND "));
+        }
+        self.args.push(Value::Integer(i64::from(limit)));
+        text.push_str(&format!(" {order} LIMIT ?{}", self.args.len()));
+        (text, self.args)
+    }
+}

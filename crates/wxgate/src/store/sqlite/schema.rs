@@ -1,0 +1,125 @@
+//! Creating and migrating the SQLite schema: the files of `migrations/sqlite/`, embedded,
+//! applied in order, each in its own transaction; `PRAGMA user_version` holds the last one
+//! applied. A database migrated by an older wxgate (sqlx's `_sqlx_migrations` table) is
+//! picked up where it was.
+use rusqlite::{Connection, OptionalExtension};
+
+/// The migrations, in order: (version, SQL).
+const MIGRATIONS: &[(i64, &str)] = &[
+    (
+        1,
+        include_str!("../../../migrations/sqlite/0001_initial.sql"),
+    ),
+    (
+        2,
+        include_str!("../../../migrations/sqlite/0002_outbox.sql"),
+    ),
+    (
+        3,
+        include_str!("../../../migrations/sqlite/0003_append_log.sql"),
+    ),
+];
+
+/// Brings the schema of `conn` up to date.
+pub(super) fn migrate(conn: &mut Connection) -> rusqlite::Result<()> {
+    let mut version: i64 = conn.pragma_query_value(None, "user_version", |row| row.get(0))?;
+    if version == 0 {
+        version = sqlx_version(conn)?;
+    }
+    for (number, sql) in MIGRATIONS {
+        if *number <= version {
+            continue;
+        }
+        let tx = conn.transaction()?;
+        tx.execute_batch(sql)?;
+        tx.pragma_update(None, "user_version", number)?;
+        tx.commit()?;
+    }
+    Ok(())
+}
+
+/// The last migration applied by sqlx (wxgate before the SQLite engine), or 0.
+fn sqlx_version(conn: &Connection) -> rusqlite::Result<i64> {
+    let exists = conn
+        .query_row(
+            "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = '_sqlx_migrations'",
+            [],
+            |_| Ok(()),
+        )
+        .optional()?
+        .is_some();
+    if !exists {
+        return Ok(0);
+    }
+    conn.query_row(
+        "SELECT COALESCE(MAX(version), 0) FROM _sqlx_migrations WHERE success",
+        [],
+        |row| row.get(0),
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_fresh_database_gets_every_migration_once() {
+        let mut conn = Connection::open_in_memory().unwrap();
+        migrate(&mut conn).unwrap();
+        migrate(&mut conn).unwrap();
+        let version: i64 = conn
+            .pragma_query_value(None, "user_version", |row| row.get(0))
+            .unwrap();
+        assert_eq!(version, MIGRATIONS.len() as i64);
+        let applied: i64 = conn
+            .query_row("SELECT event_id FROM applied", [], |row| row.get(0))
+            .unwrap();
+        assert_eq!(applied, 0);
+    }
+
+    #[test]
+    fn a_database_of_sqlx_days_keeps_its_events_ids_and_followers() {
+        let mut conn = Connection::open_in_memory().unwrap();
+        conn.execute_batch(MIGRATIONS[0].1).unwrap();
+        conn.execute_batch(MIGRATIONS[1].1).unwrap();
+        conn.execute_batch(
+            "CREATE TABLE _sqlx_migrations (version BIGINT PRIMARY KEY, success BOOLEAN);
+             INSERT INTO _sqlx_migrations VALUES (1, TRUE), (2, TRUE);
+             INSERT INTO events (id, dedupe_key, openid, msg_type, create_time, received_at,
+                                 fields_json, raw_xml, reply)
+                 VALUES (5, 'k5', 'oA', 'text', 1, 1000, '{}', '<xml/>', 'r5'),
+                        (9, 'k9', 'oB', 'text', 2, 2000, '{}', '<xml/>', NULL);
+             DELETE FROM events WHERE id = 9;
+             INSERT INTO followers (openid, subscribed) VALUES ('oA', TRUE);",
+        )
+        .unwrap();
+        migrate(&mut conn).unwrap();
+        let rows: Vec<(i64, String, Option<String>)> = conn
+            .prepare("SELECT id, dedupe_key, reply FROM events")
+            .unwrap()
+            .query_map([], |row| Ok((row.get(0)?, row.get(1)?, row.get(2)?)))
+            .unwrap()
+            .collect::<Result<_, _>>()
+            .unwrap();
+        assert_eq!(rows, [(5, "k5".to_string(), Some("r5".to_string()))]);
+        conn.execute(
+            "INSERT INTO events (dedupe_key, openid, msg_type, create_time, received_at, raw_xml)
+             VALUES ('k', 'oC', 'text', 3, 3000, '<xml/>')",
+            [],
+        )
+        .unwrap();
+        assert_eq!(conn.last_insert_rowid(), 10, "ids are never reused");
+        let owner: String = conn
+            .query_row(
+                "SELECT openid FROM openid_events WHERE event_id = 5",
+                [],
+                |r| r.get(0),
+            )
+            .unwrap();
+        assert_eq!(owner, "oA");
+        let applied: i64 = conn
+            .query_row("SELECT event_id FROM applied", [], |row| row.get(0))
+            .unwrap();
+        assert_eq!(applied, 5);
+    }
+}
