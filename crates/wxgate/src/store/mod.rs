@@ -11,15 +11,12 @@ use std::time::Duration;
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 
-mod backend;
-mod plan;
 mod postgres;
 mod rows;
 mod sql;
 pub(crate) mod sqlite;
 #[cfg(test)]
 mod tests;
-mod writer;
 
 /// A storage failure. Shown to HTTP clients only as a generic 500 / 503.
 #[derive(Debug, thiserror::Error)]

@@ -14,6 +14,13 @@ pub(super) fn utc_day(time: DateTime<Utc>) -> i64 {
     time.timestamp().div_euclid(86_400)
 }
 
+/// `now + span`, saturating (a lease or claim that never ends).
+pub(super) fn after(now: DateTime<Utc>, span: std::time::Duration) -> DateTime<Utc> {
+    let span = chrono::Duration::from_std(span).unwrap_or(chrono::Duration::MAX);
+    now.checked_add_signed(span)
+        .unwrap_or(DateTime::<Utc>::MAX_UTC)
+}
+
 /// A stored millisecond time back as a `DateTime` (out of range = a corrupt row).
 pub(super) fn time(ms: i64) -> Result<DateTime<Utc>, StoreError> {
     DateTime::from_timestamp_millis(ms)

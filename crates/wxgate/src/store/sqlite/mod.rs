@@ -172,12 +172,6 @@ fn returns_row(conn: &Connection, text: &str, values: &[&dyn ToSql]) -> rusqlite
     Ok(rows.next()?.is_some())
 }
 
-fn until(now: DateTime<Utc>, span: Duration) -> DateTime<Utc> {
-    let span = chrono::Duration::from_std(span).unwrap_or(chrono::Duration::MAX);
-    now.checked_add_signed(span)
-        .unwrap_or(DateTime::<Utc>::MAX_UTC)
-}
-
 #[async_trait]
 impl Store for SqliteStore {
     async fn record(&self, write: PushWrite) -> Result<Recorded, StoreError> {
@@ -285,7 +279,12 @@ impl Store for SqliteStore {
             returns_row(
                 conn,
                 shared::TAKE_LEASE,
-                &[&appid, &holder, &millis(until(now, ttl)), &millis(now)],
+                &[
+                    &appid,
+                    &holder,
+                    &millis(super::rows::after(now, ttl)),
+                    &millis(now),
+                ],
             )
         })
         .await
@@ -332,7 +331,11 @@ impl Store for SqliteStore {
     ) -> Result<Vec<Delivery>, StoreError> {
         let rows = self
             .exec(move |conn, _| {
-                let (from, to, limit) = (millis(now), millis(until(now, lease)), i64::from(limit));
+                let (from, to, limit) = (
+                    millis(now),
+                    millis(super::rows::after(now, lease)),
+                    i64::from(limit),
+                );
                 let values: [&dyn ToSql; 3] = [&from, &to, &limit];
                 let named_values = named(&values);
                 let refs: Vec<(&str, &dyn ToSql)> =

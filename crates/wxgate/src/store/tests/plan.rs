@@ -2,12 +2,12 @@
 use std::collections::HashMap;
 
 use super::fixtures::{at, push, text};
-use crate::store::plan::{
+use crate::store::postgres::plan::{
     counters, deliveries, first_of_keys, followers, resolve, segments, CounterRow, FollowerRow,
     Resolved, Segment,
 };
+use crate::store::postgres::writer::Op;
 use crate::store::rows::{millis, utc_day};
-use crate::store::writer::Op;
 use crate::store::{FollowerEffect, PushWrite};
 
 fn keys(writes: &[&PushWrite]) -> Vec<String> {

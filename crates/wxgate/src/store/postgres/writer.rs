@@ -7,7 +7,7 @@ use async_trait::async_trait;
 use tokio::sync::{mpsc, oneshot};
 use tokio::task::JoinHandle;
 
-use super::{Health, PushWrite, Recorded, StoreError};
+use crate::store::{Health, PushWrite, Recorded, StoreError};
 
 /// Most writes committed in one transaction.
 const MAX_BATCH: usize = 512;
@@ -16,7 +16,7 @@ const QUEUE: usize = 4096;
 
 /// One queued write.
 #[derive(Debug)]
-pub(super) enum Op {
+pub(in crate::store) enum Op {
     /// a processed push
     Record(Box<PushWrite>),
     /// forget an openid (admin delete)
@@ -27,18 +27,18 @@ impl Op {
     /// Whether applying it deletes a user, so the files must be scrubbed before answering.
     fn forgets(&self) -> bool {
         match self {
-            Op::Record(write) => write.effect == super::FollowerEffect::Forget,
+            Op::Record(write) => write.effect == crate::store::FollowerEffect::Forget,
             Op::Forget(_) => true,
         }
     }
 }
 
 /// The outcome of each write of a batch, in order; `Err` = the batch did not commit.
-pub(super) type BatchOutcome = Result<Vec<Result<Recorded, StoreError>>, sqlx::Error>;
+pub(in crate::store) type BatchOutcome = Result<Vec<Result<Recorded, StoreError>>, sqlx::Error>;
 
 /// What a backend does for the writer.
 #[async_trait]
-pub(super) trait Batch: Send + Sync + 'static {
+pub(in crate::store) trait Batch: Send + Sync + 'static {
     /// Applies `ops` in one transaction, each under its own savepoint (one failing write
     /// does not fail the others), and commits once.
     async fn apply(&self, ops: &[Op]) -> BatchOutcome;
@@ -54,14 +54,14 @@ enum Job {
 }
 
 /// The handle callers use; the task behind it is the only writer.
-pub(super) struct Writer {
+pub(in crate::store) struct Writer {
     tx: mpsc::Sender<Job>,
     task: Mutex<Option<JoinHandle<()>>>,
 }
 
 impl Writer {
     /// Starts the writer task over `batch`.
-    pub(super) fn start(batch: impl Batch, health: Arc<Health>) -> Self {
+    pub(in crate::store) fn start(batch: impl Batch, health: Arc<Health>) -> Self {
         let (tx, rx) = mpsc::channel(QUEUE);
         let task = tokio::spawn(run(rx, batch, health));
         Writer {
@@ -71,7 +71,7 @@ impl Writer {
     }
 
     /// Queues `op` and waits until it is committed (or failed).
-    pub(super) async fn write(&self, op: Op) -> Result<Recorded, StoreError> {
+    pub(in crate::store) async fn write(&self, op: Op) -> Result<Recorded, StoreError> {
         let (answer, outcome) = oneshot::channel();
         self.tx
             .send(Job::Write(op, answer))
@@ -82,7 +82,7 @@ impl Writer {
 
     /// Applies everything queued so far, stops the task and closes the write side.
     /// Writes queued after this are refused with `Closed`.
-    pub(super) async fn close(&self) {
+    pub(in crate::store) async fn close(&self) {
         let (answer, done) = oneshot::channel();
         if self.tx.send(Job::Close(answer)).await.is_ok() {
             // The writer drops the sender without answering only if it panicked.

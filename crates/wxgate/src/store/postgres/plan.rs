@@ -3,13 +3,13 @@
 //! counter rows of the new ones (PostgreSQL refuses to upsert one row twice in a statement).
 use std::collections::{BTreeMap, HashMap, HashSet};
 
-use super::rows::{millis, utc_day};
 use super::writer::Op;
-use super::{FollowerEffect, PushWrite};
+use crate::store::rows::{millis, utc_day};
+use crate::store::{FollowerEffect, PushWrite};
 
 /// A run of a batch applied together, in batch order.
 #[derive(Debug)]
-pub(super) enum Segment<'a> {
+pub(in crate::store) enum Segment<'a> {
     /// consecutive pushes that are not forgets
     Records(Vec<&'a PushWrite>),
     /// a forget of `openid`: an unsubscribe push (its deliveries are queued after the
@@ -24,7 +24,7 @@ pub(super) enum Segment<'a> {
 
 /// Splits `ops` at every forget: the writes before it, the forget, then the rest — so each
 /// openid sees its writes and forgets in batch order.
-pub(super) fn segments(ops: &[Op]) -> Vec<Segment<'_>> {
+pub(in crate::store) fn segments(ops: &[Op]) -> Vec<Segment<'_>> {
     let mut segments = Vec::new();
     let mut records = Vec::new();
     for op in ops {
@@ -55,7 +55,7 @@ pub(super) fn segments(ops: &[Op]) -> Vec<Segment<'_>> {
 
 /// The writes whose dedupe key occurs in `writes` for the first time: the ones to insert
 /// (a later write with the same key is a resend of it).
-pub(super) fn first_of_keys<'a>(writes: &[&'a PushWrite]) -> Vec<&'a PushWrite> {
+pub(in crate::store) fn first_of_keys<'a>(writes: &[&'a PushWrite]) -> Vec<&'a PushWrite> {
     let mut seen = HashSet::new();
     writes
         .iter()
@@ -66,7 +66,7 @@ pub(super) fn first_of_keys<'a>(writes: &[&'a PushWrite]) -> Vec<&'a PushWrite> 
 
 /// What became of one write of a segment once its events were inserted.
 #[derive(Debug)]
-pub(super) enum Resolved<'a> {
+pub(in crate::store) enum Resolved<'a> {
     /// newly stored as event `id`: its effects apply
     Stored(i64, &'a PushWrite),
     /// a resend (of a stored push or of an earlier write of the segment): answered with the
@@ -76,7 +76,7 @@ pub(super) enum Resolved<'a> {
 
 /// Resolves each write of `writes` (in order) from the ids `inserted` returned per key: the
 /// first write of a key that was inserted is stored; every other write is a duplicate.
-pub(super) fn resolve<'a>(
+pub(in crate::store) fn resolve<'a>(
     writes: &[&'a PushWrite],
     inserted: &HashMap<String, i64>,
 ) -> Vec<Resolved<'a>> {
@@ -97,28 +97,28 @@ pub(super) fn resolve<'a>(
 /// `subscribed_at` and `loc_reported_at` are `None` when no write set them (the stored values
 /// are kept).
 #[derive(Debug, Clone, PartialEq)]
-pub(super) struct FollowerRow<'a> {
+pub(in crate::store) struct FollowerRow<'a> {
     /// openid
-    pub(super) openid: &'a str,
+    pub(in crate::store) openid: &'a str,
     /// received_at of its last write (ms)
-    pub(super) last_seen_at: i64,
+    pub(in crate::store) last_seen_at: i64,
     /// received_at of its last subscribe (ms)
-    pub(super) subscribed_at: Option<i64>,
+    pub(in crate::store) subscribed_at: Option<i64>,
     /// scene of its last subscribe
-    pub(super) scene: Option<&'a str>,
+    pub(in crate::store) scene: Option<&'a str>,
     /// last location: latitude
-    pub(super) loc_latitude: Option<f64>,
+    pub(in crate::store) loc_latitude: Option<f64>,
     /// last location: longitude
-    pub(super) loc_longitude: Option<f64>,
+    pub(in crate::store) loc_longitude: Option<f64>,
     /// last location: precision
-    pub(super) loc_precision: Option<f64>,
+    pub(in crate::store) loc_precision: Option<f64>,
     /// received_at of its last location (ms)
-    pub(super) loc_reported_at: Option<i64>,
+    pub(in crate::store) loc_reported_at: Option<i64>,
 }
 
 /// The follower upserts of the new writes `stored` (in batch order): one row per openid,
 /// ordered by openid (a stable lock order between instances).
-pub(super) fn followers<'a>(stored: &[&'a PushWrite]) -> Vec<FollowerRow<'a>> {
+pub(in crate::store) fn followers<'a>(stored: &[&'a PushWrite]) -> Vec<FollowerRow<'a>> {
     let mut rows: BTreeMap<&str, FollowerRow<'a>> = BTreeMap::new();
     for write in stored {
         let at = millis(write.received_at);
@@ -158,19 +158,19 @@ pub(super) fn followers<'a>(stored: &[&'a PushWrite]) -> Vec<FollowerRow<'a>> {
 
 /// One scene's counter increments for a UTC day.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub(super) struct CounterRow<'a> {
+pub(in crate::store) struct CounterRow<'a> {
     /// scene
-    pub(super) scene: &'a str,
+    pub(in crate::store) scene: &'a str,
     /// days since the epoch
-    pub(super) day: i64,
+    pub(in crate::store) day: i64,
     /// subscribes to add
-    pub(super) subscribes: i64,
+    pub(in crate::store) subscribes: i64,
     /// scans to add
-    pub(super) scans: i64,
+    pub(in crate::store) scans: i64,
 }
 
 /// The counter increments of the new writes `stored`, summed per (scene, day), in that order.
-pub(super) fn counters<'a>(stored: &[&'a PushWrite]) -> Vec<CounterRow<'a>> {
+pub(in crate::store) fn counters<'a>(stored: &[&'a PushWrite]) -> Vec<CounterRow<'a>> {
     let mut sums: BTreeMap<(&str, i64), (i64, i64)> = BTreeMap::new();
     for write in stored {
         let (scene, subscribes, scans) = match &write.effect {
@@ -196,21 +196,21 @@ pub(super) fn counters<'a>(stored: &[&'a PushWrite]) -> Vec<CounterRow<'a>> {
 
 /// One queued delivery: a `NewDelivery` with its push's openid and time.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub(super) struct DeliveryRow<'a> {
+pub(in crate::store) struct DeliveryRow<'a> {
     /// webhook name
-    pub(super) webhook: &'a str,
+    pub(in crate::store) webhook: &'a str,
     /// openid of the push
-    pub(super) openid: &'a str,
+    pub(in crate::store) openid: &'a str,
     /// `X-Wxgate-Event-Id`
-    pub(super) event_id: &'a str,
+    pub(in crate::store) event_id: &'a str,
     /// JSON body
-    pub(super) payload: &'a str,
+    pub(in crate::store) payload: &'a str,
     /// received_at of the push (ms): created, and first due
-    pub(super) created_at: i64,
+    pub(in crate::store) created_at: i64,
 }
 
 /// The deliveries of `writes`, in order.
-pub(super) fn deliveries<'a>(writes: &[&'a PushWrite]) -> Vec<DeliveryRow<'a>> {
+pub(in crate::store) fn deliveries<'a>(writes: &[&'a PushWrite]) -> Vec<DeliveryRow<'a>> {
     writes
         .iter()
         .flat_map(|write| {

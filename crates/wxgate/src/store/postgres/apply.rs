@@ -1,0 +1,247 @@
+//! Applying a group-committed batch on PostgreSQL: a few multi-row statements per run of
+//! pushes (built with `sqlx::QueryBuilder`), a careful write-by-write re-run under savepoints
+//! when one of them fails.
+use std::collections::{BTreeSet, HashMap};
+
+use sqlx::{Connection as _, PgConnection, PgPool, Postgres, QueryBuilder};
+
+use super::plan::{self, CounterRow, DeliveryRow, FollowerRow, Resolved, Segment};
+use super::writer::{BatchOutcome, Op};
+use crate::store::rows::millis;
+use crate::store::sql;
+use crate::store::{PushWrite, Recorded, StoreError};
+
+/// Rows per multi-row statement: at most ~10,000 bind parameters (PostgreSQL allows 65,535).
+const fn rows_per_statement(columns: usize) -> usize {
+    10_000 / columns
+}
+
+/// Applies `ops` in one transaction committed once: plainly first (a few multi-row
+/// statements per batch); if a statement fails, rolls back and re-applies the batch write by
+/// write, each under a savepoint, so one failing write does not fail the others.
+pub(super) async fn apply_ops(pool: &PgPool, ops: &[Op]) -> BatchOutcome {
+    let mut tx = pool.begin().await?;
+    match apply_plain(&mut tx, ops).await {
+        Ok(recorded) => {
+            tx.commit().await?;
+            return Ok(recorded.into_iter().map(Ok).collect());
+        }
+        Err(error) => {
+            tracing::debug!(%error, writes = ops.len(), "batch failed; re-applying it write by write");
+            tx.rollback().await?;
+        }
+    }
+    let mut tx = pool.begin().await?;
+    let mut outcomes = Vec::with_capacity(ops.len());
+    for op in ops {
+        let mut savepoint = tx.begin().await?;
+        match apply_plain(&mut savepoint, std::slice::from_ref(op)).await {
+            Ok(mut recorded) => {
+                savepoint.commit().await?;
+                outcomes.push(recorded.pop().ok_or(sqlx::Error::RowNotFound));
+            }
+            Err(error) => {
+                savepoint.rollback().await?;
+                outcomes.push(Err(error));
+            }
+        }
+    }
+    tx.commit().await?;
+    Ok(outcomes
+        .into_iter()
+        .map(|outcome| outcome.map_err(StoreError::Database))
+        .collect())
+}
+
+/// Applies `ops` in order, segment by segment (see `plan::segments`); each op's outcome.
+async fn apply_plain(conn: &mut PgConnection, ops: &[Op]) -> Result<Vec<Recorded>, sqlx::Error> {
+    let mut recorded = Vec::with_capacity(ops.len());
+    for segment in plan::segments(ops) {
+        match segment {
+            Segment::Forget { openid, write } => {
+                recorded.push(forget(conn, openid).await?);
+                // The unsubscribe's own deliveries outlive the forget (contract §4).
+                let write: Vec<&PushWrite> = write.into_iter().collect();
+                insert_deliveries(conn, &plan::deliveries(&write)).await?;
+            }
+            Segment::Records(writes) => record_all(conn, &writes, &mut recorded).await?,
+        }
+    }
+    Ok(recorded)
+}
+
+/// Records consecutive pushes (no forgets): inserts their events, answers resends with their
+/// stored reply, applies the effects of the new ones. Pushes the outcomes, in order.
+async fn record_all(
+    conn: &mut PgConnection,
+    writes: &[&PushWrite],
+    recorded: &mut Vec<Recorded>,
+) -> Result<(), sqlx::Error> {
+    let mut inserted = HashMap::new();
+    let firsts = plan::first_of_keys(writes);
+    for chunk in firsts.chunks(rows_per_statement(9)) {
+        let mut query = QueryBuilder::<Postgres>::new(
+            "INSERT INTO events (dedupe_key, openid, msg_type, event, event_key, create_time, \
+             received_at, raw_xml, reply) ",
+        );
+        query.push_values(chunk, |mut row, write| {
+            row.push_bind(&write.dedupe_key)
+                .push_bind(&write.openid)
+                .push_bind(&write.msg_type)
+                .push_bind(&write.event)
+                .push_bind(&write.event_key)
+                .push_bind(write.create_time)
+                .push_bind(millis(write.received_at))
+                .push_bind(&write.raw_xml)
+                .push_bind(&write.reply);
+        });
+        query.push(" ON CONFLICT (dedupe_key) DO NOTHING RETURNING id, dedupe_key");
+        for (id, key) in query
+            .build_query_as::<(i64, String)>()
+            .fetch_all(&mut *conn)
+            .await?
+        {
+            inserted.insert(key, id);
+        }
+    }
+    let resolved = plan::resolve(writes, &inserted);
+    let resent: Vec<&str> = resolved
+        .iter()
+        .filter_map(|r| match r {
+            Resolved::Duplicate(key) => Some(*key),
+            Resolved::Stored(..) => None,
+        })
+        .collect::<BTreeSet<_>>()
+        .into_iter()
+        .collect();
+    let mut replies = HashMap::new();
+    for chunk in resent.chunks(rows_per_statement(1)) {
+        let mut query = QueryBuilder::<Postgres>::new(
+            "SELECT dedupe_key, reply FROM events WHERE dedupe_key IN (",
+        );
+        let mut keys = query.separated(", ");
+        for key in chunk {
+            keys.push_bind(*key);
+        }
+        keys.push_unseparated(")");
+        replies.extend(
+            query
+                .build_query_as::<(String, Option<String>)>()
+                .fetch_all(&mut *conn)
+                .await?,
+        );
+    }
+    let mut stored = Vec::with_capacity(resolved.len());
+    for r in resolved {
+        recorded.push(match r {
+            Resolved::Stored(id, write) => {
+                stored.push(write);
+                Recorded::Stored { id }
+            }
+            // Stored by another instance and deleted meanwhile: fails the write (the careful
+            // re-run answers it alone).
+            Resolved::Duplicate(key) => Recorded::Duplicate {
+                reply: replies.get(key).cloned().ok_or(sqlx::Error::RowNotFound)?,
+            },
+        });
+    }
+    upsert_followers(conn, &plan::followers(&stored)).await?;
+    count_scenes(conn, &plan::counters(&stored)).await?;
+    insert_deliveries(conn, &plan::deliveries(&stored)).await
+}
+
+/// Queues notify-webhook deliveries (in order), in chunks.
+async fn insert_deliveries(
+    conn: &mut PgConnection,
+    rows: &[DeliveryRow<'_>],
+) -> Result<(), sqlx::Error> {
+    for chunk in rows.chunks(rows_per_statement(6)) {
+        let mut query = QueryBuilder::<Postgres>::new(
+            "INSERT INTO outbox (webhook, openid, event_id, payload, created_at, next_at) ",
+        );
+        query.push_values(chunk, |mut row, delivery| {
+            row.push_bind(delivery.webhook)
+                .push_bind(delivery.openid)
+                .push_bind(delivery.event_id)
+                .push_bind(delivery.payload)
+                .push_bind(delivery.created_at)
+                .push_bind(delivery.created_at);
+        });
+        query.build().execute(&mut *conn).await?;
+    }
+    Ok(())
+}
+
+/// Upserts merged follower rows (one per openid), in chunks: subscribed, last seen; the
+/// subscription only where `subscribed_at` is given, the location only where
+/// `loc_reported_at` is given — the stored values are kept otherwise.
+async fn upsert_followers(
+    conn: &mut PgConnection,
+    rows: &[FollowerRow<'_>],
+) -> Result<(), sqlx::Error> {
+    for chunk in rows.chunks(rows_per_statement(8)) {
+        let mut query = QueryBuilder::<Postgres>::new(
+            "INSERT INTO followers (openid, subscribed, last_seen_at, subscribed_at, scene, \
+             loc_latitude, loc_longitude, loc_precision, loc_reported_at) ",
+        );
+        query.push_values(chunk, |mut row, follower| {
+            row.push_bind(follower.openid)
+                .push("TRUE")
+                .push_bind(follower.last_seen_at)
+                .push_bind(follower.subscribed_at)
+                .push_bind(follower.scene)
+                .push_bind(follower.loc_latitude)
+                .push_bind(follower.loc_longitude)
+                .push_bind(follower.loc_precision)
+                .push_bind(follower.loc_reported_at);
+        });
+        query.push(
+            " ON CONFLICT (openid) DO UPDATE SET subscribed = TRUE, \
+             last_seen_at = excluded.last_seen_at, \
+             subscribed_at = COALESCE(excluded.subscribed_at, followers.subscribed_at), \
+             scene = CASE WHEN excluded.subscribed_at IS NULL THEN followers.scene \
+             ELSE excluded.scene END, \
+             loc_latitude = COALESCE(excluded.loc_latitude, followers.loc_latitude), \
+             loc_longitude = COALESCE(excluded.loc_longitude, followers.loc_longitude), \
+             loc_precision = COALESCE(excluded.loc_precision, followers.loc_precision), \
+             loc_reported_at = COALESCE(excluded.loc_reported_at, followers.loc_reported_at)",
+        );
+        query.build().execute(&mut *conn).await?;
+    }
+    Ok(())
+}
+
+/// Adds summed counter increments (one row per scene and day), in chunks.
+async fn count_scenes(conn: &mut PgConnection, rows: &[CounterRow<'_>]) -> Result<(), sqlx::Error> {
+    for chunk in rows.chunks(rows_per_statement(4)) {
+        let mut query = QueryBuilder::<Postgres>::new(
+            "INSERT INTO scene_counters (scene, day, subscribes, scans) ",
+        );
+        query.push_values(chunk, |mut row, counter| {
+            row.push_bind(counter.scene)
+                .push_bind(counter.day)
+                .push_bind(counter.subscribes)
+                .push_bind(counter.scans);
+        });
+        query.push(
+            " ON CONFLICT (scene, day) DO UPDATE SET \
+             subscribes = scene_counters.subscribes + excluded.subscribes, \
+             scans = scene_counters.scans + excluded.scans",
+        );
+        query.build().execute(&mut *conn).await?;
+    }
+    Ok(())
+}
+
+/// Deletes every event and the follower row of `openid` (counters and outbox rows stay).
+async fn forget(conn: &mut PgConnection, openid: &str) -> Result<Recorded, sqlx::Error> {
+    sqlx::query(sql::DELETE_EVENTS_OF)
+        .bind(openid)
+        .execute(&mut *conn)
+        .await?;
+    sqlx::query(sql::DELETE_FOLLOWER)
+        .bind(openid)
+        .execute(&mut *conn)
+        .await?;
+    Ok(Recorded::Forgotten)
+}

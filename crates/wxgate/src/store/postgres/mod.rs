@@ -1,0 +1,372 @@
+//! PostgreSQL: sqlx, one pool, the async group commit of `writer.rs` (one transaction per
+//! batch, applied by `apply.rs`). Several instances may share the database: the unique
+//! `dedupe_key` with `ON CONFLICT DO NOTHING` makes a resend processed once across them.
+use std::str::FromStr;
+use std::sync::Arc;
+use std::time::Duration;
+
+use async_trait::async_trait;
+use chrono::{DateTime, Utc};
+use sqlx::postgres::{PgConnectOptions, PgPool, PgPoolOptions};
+use sqlx::{Postgres, QueryBuilder};
+
+mod apply;
+pub(super) mod plan;
+pub(super) mod writer;
+
+use super::rows::{self, millis};
+use super::sql;
+use super::{
+    Delivery, EventQuery, EventRow, Follower, FollowerQuery, Health, PushWrite, QrCode, Recorded,
+    Stats, Store, StoreError, StoredToken,
+};
+use writer::{Batch, BatchOutcome, Op, Writer};
+
+/// Pooled connections (the writer uses one at a time; the rest serve reads).
+const CONNECTIONS: u32 = 8;
+/// Events deleted per statement by `purge_events`.
+const PURGE_CHUNK: i64 = 1000;
+
+/// The PostgreSQL store.
+pub(super) struct PgStore {
+    pool: PgPool,
+    writer: Writer,
+    health: Arc<Health>,
+}
+
+/// The writer's side (the same pool).
+struct PgBatch {
+    pool: PgPool,
+}
+
+impl PgStore {
+    /// Connects and migrates (sqlx serialises concurrent migrators with an advisory lock).
+    pub(super) async fn open(url: &str) -> Result<Self, StoreError> {
+        let options = PgConnectOptions::from_str(url)?;
+        let pool = PgPoolOptions::new()
+            .max_connections(CONNECTIONS)
+            .connect_with(options)
+            .await?;
+        sqlx::migrate!("./migrations/postgres")
+            .run(&pool)
+            .await
+            .map_err(|error| StoreError::Migrate(error.to_string()))?;
+        let health = Arc::new(Health::default());
+        let writer = Writer::start(PgBatch { pool: pool.clone() }, Arc::clone(&health));
+        Ok(PgStore {
+            pool,
+            writer,
+            health,
+        })
+    }
+}
+
+#[async_trait]
+impl Batch for PgBatch {
+    async fn apply(&self, ops: &[Op]) -> BatchOutcome {
+        apply::apply_ops(&self.pool, ops).await
+    }
+
+    /// Nothing to do per forget: PostgreSQL has no secure_delete; the deleted tuples are
+    /// reclaimed by (auto)vacuum. Running VACUUM per unsubscribe would scan the events
+    /// table each time; see docs/storage.md.
+    async fn scrub(&self) -> bool {
+        true
+    }
+
+    async fn shut(&self) {
+        self.pool.close().await;
+    }
+}
+
+/// `WHERE a AND b …` from the filters given (so only they are bound and the indexes apply).
+struct Where<'q> {
+    query: QueryBuilder<'q, Postgres>,
+    first: bool,
+}
+
+impl<'q> Where<'q> {
+    fn new(select: &str) -> Self {
+        Where {
+            query: QueryBuilder::new(select),
+            first: true,
+        }
+    }
+
+    /// Adds `sql <bound value> tail` as one condition.
+    fn and<T>(&mut self, sql: &str, value: T, tail: &str) -> &mut Self
+    where
+        T: 'q + sqlx::Encode<'q, Postgres> + sqlx::Type<Postgres> + Send,
+    {
+        self.query
+            .push(if self.first { " WHERE " } else { " AND " });
+        self.first = false;
+        self.query.push(sql).push_bind(value).push(tail);
+        self
+    }
+
+    fn finish(mut self, order: &str, limit: u32) -> QueryBuilder<'q, Postgres> {
+        self.query
+            .push(" ")
+            .push(order)
+            .push(" LIMIT ")
+            .push_bind(i64::from(limit));
+        self.query
+    }
+}
+
+#[async_trait]
+impl Store for PgStore {
+    async fn record(&self, write: PushWrite) -> Result<Recorded, StoreError> {
+        self.writer.write(Op::Record(Box::new(write))).await
+    }
+
+    async fn stored_reply(&self, dedupe_key: &str) -> Result<Option<Option<String>>, StoreError> {
+        Ok(sqlx::query_scalar(sql::SELECT_REPLY)
+            .bind(dedupe_key)
+            .fetch_optional(&self.pool)
+            .await?)
+    }
+
+    async fn follower(&self, openid: &str) -> Result<Option<Follower>, StoreError> {
+        sqlx::query_as::<_, rows::FollowerDb>(&sql::select_follower())
+            .bind(openid)
+            .fetch_optional(&self.pool)
+            .await?
+            .map(Follower::try_from)
+            .transpose()
+    }
+
+    async fn followers(&self, query: &FollowerQuery) -> Result<Vec<Follower>, StoreError> {
+        let mut filter = Where::new(&sql::select_all_followers());
+        if let Some(subscribed) = query.subscribed {
+            filter.and("subscribed = ", subscribed, "");
+        }
+        if let Some(after) = &query.after {
+            filter.and("openid > ", after.as_str(), "");
+        }
+        filter
+            .finish("ORDER BY openid", query.limit)
+            .build_query_as::<rows::FollowerDb>()
+            .fetch_all(&self.pool)
+            .await?
+            .into_iter()
+            .map(Follower::try_from)
+            .collect()
+    }
+
+    async fn forget(&self, openid: &str) -> Result<(), StoreError> {
+        self.writer
+            .write(Op::Forget(openid.to_string()))
+            .await
+            .map(drop)
+    }
+
+    async fn events(&self, query: &EventQuery) -> Result<Vec<EventRow>, StoreError> {
+        let mut filter = Where::new(&sql::select_all_events());
+        if let Some(openid) = &query.openid {
+            filter.and("openid = ", openid.as_str(), "");
+        }
+        if let Some(msg_type) = &query.msg_type {
+            filter.and("lower(msg_type) = lower(", msg_type.as_str(), ")");
+        }
+        if let Some(event) = &query.event {
+            filter.and("lower(event) = lower(", event.as_str(), ")");
+        }
+        if let Some(before) = query.before {
+            filter.and("id < ", before, "");
+        }
+        filter
+            .finish("ORDER BY id DESC", query.limit)
+            .build_query_as::<rows::EventDb>()
+            .fetch_all(&self.pool)
+            .await?
+            .into_iter()
+            .map(EventRow::try_from)
+            .collect()
+    }
+
+    async fn stats(&self) -> Result<Stats, StoreError> {
+        let totals = sqlx::query_as::<_, rows::TotalsDb>(sql::SELECT_TOTALS)
+            .fetch_one(&self.pool)
+            .await?;
+        let scenes = sqlx::query_as::<_, rows::SceneDb>(&sql::select_scene_stats())
+            .fetch_all(&self.pool)
+            .await?;
+        Ok(Stats {
+            subscribed: totals.subscribed,
+            total: totals.total,
+            events: totals.events,
+            scenes: scenes.into_iter().map(Into::into).collect(),
+        })
+    }
+
+    async fn save_qrcode(&self, code: &QrCode) -> Result<(), StoreError> {
+        sqlx::query(sql::UPSERT_QRCODE)
+            .bind(&code.scene)
+            .bind(&code.action_name)
+            .bind(&code.ticket)
+            .bind(&code.url)
+            .bind(code.expire_seconds)
+            .bind(code.expires_at.map(millis))
+            .bind(&code.label)
+            .bind(millis(code.created_at))
+            .execute(&self.pool)
+            .await?;
+        Ok(())
+    }
+
+    async fn qrcodes(&self) -> Result<Vec<(QrCode, i64, i64)>, StoreError> {
+        sqlx::query_as::<_, rows::QrCodeTotalsDb>(&sql::select_qrcodes())
+            .fetch_all(&self.pool)
+            .await?
+            .into_iter()
+            .map(TryFrom::try_from)
+            .collect()
+    }
+
+    async fn qrcode(&self, scene: &str) -> Result<Option<QrCode>, StoreError> {
+        sqlx::query_as::<_, rows::QrCodeDb>(&sql::select_qrcode())
+            .bind(scene)
+            .fetch_optional(&self.pool)
+            .await?
+            .map(QrCode::try_from)
+            .transpose()
+    }
+
+    async fn load_token(&self, appid: &str) -> Result<Option<StoredToken>, StoreError> {
+        sqlx::query_as::<_, rows::TokenDb>(sql::SELECT_TOKEN)
+            .bind(appid)
+            .fetch_optional(&self.pool)
+            .await?
+            .map(StoredToken::try_from)
+            .transpose()
+    }
+
+    async fn save_token(&self, appid: &str, token: &StoredToken) -> Result<(), StoreError> {
+        sqlx::query(sql::UPSERT_TOKEN)
+            .bind(appid)
+            .bind(&token.access_token)
+            .bind(millis(token.expires_at))
+            .execute(&self.pool)
+            .await?;
+        Ok(())
+    }
+
+    async fn try_token_lease(
+        &self,
+        appid: &str,
+        holder: &str,
+        ttl: Duration,
+    ) -> Result<bool, StoreError> {
+        let now = Utc::now();
+        let taken: Option<String> = sqlx::query_scalar(sql::TAKE_LEASE)
+            .bind(appid)
+            .bind(holder)
+            .bind(millis(rows::after(now, ttl)))
+            .bind(millis(now))
+            .fetch_optional(&self.pool)
+            .await?;
+        Ok(taken.is_some())
+    }
+
+    async fn expire_token(&self, appid: &str, token: &str) -> Result<(), StoreError> {
+        sqlx::query(sql::EXPIRE_TOKEN)
+            .bind(appid)
+            .bind(token)
+            .bind(millis(Utc::now()))
+            .execute(&self.pool)
+            .await?;
+        Ok(())
+    }
+
+    async fn release_token_lease(&self, appid: &str, holder: &str) -> Result<(), StoreError> {
+        sqlx::query(sql::RELEASE_LEASE)
+            .bind(appid)
+            .bind(holder)
+            .execute(&self.pool)
+            .await?;
+        Ok(())
+    }
+
+    async fn purge_events(&self, cutoff: DateTime<Utc>) -> Result<u64, StoreError> {
+        let mut purged = 0;
+        loop {
+            let deleted = sqlx::query(sql::PURGE_EVENTS)
+                .bind(millis(cutoff))
+                .bind(PURGE_CHUNK)
+                .execute(&self.pool)
+                .await?
+                .rows_affected();
+            purged += deleted;
+            if deleted < PURGE_CHUNK.unsigned_abs() {
+                return Ok(purged);
+            }
+        }
+    }
+
+    async fn claim_deliveries(
+        &self,
+        now: DateTime<Utc>,
+        lease: Duration,
+        limit: u32,
+    ) -> Result<Vec<Delivery>, StoreError> {
+        let mut claimed = sqlx::query_as::<_, rows::DeliveryDb>(sql::CLAIM_DELIVERIES)
+            .bind(millis(now))
+            .bind(millis(rows::after(now, lease)))
+            .bind(i64::from(limit))
+            .fetch_all(&self.pool)
+            .await?
+            .into_iter()
+            .map(Delivery::try_from)
+            .collect::<Result<Vec<_>, _>>()?;
+        // RETURNING has no order.
+        claimed.sort_by_key(|delivery| delivery.id);
+        Ok(claimed)
+    }
+
+    async fn delivery_done(&self, id: i64) -> Result<(), StoreError> {
+        sqlx::query(sql::DELIVERY_DONE)
+            .bind(id)
+            .execute(&self.pool)
+            .await?;
+        Ok(())
+    }
+
+    async fn delivery_failed(&self, id: i64, next_at: DateTime<Utc>) -> Result<(), StoreError> {
+        sqlx::query(sql::DELIVERY_FAILED)
+            .bind(id)
+            .bind(millis(next_at))
+            .execute(&self.pool)
+            .await?;
+        Ok(())
+    }
+
+    async fn drop_deliveries(
+        &self,
+        webhook: &str,
+        cutoff: DateTime<Utc>,
+    ) -> Result<u64, StoreError> {
+        Ok(sqlx::query(sql::DROP_DELIVERIES)
+            .bind(webhook)
+            .bind(millis(cutoff))
+            .execute(&self.pool)
+            .await?
+            .rows_affected())
+    }
+
+    async fn pending_deliveries(&self) -> Result<i64, StoreError> {
+        Ok(sqlx::query_scalar(sql::COUNT_DELIVERIES)
+            .fetch_one(&self.pool)
+            .await?)
+    }
+
+    fn health(&self) -> Result<(), String> {
+        self.health.status()
+    }
+
+    async fn close(&self) {
+        self.writer.close().await;
+        self.pool.close().await;
+    }
+}
