@@ -189,7 +189,15 @@ impl AccessTokens {
                 true
             }
         };
-        if !leased {
+        if leased {
+            // Another instance may have saved a token between our look and our lease.
+            if let Some(token) = self.adopt_stored(failed).await {
+                if let Err(err) = self.store.release_lease(&self.appid, &self.holder_id).await {
+                    tracing::warn!(appid = %self.appid, error = %err, "token store: lease release failed");
+                }
+                return Ok(token);
+            }
+        } else {
             let deadline = Instant::now() + LEASE_WAIT;
             while Instant::now() < deadline {
                 tokio::time::sleep(LEASE_POLL).await;
@@ -200,15 +208,19 @@ impl AccessTokens {
             tracing::warn!(appid = %self.appid, "token lease holder too slow; refreshing anyway");
         }
         let fetched = self.fetch(state, failed).await;
+        // Saved before the lease is given back: an instance that takes the lease next finds
+        // the new token instead of fetching another (which would knock this one out).
+        if let Ok(Fetched { token, .. }) = &fetched {
+            if let Err(err) = self.store.save(&self.appid, token).await {
+                tracing::warn!(appid = %self.appid, error = %err, "token store: save failed");
+            }
+        }
         if leased {
             if let Err(err) = self.store.release_lease(&self.appid, &self.holder_id).await {
                 tracing::warn!(appid = %self.appid, error = %err, "token store: lease release failed");
             }
         }
         let Fetched { token, lifetime } = fetched?;
-        if let Err(err) = self.store.save(&self.appid, &token).await {
-            tracing::warn!(appid = %self.appid, error = %err, "token store: save failed");
-        }
         let early = self.margin.min(lifetime / 2);
         let refresh_after = token.expires_at
             - chrono::Duration::from_std(early).unwrap_or(chrono::Duration::zero());

@@ -20,7 +20,7 @@ use wechat_proto::Message;
 
 use crate::rules::Action;
 use crate::server::state::AppState;
-use crate::store::{FollowerEffect, PushWrite, Recorded, StoreError};
+use crate::store::{FollowerEffect, PushWrite, Recorded, ReplayMark, StoreError};
 use inflight::{Answer, Claim};
 
 /// Part of the deadline kept for the durable write after the rules have run: 30 %, at most
@@ -31,7 +31,13 @@ fn commit_reserve(deadline: Duration) -> Duration {
 
 /// Process a verified push: coalesce resends, decide, record durably. Runs in its own task
 /// (the caller spawns it) so that a client that goes away does not cancel a half-done write.
-pub async fn handle(app: AppState, msg: Message, raw_xml: String, deadline: Instant) -> Answer {
+pub async fn handle(
+    app: AppState,
+    msg: Message,
+    raw_xml: String,
+    replay: Option<ReplayMark>,
+    deadline: Instant,
+) -> Answer {
     let key = msg.dedupe_key();
     match app.inflight.claim(key.as_str()) {
         Claim::Resend(waiter) => {
@@ -41,7 +47,7 @@ pub async fn handle(app: AppState, msg: Message, raw_xml: String, deadline: Inst
                 .unwrap_or(Err(()))
         }
         Claim::First(guard) => {
-            let answer = run(&app, msg, raw_xml, key.as_str(), deadline)
+            let answer = run(&app, msg, raw_xml, replay, key.as_str(), deadline)
                 .await
                 .map_err(|e| tracing::error!(error = %e, "recording a push failed"));
             guard.complete(answer.clone());
@@ -54,6 +60,7 @@ async fn run(
     app: &AppState,
     msg: Message,
     raw_xml: String,
+    replay: Option<ReplayMark>,
     key: &str,
     deadline: Instant,
 ) -> Result<Option<Arc<str>>, StoreError> {
@@ -92,6 +99,7 @@ async fn run(
         raw_xml,
         reply: reply_xml.clone(),
         effect: effect(&msg),
+        replay,
         deliveries,
     };
     let answer = match app.store.record(write).await? {

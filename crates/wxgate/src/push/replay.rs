@@ -1,18 +1,26 @@
 //! The replay guard: a `timestamp + nonce + signature` triple seen again with a different
 //! body within 10 minutes is a replay (in plain mode the signature does not cover the body).
 //!
-//! Memory is bounded: two generations of hashes, the older dropped at each rotation (every
-//! 10 minutes, or early when a generation is full), so a triple is remembered for at least
-//! 10 minutes under normal load.
+//! A triple and its body are kept as SHA-256 digests ([`ReplayMark`]); the guard here holds
+//! their first 8 bytes in memory, and every accepted push's mark is stored with the push, so
+//! the guard is seeded from the store at start ([`ReplayGuard::seed`]) and a captured query
+//! stays refused across a restart. On PostgreSQL, instances sharing the database also ask the
+//! store (`Store::replayed_elsewhere`).
+//!
+//! Memory is bounded: two generations, the older dropped at each rotation (every 10 minutes,
+//! or early when a generation is full), so a triple is remembered for at least 10 minutes
+//! under normal load.
 use std::collections::HashMap;
-use std::hash::BuildHasher;
 use std::sync::Mutex;
 use std::time::{Duration, Instant};
 
-use std::collections::hash_map::RandomState;
+use chrono::Utc;
+use sha2::{Digest, Sha256};
+
+use crate::store::ReplayMark;
 
 /// How long a triple is remembered at least.
-const WINDOW: Duration = Duration::from_secs(600);
+const WINDOW: Duration = crate::store::REPLAY_WINDOW;
 /// Entries per generation before an early rotation.
 const MAX_PER_GENERATION: usize = 1 << 20;
 
@@ -27,10 +35,23 @@ pub enum Seen {
     OtherBody,
 }
 
-/// Remembers recent signature triples with a hash of their body.
+/// The mark of a push: digests of its signature triple and its body, seen now.
+pub fn mark(timestamp: &str, nonce: &str, signature: &str, body: &[u8]) -> ReplayMark {
+    let mut query = Sha256::new();
+    for part in [timestamp, nonce, signature] {
+        query.update(part.as_bytes());
+        query.update(b"\n");
+    }
+    ReplayMark {
+        seen_at: Utc::now(),
+        query: query.finalize().into(),
+        body: Sha256::digest(body).into(),
+    }
+}
+
+/// Remembers recent signature triples with their body.
 #[derive(Debug)]
 pub struct ReplayGuard {
-    hasher: RandomState,
     state: Mutex<Generations>,
 }
 
@@ -44,7 +65,6 @@ struct Generations {
 impl Default for ReplayGuard {
     fn default() -> Self {
         ReplayGuard {
-            hasher: RandomState::new(),
             state: Mutex::new(Generations {
                 current: HashMap::new(),
                 previous: HashMap::new(),
@@ -54,16 +74,18 @@ impl Default for ReplayGuard {
     }
 }
 
+/// The first 8 bytes of a digest (uniform; a collision would take ~2^64 work to craft).
+fn short(digest: &[u8; 32]) -> u64 {
+    let mut head = [0u8; 8];
+    head.copy_from_slice(&digest[..8]);
+    u64::from_le_bytes(head)
+}
+
 impl ReplayGuard {
-    /// Check (and remember) a triple with its body.
-    pub fn check(&self, timestamp: &str, nonce: &str, signature: &str, body: &[u8]) -> Seen {
-        let triple = self.hasher.hash_one((timestamp, nonce, signature));
-        let body = self.hasher.hash_one(body);
-        // The lock is never held across an await and only for a few map operations.
-        let mut g = match self.state.lock() {
-            Ok(g) => g,
-            Err(poisoned) => poisoned.into_inner(),
-        };
+    /// Check (and remember) a push's mark.
+    pub fn check(&self, mark: &ReplayMark) -> Seen {
+        let (triple, body) = (short(&mark.query), short(&mark.body));
+        let mut g = self.lock();
         if g.rotated.elapsed() >= WINDOW || g.current.len() >= MAX_PER_GENERATION {
             g.previous = std::mem::take(&mut g.current);
             g.rotated = Instant::now();
@@ -82,6 +104,21 @@ impl ReplayGuard {
             }
         }
     }
+
+    /// Remembers the marks stored by the previous run (at start).
+    pub fn seed(&self, marks: &[ReplayMark]) {
+        let mut g = self.lock();
+        for mark in marks {
+            g.current.insert(short(&mark.query), short(&mark.body));
+        }
+    }
+
+    fn lock(&self) -> std::sync::MutexGuard<'_, Generations> {
+        // The lock is never held across an await and only for a few map operations.
+        self.state
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner())
+    }
 }
 
 #[cfg(test)]
@@ -91,9 +128,22 @@ mod tests {
     #[test]
     fn same_triple_other_body_is_a_replay() {
         let g = ReplayGuard::default();
-        assert_eq!(g.check("1", "2", "s", b"a"), Seen::New);
-        assert_eq!(g.check("1", "2", "s", b"a"), Seen::SameBody);
-        assert_eq!(g.check("1", "2", "s", b"b"), Seen::OtherBody);
-        assert_eq!(g.check("1", "3", "s", b"b"), Seen::New);
+        assert_eq!(g.check(&mark("1", "2", "s", b"a")), Seen::New);
+        assert_eq!(g.check(&mark("1", "2", "s", b"a")), Seen::SameBody);
+        assert_eq!(g.check(&mark("1", "2", "s", b"b")), Seen::OtherBody);
+        assert_eq!(g.check(&mark("1", "3", "s", b"b")), Seen::New);
+        assert_eq!(
+            g.check(&mark("12", "", "s", b"b")),
+            Seen::New,
+            "parts are delimited"
+        );
+    }
+
+    #[test]
+    fn a_seeded_guard_remembers_the_previous_run() {
+        let g = ReplayGuard::default();
+        g.seed(&[mark("1", "2", "s", b"a")]);
+        assert_eq!(g.check(&mark("1", "2", "s", b"evil")), Seen::OtherBody);
+        assert_eq!(g.check(&mark("1", "2", "s", b"a")), Seen::SameBody);
     }
 }

@@ -12,7 +12,8 @@ use wechat_proto::{
 
 use super::params::PushParams;
 use crate::config::{AccountConfig, Security};
-use crate::push::replay::{ReplayGuard, Seen};
+use crate::push::replay::{self, ReplayGuard, Seen};
+use crate::store::ReplayMark;
 
 /// Why a push was refused.
 #[derive(Debug, thiserror::Error)]
@@ -79,6 +80,8 @@ pub struct Accepted {
     pub crypt: Option<MessageCrypt>,
     /// the push's nonce, reused in the reply envelope
     pub nonce: String,
+    /// its replay mark (stored with the push), when the account refuses replays
+    pub replay: Option<ReplayMark>,
 }
 
 /// Check and open a push.
@@ -139,8 +142,10 @@ pub fn accept(
         (Cow::Borrowed(xml), None)
     };
     let msg = parse_message(xml.as_bytes()).map_err(|e| Refusal::Xml(e.to_string()))?;
-    if account.refuse_replays && replays.check(timestamp, nonce, signature, body) == Seen::OtherBody
-    {
+    let replay = account
+        .refuse_replays
+        .then(|| replay::mark(timestamp, nonce, signature, body));
+    if replay.is_some_and(|mark| replays.check(&mark) == Seen::OtherBody) {
         return Err(Refusal::Replay);
     }
     Ok(Accepted {
@@ -148,6 +153,7 @@ pub fn accept(
         raw_xml: xml.into_owned(),
         crypt,
         nonce: nonce.to_string(),
+        replay,
     })
 }
 

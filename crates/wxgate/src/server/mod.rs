@@ -74,12 +74,26 @@ pub async fn run_with(
     workers: Workers,
 ) -> std::io::Result<()> {
     let store = state.store.clone();
+    seed_replays(&state).await;
     let result = axum::serve(listener, router(state))
         .with_graceful_shutdown(shutdown)
         .await;
     workers.stop().await;
     store.close().await;
     result
+}
+
+/// Seeds the replay guard with the marks the store kept (the last 10 minutes), so a
+/// captured query stays refused across a restart.
+async fn seed_replays(state: &AppState) {
+    if !state.config.account.refuse_replays {
+        return;
+    }
+    let since = chrono::Utc::now() - crate::store::REPLAY_WINDOW;
+    match state.store.replay_marks(since).await {
+        Ok(marks) => state.replays.seed(&marks),
+        Err(error) => tracing::warn!(%error, "loading the replay guard's marks failed"),
+    }
 }
 
 /// Background tasks that use the store: the notify-webhook outbox dispatcher.

@@ -64,12 +64,21 @@ pub async fn receive(
             return refusal.into_response();
         }
     };
+    if let Some(mark) = &accepted.replay {
+        // Another instance on the same database may have seen the triple (PostgreSQL).
+        if matches!(app.store.replayed_elsewhere(mark).await, Ok(true)) {
+            let refusal = super::accept::Refusal::Replay;
+            metrics::counter!("wxgate_refused_total", "reason" => refusal.label()).increment(1);
+            return refusal.into_response();
+        }
+    }
     let (msg_type, event) = push_labels(&accepted.msg);
     metrics::counter!("wxgate_pushes_total", "msg_type" => msg_type, "event" => event).increment(1);
     let task = tokio::spawn(push::handle(
         app.clone(),
         accepted.msg,
         accepted.raw_xml,
+        accepted.replay,
         deadline,
     ));
     let response = match tokio::time::timeout_at(deadline, task).await {

@@ -148,9 +148,25 @@ pub struct PushWrite {
     pub reply: Option<String>,
     /// follower / counter effect
     pub effect: FollowerEffect,
+    /// the replay guard's mark of this push (its signature triple and body), kept with it
+    pub replay: Option<ReplayMark>,
     /// notify-webhook deliveries of this push; inserted only when the push is new (not for a
     /// Duplicate), and also for `Forget` (they outlive the forget, contract §4)
     pub deliveries: Vec<NewDelivery>,
+}
+
+/// How long the replay guard remembers a signature triple.
+pub const REPLAY_WINDOW: Duration = Duration::from_secs(600);
+
+/// A signature triple seen with a body (contract §3, `refuse_replays`): SHA-256 digests only.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ReplayMark {
+    /// when the push was accepted (kept for [`REPLAY_WINDOW`])
+    pub seen_at: DateTime<Utc>,
+    /// SHA-256 of `timestamp \n nonce \n signature`
+    pub query: [u8; 32],
+    /// SHA-256 of the body
+    pub body: [u8; 32],
 }
 
 /// A notify-webhook delivery, written in the same transaction as its push (transactional outbox).
@@ -353,6 +369,13 @@ pub trait Store: Send + Sync + 'static {
     /// The reply stored for a dedupe key, if a push with it was recorded:
     /// `Some(None)` = answered `success`.
     async fn stored_reply(&self, dedupe_key: &str) -> Result<Option<Option<String>>, StoreError>;
+    /// The replay marks of the pushes accepted since `since` (to seed the in-memory guard at
+    /// start).
+    async fn replay_marks(&self, since: DateTime<Utc>) -> Result<Vec<ReplayMark>, StoreError>;
+    /// Whether another instance sharing the database accepted `mark`'s triple with another
+    /// body within the window. Always `false` on SQLite (one process writes it; its memory
+    /// is complete).
+    async fn replayed_elsewhere(&self, mark: &ReplayMark) -> Result<bool, StoreError>;
     /// One follower.
     async fn follower(&self, openid: &str) -> Result<Option<Follower>, StoreError>;
     /// A page of followers.

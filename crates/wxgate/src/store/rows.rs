@@ -2,7 +2,9 @@
 //! trait's types. Times are stored as unix milliseconds.
 use chrono::{DateTime, Utc};
 
-use super::{Delivery, EventRow, Follower, Location, QrCode, SceneStats, StoreError, StoredToken};
+use super::{
+    Delivery, EventRow, Follower, Location, QrCode, ReplayMark, SceneStats, StoreError, StoredToken,
+};
 
 /// Unix milliseconds of a time.
 pub(super) fn millis(time: DateTime<Utc>) -> i64 {
@@ -34,6 +36,19 @@ pub(super) fn fields_json(raw_xml: &str) -> String {
         .ok()
         .and_then(|message| serde_json::to_string(&message.fields).ok())
         .unwrap_or_else(|| "{}".to_string())
+}
+
+/// A replay mark from its stored columns.
+pub(super) fn mark(seen_at: i64, query: &[u8], body: &[u8]) -> Result<ReplayMark, StoreError> {
+    let digest = |bytes: &[u8]| {
+        <[u8; 32]>::try_from(bytes)
+            .map_err(|_| StoreError::Corrupt("a replay digest is not 32 bytes".into()))
+    };
+    Ok(ReplayMark {
+        seen_at: time(seen_at)?,
+        query: digest(query)?,
+        body: digest(body)?,
+    })
 }
 
 /// [`time`] of a nullable column.

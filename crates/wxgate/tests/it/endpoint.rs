@@ -285,6 +285,42 @@ async fn replayed_signature_with_another_body_is_403_same_body_is_a_retry() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_captured_query_stays_refused_after_a_restart() {
+    let app = spawn_app(TEXT_RULE).await;
+    let victim = fresh_openid("victim");
+    assert_eq!(
+        app.push(&text_xml(&victim, "hi", fresh_msg_id()))
+            .await
+            .status,
+        200
+    );
+    let attacker = fresh_openid("attacker");
+    let q = app.plain_query(&now().to_string(), &fresh_nonce());
+    let first = text_xml(&attacker, "one", fresh_msg_id());
+    assert_eq!(app.post(&q, first.clone()).await.status, 200);
+
+    let app = app.restart().await;
+    // The captured query with another body: an unsubscribe that would wipe the victim.
+    let wipe = format!(
+        "<xml><ToUserName><![CDATA[gh_test]]></ToUserName><FromUserName><![CDATA[{victim}]]>\
+         </FromUserName><CreateTime>{}</CreateTime><MsgType><![CDATA[event]]></MsgType>\
+         <Event><![CDATA[unsubscribe]]></Event></xml>",
+        now()
+    );
+    assert_eq!(app.post(&q, wipe).await.status, 403, "replay after restart");
+    assert_eq!(
+        app.events_of(&victim).await.len(),
+        1,
+        "the victim is not forgotten"
+    );
+    assert_eq!(
+        app.post(&q, first).await.status,
+        200,
+        "the same body is still a retry"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn replays_are_allowed_when_refuse_replays_is_off() {
     let app = spawn_app_cfg(Cfg {
         account_extra: "refuse_replays = false\n".into(),

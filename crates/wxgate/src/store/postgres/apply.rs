@@ -9,7 +9,7 @@ use super::plan::{self, CounterRow, DeliveryRow, FollowerRow, Resolved, Segment}
 use super::writer::{BatchOutcome, Op};
 use crate::store::rows::millis;
 use crate::store::sql;
-use crate::store::{PushWrite, Recorded, StoreError};
+use crate::store::{PushWrite, Recorded, ReplayMark, StoreError};
 
 /// Rows per multi-row statement: at most ~10,000 bind parameters (PostgreSQL allows 65,535).
 const fn rows_per_statement(columns: usize) -> usize {
@@ -63,8 +63,12 @@ async fn apply_plain(conn: &mut PgConnection, ops: &[Op]) -> Result<Vec<Recorded
                 // The unsubscribe's own deliveries outlive the forget (contract §4).
                 let write: Vec<&PushWrite> = write.into_iter().collect();
                 insert_deliveries(conn, &plan::deliveries(&write)).await?;
+                insert_marks(conn, &write).await?;
             }
-            Segment::Records(writes) => record_all(conn, &writes, &mut recorded).await?,
+            Segment::Records(writes) => {
+                record_all(conn, &writes, &mut recorded).await?;
+                insert_marks(conn, &writes).await?;
+            }
         }
     }
     Ok(recorded)
@@ -148,6 +152,33 @@ async fn record_all(
     upsert_followers(conn, &plan::followers(&stored)).await?;
     count_scenes(conn, &plan::counters(&stored)).await?;
     insert_deliveries(conn, &plan::deliveries(&stored)).await
+}
+
+/// Keeps the replay marks of `writes` (a resend's mark is already there).
+async fn insert_marks(conn: &mut PgConnection, writes: &[&PushWrite]) -> Result<(), sqlx::Error> {
+    let marks: Vec<&ReplayMark> = writes.iter().filter_map(|w| w.replay.as_ref()).collect();
+    for chunk in marks.chunks(rows_per_statement(3)) {
+        let mut query =
+            QueryBuilder::<Postgres>::new("INSERT INTO replay_guard (query, body, seen_at) ");
+        query.push_values(chunk, |mut row, mark| {
+            row.push_bind(&mark.query[..])
+                .push_bind(&mark.body[..])
+                .push_bind(millis(mark.seen_at));
+        });
+        query.push(" ON CONFLICT (query) DO NOTHING");
+        query.build().execute(&mut *conn).await?;
+    }
+    Ok(())
+}
+
+/// Forgets the replay marks older than the window.
+pub(super) async fn expire_marks(pool: &PgPool) -> Result<u64, sqlx::Error> {
+    let cutoff = chrono::Utc::now() - crate::store::REPLAY_WINDOW;
+    Ok(sqlx::query("DELETE FROM replay_guard WHERE seen_at < $1")
+        .bind(millis(cutoff))
+        .execute(pool)
+        .await?
+        .rows_affected())
 }
 
 /// Queues notify-webhook deliveries (in order), in chunks.

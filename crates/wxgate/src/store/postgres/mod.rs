@@ -18,7 +18,7 @@ use super::rows::{self, millis};
 use super::sql;
 use super::{
     Delivery, EventQuery, EventRow, Follower, FollowerQuery, Health, PushWrite, QrCode, Recorded,
-    Stats, Store, StoreError, StoredToken,
+    ReplayMark, Stats, Store, StoreError, StoredToken,
 };
 use writer::{Batch, BatchOutcome, Op, Writer};
 
@@ -37,7 +37,12 @@ pub(super) struct PgStore {
 /// The writer's side (the same pool).
 struct PgBatch {
     pool: PgPool,
+    /// when expired replay marks were last deleted
+    expired: std::sync::Mutex<std::time::Instant>,
 }
+
+/// How often the writer deletes expired replay marks.
+const EXPIRE_EVERY: Duration = Duration::from_secs(60);
 
 impl PgStore {
     /// Connects and migrates (sqlx serialises concurrent migrators with an advisory lock).
@@ -52,7 +57,11 @@ impl PgStore {
             .await
             .map_err(|error| StoreError::Migrate(error.to_string()))?;
         let health = Arc::new(Health::default());
-        let writer = Writer::start(PgBatch { pool: pool.clone() }, Arc::clone(&health));
+        let batch = PgBatch {
+            pool: pool.clone(),
+            expired: std::sync::Mutex::new(std::time::Instant::now()),
+        };
+        let writer = Writer::start(batch, Arc::clone(&health));
         Ok(PgStore {
             pool,
             writer,
@@ -64,7 +73,24 @@ impl PgStore {
 #[async_trait]
 impl Batch for PgBatch {
     async fn apply(&self, ops: &[Op]) -> BatchOutcome {
-        apply::apply_ops(&self.pool, ops).await
+        let outcome = apply::apply_ops(&self.pool, ops).await;
+        let due = {
+            let mut last = self
+                .expired
+                .lock()
+                .unwrap_or_else(|poisoned| poisoned.into_inner());
+            let due = last.elapsed() >= EXPIRE_EVERY;
+            if due {
+                *last = std::time::Instant::now();
+            }
+            due
+        };
+        if due {
+            if let Err(error) = apply::expire_marks(&self.pool).await {
+                tracing::warn!(%error, "deleting expired replay marks failed");
+            }
+        }
+        outcome
     }
 
     /// Nothing to do per forget: PostgreSQL has no secure_delete; the deleted tuples are
@@ -126,6 +152,29 @@ impl Store for PgStore {
             .bind(dedupe_key)
             .fetch_optional(&self.pool)
             .await?)
+    }
+
+    async fn replay_marks(&self, since: DateTime<Utc>) -> Result<Vec<ReplayMark>, StoreError> {
+        let rows: Vec<(i64, Vec<u8>, Vec<u8>)> = sqlx::query_as(
+            "SELECT seen_at, query, body FROM replay_guard WHERE seen_at >= $1 ORDER BY seen_at",
+        )
+        .bind(millis(since))
+        .fetch_all(&self.pool)
+        .await?;
+        rows.iter()
+            .map(|(seen_at, query, body)| rows::mark(*seen_at, query, body))
+            .collect()
+    }
+
+    async fn replayed_elsewhere(&self, mark: &ReplayMark) -> Result<bool, StoreError> {
+        let since = millis(Utc::now() - super::REPLAY_WINDOW);
+        let body: Option<Vec<u8>> =
+            sqlx::query_scalar("SELECT body FROM replay_guard WHERE query = $1 AND seen_at >= $2")
+                .bind(&mark.query[..])
+                .bind(since)
+                .fetch_optional(&self.pool)
+                .await?;
+        Ok(body.is_some_and(|body| body != mark.body))
     }
 
     async fn follower(&self, openid: &str) -> Result<Option<Follower>, StoreError> {

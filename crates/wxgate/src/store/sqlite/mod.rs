@@ -26,7 +26,7 @@ use super::rows::millis;
 use super::sql as shared;
 use super::{
     Delivery, EventQuery, EventRow, Follower, FollowerQuery, Health, PushWrite, QrCode, Recorded,
-    Stats, Store, StoreError, StoredToken,
+    ReplayMark, Stats, Store, StoreError, StoredToken,
 };
 use connect::Location;
 use read::Readers;
@@ -186,6 +186,15 @@ impl Store for SqliteStore {
             None => Ok(None),
         })
         .await
+    }
+
+    async fn replay_marks(&self, since: DateTime<Utc>) -> Result<Vec<ReplayMark>, StoreError> {
+        let since = millis(since);
+        self.read(move |conn| read::replay_marks(conn, since)).await
+    }
+
+    async fn replayed_elsewhere(&self, _mark: &ReplayMark) -> Result<bool, StoreError> {
+        Ok(false)
     }
 
     async fn follower(&self, openid: &str) -> Result<Option<Follower>, StoreError> {

@@ -88,6 +88,7 @@ impl Record {
             ])?;
         }
         insert_deliveries(conn, write)?;
+        insert_mark(conn, write)?;
         // Every statement succeeded: now the in-memory state.
         state.window.insert(&write.dedupe_key, id, received);
         let effect = match std::mem::replace(&mut write.effect, FollowerEffect::Touch) {
@@ -112,6 +113,7 @@ impl WriteOp for Record {
             self.deleted = forget(conn, state, &self.write.openid)?;
             // The unsubscribe's own deliveries outlive the forget (contract §4).
             insert_deliveries(conn, &self.write)?;
+            insert_mark(conn, &self.write)?;
             state.backlog.forget(&self.write.openid);
             Recorded::Forgotten
         } else if let Some(resent) = self.resent(conn, state)? {
@@ -249,6 +251,18 @@ fn forget(conn: &Connection, state: &State, openid: &str) -> rusqlite::Result<bo
         deleted += delete.execute(params![id])?;
     }
     Ok(deleted > 0)
+}
+
+/// Keeps the replay mark of a push (for the guard after a restart).
+fn insert_mark(conn: &Connection, write: &PushWrite) -> rusqlite::Result<()> {
+    if let Some(mark) = &write.replay {
+        conn.prepare_cached(sql::INSERT_MARK)?.execute(params![
+            millis(mark.seen_at),
+            &mark.query[..],
+            &mark.body[..]
+        ])?;
+    }
+    Ok(())
 }
 
 /// Queues the notify-webhook deliveries of a push, in order.

@@ -7,11 +7,11 @@ use rusqlite::types::Value;
 use rusqlite::{params, params_from_iter, Connection, OptionalExtension, Row};
 
 use super::{connect, sql};
-use crate::store::rows::{fields_json, opt_time, time};
+use crate::store::rows::{fields_json, mark, opt_time, time};
 use crate::store::sql as shared;
 use crate::store::{
-    EventQuery, EventRow, Follower, FollowerQuery, Location, QrCode, SceneStats, Stats, StoreError,
-    StoredToken,
+    EventQuery, EventRow, Follower, FollowerQuery, Location, QrCode, ReplayMark, SceneStats, Stats,
+    StoreError, StoredToken,
 };
 
 /// Idle reader connections of a file database; a read takes one (or opens one) on a
@@ -307,6 +307,26 @@ pub(super) fn token(conn: &Connection, appid: &str) -> Result<Option<StoredToken
         })
     })
     .transpose()
+}
+
+/// The replay marks since `since_ms`.
+pub(super) fn replay_marks(
+    conn: &Connection,
+    since_ms: i64,
+) -> Result<Vec<ReplayMark>, StoreError> {
+    let mut stmt = conn.prepare_cached(sql::SELECT_MARKS)?;
+    let rows = stmt.query_map(params![since_ms], |row| {
+        Ok((
+            row.get::<_, i64>(0)?,
+            row.get::<_, Vec<u8>>(1)?,
+            row.get::<_, Vec<u8>>(2)?,
+        ))
+    })?;
+    rows.map(|row| {
+        let (seen_at, query, body) = row?;
+        mark(seen_at, &query, &body)
+    })
+    .collect()
 }
 
 /// Pending deliveries.

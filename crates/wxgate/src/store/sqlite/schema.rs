@@ -18,6 +18,10 @@ const MIGRATIONS: &[(i64, &str)] = &[
         3,
         include_str!("../../../migrations/sqlite/0003_append_log.sql"),
     ),
+    (
+        4,
+        include_str!("../../../migrations/sqlite/0004_replay_guard.sql"),
+    ),
 ];
 
 /// Brings the schema of `conn` up to date.

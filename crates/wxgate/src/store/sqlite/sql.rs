@@ -57,8 +57,8 @@ pub(super) const UPSERT_FOLLOWER: &str = "INSERT INTO followers (openid, subscri
     loc_precision = COALESCE(excluded.loc_precision, loc_precision), \
     loc_reported_at = COALESCE(excluded.loc_reported_at, loc_reported_at)";
 
-/// Catch-up: everything up to ?1 is applied.
-pub(super) const SET_APPLIED: &str = "UPDATE applied SET event_id = ?1";
+/// Catch-up: everything up to ?1 is applied (never lowered).
+pub(super) const SET_APPLIED: &str = "UPDATE applied SET event_id = MAX(event_id, ?1)";
 
 /// Forget: the applied events of ?1.
 pub(super) const DELETE_OWNED_EVENTS: &str =
@@ -84,3 +84,14 @@ pub(super) const FOLLOWER_COLUMNS: &str = "openid, subscribed, subscribed_at, sc
 /// Columns of an event as listed, in the order `read::event` reads them (`e` = events).
 pub(super) const EVENT_COLUMNS: &str = "e.id, e.openid, e.msg_type, e.event, e.event_key, \
     e.create_time, e.received_at, e.raw_xml, e.reply";
+
+/// Remembers an accepted push's signature triple (?1 seen_at, ?2 query digest, ?3 body digest).
+pub(super) const INSERT_MARK: &str =
+    "INSERT OR IGNORE INTO replay_guard (seen_at, query, body) VALUES (?1, ?2, ?3)";
+
+/// The replay marks since ?1.
+pub(super) const SELECT_MARKS: &str =
+    "SELECT seen_at, query, body FROM replay_guard WHERE seen_at >= ?1 ORDER BY seen_at";
+
+/// Forgets the replay marks older than ?1.
+pub(super) const EXPIRE_MARKS: &str = "DELETE FROM replay_guard WHERE seen_at < ?1";

@@ -300,7 +300,7 @@ impl Writer {
         }
     }
 
-    /// Applies the backlog in its own transaction. Its commit is not fsynced by itself
+    /// Applies the backlog (and forgets expired replay marks) in its own transaction. Its commit is not fsynced by itself
     /// (`synchronous=NORMAL` for it): it is recoverable from the log, and the next push's
     /// fsynced commit makes it durable too.
     fn catch_up(&mut self) -> Result<(), rusqlite::Error> {
@@ -330,6 +330,10 @@ impl Writer {
         let outcome = (|| {
             self.conn.prepare_cached("BEGIN IMMEDIATE")?.execute([])?;
             self.state.backlog.apply(&self.conn)?;
+            let expired = chrono::Utc::now() - super::super::REPLAY_WINDOW;
+            self.conn
+                .prepare_cached(sql::EXPIRE_MARKS)?
+                .execute([expired.timestamp_millis()])?;
             self.conn.prepare_cached("COMMIT")?.execute([])?;
             Ok(())
         })();

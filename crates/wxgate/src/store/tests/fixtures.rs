@@ -35,6 +35,7 @@ pub(super) fn push(openid: &str, key: &str, secs: i64, effect: FollowerEffect) -
             "<xml><ToUserName><![CDATA[{openid}]]></ToUserName></xml>"
         )),
         effect,
+        replay: None,
         deliveries: Vec::new(),
     }
 }

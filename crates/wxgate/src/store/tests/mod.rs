@@ -105,6 +105,7 @@ mod plan;
 mod queries;
 mod record;
 mod recovery;
+mod replay;
 mod scrub;
 mod throughput;
 mod tokens;
