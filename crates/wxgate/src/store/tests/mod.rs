@@ -107,5 +107,4 @@ mod record;
 mod recovery;
 mod replay;
 mod scrub;
-mod throughput;
 mod tokens;
