@@ -4,3 +4,4 @@ mod harness;
 mod outbox;
 #[path = "../common/pushes.rs"]
 mod pushes;
+mod standard;
