@@ -3,6 +3,7 @@ mod account;
 mod menu;
 mod mock_api;
 mod qrcode;
+mod reload;
 mod serve;
 mod simulate;
 

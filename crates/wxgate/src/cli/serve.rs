@@ -72,6 +72,13 @@ async fn reload_on_hangup(state: AppState, file: Option<std::path::PathBuf>) {
                         webhooks = fresh.webhooks.len(),
                         "SIGHUP: rules and webhooks reloaded"
                     );
+                    let skipped = super::reload::not_applied(&state.config, &fresh);
+                    if !skipped.is_empty() {
+                        tracing::warn!(
+                            keys = %skipped.join(", "),
+                            "SIGHUP: changed but not applied until a restart"
+                        );
+                    }
                 }
                 Err(e) => {
                     tracing::error!(error = %e, "SIGHUP: new config refused, keeping the old one")
