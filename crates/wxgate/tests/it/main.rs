@@ -9,6 +9,7 @@ mod cli;
 mod deadline;
 mod durability;
 mod endpoint;
+mod install;
 mod papercuts;
 mod real_world;
 mod retries;
