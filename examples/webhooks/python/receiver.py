@@ -134,7 +134,7 @@ class Handler(BaseHTTPRequestHandler):
         self.wfile.write(data)
 
     def log_message(self, fmt, *args):  # one short line per request, on stderr
-        sys.stderr.write("%s %s\n" % (self.command, fmt % args))
+        sys.stderr.write((fmt % args) + "\n")
 
 
 class Receiver(ThreadingHTTPServer):

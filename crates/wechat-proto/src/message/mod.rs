@@ -150,14 +150,17 @@ impl Message {
     }
 }
 
-/// Header elements: identifiers and numbers in which whitespace is never part of the value, so
-/// whitespace around them is dropped (`<MsgType> event </MsgType>` reads `event`).
-const HEADER_ELEMENTS: [&str; 7] = [
+/// Header elements and identifiers in which whitespace is never part of the value (QR scenes and
+/// menu keys cannot hold it either), so whitespace around them is dropped (`<MsgType> event
+/// </MsgType>` reads `event`).
+const TRIMMED_ELEMENTS: [&str; 9] = [
     "ToUserName",
     "FromUserName",
     "CreateTime",
     "MsgType",
     "Event",
+    "EventKey",
+    "Ticket",
     "MsgId",
     "MsgID",
 ];
@@ -172,8 +175,8 @@ const MILLIS_FROM: i64 = 100_000_000_000;
 /// duplicate top-level elements, and a missing or invalid header (ToUserName, non-empty
 /// FromUserName, integer CreateTime, MsgType). Everything else is accepted.
 ///
-/// Real pushes vary, so whitespace around the header elements' values is dropped (in
-/// [`Message::fields`] too), whitespace-only text beside a CDATA section is layout in every
+/// Real pushes vary, so whitespace around the values of the header elements, Event, EventKey,
+/// Ticket and MsgId is dropped (in [`Message::fields`] too), whitespace-only text beside a CDATA section is layout in every
 /// element, and a CreateTime of 100000000000 or more (after the year 5138 as seconds) is read as
 /// milliseconds.
 pub fn parse_message(xml: &[u8]) -> Result<Message, XmlError> {
@@ -208,11 +211,11 @@ pub(crate) fn message_from_fields(mut fields: Fields) -> Result<Message, XmlErro
     })
 }
 
-/// Drop whitespace around the top-level header elements' text, in place.
+/// Drop whitespace around the text of the top-level [`TRIMMED_ELEMENTS`], in place.
 fn trim_header(fields: &mut Fields) {
     for (name, value) in &mut fields.0 {
         if let FieldValue::Text(text) = value {
-            if HEADER_ELEMENTS.contains(&name.as_str()) && text.trim() != text.as_str() {
+            if TRIMMED_ELEMENTS.contains(&name.as_str()) && text.trim() != text.as_str() {
                 *text = text.trim().to_owned();
             }
         }
