@@ -48,6 +48,15 @@ impl EncodingAesKey {
     }
 }
 
+/// Constant-time, like every comparison of secrets here.
+impl PartialEq for EncodingAesKey {
+    fn eq(&self, other: &Self) -> bool {
+        subtle::ConstantTimeEq::ct_eq(&self.0[..], &other.0[..]).into()
+    }
+}
+
+impl Eq for EncodingAesKey {}
+
 impl std::fmt::Debug for EncodingAesKey {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.write_str("EncodingAesKey(<redacted>)")
@@ -55,7 +64,7 @@ impl std::fmt::Debug for EncodingAesKey {
 }
 
 /// Encrypts and decrypts message bodies for one appid.
-#[derive(Clone, Debug)]
+#[derive(Clone, Debug, PartialEq, Eq)]
 pub struct MessageCrypt {
     key: EncodingAesKey,
     appid: String,
@@ -68,6 +77,11 @@ impl MessageCrypt {
             key,
             appid: appid.into(),
         }
+    }
+
+    /// The same key for another appid.
+    pub fn with_appid(&self, appid: impl Into<String>) -> Self {
+        MessageCrypt::new(self.key.clone(), appid)
     }
 
     /// The appid.

@@ -29,10 +29,18 @@ const ITEM: &str = "item";
 const MIXED_TEXT: &str = "#text";
 
 /// One open element.
+///
+/// Whitespace-only text beside CDATA is layout, not value: `<MsgType> <![CDATA[event]]> </MsgType>`
+/// (as WeChat's own docs print pushes) reads `event`. Such text is held in `blank` until the next
+/// piece shows whether it sits between plain text (kept) or next to CDATA (dropped).
 struct Frame<'a> {
     name: String,
     children: Fields,
     text: Cow<'a, str>,
+    /// whitespace-only text not yet known to be value or layout
+    blank: Cow<'a, str>,
+    /// a CDATA section was seen in this element
+    cdata: bool,
 }
 
 impl<'a> Frame<'a> {
@@ -41,7 +49,42 @@ impl<'a> Frame<'a> {
             name,
             children: Fields::default(),
             text: Cow::Borrowed(""),
+            blank: Cow::Borrowed(""),
+            cdata: false,
         }
+    }
+
+    /// Plain text (entity references resolved).
+    fn push_plain(&mut self, more: Cow<'a, str>) -> Result<(), XmlError> {
+        if more.trim().is_empty() {
+            if self.text.len() + self.blank.len() + more.len() > MAX_TEXT_BYTES {
+                return Err(XmlError::TextTooLong);
+            }
+            if self.blank.is_empty() {
+                self.blank = more;
+            } else {
+                self.blank.to_mut().push_str(&more);
+            }
+            return Ok(());
+        }
+        self.flush_blank()?;
+        self.push_text(more)
+    }
+
+    /// A CDATA section: whitespace-only text just before it is layout.
+    fn push_cdata(&mut self, more: &'a str) -> Result<(), XmlError> {
+        self.cdata = true;
+        self.blank = Cow::Borrowed("");
+        self.push_text(Cow::Borrowed(more))
+    }
+
+    /// Held whitespace turned out to be value (text follows, or no CDATA in the element).
+    fn flush_blank(&mut self) -> Result<(), XmlError> {
+        let blank = std::mem::replace(&mut self.blank, Cow::Borrowed(""));
+        if blank.is_empty() {
+            return Ok(());
+        }
+        self.push_text(blank)
     }
 
     fn push_text(&mut self, more: Cow<'a, str>) -> Result<(), XmlError> {
@@ -56,9 +99,14 @@ impl<'a> Frame<'a> {
         Ok(())
     }
 
-    fn into_entry(self) -> (String, FieldValue) {
+    fn into_entry(mut self) -> Result<(String, FieldValue), XmlError> {
+        if self.cdata {
+            self.blank = Cow::Borrowed("");
+        } else {
+            self.flush_blank()?;
+        }
         if self.children.0.is_empty() {
-            return (self.name, FieldValue::Text(self.text.into_owned()));
+            return Ok((self.name, FieldValue::Text(self.text.into_owned())));
         }
         let mut children = self.children;
         if !self.text.trim().is_empty() {
@@ -67,7 +115,7 @@ impl<'a> Frame<'a> {
                 FieldValue::Text(self.text.into_owned()),
             ));
         }
-        (self.name, FieldValue::Map(children))
+        Ok((self.name, FieldValue::Map(children)))
     }
 }
 
@@ -138,7 +186,7 @@ pub(crate) fn parse_document(body: &[u8]) -> Result<Fields, XmlError> {
                 let depth = stack.len();
                 match stack.last_mut() {
                     Some(parent) => {
-                        let (name, value) = frame.into_entry();
+                        let (name, value) = frame.into_entry()?;
                         add_child(parent, depth, name, value)?;
                     }
                     None => root = Some(frame.children),
@@ -148,7 +196,7 @@ pub(crate) fn parse_document(body: &[u8]) -> Result<Fields, XmlError> {
                 let raw = within(text, &t).ok_or(XmlError::NotUtf8)?;
                 let value = quick_xml::escape::unescape(raw).map_err(malformed)?;
                 match stack.last_mut() {
-                    Some(frame) => frame.push_text(value)?,
+                    Some(frame) => frame.push_plain(value)?,
                     None if value.trim().is_empty() => {}
                     None => {
                         return Err(XmlError::Malformed("text outside the root element".into()))
@@ -160,7 +208,7 @@ pub(crate) fn parse_document(body: &[u8]) -> Result<Fields, XmlError> {
                     .last_mut()
                     .ok_or_else(|| XmlError::Malformed("CDATA outside the root element".into()))?;
                 let value = within(text, &c).ok_or(XmlError::NotUtf8)?;
-                frame.push_text(Cow::Borrowed(value))?;
+                frame.push_cdata(value)?;
             }
             XmlEvent::Eof => {
                 return match (stack.is_empty(), root) {
@@ -279,6 +327,23 @@ mod tests {
         let f = doc("<xml><a>x &amp; <![CDATA[a]]]]><![CDATA[>b]]> y</a><b/></xml>").expect("ok");
         assert_eq!(f.text("a"), Some("x & a]]>b y"));
         assert_eq!(f.text("b"), Some(""));
+    }
+
+    #[test]
+    fn whitespace_beside_cdata_is_layout() {
+        let f = doc("<xml><a> <![CDATA[event]]> </a><b>\n\t<![CDATA[x]]>\n</b><c> <![CDATA[ y ]]> </c></xml>")
+            .expect("ok");
+        assert_eq!(f.text("a"), Some("event"));
+        assert_eq!(f.text("b"), Some("x"));
+        assert_eq!(f.text("c"), Some(" y "), "whitespace inside CDATA is value");
+        let f = doc("<xml><a> plain </a><b>  </b><c>x <![CDATA[y]]></c></xml>").expect("ok");
+        assert_eq!(
+            f.text("a"),
+            Some(" plain "),
+            "without CDATA nothing is dropped"
+        );
+        assert_eq!(f.text("b"), Some("  "));
+        assert_eq!(f.text("c"), Some("x y"), "text that is not blank stays");
     }
 
     #[test]

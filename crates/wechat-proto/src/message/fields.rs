@@ -70,8 +70,9 @@ impl Fields {
         self.get(name).and_then(FieldValue::as_map)
     }
 
-    /// The text of `name` parsed as `T` (None when absent or unparsable).
+    /// The text of `name`, whitespace around it dropped, parsed as `T` (None when absent or
+    /// unparsable).
     pub fn parse<T: std::str::FromStr>(&self, name: &str) -> Option<T> {
-        self.text(name).and_then(|t| t.parse().ok())
+        self.text(name).and_then(|t| t.trim().parse().ok())
     }
 }

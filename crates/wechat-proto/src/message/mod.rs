@@ -24,7 +24,8 @@ pub struct Message {
     pub to_user_name: String,
     /// FromUserName (the openid)
     pub from_user_name: String,
-    /// CreateTime (unix seconds)
+    /// CreateTime in unix seconds (a CreateTime sent in milliseconds is converted; the value as
+    /// sent stays in `fields`)
     pub create_time: i64,
     /// MsgType as sent
     pub msg_type: String,
@@ -127,7 +128,12 @@ impl Message {
         if let Some(id) = self.msg_id() {
             return DedupeKey(id.to_string());
         }
-        let create_time = self.create_time.to_string();
+        // The value as sent: two pushes a few milliseconds apart keep apart.
+        let create_time = self
+            .fields
+            .parse::<i64>("CreateTime")
+            .unwrap_or(self.create_time)
+            .to_string();
         let parts = [
             self.from_user_name.as_str(),
             create_time.as_str(),
@@ -144,27 +150,56 @@ impl Message {
     }
 }
 
+/// Header elements and identifiers in which whitespace is never part of the value (QR scenes and
+/// menu keys cannot hold it either), so whitespace around them is dropped (`<MsgType> event
+/// </MsgType>` reads `event`).
+const TRIMMED_ELEMENTS: [&str; 9] = [
+    "ToUserName",
+    "FromUserName",
+    "CreateTime",
+    "MsgType",
+    "Event",
+    "EventKey",
+    "Ticket",
+    "MsgId",
+    "MsgID",
+];
+
+/// A CreateTime at or above this is in milliseconds: as seconds it would be after the year 5138.
+const MILLIS_FROM: i64 = 100_000_000_000;
+
 /// Parse a plaintext push with the hardened parser.
 ///
 /// Refuses what is not well-formed UTF-8 XML under an `<xml>` root, any DOCTYPE or processing
 /// instruction (the `<?xml ...?>` declaration excepted, if it declares UTF-8 or nothing),
 /// duplicate top-level elements, and a missing or invalid header (ToUserName, non-empty
 /// FromUserName, integer CreateTime, MsgType). Everything else is accepted.
+///
+/// Real pushes vary, so whitespace around the values of the header elements, Event, EventKey,
+/// Ticket and MsgId is dropped (in [`Message::fields`] too), whitespace-only text beside a CDATA section is layout in every
+/// element, and a CreateTime of 100000000000 or more (after the year 5138 as seconds) is read as
+/// milliseconds.
 pub fn parse_message(xml: &[u8]) -> Result<Message, XmlError> {
     message_from_fields(xml::parse_document(xml)?)
 }
 
 /// Type an already parsed element tree (the children of `<xml>`).
-pub(crate) fn message_from_fields(fields: Fields) -> Result<Message, XmlError> {
+pub(crate) fn message_from_fields(mut fields: Fields) -> Result<Message, XmlError> {
+    trim_header(&mut fields);
     let required = |name: &'static str| fields.text(name).ok_or(XmlError::MissingElement(name));
     let to_user_name = required("ToUserName")?;
     let from_user_name = required("FromUserName")?;
     if from_user_name.is_empty() {
         return Err(XmlError::InvalidValue("FromUserName"));
     }
-    let create_time = required("CreateTime")?
+    let sent: i64 = required("CreateTime")?
         .parse()
         .map_err(|_| XmlError::InvalidValue("CreateTime"))?;
+    let create_time = if sent.unsigned_abs() >= MILLIS_FROM.unsigned_abs() {
+        sent.div_euclid(1000)
+    } else {
+        sent
+    };
     let msg_type = required("MsgType")?;
     Ok(Message {
         to_user_name: to_user_name.to_owned(),
@@ -174,4 +209,15 @@ pub(crate) fn message_from_fields(fields: Fields) -> Result<Message, XmlError> {
         msg_type: msg_type.to_owned(),
         fields,
     })
+}
+
+/// Drop whitespace around the text of the top-level [`TRIMMED_ELEMENTS`], in place.
+fn trim_header(fields: &mut Fields) {
+    for (name, value) in &mut fields.0 {
+        if let FieldValue::Text(text) = value {
+            if TRIMMED_ELEMENTS.contains(&name.as_str()) && text.trim() != text.as_str() {
+                *text = text.trim().to_owned();
+            }
+        }
+    }
 }

@@ -51,11 +51,17 @@ async fn push(config_path: Option<&Path>, file: &Path, dry_run: bool) -> Result<
             .map(|live| print_diff(&live, &new))
     } else {
         account.client.create_menu(&new).await.map(|()| {
-            println!("menu pushed: {} top-level buttons", new.button.len());
+            println!("menu pushed: {}", top_level(new.button.len()));
         })
     };
     account.close().await;
     outcome.map_err(Failure::other)
+}
+
+/// "1 top-level button", "3 top-level buttons".
+fn top_level(n: usize) -> String {
+    let s = if n == 1 { "" } else { "s" };
+    format!("{n} top-level button{s}")
 }
 
 fn print_diff(live: &MenuView, new: &Menu) {
@@ -95,4 +101,13 @@ async fn delete(config_path: Option<&Path>) -> Result<(), Failure> {
     deleted.map_err(Failure::other)?;
     println!("menu deleted");
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn one_button_is_singular() {
+        assert_eq!(super::top_level(1), "1 top-level button");
+        assert_eq!(super::top_level(3), "3 top-level buttons");
+    }
 }

@@ -1,8 +1,10 @@
 //! The command line: `wxgate [-c FILE] COMMAND`.
 mod account;
+mod completions;
 mod menu;
 mod mock_api;
 mod qrcode;
+mod reload;
 mod serve;
 mod simulate;
 
@@ -69,6 +71,8 @@ pub enum Command {
     Menu(menu::MenuCommand),
     /// A local stand-in for the WeChat server API, for development and tests.
     MockApi(mock_api::MockApiArgs),
+    /// Print a shell completion script (e.g. `wxgate completions bash > /etc/bash_completion.d/wxgate`).
+    Completions(completions::CompletionsArgs),
 }
 
 /// Run the parsed command.
@@ -79,5 +83,6 @@ pub async fn run(cli: Cli) -> Result<(), Failure> {
         Command::Qrcode(command) => qrcode::run(cli.config.as_deref(), command).await,
         Command::Menu(command) => menu::run(cli.config.as_deref(), command).await,
         Command::MockApi(args) => mock_api::run(cli.config.as_deref(), args).await,
+        Command::Completions(args) => completions::run(&args),
     }
 }

@@ -35,6 +35,8 @@ pub async fn run(config_path: Option<&Path>) -> Result<(), Failure> {
         Arc::new(crate::api::CustomServiceSender::new(client)) as Arc<dyn LateSender>
     });
     let state = AppState::new(config, store, late).with_api(api);
+    // SIGHUP is caught from here on: one sent as soon as the URL line shows must not kill us.
+    let reload = reload_on_hangup(state.clone(), source.file);
     println!(
         "wxgate: push URL http://{local}{} ({:?} mode, {} rules)",
         state.config.server.path,
@@ -42,7 +44,7 @@ pub async fn run(config_path: Option<&Path>) -> Result<(), Failure> {
         state.routing().rules.len()
     );
     tracing::info!(%local, "listening");
-    tokio::spawn(reload_on_hangup(state.clone(), source.file));
+    tokio::spawn(reload);
     if let Some(retain) = retain {
         tokio::spawn(purge_old_events(state.clone(), retain));
     }
@@ -55,33 +57,47 @@ pub async fn run(config_path: Option<&Path>) -> Result<(), Failure> {
 }
 
 /// SIGHUP: re-read the config and swap `[[rules]]` and `[[webhooks]]`; a config that does
-/// not validate is refused (logged) and the old one kept.
-async fn reload_on_hangup(state: AppState, file: Option<std::path::PathBuf>) {
+/// not validate is refused (logged) and the old one kept. The handler is installed when this is
+/// called, not when the returned future first runs.
+fn reload_on_hangup(
+    state: AppState,
+    file: Option<std::path::PathBuf>,
+) -> impl std::future::Future<Output = ()> {
     #[cfg(unix)]
-    {
-        use tokio::signal::unix::{signal, SignalKind};
-        let Ok(mut hup) = signal(SignalKind::hangup()) else {
-            return;
-        };
-        while hup.recv().await.is_some() {
-            match config::load(file.as_deref()) {
-                Ok((fresh, _)) => {
-                    state.set_routing(&fresh);
-                    tracing::info!(
-                        rules = fresh.rules.len(),
-                        webhooks = fresh.webhooks.len(),
-                        "SIGHUP: rules and webhooks reloaded"
-                    );
-                }
-                Err(e) => {
-                    tracing::error!(error = %e, "SIGHUP: new config refused, keeping the old one")
+    let hup = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::hangup());
+    async move {
+        #[cfg(unix)]
+        {
+            let Ok(mut hup) = hup else {
+                return;
+            };
+            while hup.recv().await.is_some() {
+                match config::load(file.as_deref()) {
+                    Ok((fresh, _)) => {
+                        state.set_routing(&fresh);
+                        tracing::info!(
+                            rules = fresh.rules.len(),
+                            webhooks = fresh.webhooks.len(),
+                            "SIGHUP: rules and webhooks reloaded"
+                        );
+                        let skipped = super::reload::not_applied(&state.config, &fresh);
+                        if !skipped.is_empty() {
+                            tracing::warn!(
+                                keys = %skipped.join(", "),
+                                "SIGHUP: changed but not applied until a restart"
+                            );
+                        }
+                    }
+                    Err(e) => {
+                        tracing::error!(error = %e, "SIGHUP: new config refused, keeping the old one")
+                    }
                 }
             }
         }
-    }
-    #[cfg(not(unix))]
-    {
-        let _ = (state, file);
+        #[cfg(not(unix))]
+        {
+            let _ = (state, file);
+        }
     }
 }
 

@@ -6,6 +6,7 @@
 mod raw;
 mod secret;
 mod validate;
+mod words;
 
 use std::path::{Path, PathBuf};
 
@@ -121,6 +122,7 @@ pub fn parse_toml(text: &str) -> Result<RawConfig, ConfigError> {
                 None => "config".to_string(),
             },
         };
+        let message = words::plain(&key, &message);
         ConfigError::new(key, message)
     })
 }

@@ -251,7 +251,7 @@ pub struct RawWebhook {
     pub name: String,
     /// endpoint
     pub url: String,
-    /// HMAC secret
+    /// HMAC secret: `whsec_BASE64` (Standard Webhooks) or any other string, used as its bytes
     pub secret: Option<String>,
     /// call | notify
     #[serde(default = "default_mode")]

@@ -9,6 +9,7 @@ use wechat_proto::{EncodingAesKey, MessageCrypt};
 use super::raw::{RawConfig, RawWebhook};
 use super::{ConfigError, Secret, ENV_OVERRIDES};
 use crate::rules::RuleSet;
+use crate::webhooks::WebhookKey;
 
 /// The validated configuration.
 #[derive(Debug, Clone)]
@@ -106,8 +107,8 @@ pub struct WebhookConfig {
     pub name: String,
     /// endpoint
     pub url: reqwest::Url,
-    /// HMAC-SHA256 secret
-    pub secret: Option<Secret>,
+    /// the HMAC-SHA256 key of `secret` (`whsec_` base64 decoded, else its bytes)
+    pub secret: Option<WebhookKey>,
     /// mode
     pub mode: WebhookMode,
     /// selected msg_type / event names, lower case; `*` = all
@@ -368,10 +369,16 @@ fn webhook(i: usize, w: &RawWebhook) -> Result<WebhookConfig, ConfigError> {
     if w.timeout_ms == 0 || w.timeout_ms > 60_000 {
         return Err(ConfigError::new(key("timeout_ms"), "must be 1..=60000"));
     }
+    let secret = w
+        .secret
+        .as_deref()
+        .map(WebhookKey::from_secret)
+        .transpose()
+        .map_err(|e| ConfigError::new(key("secret"), e.to_string()))?;
     Ok(WebhookConfig {
         name: w.name.clone(),
         url,
-        secret: w.secret.as_deref().map(Secret::new),
+        secret,
         mode,
         events: w.events.iter().map(|e| e.to_ascii_lowercase()).collect(),
         max_age,

@@ -75,8 +75,66 @@ pub fn parse(text: &str, format: Format) -> Result<Menu, MenuFileError> {
             })?
         }
     };
+    unknown_keys(text, format)?;
     menu.validate()?;
     Ok(menu)
+}
+
+/// The keys a button may have (WeChat's button model; [`wechat_api::Button`]'s fields).
+const BUTTON_KEYS: [&str; 9] = [
+    "type",
+    "name",
+    "key",
+    "url",
+    "media_id",
+    "article_id",
+    "appid",
+    "pagepath",
+    "sub_button",
+];
+
+/// A key the button model does not have would be dropped silently: name it and its button.
+fn unknown_keys(text: &str, format: Format) -> Result<(), MenuFileError> {
+    let value: serde_json::Value = match format {
+        Format::Json => {
+            serde_json::from_str(text).map_err(|e| MenuFileError::Syntax(e.to_string()))?
+        }
+        Format::Toml => toml::from_str::<toml::Value>(text)
+            .map_err(|e| MenuFileError::Syntax(e.message().to_owned()))
+            .and_then(|v| {
+                serde_json::to_value(v).map_err(|e| MenuFileError::Syntax(e.to_string()))
+            })?,
+    };
+    let Some(top) = value.as_object() else {
+        return Ok(());
+    };
+    if let Some(key) = top.keys().find(|k| *k != "button") {
+        return Err(MenuFileError::Syntax(format!(
+            "{key}: unknown key (a menu file holds only button)"
+        )));
+    }
+    let buttons = top.get("button").and_then(|b| b.as_array());
+    for (i, button) in buttons.into_iter().flatten().enumerate() {
+        check_button(button, &format!("button[{i}]"))?;
+    }
+    Ok(())
+}
+
+fn check_button(button: &serde_json::Value, at: &str) -> Result<(), MenuFileError> {
+    let Some(fields) = button.as_object() else {
+        return Ok(());
+    };
+    if let Some(key) = fields.keys().find(|k| !BUTTON_KEYS.contains(&k.as_str())) {
+        return Err(MenuFileError::Syntax(format!(
+            "{at}: unknown key {key:?} (a button has {})",
+            BUTTON_KEYS.join(", ")
+        )));
+    }
+    let subs = fields.get("sub_button").and_then(|b| b.as_array());
+    for (j, sub) in subs.into_iter().flatten().enumerate() {
+        check_button(sub, &format!("{at}.sub_button[{j}]"))?;
+    }
+    Ok(())
 }
 
 /// `path: message`, or the message alone for an error outside any field.
@@ -135,6 +193,58 @@ mod tests {
             "{err}"
         );
         assert!(err.ends_with("(line 2)"), "{err}");
+    }
+
+    #[test]
+    fn an_unknown_key_names_the_button() {
+        let text = "[[button]]\ntype = \"click\"\nname = \"a\"\nkey = \"k\"\n\
+                    [[button]]\nname = \"m\"\n[[button.sub_button]]\ntype = \"view\"\n\
+                    name = \"x\"\nurl = \"https://e.com/\"\ncolour = \"red\"\n";
+        let err = parse(text, Format::Toml).err().map(|e| e.to_string());
+        let err = err.unwrap_or_default();
+        assert!(
+            err.starts_with("button[1].sub_button[0]: unknown key \"colour\""),
+            "{err}"
+        );
+        let json = r#"{"button": [{"type": "click", "name": "a", "key": "k", "keys": "x"}]}"#;
+        let err = parse(json, Format::Json).err().map(|e| e.to_string());
+        assert!(
+            err.as_deref()
+                .is_some_and(|e| e.starts_with("button[0]: unknown key \"keys\"")),
+            "{err:?}"
+        );
+        let err = parse(
+            "menu = 1\n[[button]]\ntype = \"click\"\nname = \"a\"\nkey = \"k\"\n",
+            Format::Toml,
+        )
+        .err()
+        .map(|e| e.to_string());
+        assert!(
+            err.as_deref()
+                .is_some_and(|e| e.starts_with("menu: unknown key")),
+            "{err:?}"
+        );
+    }
+
+    #[test]
+    fn button_keys_are_the_models_fields() {
+        let full = wechat_api::Button {
+            kind: Some(wechat_api::ButtonType::Click),
+            name: "n".into(),
+            key: Some("k".into()),
+            url: Some("u".into()),
+            media_id: Some("m".into()),
+            article_id: Some("a".into()),
+            appid: Some("wx".into()),
+            pagepath: Some("p".into()),
+            sub_button: vec![wechat_api::Button::default()],
+        };
+        let v = serde_json::to_value(&full).expect("serializes");
+        let mut keys: Vec<_> = v.as_object().expect("object").keys().cloned().collect();
+        keys.sort();
+        let mut known: Vec<_> = BUTTON_KEYS.iter().map(|k| k.to_string()).collect();
+        known.sort();
+        assert_eq!(keys, known);
     }
 
     #[test]

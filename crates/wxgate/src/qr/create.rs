@@ -16,13 +16,21 @@ pub enum CreateError {
 }
 
 /// Creates the code `request` describes (its limits were checked when it was built) and
-/// records it under its scene with `label`, replacing an earlier code of that scene.
+/// records it under its scene with `label`, replacing an earlier code of that scene. Without a
+/// `label` the earlier code's label is kept; an empty one clears it.
 pub async fn create(
     client: &ApiClient,
     store: &dyn Store,
     request: &QrRequest,
     label: Option<String>,
 ) -> Result<QrCode, CreateError> {
+    let label = match label {
+        Some(label) => Some(label).filter(|l| !l.trim().is_empty()),
+        None => store
+            .qrcode(&request.scene().to_string())
+            .await?
+            .and_then(|earlier| earlier.label),
+    };
     let created = client.create_qrcode(request).await?;
     let created_at = Utc::now();
     let expire_seconds = created.expire_seconds.map(i64::from);
@@ -33,7 +41,7 @@ pub async fn create(
         url: created.url,
         expire_seconds,
         expires_at: expire_seconds.map(|s| created_at + chrono::Duration::seconds(s)),
-        label: label.filter(|l| !l.trim().is_empty()),
+        label,
         created_at,
     };
     store.save_qrcode(&code).await?;

@@ -49,7 +49,7 @@ impl ReplyTemplate {
                 Reply::Text {
                     content: String::new(),
                 },
-                Some(pieces(t)),
+                Some(pieces(t).map_err(|e| ConfigError::new(format!("{key}.text"), e))?),
             ),
             RawReply::Text(t) => (Reply::Text { content: t.clone() }, None),
             RawReply::Image(m) => (
@@ -138,14 +138,22 @@ impl ReplyTemplate {
     }
 }
 
-/// Split a text at its placeholders; unknown `{...}` stays literal.
-fn pieces(text: &str) -> Vec<Piece> {
-    const NAMES: [(&str, Piece); 4] = [
-        ("{openid}", Piece::OpenId),
-        ("{scene}", Piece::Scene),
-        ("{event_key}", Piece::EventKey),
-        ("{content}", Piece::Content),
-    ];
+/// The placeholders a text reply may hold.
+const NAMES: [(&str, Piece); 4] = [
+    ("{openid}", Piece::OpenId),
+    ("{scene}", Piece::Scene),
+    ("{event_key}", Piece::EventKey),
+    ("{content}", Piece::Content),
+];
+
+/// Split a text at its placeholders. A `{name}` (letters, digits, `_`) that is not one of them
+/// is an error, so a typo never reaches a user verbatim; other braces (`{ }`, `{:)}`) are text.
+fn pieces(text: &str) -> Result<Vec<Piece>, String> {
+    if let Some(unknown) = unknown_placeholder(text) {
+        return Err(format!(
+            "unknown placeholder {unknown} (known: {{openid}}, {{scene}}, {{event_key}}, {{content}})"
+        ));
+    }
     let mut out = Vec::new();
     let mut literal = String::new();
     let mut rest = text;
@@ -167,7 +175,28 @@ fn pieces(text: &str) -> Vec<Piece> {
     if !literal.is_empty() {
         out.push(Piece::Literal(literal));
     }
-    out
+    Ok(out)
+}
+
+/// The first `{name}` in `text` that is no known placeholder.
+fn unknown_placeholder(text: &str) -> Option<&str> {
+    let mut from = 0;
+    while let Some(i) = text[from..].find('{') {
+        let start = from + i;
+        let after = &text[start + 1..];
+        // Names are ASCII, so these byte offsets are char boundaries.
+        let name_len = after
+            .find(|c: char| !(c.is_ascii_alphanumeric() || c == '_'))
+            .unwrap_or(after.len());
+        if name_len > 0 && after[name_len..].starts_with('}') {
+            let candidate = &text[start..start + name_len + 2];
+            if !NAMES.iter().any(|(n, _)| *n == candidate) {
+                return Some(candidate);
+            }
+        }
+        from = start + 1;
+    }
+    None
 }
 
 #[cfg(test)]
@@ -175,15 +204,29 @@ mod tests {
     use super::*;
 
     #[test]
-    fn placeholders_split_and_unknown_braces_stay() {
+    fn placeholders_split_and_other_braces_stay() {
         assert_eq!(
-            pieces("hi {openid}, {x} {content}"),
-            vec![
+            pieces("hi {openid}, { } {:)} {content}{"),
+            Ok(vec![
                 Piece::Literal("hi ".into()),
                 Piece::OpenId,
-                Piece::Literal(", {x} ".into()),
+                Piece::Literal(", { } {:)} ".into()),
                 Piece::Content,
-            ]
+                Piece::Literal("{".into()),
+            ])
         );
+    }
+
+    #[test]
+    fn an_unknown_placeholder_is_an_error_naming_it() {
+        let err = pieces("hello {nickname}, {openid}").unwrap_err();
+        assert!(err.starts_with("unknown placeholder {nickname} "), "{err}");
+        assert!(pieces("{openid}{x_1}").unwrap_err().contains("{x_1}"));
+        assert!(pieces("{scene").is_ok(), "not closed: text");
+        let raw = RawReply::Text("Welcome {nick}".into());
+        let err = ReplyTemplate::compile(&raw, "rules[3].reply").unwrap_err();
+        assert_eq!(err.key, "rules[3].reply.text");
+        // A webhook's answer is literal: its braces are never placeholders.
+        assert!(ReplyTemplate::literal(&raw, "reply").is_ok());
     }
 }

@@ -4,7 +4,7 @@ use std::time::Duration;
 use serde::Deserialize;
 use wechat_proto::{Message, Reply};
 
-use super::{payload, sign, EVENT_ID_HEADER, SIGNATURE_HEADER};
+use super::{headers, payload};
 use crate::config::{RawReply, WebhookConfig};
 use crate::rules::ReplyTemplate;
 
@@ -39,10 +39,10 @@ pub async fn call(
     let mut req = http
         .post(hook.url.clone())
         .timeout(timeout)
-        .header(reqwest::header::CONTENT_TYPE, "application/json")
-        .header(EVENT_ID_HEADER, msg.dedupe_key().as_str());
-    if let Some(secret) = &hook.secret {
-        req = req.header(SIGNATURE_HEADER, sign(secret.expose(), &body));
+        .header(reqwest::header::CONTENT_TYPE, "application/json");
+    let now = chrono::Utc::now().timestamp();
+    for (name, value) in headers(hook.secret.as_ref(), msg.dedupe_key().as_str(), now, &body) {
+        req = req.header(name, value);
     }
     let resp = req
         .body(body)

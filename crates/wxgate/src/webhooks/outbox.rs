@@ -16,7 +16,6 @@
 //! (webhook, openid); the next one waits until it is deleted. Delivery is at-least-once: a
 //! crash between the receiver's 2xx and the delete sends it again, so receivers dedupe by
 //! `X-Wxgate-Event-Id`.
-use std::borrow::Cow;
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -27,7 +26,7 @@ use tokio_util::sync::CancellationToken;
 use tracing::Instrument;
 use wechat_proto::Message;
 
-use super::{payload, sign, EVENT_ID_HEADER, SIGNATURE_HEADER};
+use super::{headers, payload};
 use crate::config::{WebhookConfig, WebhookMode};
 use crate::server::state::{AppState, Routing};
 use crate::store::{Delivery, NewDelivery};
@@ -309,16 +308,21 @@ fn count(webhook: &str, outcome: &'static str, n: u64) {
     .increment(n);
 }
 
-/// POST one delivery: its stored payload, signed when the webhook has a secret.
+/// POST one delivery: its stored payload, signed when the webhook has a secret (the Standard
+/// Webhooks timestamp is this attempt's).
 async fn post(http: &reqwest::Client, hook: &WebhookConfig, d: &Delivery) -> Result<(), PostError> {
     let body = d.payload.clone().into_bytes();
     let mut req = http
         .post(hook.url.clone())
         .timeout(hook.timeout)
-        .header(reqwest::header::CONTENT_TYPE, "application/json")
-        .header(EVENT_ID_HEADER, header_safe(&d.event_id).as_ref());
-    if let Some(secret) = &hook.secret {
-        req = req.header(SIGNATURE_HEADER, sign(secret.expose(), &body));
+        .header(reqwest::header::CONTENT_TYPE, "application/json");
+    for (name, value) in headers(
+        hook.secret.as_ref(),
+        &d.event_id,
+        Utc::now().timestamp(),
+        &body,
+    ) {
+        req = req.header(name, value);
     }
     let resp = req
         .body(body)
@@ -330,25 +334,6 @@ async fn post(http: &reqwest::Client, hook: &WebhookConfig, d: &Delivery) -> Res
     } else {
         Err(PostError::Status(resp.status().as_u16()))
     }
-}
-
-/// The event id as a header value: control characters (possible in an EventKey) would make
-/// the request unsendable forever, so they (and `%`, to stay unambiguous) are %-escaped.
-/// Ids without them (MsgIds, ordinary events) pass unchanged.
-fn header_safe(id: &str) -> Cow<'_, str> {
-    let bad = |c: char| c.is_ascii_control() && c != '\t';
-    if !id.chars().any(bad) {
-        return Cow::Borrowed(id);
-    }
-    let mut out = String::with_capacity(id.len() + 8);
-    for c in id.chars() {
-        if bad(c) || c == '%' {
-            out.push_str(&format!("%{:02X}", u32::from(c)));
-        } else {
-            out.push(c);
-        }
-    }
-    Cow::Owned(out)
 }
 
 /// A running dispatcher.
@@ -448,13 +433,5 @@ mod tests {
             Some(now - chrono::Duration::seconds(60))
         );
         assert_eq!(cutoff(now, Duration::MAX), None);
-    }
-
-    #[test]
-    fn header_safe_escapes_only_control_characters() {
-        assert_eq!(header_safe("ev:2:o1:1:1"), "ev:2:o1:1:1");
-        assert!(matches!(header_safe("50%"), Cow::Borrowed(_)));
-        assert_eq!(header_safe("a\nb%"), "a%0Ab%25");
-        assert!(reqwest::header::HeaderValue::from_str(&header_safe("x\r\ny")).is_ok());
     }
 }

@@ -1,31 +1,211 @@
-//! `X-Wxgate-Signature: sha256=HEX(HMAC-SHA256(secret, body))`.
+//! How a delivery is signed: Standard Webhooks 1.0, plus the older `X-Wxgate-*` headers.
+//!
+//! ```text
+//! webhook-id:         the event id (the same on every attempt)
+//! webhook-timestamp:  unix seconds of this attempt
+//! webhook-signature:  v1,BASE64(HMAC-SHA256(key, "{id}.{timestamp}.{body}"))
+//! X-Wxgate-Signature: sha256=HEX(HMAC-SHA256(key, body))
+//! X-Wxgate-Event-Id:  the event id
+//! ```
+//!
+//! The key is the base64-decoded remainder of a secret that starts with `whsec_`, else the
+//! secret's UTF-8 bytes (contract section 6).
+use std::borrow::Cow;
+
+use base64::engine::general_purpose::{STANDARD, STANDARD_NO_PAD};
+use base64::Engine as _;
 use hmac::{Hmac, Mac};
 use sha2::Sha256;
 
-/// Header carrying the body signature.
+/// Header carrying the body-only signature (kept for receivers written before Standard Webhooks).
 pub const SIGNATURE_HEADER: &str = "X-Wxgate-Signature";
 /// Header carrying the event id.
 pub const EVENT_ID_HEADER: &str = "X-Wxgate-Event-Id";
+/// Standard Webhooks: the message id.
+pub const WEBHOOK_ID_HEADER: &str = "webhook-id";
+/// Standard Webhooks: unix seconds of the attempt.
+pub const WEBHOOK_TIMESTAMP_HEADER: &str = "webhook-timestamp";
+/// Standard Webhooks: `v1,` and the base64 signature.
+pub const WEBHOOK_SIGNATURE_HEADER: &str = "webhook-signature";
 
-/// `sha256=` + lowercase hex HMAC-SHA256 of `body` under `secret`.
-pub fn sign(secret: &str, body: &[u8]) -> String {
-    // HMAC accepts keys of any length, so new_from_slice cannot fail.
-    let mut mac = match Hmac::<Sha256>::new_from_slice(secret.as_bytes()) {
-        Ok(mac) => mac,
-        Err(_) => unreachable!("HMAC takes keys of any length"),
-    };
-    mac.update(body);
-    format!("sha256={}", hex::encode(mac.finalize().into_bytes()))
+/// The prefix of a Standard Webhooks secret whose remainder is the base64 key.
+const WHSEC: &str = "whsec_";
+
+/// The HMAC key of a webhook. `Debug` prints `<redacted>`.
+#[derive(Clone, PartialEq, Eq)]
+pub struct WebhookKey(Vec<u8>);
+
+/// Why a configured secret gives no key.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum KeyError {
+    /// the secret is empty (or `whsec_` and nothing)
+    #[error("must not be empty")]
+    Empty,
+    /// `whsec_` followed by something that is not base64
+    #[error("starts with whsec_ but the rest is not base64")]
+    NotBase64,
+}
+
+impl WebhookKey {
+    /// The key of a configured secret: `whsec_BASE64` decoded, else its UTF-8 bytes.
+    pub fn from_secret(secret: &str) -> Result<Self, KeyError> {
+        let key = match secret.strip_prefix(WHSEC) {
+            Some(b64) => STANDARD
+                .decode(b64)
+                .or_else(|_| STANDARD_NO_PAD.decode(b64))
+                .map_err(|_| KeyError::NotBase64)?,
+            None => secret.as_bytes().to_vec(),
+        };
+        if key.is_empty() {
+            return Err(KeyError::Empty);
+        }
+        Ok(WebhookKey(key))
+    }
+
+    fn mac(&self) -> Hmac<Sha256> {
+        match Hmac::<Sha256>::new_from_slice(&self.0) {
+            Ok(mac) => mac,
+            Err(_) => unreachable!("HMAC takes keys of any length"),
+        }
+    }
+
+    /// `sha256=` + lowercase hex HMAC-SHA256 of `body` (the `X-Wxgate-Signature` value).
+    pub fn sign_body(&self, body: &[u8]) -> String {
+        let mut mac = self.mac();
+        mac.update(body);
+        format!("sha256={}", hex::encode(mac.finalize().into_bytes()))
+    }
+
+    /// `v1,` + base64 HMAC-SHA256 of `{id}.{timestamp}.{body}` (the `webhook-signature` value).
+    pub fn sign_standard(&self, id: &str, timestamp: i64, body: &[u8]) -> String {
+        let mut mac = self.mac();
+        mac.update(id.as_bytes());
+        mac.update(b".");
+        mac.update(timestamp.to_string().as_bytes());
+        mac.update(b".");
+        mac.update(body);
+        format!("v1,{}", STANDARD.encode(mac.finalize().into_bytes()))
+    }
+}
+
+impl std::fmt::Debug for WebhookKey {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("<redacted>")
+    }
+}
+
+/// Every header of one delivery attempt of event `event_id` at `timestamp` (unix seconds):
+/// the ids always, the signatures when the webhook has a key.
+pub fn headers(
+    key: Option<&WebhookKey>,
+    event_id: &str,
+    timestamp: i64,
+    body: &[u8],
+) -> Vec<(&'static str, String)> {
+    let id = header_safe(event_id).into_owned();
+    let mut out = Vec::with_capacity(5);
+    if let Some(key) = key {
+        out.push((
+            WEBHOOK_SIGNATURE_HEADER,
+            key.sign_standard(&id, timestamp, body),
+        ));
+        out.push((SIGNATURE_HEADER, key.sign_body(body)));
+    }
+    out.push((WEBHOOK_TIMESTAMP_HEADER, timestamp.to_string()));
+    out.push((EVENT_ID_HEADER, id.clone()));
+    out.push((WEBHOOK_ID_HEADER, id));
+    out
+}
+
+/// The event id as a header value: control characters (possible in an EventKey) would make
+/// the request unsendable forever, so they (and `%`, to stay unambiguous) are %-escaped.
+/// Ids without them (MsgIds, ordinary events) pass unchanged.
+fn header_safe(id: &str) -> Cow<'_, str> {
+    let bad = |c: char| c.is_ascii_control() && c != '\t';
+    if !id.chars().any(bad) {
+        return Cow::Borrowed(id);
+    }
+    let mut out = String::with_capacity(id.len() + 8);
+    for c in id.chars() {
+        if bad(c) || c == '%' {
+            out.push_str(&format!("%{:02X}", u32::from(c)));
+        } else {
+            out.push(c);
+        }
+    }
+    Cow::Owned(out)
 }
 
 #[cfg(test)]
 mod tests {
+    use super::*;
+
+    fn key(secret: &str) -> WebhookKey {
+        WebhookKey::from_secret(secret).expect("valid secret")
+    }
+
     #[test]
-    fn matches_rfc4231_case_2() {
+    fn body_signature_matches_rfc4231_case_2() {
         // RFC 4231 test case 2: key "Jefe", data "what do ya want for nothing?"
         assert_eq!(
-            super::sign("Jefe", b"what do ya want for nothing?"),
+            key("Jefe").sign_body(b"what do ya want for nothing?"),
             "sha256=5bdcc146bf60754e6a042426089575c75a003f089d2739839dec58b964ec3843"
         );
+    }
+
+    #[test]
+    fn standard_signature_matches_the_reference_example() {
+        // The example of the Standard Webhooks reference libraries' tests.
+        let k = key("whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw");
+        let body = br#"{"test": 2432232314}"#;
+        assert_eq!(
+            k.sign_standard("msg_p5jXN8AQM9LWM0D4loKWxJek", 1614265330, body),
+            "v1,g0hM9SsE+OTPJTGt/tmIKtSyZlE3uFJELVlNIOLJ1OE="
+        );
+    }
+
+    #[test]
+    fn secrets_become_keys() {
+        assert_eq!(key("whsec_aGk=").0, b"hi");
+        assert_eq!(key("whsec_aGk").0, b"hi", "padding is optional");
+        assert_eq!(key("plain-secret").0, b"plain-secret");
+        assert_eq!(
+            WebhookKey::from_secret("whsec_*not*"),
+            Err(KeyError::NotBase64)
+        );
+        assert_eq!(WebhookKey::from_secret("whsec_"), Err(KeyError::Empty));
+        assert_eq!(WebhookKey::from_secret(""), Err(KeyError::Empty));
+        assert_eq!(format!("{:?}", key("plain-secret")), "<redacted>");
+    }
+
+    #[test]
+    fn headers_carry_ids_always_and_signatures_with_a_key() {
+        let k = key("s");
+        let h = headers(Some(&k), "ev:1:a", 1700000000, b"{}");
+        let get = |name: &str| h.iter().find(|(n, _)| *n == name).map(|(_, v)| v.as_str());
+        assert_eq!(get(WEBHOOK_ID_HEADER), Some("ev:1:a"));
+        assert_eq!(get(EVENT_ID_HEADER), Some("ev:1:a"));
+        assert_eq!(get(WEBHOOK_TIMESTAMP_HEADER), Some("1700000000"));
+        assert_eq!(
+            get(WEBHOOK_SIGNATURE_HEADER),
+            Some(k.sign_standard("ev:1:a", 1700000000, b"{}").as_str())
+        );
+        assert_eq!(get(SIGNATURE_HEADER), Some(k.sign_body(b"{}").as_str()));
+        let open = headers(None, "a\nb", 1, b"{}");
+        assert_eq!(open.len(), 3);
+        assert!(open
+            .iter()
+            .all(|(n, _)| *n != SIGNATURE_HEADER && *n != WEBHOOK_SIGNATURE_HEADER));
+        assert!(open
+            .iter()
+            .any(|(n, v)| *n == WEBHOOK_ID_HEADER && v == "a%0Ab"));
+    }
+
+    #[test]
+    fn header_safe_escapes_only_control_characters() {
+        assert_eq!(header_safe("ev:2:o1:1:1"), "ev:2:o1:1:1");
+        assert!(matches!(header_safe("50%"), Cow::Borrowed(_)));
+        assert_eq!(header_safe("a\nb%"), "a%0Ab%25");
+        assert!(reqwest::header::HeaderValue::from_str(&header_safe("x\r\ny")).is_ok());
     }
 }

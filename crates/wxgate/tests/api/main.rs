@@ -4,5 +4,6 @@
 mod cli;
 mod helpers;
 mod menu;
+mod papercuts;
 mod qrcodes;
 mod token;

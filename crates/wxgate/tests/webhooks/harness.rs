@@ -199,6 +199,13 @@ where
 
 // ---------- the receiver stub ----------
 
+impl Hit {
+    /// Header `name` as text.
+    pub fn header(&self, name: &str) -> Option<&str> {
+        self.headers.get(name).and_then(|v| v.to_str().ok())
+    }
+}
+
 /// One request the receiver got.
 #[derive(Clone, Debug)]
 pub struct Hit {
@@ -209,6 +216,8 @@ pub struct Hit {
     pub signature: Option<String>,
     pub event_id: Option<String>,
     pub content_type: Option<String>,
+    /// every header as sent
+    pub headers: HeaderMap,
     /// the status it was answered with
     pub status: u16,
     pub at: Instant,
@@ -296,6 +305,7 @@ impl Receiver {
             signature: header("x-wxgate-signature"),
             event_id: header("x-wxgate-event-id"),
             content_type: header("content-type"),
+            headers: headers.clone(),
             status: status.as_u16(),
             at: Instant::now(),
         };

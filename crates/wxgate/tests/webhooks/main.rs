@@ -1,6 +1,8 @@
 //! End-to-end tests of notify webhooks: a real gateway with its outbox dispatcher, and a
 //! receiver stub on 127.0.0.1:0.
+mod examples;
 mod harness;
 mod outbox;
 #[path = "../common/pushes.rs"]
 mod pushes;
+mod standard;

@@ -22,26 +22,26 @@ const TO_USER: &str = "gh_0123456789ab";
 /// The openid used without --from.
 const DEFAULT_OPENID: &str = "oTestOpenId0000000000000000";
 
-/// Options of `wxgate simulate`.
+/// Options of `wxgate simulate`; each may stand before or after KIND.
 #[derive(Debug, Args)]
 pub struct SimulateArgs {
     /// Push URL (default: the listen address and path of the config).
-    #[arg(long)]
+    #[arg(long, global = true)]
     pub target: Option<String>,
     /// Token (default: account.token of the config).
-    #[arg(long)]
+    #[arg(long, global = true)]
     pub token: Option<String>,
     /// AppID, for --encrypt (default: account.appid).
-    #[arg(long)]
+    #[arg(long, global = true)]
     pub appid: Option<String>,
     /// EncodingAESKey, for --encrypt (default: account.encoding_aes_key).
-    #[arg(long = "aes-key")]
+    #[arg(long = "aes-key", global = true)]
     pub aes_key: Option<String>,
     /// Sender openid.
-    #[arg(long)]
+    #[arg(long, global = true)]
     pub from: Option<String>,
     /// Send in safe mode (AES envelope).
-    #[arg(long)]
+    #[arg(long, global = true)]
     pub encrypt: bool,
     /// What to send.
     #[command(subcommand)]
@@ -146,15 +146,13 @@ fn crypt(args: &SimulateArgs, config: &config::Config) -> Result<MessageCrypt, F
             "--appid: required with --encrypt (or account.appid in the config)",
         ));
     }
-    match &args.aes_key {
-        Some(key) => EncodingAesKey::parse(key)
+    match (&args.aes_key, &config.account.crypt) {
+        (Some(key), _) => EncodingAesKey::parse(key)
             .map(|k| MessageCrypt::new(k, appid))
             .map_err(|e| Failure::usage(format!("--aes-key: {e}"))),
-        None => match &config.account.crypt {
-            Some(c) if args.appid.is_none() => Ok(c.clone()),
-            Some(_) | None => Err(Failure::usage(
-                "--aes-key: required with --encrypt (or account.encoding_aes_key in the config)",
-            )),
-        },
+        (None, Some(c)) => Ok(c.with_appid(appid)),
+        (None, None) => Err(Failure::usage(
+            "--aes-key: required with --encrypt (or account.encoding_aes_key in the config)",
+        )),
     }
 }

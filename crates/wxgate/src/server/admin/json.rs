@@ -1,5 +1,5 @@
 //! Store rows → the contract's JSON shapes.
-use chrono::{DateTime, SecondsFormat, Utc};
+use chrono::{DateTime, Datelike, SecondsFormat, Utc};
 use serde_json::{json, Value};
 
 use crate::store::{EventRow, Follower};
@@ -9,9 +9,12 @@ pub fn time(t: &DateTime<Utc>) -> String {
     t.to_rfc3339_opts(SecondsFormat::Secs, true)
 }
 
-/// A unix-seconds CreateTime as RFC 3339 (the raw value stays in `fields.CreateTime`).
+/// A unix-seconds CreateTime as RFC 3339, or null when it is no time RFC 3339 can write (a year
+/// before 0000 or after 9999); the raw value stays in `fields.CreateTime`.
 pub fn unix_time(secs: i64) -> Value {
-    DateTime::<Utc>::from_timestamp(secs, 0).map_or(Value::Null, |t| Value::String(time(&t)))
+    DateTime::<Utc>::from_timestamp(secs, 0)
+        .filter(|t| (0..=9999).contains(&t.year()))
+        .map_or(Value::Null, |t| Value::String(time(&t)))
 }
 
 /// `{"openid", "subscribed", "subscribed_at", "scene", "location", "last_seen_at"}`.
@@ -44,4 +47,28 @@ pub fn event(e: &EventRow) -> Value {
         "fields": serde_json::from_str::<Value>(&e.fields_json).unwrap_or(Value::Null),
         "reply": e.reply,
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use serde_json::{json, Value};
+
+    use super::unix_time;
+
+    #[test]
+    fn create_time_is_rfc3339_or_null() {
+        assert_eq!(unix_time(1_700_000_000), json!("2023-11-14T22:13:20Z"));
+        assert_eq!(unix_time(0), json!("1970-01-01T00:00:00Z"));
+        assert_eq!(unix_time(253_402_300_799), json!("9999-12-31T23:59:59Z"));
+        assert_eq!(unix_time(253_402_300_800), Value::Null, "year 10000");
+        assert_eq!(
+            unix_time(1_764_547_200_999),
+            Value::Null,
+            "milliseconds as seconds"
+        );
+        assert_eq!(unix_time(-62_167_219_200), json!("0000-01-01T00:00:00Z"));
+        assert_eq!(unix_time(-62_167_219_201), Value::Null, "before year 0");
+        assert_eq!(unix_time(i64::MAX), Value::Null);
+        assert_eq!(unix_time(i64::MIN), Value::Null);
+    }
 }
