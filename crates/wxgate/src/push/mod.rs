@@ -29,13 +29,26 @@ fn commit_reserve(deadline: Duration) -> Duration {
     (deadline * 3 / 10).min(Duration::from_secs(1))
 }
 
-/// Process a verified push: coalesce resends, decide, record durably. Runs in its own task
-/// (the caller spawns it) so that a client that goes away does not cancel a half-done write.
+/// Whether the rules send this push to a call webhook: then it runs in its own task (the
+/// caller spawns it), so a client that goes away does not cut a call with side effects off
+/// before its outcome is recorded. Any other push runs as the request's own future: once its
+/// write is queued the store's writer commits it whatever the caller does, and a push cut
+/// off before that is not acknowledged (WeChat resends it).
+pub fn calls_webhook(app: &AppState, msg: &Message) -> bool {
+    app.routing()
+        .rules
+        .matching(msg)
+        .any(|action| matches!(action, Action::Call(_)))
+}
+
+/// Process a verified push: coalesce resends, decide, record durably. `calls` is
+/// [`calls_webhook`]'s answer for it.
 pub async fn handle(
     app: AppState,
     msg: Message,
     raw_xml: String,
     replay: Option<ReplayMark>,
+    calls: bool,
     deadline: Instant,
 ) -> Answer {
     let key = msg.dedupe_key();
@@ -47,7 +60,7 @@ pub async fn handle(
                 .unwrap_or(Err(()))
         }
         Claim::First(guard) => {
-            let answer = run(&app, msg, raw_xml, replay, key.as_str(), deadline)
+            let answer = run(&app, msg, raw_xml, replay, calls, key.as_str(), deadline)
                 .await
                 .map_err(|e| tracing::error!(error = %e, "recording a push failed"));
             guard.complete(answer.clone());
@@ -61,17 +74,14 @@ async fn run(
     msg: Message,
     raw_xml: String,
     replay: Option<ReplayMark>,
+    calls: bool,
     key: &str,
     deadline: Instant,
 ) -> Result<Option<Arc<str>>, StoreError> {
     let routing = app.routing();
     // A call webhook has side effects: don't call it again for a resend whose first attempt
     // finished (in this or an earlier process).
-    if routing
-        .rules
-        .matching(&msg)
-        .any(|a| matches!(a, Action::Call(_)))
-    {
+    if calls {
         if let Some(stored) = app.store.stored_reply(key).await? {
             metrics::counter!("wxgate_retries_total").increment(1);
             return Ok(stored.map(Arc::from));
@@ -88,9 +98,9 @@ async fn run(
     });
     let deliveries = crate::webhooks::outbox::deliveries(&routing.webhooks, &msg);
     let wrote_deliveries = !deliveries.is_empty();
+    let late_to = decision.late.is_some().then(|| msg.from_user_name.clone());
     let write = PushWrite {
         dedupe_key: key.to_string(),
-        openid: msg.from_user_name.clone(),
         msg_type: msg.msg_type().to_string(),
         event: msg.event().map(str::to_string),
         event_key: msg.event_key().map(str::to_string),
@@ -101,6 +111,8 @@ async fn run(
         effect: effect(&msg),
         replay,
         deliveries,
+        // Moved, not copied: nothing below needs the message but a late reply's recipient.
+        openid: msg.from_user_name,
     };
     let answer = match app.store.record(write).await? {
         Recorded::Duplicate { reply } => {
@@ -111,8 +123,8 @@ async fn run(
             if wrote_deliveries {
                 app.outbox.notify_one();
             }
-            if let Some(pending) = decision.late {
-                late::deliver_when_ready(app, msg.from_user_name.clone(), pending);
+            if let (Some(pending), Some(openid)) = (decision.late, late_to) {
+                late::deliver_when_ready(app, openid, pending);
             }
             reply_xml
         }

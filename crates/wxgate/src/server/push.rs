@@ -74,18 +74,24 @@ pub async fn receive(
     }
     let (msg_type, event) = push_labels(&accepted.msg);
     metrics::counter!("wxgate_pushes_total", "msg_type" => msg_type, "event" => event).increment(1);
-    let task = tokio::spawn(push::handle(
+    let calls = push::calls_webhook(&app, &accepted.msg);
+    let handled = push::handle(
         app.clone(),
         accepted.msg,
         accepted.raw_xml,
         accepted.replay,
+        calls,
         deadline,
-    ));
-    let response = match tokio::time::timeout_at(deadline, task).await {
-        Ok(Ok(Ok(answer))) => {
-            answer_response(&app, answer, accepted.crypt.as_ref(), &accepted.nonce)
-        }
-        Ok(_) => (StatusCode::INTERNAL_SERVER_ERROR, "internal error").into_response(),
+    );
+    let answer = if calls {
+        let task = tokio::spawn(handled);
+        tokio::time::timeout_at(deadline, async { task.await.unwrap_or(Err(())) }).await
+    } else {
+        tokio::time::timeout_at(deadline, handled).await
+    };
+    let response = match answer {
+        Ok(Ok(answer)) => answer_response(&app, answer, accepted.crypt.as_ref(), &accepted.nonce),
+        Ok(Err(())) => (StatusCode::INTERNAL_SERVER_ERROR, "internal error").into_response(),
         Err(_) => {
             // Not durable in time: no 200, so WeChat resends and the resend finds the result.
             metrics::counter!("wxgate_deadline_misses_total").increment(1);
