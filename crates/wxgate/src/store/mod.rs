@@ -11,6 +11,7 @@ use std::time::Duration;
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 
+mod counters;
 mod postgres;
 mod rows;
 mod sql;
@@ -306,9 +307,24 @@ pub struct SceneStats {
     pub subscribes: i64,
     /// scans
     pub scans: i64,
+    /// unsubscribes of users who came through this scene
+    pub unsubscribes: i64,
 }
 
-/// `GET /api/stats`.
+/// One UTC day of `GET /api/stats/daily` (anonymous counters, kept after forgets).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DayStats {
+    /// the day
+    pub day: chrono::NaiveDate,
+    /// subscribes (of the scene, when narrowed to one)
+    pub subscribes: i64,
+    /// unsubscribes (of users who came through the scene, when narrowed to one)
+    pub unsubscribes: i64,
+    /// scans
+    pub scans: i64,
+    /// pushes received (all scenes: pushes carry no scene of their user)
+    pub events: i64,
+}
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Stats {
     /// followers subscribed
@@ -386,6 +402,14 @@ pub trait Store: Send + Sync + 'static {
     async fn events(&self, query: &EventQuery) -> Result<Vec<EventRow>, StoreError>;
     /// Totals.
     async fn stats(&self) -> Result<Stats, StoreError>;
+    /// The counters of the `days` UTC days up to and including `today`'s, oldest first, every
+    /// day present (zeros too); `scene` narrows subscribes, unsubscribes and scans to one scene.
+    async fn daily(
+        &self,
+        today: DateTime<Utc>,
+        days: u32,
+        scene: Option<&str>,
+    ) -> Result<Vec<DayStats>, StoreError>;
     /// Record (or replace, by scene) a QR code.
     async fn save_qrcode(&self, code: &QrCode) -> Result<(), StoreError>;
     /// Recorded QR codes, newest first, with (subscribes, scans) of their scene.

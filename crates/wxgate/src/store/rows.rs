@@ -149,6 +149,7 @@ pub(super) struct SceneDb {
     label: Option<String>,
     subscribes: i64,
     scans: i64,
+    unsubscribes: i64,
 }
 
 impl From<SceneDb> for SceneStats {
@@ -158,6 +159,7 @@ impl From<SceneDb> for SceneStats {
             label: row.label,
             subscribes: row.subscribes,
             scans: row.scans,
+            unsubscribes: row.unsubscribes,
         }
     }
 }

@@ -64,13 +64,15 @@ pub(super) const SELECT_TOTALS: &str = "SELECT \
 
 /// Counter totals per scene.
 const SCENE_TOTALS: &str = "SELECT scene, CAST(SUM(subscribes) AS BIGINT) AS subscribes, \
-    CAST(SUM(scans) AS BIGINT) AS scans FROM scene_counters GROUP BY scene";
+    CAST(SUM(scans) AS BIGINT) AS scans, CAST(SUM(unsubscribes) AS BIGINT) AS unsubscribes \
+    FROM scene_counters GROUP BY scene";
 
 /// Per-scene totals for every scene that has counters or a QR code, ordered by scene.
 pub(super) fn select_scene_stats() -> String {
     format!(
         "SELECT s.scene AS scene, q.label AS label, \
-         COALESCE(c.subscribes, 0) AS subscribes, COALESCE(c.scans, 0) AS scans \
+         COALESCE(c.subscribes, 0) AS subscribes, COALESCE(c.scans, 0) AS scans, \
+         COALESCE(c.unsubscribes, 0) AS unsubscribes \
          FROM (SELECT scene FROM scene_counters UNION SELECT scene FROM qrcodes) s \
          LEFT JOIN ({SCENE_TOTALS}) c ON c.scene = s.scene \
          LEFT JOIN qrcodes q ON q.scene = s.scene ORDER BY s.scene"
@@ -132,3 +134,11 @@ pub(super) const RELEASE_LEASE: &str = "UPDATE tokens SET lease_holder = NULL, l
 /// Deletes up to $2 events received before $1 (in chunks, so the write lock is held briefly).
 pub(super) const PURGE_EVENTS: &str = "DELETE FROM events WHERE id IN \
     (SELECT id FROM events WHERE received_at < $1 ORDER BY id LIMIT $2)";
+
+/// The day counters of days $1..=$2 (day, subscribes, unsubscribes, scans, events).
+pub(super) const SELECT_DAYS: &str = "SELECT day, subscribes, unsubscribes, scans, events \
+    FROM day_counters WHERE day >= $1 AND day <= $2";
+
+/// One scene's counters of days $2..=$3 (day, subscribes, unsubscribes, scans, 0).
+pub(super) const SELECT_SCENE_DAYS: &str = "SELECT day, subscribes, unsubscribes, scans, \
+    CAST(0 AS BIGINT) FROM scene_counters WHERE scene = $1 AND day >= $2 AND day <= $3";

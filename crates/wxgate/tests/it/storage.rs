@@ -138,6 +138,69 @@ async fn scene_counters_count_subscribes_and_scans_without_openids() {
     );
 }
 
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn daily_stats_count_follows_unfollows_and_scans_per_day_and_scene() {
+    let app = spawn_app("").await;
+    let (a, b) = (fresh_openid("day"), fresh_openid("day"));
+    let t = now();
+    app.push(&event_xml(&a, "subscribe", Some("qrscene_7"), t))
+        .await;
+    app.push(&event_xml(&b, "subscribe", None, t)).await;
+    app.push(&event_xml(&a, "SCAN", Some("7"), t + 1)).await;
+    app.push(&event_xml(&a, "unsubscribe", None, t + 2)).await;
+
+    let (status, daily) = app.get("/api/stats/daily").await;
+    assert_eq!(status, 200, "{daily}");
+    let days = daily["days"].as_array().expect("days");
+    assert_eq!(days.len(), 30, "30 days by default");
+    let today = chrono::Utc::now().format("%Y-%m-%d").to_string();
+    let last = &days[29];
+    assert_eq!(
+        last["day"],
+        today.as_str(),
+        "the last day is today: {daily}"
+    );
+    assert_eq!(
+        (
+            &last["subscribes"],
+            &last["unsubscribes"],
+            &last["scans"],
+            &last["events"]
+        ),
+        (
+            &serde_json::json!(2),
+            &serde_json::json!(1),
+            &serde_json::json!(1),
+            &serde_json::json!(4)
+        )
+    );
+    assert_eq!(days[0]["events"], 0, "every day present, zeros too");
+
+    let (_, scene) = app.get("/api/stats/daily?days=2&scene=7").await;
+    let days = scene["days"].as_array().expect("days");
+    assert_eq!(days.len(), 2);
+    assert_eq!(
+        (&days[1]["subscribes"], &days[1]["unsubscribes"]),
+        (&serde_json::json!(1), &serde_json::json!(1))
+    );
+    let (_, stats) = app.get("/api/stats").await;
+    assert_eq!(
+        scene_of(&stats, "7")["unsubscribes"],
+        1,
+        "counted before a was forgotten"
+    );
+    assert!(!daily.to_string().contains(&a), "no openid in the counters");
+
+    for bad in ["0", "367", "x"] {
+        let (status, body) = app.get(&format!("/api/stats/daily?days={bad}")).await;
+        assert_eq!(status, 400, "days={bad}: {body}");
+    }
+}
+
+fn scene_of<'a>(stats: &'a Value, name: &str) -> &'a Value {
+    scene(stats, name).unwrap_or_else(|| panic!("scene {name} in {stats}"))
+}
+
 /// Every file of the database, concatenated.
 fn db_bytes(dir: &Path) -> Vec<u8> {
     let mut all = Vec::new();

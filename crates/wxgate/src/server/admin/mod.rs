@@ -30,6 +30,7 @@ pub fn router(state: AppState) -> Router<AppState> {
         .route("/followers", get(followers::page))
         .route("/events", get(events::page))
         .route("/stats", get(stats::totals))
+        .route("/stats/daily", get(stats::daily))
         .route("/qrcodes", post(qrcodes::create).get(qrcodes::list))
         .route("/qrcodes/{file}", get(qrcodes::image))
         .route(

@@ -1,6 +1,7 @@
-//! `/api/stats`.
-use axum::extract::State;
+//! `/api/stats` and `/api/stats/daily`.
+use axum::extract::{Query, State};
 use axum::Json;
+use serde::Deserialize;
 use serde_json::{json, Value};
 
 use super::ApiError;
@@ -17,6 +18,67 @@ pub async fn totals(State(app): State<AppState>) -> Result<Json<Value>, ApiError
             "label": sc.label,
             "subscribes": sc.subscribes,
             "scans": sc.scans,
+            "unsubscribes": sc.unsubscribes,
         })).collect::<Vec<_>>(),
     })))
+}
+
+/// Days of `GET /api/stats/daily` without `days`.
+const DEFAULT_DAYS: u32 = 30;
+/// Most days one call covers.
+const MAX_DAYS: u32 = 366;
+
+/// Query of `GET /api/stats/daily`.
+#[derive(Debug, Deserialize)]
+pub struct DailyQuery {
+    days: Option<String>,
+    scene: Option<String>,
+}
+
+/// `days`: default 30, 1 to 366.
+fn days(raw: Option<&str>) -> Result<u32, ApiError> {
+    match raw {
+        None | Some("") => Ok(DEFAULT_DAYS),
+        Some(text) => match text.parse::<u32>() {
+            Ok(n) if (1..=MAX_DAYS).contains(&n) => Ok(n),
+            _ => Err(ApiError::BadRequest(format!(
+                "days: must be a whole number from 1 to {MAX_DAYS}"
+            ))),
+        },
+    }
+}
+
+/// `GET /api/stats/daily?days=N&scene=S`: the anonymous counters of the last N UTC days,
+/// oldest first, the last being today, every day present.
+pub async fn daily(
+    State(app): State<AppState>,
+    Query(query): Query<DailyQuery>,
+) -> Result<Json<Value>, ApiError> {
+    let days = days(query.days.as_deref())?;
+    let scene = query.scene.as_deref().filter(|scene| !scene.is_empty());
+    let rows = app.store.daily(chrono::Utc::now(), days, scene).await?;
+    Ok(Json(json!({
+        "days": rows.iter().map(|d| json!({
+            "day": d.day.format("%Y-%m-%d").to_string(),
+            "subscribes": d.subscribes,
+            "unsubscribes": d.unsubscribes,
+            "scans": d.scans,
+            "events": d.events,
+        })).collect::<Vec<_>>(),
+    })))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn days_default_to_30_and_stay_within_a_year() {
+        assert_eq!(days(None).unwrap(), 30);
+        assert_eq!(days(Some("7")).unwrap(), 7);
+        assert_eq!(days(Some("366")).unwrap(), 366);
+        for bad in ["0", "367", "-1", "x", "1.5"] {
+            assert!(days(Some(bad)).is_err(), "{bad}");
+        }
+    }
 }

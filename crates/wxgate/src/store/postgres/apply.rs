@@ -59,6 +59,9 @@ async fn apply_plain(conn: &mut PgConnection, ops: &[Op]) -> Result<Vec<Recorded
     for segment in plan::segments(ops) {
         match segment {
             Segment::Forget { openid, write } => {
+                if let Some(write) = write {
+                    count_unsubscribe(conn, write).await?;
+                }
                 recorded.push(forget(conn, openid).await?);
                 // The unsubscribe's own deliveries outlive the forget (contract §4).
                 let write: Vec<&PushWrite> = write.into_iter().collect();
@@ -151,6 +154,7 @@ async fn record_all(
     }
     upsert_followers(conn, &plan::followers(&stored)).await?;
     count_scenes(conn, &plan::counters(&stored)).await?;
+    count_days(conn, &plan::days(&stored)).await?;
     insert_deliveries(conn, &plan::deliveries(&stored)).await
 }
 
@@ -261,6 +265,62 @@ async fn count_scenes(conn: &mut PgConnection, rows: &[CounterRow<'_>]) -> Resul
         );
         query.build().execute(&mut *conn).await?;
     }
+    Ok(())
+}
+
+/// Adds the day counters of new pushes (day, events, subscribes, scans), in one statement.
+async fn count_days(
+    conn: &mut PgConnection,
+    rows: &[(i64, i64, i64, i64)],
+) -> Result<(), sqlx::Error> {
+    if rows.is_empty() {
+        return Ok(());
+    }
+    let mut query =
+        QueryBuilder::<Postgres>::new("INSERT INTO day_counters (day, events, subscribes, scans) ");
+    query.push_values(rows, |mut row, (day, events, subscribes, scans)| {
+        row.push_bind(*day)
+            .push_bind(*events)
+            .push_bind(*subscribes)
+            .push_bind(*scans);
+    });
+    query.push(
+        " ON CONFLICT (day) DO UPDATE SET events = day_counters.events + excluded.events, \
+         subscribes = day_counters.subscribes + excluded.subscribes, \
+         scans = day_counters.scans + excluded.scans",
+    );
+    query.build().execute(&mut *conn).await?;
+    Ok(())
+}
+
+/// Counts an unsubscribe in its day and against the scene its user came from, before the
+/// user is forgotten.
+async fn count_unsubscribe(conn: &mut PgConnection, write: &PushWrite) -> Result<(), sqlx::Error> {
+    let day = crate::store::rows::utc_day(write.received_at);
+    let scene: Option<Option<String>> =
+        sqlx::query_scalar("SELECT scene FROM followers WHERE openid = $1")
+            .bind(&write.openid)
+            .fetch_optional(&mut *conn)
+            .await?;
+    if let Some(scene) = scene.flatten() {
+        sqlx::query(
+            "INSERT INTO scene_counters (scene, day, unsubscribes) VALUES ($1, $2, 1) \
+             ON CONFLICT (scene, day) DO UPDATE SET \
+             unsubscribes = scene_counters.unsubscribes + 1",
+        )
+        .bind(scene)
+        .bind(day)
+        .execute(&mut *conn)
+        .await?;
+    }
+    sqlx::query(
+        "INSERT INTO day_counters (day, events, unsubscribes) VALUES ($1, 1, 1) \
+         ON CONFLICT (day) DO UPDATE SET events = day_counters.events + 1, \
+         unsubscribes = day_counters.unsubscribes + 1",
+    )
+    .bind(day)
+    .execute(&mut *conn)
+    .await?;
     Ok(())
 }
 

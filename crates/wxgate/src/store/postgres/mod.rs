@@ -14,11 +14,12 @@ mod apply;
 pub(super) mod plan;
 pub(super) mod writer;
 
+use super::counters::DayRow;
 use super::rows::{self, millis};
 use super::sql;
 use super::{
-    Delivery, EventQuery, EventRow, Follower, FollowerQuery, Health, PushWrite, QrCode, Recorded,
-    ReplayMark, Stats, Store, StoreError, StoredToken,
+    DayStats, Delivery, EventQuery, EventRow, Follower, FollowerQuery, Health, PushWrite, QrCode,
+    Recorded, ReplayMark, Stats, Store, StoreError, StoredToken,
 };
 use writer::{Batch, BatchOutcome, Op, Writer};
 
@@ -248,6 +249,36 @@ impl Store for PgStore {
             events: totals.events,
             scenes: scenes.into_iter().map(Into::into).collect(),
         })
+    }
+
+    async fn daily(
+        &self,
+        today: DateTime<Utc>,
+        days: u32,
+        scene: Option<&str>,
+    ) -> Result<Vec<DayStats>, StoreError> {
+        let span = super::counters::span(today, days);
+        let totals: Vec<DayRow> = sqlx::query_as(sql::SELECT_DAYS)
+            .bind(span.0)
+            .bind(span.1)
+            .fetch_all(&self.pool)
+            .await?;
+        let narrowed: Option<Vec<DayRow>> = match scene {
+            Some(scene) => Some(
+                sqlx::query_as(sql::SELECT_SCENE_DAYS)
+                    .bind(scene)
+                    .bind(span.0)
+                    .bind(span.1)
+                    .fetch_all(&self.pool)
+                    .await?,
+            ),
+            None => None,
+        };
+        Ok(super::counters::every_day(
+            span,
+            &totals,
+            narrowed.as_deref(),
+        ))
     }
 
     async fn save_qrcode(&self, code: &QrCode) -> Result<(), StoreError> {

@@ -194,6 +194,21 @@ pub(in crate::store) fn counters<'a>(stored: &[&'a PushWrite]) -> Vec<CounterRow
         .collect()
 }
 
+/// The day counter increments of the new writes `stored`: (day, events, subscribes, scans),
+/// summed per day, in day order.
+pub(in crate::store) fn days(stored: &[&PushWrite]) -> Vec<(i64, i64, i64, i64)> {
+    let mut sums: BTreeMap<i64, (i64, i64, i64)> = BTreeMap::new();
+    for write in stored {
+        let sum = sums.entry(utc_day(write.received_at)).or_default();
+        sum.0 += 1;
+        sum.1 += i64::from(matches!(write.effect, FollowerEffect::Subscribe { .. }));
+        sum.2 += i64::from(matches!(write.effect, FollowerEffect::Scan { .. }));
+    }
+    sums.into_iter()
+        .map(|(day, (events, subscribes, scans))| (day, events, subscribes, scans))
+        .collect()
+}
+
 /// One queued delivery: a `NewDelivery` with its push's openid and time.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub(in crate::store) struct DeliveryRow<'a> {

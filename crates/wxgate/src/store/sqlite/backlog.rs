@@ -76,6 +76,17 @@ impl Backlog {
             .collect()
     }
 
+    /// The scene of `openid`'s last pending subscribe: `Some(scene)` if one is pending
+    /// (it replaces the stored scene when applied).
+    pub(super) fn pending_scene(&self, openid: &str) -> Option<Option<&str>> {
+        self.indexes_of(openid)
+            .filter_map(|index| match &self.pending[index].effect {
+                Effect::Subscribe(scene) => Some(scene.as_deref()),
+                _ => None,
+            })
+            .last()
+    }
+
     /// Marks the pending events of `openid` gone (its forget's statements succeeded).
     pub(super) fn forget(&mut self, openid: &str) {
         let indexes: Vec<usize> = self.indexes_of(openid).collect();

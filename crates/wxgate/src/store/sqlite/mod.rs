@@ -25,8 +25,8 @@ mod writer;
 use super::rows::millis;
 use super::sql as shared;
 use super::{
-    Delivery, EventQuery, EventRow, Follower, FollowerQuery, Health, PushWrite, QrCode, Recorded,
-    ReplayMark, Stats, Store, StoreError, StoredToken,
+    DayStats, Delivery, EventQuery, EventRow, Follower, FollowerQuery, Health, PushWrite, QrCode,
+    Recorded, ReplayMark, Stats, Store, StoreError, StoredToken,
 };
 use connect::Location;
 use read::Readers;
@@ -225,6 +225,18 @@ impl Store for SqliteStore {
     async fn stats(&self) -> Result<Stats, StoreError> {
         self.caught_up().await?;
         self.read(read::stats).await
+    }
+
+    async fn daily(
+        &self,
+        today: DateTime<Utc>,
+        days: u32,
+        scene: Option<&str>,
+    ) -> Result<Vec<DayStats>, StoreError> {
+        let span = super::counters::span(today, days);
+        let scene = scene.map(str::to_string);
+        self.read(move |conn| read::daily(conn, span, scene.as_deref()))
+            .await
     }
 
     async fn save_qrcode(&self, code: &QrCode) -> Result<(), StoreError> {

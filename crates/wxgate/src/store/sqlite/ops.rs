@@ -1,6 +1,6 @@
 //! The writes the writer thread applies: a push, a forget, and any other single write of the
 //! store (outbox, tokens, QR codes, purges) as a closure.
-use rusqlite::{params, Connection};
+use rusqlite::{params, Connection, OptionalExtension};
 use tokio::sync::oneshot;
 
 use super::backlog::Effect;
@@ -79,14 +79,15 @@ impl Record {
             FollowerEffect::Scan { scene } => Some((scene, 0, 1)),
             _ => None,
         };
+        let day = utc_day(write.received_at);
         if let Some((scene, subscribes, scans)) = counted {
-            conn.prepare_cached(sql::COUNT_SCENE)?.execute(params![
-                scene,
-                utc_day(write.received_at),
-                subscribes,
-                scans
-            ])?;
+            conn.prepare_cached(sql::COUNT_SCENE)?
+                .execute(params![scene, day, subscribes, scans, 0])?;
         }
+        let subscribed = i64::from(matches!(write.effect, FollowerEffect::Subscribe { .. }));
+        let scanned = i64::from(matches!(write.effect, FollowerEffect::Scan { .. }));
+        conn.prepare_cached(sql::COUNT_DAY)?
+            .execute(params![day, subscribed, 0, scanned])?;
         insert_deliveries(conn, write)?;
         insert_mark(conn, write)?;
         // Every statement succeeded: now the in-memory state.
@@ -110,6 +111,7 @@ impl Record {
 impl WriteOp for Record {
     fn apply(&mut self, conn: &Connection, state: &mut State) -> rusqlite::Result<()> {
         let recorded = if self.write.effect == FollowerEffect::Forget {
+            count_unsubscribe(conn, state, &self.write)?;
             self.deleted = forget(conn, state, &self.write.openid)?;
             // The unsubscribe's own deliveries outlive the forget (contract §4).
             insert_deliveries(conn, &self.write)?;
@@ -229,6 +231,27 @@ pub(super) fn stored_reply(
     };
     let stored: String = row.get(0)?;
     (stored == key).then(|| row.get(1)).transpose()
+}
+
+/// Counts an unsubscribe in its day and against the scene its user came from (the last
+/// pending subscribe's, else the stored follower's), before the user is forgotten.
+fn count_unsubscribe(conn: &Connection, state: &State, write: &PushWrite) -> rusqlite::Result<()> {
+    let day = utc_day(write.received_at);
+    let scene: Option<String> = match state.backlog.pending_scene(&write.openid) {
+        Some(scene) => scene.map(str::to_string),
+        None => conn
+            .prepare_cached(sql::SELECT_SCENE_OF)?
+            .query_row(params![write.openid], |row| row.get(0))
+            .optional()?
+            .flatten(),
+    };
+    if let Some(scene) = scene {
+        conn.prepare_cached(sql::COUNT_SCENE)?
+            .execute(params![scene, day, 0, 0, 1])?;
+    }
+    conn.prepare_cached(sql::COUNT_DAY)?
+        .execute(params![day, 0, 1, 0])?;
+    Ok(())
 }
 
 /// Deletes every row holding `openid` (its applied events through `openid_events`, its

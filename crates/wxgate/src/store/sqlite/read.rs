@@ -7,11 +7,12 @@ use rusqlite::types::Value;
 use rusqlite::{params, params_from_iter, Connection, OptionalExtension, Row};
 
 use super::{connect, sql};
+use crate::store::counters::{every_day, DayRow};
 use crate::store::rows::{fields_json, mark, opt_time, time};
 use crate::store::sql as shared;
 use crate::store::{
-    EventQuery, EventRow, Follower, FollowerQuery, Location, QrCode, ReplayMark, SceneStats, Stats,
-    StoreError, StoredToken,
+    DayStats, EventQuery, EventRow, Follower, FollowerQuery, Location, QrCode, ReplayMark,
+    SceneStats, Stats, StoreError, StoredToken,
 };
 
 /// Idle reader connections of a file database; a read takes one (or opens one) on a
@@ -224,6 +225,7 @@ pub(super) fn stats(conn: &Connection) -> Result<Stats, StoreError> {
                 label: row.get(1)?,
                 subscribes: row.get(2)?,
                 scans: row.get(3)?,
+                unsubscribes: row.get(4)?,
             })
         })?
         .collect::<Result<_, _>>()?;
@@ -307,6 +309,43 @@ pub(super) fn token(conn: &Connection, appid: &str) -> Result<Option<StoredToken
         })
     })
     .transpose()
+}
+
+/// `GET /api/stats/daily`: see `Store::daily`.
+pub(super) fn daily(
+    conn: &Connection,
+    span: (i64, i64),
+    scene: Option<&str>,
+) -> Result<Vec<DayStats>, StoreError> {
+    let rows = |text: &str, values: &[&dyn rusqlite::ToSql]| -> Result<Vec<DayRow>, StoreError> {
+        let named: Vec<(String, &dyn rusqlite::ToSql)> = values
+            .iter()
+            .enumerate()
+            .map(|(i, v)| (format!("${}", i + 1), *v))
+            .collect();
+        let refs: Vec<(&str, &dyn rusqlite::ToSql)> =
+            named.iter().map(|(n, v)| (n.as_str(), *v)).collect();
+        let mut stmt = conn.prepare_cached(text)?;
+        let rows = stmt.query_map(refs.as_slice(), |row| {
+            Ok((
+                row.get(0)?,
+                row.get(1)?,
+                row.get(2)?,
+                row.get(3)?,
+                row.get(4)?,
+            ))
+        })?;
+        Ok(rows.collect::<rusqlite::Result<_>>()?)
+    };
+    let days = rows(shared::SELECT_DAYS, &[&span.0, &span.1])?;
+    let narrowed = match scene {
+        Some(scene) => Some(rows(
+            shared::SELECT_SCENE_DAYS,
+            &[&scene, &span.0, &span.1],
+        )?),
+        None => None,
+    };
+    Ok(every_day(span, &days, narrowed.as_deref()))
 }
 
 /// The replay marks since `since_ms`.

@@ -22,6 +22,10 @@ const MIGRATIONS: &[(i64, &str)] = &[
         4,
         include_str!("../../../migrations/sqlite/0004_replay_guard.sql"),
     ),
+    (
+        5,
+        include_str!("../../../migrations/sqlite/0005_daily_counters.sql"),
+    ),
 ];
 
 /// Brings the schema of `conn` up to date.
@@ -65,6 +69,17 @@ fn sqlx_version(conn: &Connection) -> rusqlite::Result<i64> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn every_migration_file_is_applied() {
+        let dir = concat!(env!("CARGO_MANIFEST_DIR"), "/migrations/sqlite");
+        let files = std::fs::read_dir(dir).unwrap().count();
+        assert_eq!(
+            files,
+            MIGRATIONS.len(),
+            "a file in {dir} is missing from MIGRATIONS"
+        );
+    }
 
     #[test]
     fn a_fresh_database_gets_every_migration_once() {

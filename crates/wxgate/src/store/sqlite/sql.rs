@@ -29,10 +29,20 @@ pub(super) const SELECT_BACKLOG: &str = "SELECT id, openid, received_at, effect,
     loc_latitude, loc_longitude, loc_precision FROM events \
     WHERE id > (SELECT event_id FROM applied) ORDER BY id";
 
-/// Adds to one scene counter (?1 scene, ?2 day, ?3 subscribes, ?4 scans).
+/// Adds to one scene counter (?1 scene, ?2 day, ?3 subscribes, ?4 scans, ?5 unsubscribes).
 pub(super) const COUNT_SCENE: &str = "INSERT INTO scene_counters (scene, day, subscribes, \
-    scans) VALUES (?1, ?2, ?3, ?4) ON CONFLICT (scene, day) DO UPDATE SET \
-    subscribes = subscribes + excluded.subscribes, scans = scans + excluded.scans";
+    scans, unsubscribes) VALUES (?1, ?2, ?3, ?4, ?5) ON CONFLICT (scene, day) DO UPDATE SET \
+    subscribes = subscribes + excluded.subscribes, scans = scans + excluded.scans, \
+    unsubscribes = unsubscribes + excluded.unsubscribes";
+
+/// Counts one push in its day (?1 day, ?2 subscribes, ?3 unsubscribes, ?4 scans).
+pub(super) const COUNT_DAY: &str = "INSERT INTO day_counters (day, events, subscribes, \
+    unsubscribes, scans) VALUES (?1, 1, ?2, ?3, ?4) ON CONFLICT (day) DO UPDATE SET \
+    events = events + 1, subscribes = subscribes + excluded.subscribes, \
+    unsubscribes = unsubscribes + excluded.unsubscribes, scans = scans + excluded.scans";
+
+/// The scene a follower came from.
+pub(super) const SELECT_SCENE_OF: &str = "SELECT scene FROM followers WHERE openid = ?1";
 
 /// Queues a notify-webhook delivery (?1 webhook, ?2 openid, ?3 event_id, ?4 payload,
 /// ?5 created_at = next_at).

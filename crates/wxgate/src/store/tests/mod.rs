@@ -97,6 +97,7 @@ mod fixtures;
 
 mod batch;
 mod concurrency;
+mod daily;
 mod fault;
 mod forget;
 mod open;
