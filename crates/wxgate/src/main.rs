@@ -14,7 +14,11 @@ fn main() -> ExitCode {
             return ExitCode::from(1);
         }
     };
-    match runtime.block_on(cli::run(cli)) {
+    let result = runtime.block_on(cli::run(cli));
+    // `serve` has stopped and awaited its own tasks within shutdown_timeout_s; whatever is
+    // left (a blocking call stuck on a client) must not hold the exit up.
+    runtime.shutdown_timeout(std::time::Duration::from_millis(500));
+    match result {
         Ok(()) => ExitCode::SUCCESS,
         Err(failure) => {
             eprintln!("wxgate: {}", failure.message);

@@ -1,5 +1,6 @@
 //! The command line: `wxgate [-c FILE] COMMAND`.
 mod account;
+mod checks;
 mod menu;
 mod mock_api;
 mod qrcode;

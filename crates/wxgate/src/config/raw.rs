@@ -24,6 +24,20 @@ pub struct RawConfig {
     pub webhooks: Vec<RawWebhook>,
 }
 
+impl RawConfig {
+    /// Whether the file holds a secret: an appsecret, a Token other than the public default,
+    /// an EncodingAESKey, the admin token or a webhook secret.
+    pub fn holds_secrets(&self) -> bool {
+        let a = &self.account;
+        a.appsecret.is_some()
+            || a.token != RawAccount::default().token
+            || a.encoding_aes_key.is_some()
+            || a.previous_encoding_aes_key.is_some()
+            || self.admin.token.is_some()
+            || self.webhooks.iter().any(|w| w.secret.is_some())
+    }
+}
+
 /// `[server]`
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields, default)]
