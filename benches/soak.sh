@@ -23,6 +23,7 @@ SAMPLE="${SAMPLE:-10}"
 TOLERANCE_KIB="${TOLERANCE_KIB:-8192}"
 PORT="${PORT:-18199}"
 OUT="${OUT:-$(mktemp -d /tmp/wxgate-soak.XXXXXX)}"
+mkdir -p "$OUT"
 
 [ -x "$BIN" ] || { echo "soak: no $BIN (cargo build --release -p wxgate)" >&2; exit 2; }
 [ -f "$BENCH/wechat_push.lua" ] || { echo "soak: no $BENCH/wechat_push.lua (set BENCH)" >&2; exit 2; }

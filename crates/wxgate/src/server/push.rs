@@ -2,9 +2,8 @@
 use std::sync::Arc;
 use std::time::Instant as StdInstant;
 
-use axum::body::Body;
-use axum::extract::{RawQuery, State};
-use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
+use axum::extract::{RawQuery, Request, State};
+use axum::http::{header, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
 use chrono::Utc;
 use rand::RngCore;
@@ -42,16 +41,13 @@ pub async fn verify_url(State(app): State<AppState>, RawQuery(query): RawQuery) 
 /// The body is due by the deadline too: a client still sending then gets 408 and the
 /// connection closes. A declared `Content-Length` over `max_body_bytes` gets 413 at once,
 /// without waiting for the body.
-pub async fn receive(
-    State(app): State<AppState>,
-    RawQuery(query): RawQuery,
-    headers: HeaderMap,
-    body: Body,
-) -> Response {
+pub async fn receive(State(app): State<AppState>, req: Request) -> Response {
+    let (parts, body) = req.into_parts();
     let started = StdInstant::now();
     let deadline = Instant::now() + app.config.server.reply_deadline;
     let limit = app.config.server.max_body_bytes;
-    let declared = headers
+    let declared = parts
+        .headers
         .get(header::CONTENT_LENGTH)
         .and_then(|v| v.to_str().ok())
         .and_then(|v| v.parse::<u64>().ok());
@@ -59,7 +55,8 @@ pub async fn receive(
         metrics::counter!("wxgate_refused_total", "reason" => "too_large").increment(1);
         return closing((StatusCode::PAYLOAD_TOO_LARGE, "body over max_body_bytes"));
     }
-    let body = match tokio::time::timeout_at(deadline, read_limited(body, limit)).await {
+    let expected = declared.map_or(0, |n| n as usize);
+    let body = match tokio::time::timeout_at(deadline, read_limited(body, limit, expected)).await {
         Ok(Ok(bytes)) => bytes,
         Ok(Err(BodyError::TooLarge)) => {
             metrics::counter!("wxgate_refused_total", "reason" => "too_large").increment(1);
@@ -73,7 +70,7 @@ pub async fn receive(
             return closing((StatusCode::REQUEST_TIMEOUT, "body not received in time"));
         }
     };
-    let params = PushParams::parse(query.as_deref());
+    let params = PushParams::parse(parts.uri.query());
     let accepted = match accept(&app.config.account, &app.replays, &params, &body) {
         Ok(a) => a,
         Err(refusal) => {
