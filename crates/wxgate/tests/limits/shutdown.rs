@@ -186,3 +186,28 @@ fn issue_9_start_up_warnings_name_the_problem_never_the_secret() {
     let log = startup_log(&config);
     assert!(!log.contains("readable by group or others"), "{log}");
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn issue_9_a_push_in_flight_at_shutdown_is_answered_and_kept() {
+    let _serial = crate::SERIAL.lock().await;
+    let hook = spawn_hook(Duration::from_millis(800), "slow").await;
+    let app = spawn_app(&call_rule(&hook.url, 3000)).await;
+    let openid = fresh_openid("inflight");
+    let q = app.plain_query(&now().to_string(), &fresh_nonce());
+    let pending = app.post_in_background(q, text_xml(&openid, "hi", fresh_msg_id()));
+    hook.started.notified().await;
+    // Shut down (and start again on the same database) while the push waits for its webhook.
+    let app = app.restart().await;
+    let (status, body) = pending.await.expect("push task");
+    assert_eq!(status, 200, "{}", String::from_utf8_lossy(&body));
+    assert!(
+        String::from_utf8_lossy(&body).contains("slow #1"),
+        "{}",
+        String::from_utf8_lossy(&body)
+    );
+    assert_eq!(
+        app.events_of(&openid).await.len(),
+        1,
+        "the answered push is kept"
+    );
+}
