@@ -109,6 +109,8 @@ impl Reply {
     /// Render as WeChat expects. `to_user` is the push's FromUserName, `from_user` its ToUserName.
     ///
     /// Header first, every string in CDATA (a `]]>` inside is split across two sections).
+    /// Characters XML 1.0 does not allow (C0 controls other than tab, newline and return;
+    /// U+FFFE, U+FFFF) are dropped from every string, so the reply always parses.
     pub fn render(&self, to_user: &str, from_user: &str, create_time: i64) -> String {
         let mut out = String::with_capacity(256 + self.payload_len());
         out.push_str("<xml>");

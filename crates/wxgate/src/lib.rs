@@ -24,5 +24,6 @@ pub mod rules;
 pub mod server;
 pub mod shutdown;
 pub mod store;
+pub mod tasks;
 pub mod telemetry;
 pub mod webhooks;

@@ -7,6 +7,7 @@ use wxgate::cli::{self, Cli};
 fn main() -> ExitCode {
     let cli = Cli::parse();
     wxgate::telemetry::init();
+    trim::start();
     let runtime = match tokio::runtime::Runtime::new() {
         Ok(rt) => rt,
         Err(e) => {
@@ -14,11 +15,49 @@ fn main() -> ExitCode {
             return ExitCode::from(1);
         }
     };
-    match runtime.block_on(cli::run(cli)) {
+    let result = runtime.block_on(cli::run(cli));
+    // `serve` has stopped and awaited its own tasks within shutdown_timeout_s; whatever is
+    // left (a blocking call stuck on a client) must not hold the exit up.
+    runtime.shutdown_timeout(std::time::Duration::from_millis(500));
+    match result {
         Ok(()) => ExitCode::SUCCESS,
         Err(failure) => {
             eprintln!("wxgate: {}", failure.message);
             ExitCode::from(failure.code)
+        }
+    }
+}
+
+/// Giving memory back to the system after a burst.
+///
+/// glibc's malloc keeps what was freed for reuse: after 2,000 slow clients had each held a
+/// partial 60 KB body (316 MB at the peak) the process still held 280 MB ten seconds after they
+/// were gone (mimalloc did the same). `malloc_trim` returns the free pages; run every
+/// [`trim::EVERY`] on a thread of its own, it costs a few milliseconds of that thread.
+mod trim {
+    use std::time::Duration;
+
+    /// How often free memory is returned.
+    pub const EVERY: Duration = Duration::from_secs(10);
+
+    /// Start the trimming thread (glibc only; elsewhere a no-op).
+    pub fn start() {
+        #[cfg(all(target_os = "linux", target_env = "gnu"))]
+        {
+            let spawned = std::thread::Builder::new()
+                .name("malloc-trim".into())
+                .spawn(|| loop {
+                    std::thread::sleep(EVERY);
+                    // SAFETY: malloc_trim(0) only releases free memory of glibc's own arenas
+                    // back to the kernel; it takes no pointer and is thread-safe (it locks
+                    // each arena).
+                    unsafe {
+                        libc::malloc_trim(0);
+                    }
+                });
+            if let Err(e) = spawned {
+                tracing::warn!(error = %e, "could not start the malloc-trim thread");
+            }
         }
     }
 }

@@ -1,5 +1,6 @@
 //! The command line: `wxgate [-c FILE] COMMAND`.
 mod account;
+mod checks;
 mod completions;
 mod menu;
 mod mock_api;

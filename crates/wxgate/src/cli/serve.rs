@@ -11,9 +11,21 @@ use crate::push::late::LateSender;
 use crate::server::{self, AppState};
 use crate::{shutdown, store};
 
-/// Load the config, open the store, serve until SIGINT/SIGTERM.
+/// Load the config, bind the port, open the store, serve until SIGINT/SIGTERM.
+///
+/// The port is bound before the store is opened: a port already taken stops `serve` before
+/// it creates or migrates a database.
 pub async fn run(config_path: Option<&Path>) -> Result<(), Failure> {
-    let (config, source) = config::load(config_path)?;
+    let (raw, source) = config::read_raw(config_path)?;
+    let secrets_in_file = source.file.is_some() && raw.holds_secrets();
+    let config = config::Config::from_raw(raw, &source.base_dir, |k| std::env::var(k).ok())?;
+    super::checks::before_serving(&config, source.file.as_deref(), secrets_in_file)?;
+    let listener = TcpListener::bind(config.server.listen)
+        .await
+        .map_err(|e| Failure::other(format!("cannot listen on {}: {e}", config.server.listen)))?;
+    let local = listener
+        .local_addr()
+        .map_err(|e| Failure::other(format!("listener: {e}")))?;
     let store = store::open(&config.storage.url)
         .await
         .map_err(|e| Failure::other(format!("storage: {e}")))?;
@@ -24,12 +36,6 @@ pub async fn run(config_path: Option<&Path>) -> Result<(), Failure> {
             return Err(e.into());
         }
     };
-    let listener = TcpListener::bind(config.server.listen)
-        .await
-        .map_err(|e| Failure::other(format!("cannot listen on {}: {e}", config.server.listen)))?;
-    let local = listener
-        .local_addr()
-        .map_err(|e| Failure::other(format!("listener: {e}")))?;
     let retain = config.storage.retain_events;
     let late = api.clone().map(|client| {
         Arc::new(crate::api::CustomServiceSender::new(client)) as Arc<dyn LateSender>
@@ -44,9 +50,11 @@ pub async fn run(config_path: Option<&Path>) -> Result<(), Failure> {
         state.routing().rules.len()
     );
     tracing::info!(%local, "listening");
-    tokio::spawn(reload);
+    state.tasks.spawn_background(reload);
     if let Some(retain) = retain {
-        tokio::spawn(purge_old_events(state.clone(), retain));
+        state
+            .tasks
+            .spawn_background(purge_old_events(state.clone(), retain));
     }
     let workers = server::spawn_workers(&state);
     server::run_with(listener, state, shutdown::signal(), workers)

@@ -24,6 +24,20 @@ pub struct RawConfig {
     pub webhooks: Vec<RawWebhook>,
 }
 
+impl RawConfig {
+    /// Whether the file holds a secret: an appsecret, a Token other than the public default,
+    /// an EncodingAESKey, the admin token or a webhook secret.
+    pub fn holds_secrets(&self) -> bool {
+        let a = &self.account;
+        a.appsecret.is_some()
+            || a.token != RawAccount::default().token
+            || a.encoding_aes_key.is_some()
+            || a.previous_encoding_aes_key.is_some()
+            || self.admin.token.is_some()
+            || self.webhooks.iter().any(|w| w.secret.is_some())
+    }
+}
+
 /// `[server]`
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields, default)]
@@ -36,6 +50,12 @@ pub struct RawServer {
     pub reply_deadline_ms: u64,
     /// body limit
     pub max_body_bytes: u64,
+    /// a request's headers must arrive within this
+    pub header_timeout_ms: u64,
+    /// concurrent connections at most; more wait in the backlog
+    pub max_connections: u64,
+    /// on SIGTERM, in-flight work gets this long
+    pub shutdown_timeout_s: u64,
 }
 
 impl Default for RawServer {
@@ -45,6 +65,9 @@ impl Default for RawServer {
             path: "/wechat".into(),
             reply_deadline_ms: 4000,
             max_body_bytes: 65536,
+            header_timeout_ms: 5000,
+            max_connections: 10_000,
+            shutdown_timeout_s: 10,
         }
     }
 }
@@ -65,7 +88,7 @@ pub struct RawAccount {
     pub previous_encoding_aes_key: Option<String>,
     /// plain | compatible | safe
     pub security: String,
-    /// timestamp freshness check, 0 = off
+    /// timestamp freshness check (default 300 s), 0 = off
     pub max_clock_skew_s: u64,
     /// 403 for a signature reused with another body
     pub refuse_replays: bool,
@@ -80,7 +103,7 @@ impl Default for RawAccount {
             encoding_aes_key: None,
             previous_encoding_aes_key: None,
             security: "plain".into(),
-            max_clock_skew_s: 0,
+            max_clock_skew_s: 300,
             refuse_replays: true,
         }
     }

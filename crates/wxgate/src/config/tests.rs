@@ -30,7 +30,10 @@ fn defaults_match_the_contract() {
     assert!(c.account.token.matches("wxgate-dev-token"));
     assert_eq!(c.account.security, Security::Plain);
     assert!(c.account.refuse_replays);
-    assert!(c.account.max_clock_skew.is_none());
+    assert_eq!(c.account.max_clock_skew.map(|d| d.as_secs()), Some(300));
+    assert_eq!(c.server.header_timeout.as_millis(), 5000);
+    assert_eq!(c.server.max_connections, 10_000);
+    assert_eq!(c.server.shutdown_timeout.as_secs(), 10);
     assert_eq!(c.storage.url, "sqlite:///srv/wx/wxgate.db");
     assert_eq!(
         c.storage.retain_events.map(|d| d.as_secs()),
@@ -222,4 +225,39 @@ timeout_ms = 3000
     assert_eq!(c.storage.url, "sqlite:///srv/wx/data/wxgate.db");
     assert_eq!(c.account.max_clock_skew.map(|d| d.as_secs()), Some(300));
     assert_eq!(c.webhooks[0].mode, WebhookMode::Call);
+}
+
+#[test]
+fn clock_skew_zero_turns_the_check_off() {
+    let c = build("[account]\nmax_clock_skew_s = 0\n", &[]).unwrap();
+    assert!(c.account.max_clock_skew.is_none());
+}
+
+#[test]
+fn admin_token_with_surrounding_whitespace_is_refused() {
+    for token in [" let-me-in-please-now", "let-me-in-please-now\n", "\tx"] {
+        let text = format!("[admin]\ntoken = {token:?}\n");
+        let e = build(&text, &[]).unwrap_err();
+        assert_eq!(e.key, "admin.token", "{token:?}");
+    }
+    let e = build("", &[("WXGATE_ADMIN_TOKEN", "abc ")]).unwrap_err();
+    assert_eq!(e.key, "admin.token");
+    assert!(build("[admin]\ntoken = \"in side\"\n", &[]).is_ok());
+}
+
+#[test]
+fn server_limits_are_checked() {
+    for (text, key) in [
+        (
+            "[server]\nheader_timeout_ms = 0\n",
+            "server.header_timeout_ms",
+        ),
+        ("[server]\nmax_connections = 0\n", "server.max_connections"),
+        (
+            "[server]\nshutdown_timeout_s = 0\n",
+            "server.shutdown_timeout_s",
+        ),
+    ] {
+        assert_eq!(build(text, &[]).unwrap_err().key, key);
+    }
 }

@@ -41,6 +41,12 @@ pub struct ServerConfig {
     pub reply_deadline: Duration,
     /// body limit
     pub max_body_bytes: usize,
+    /// a request's headers must arrive within this (`header_timeout_ms`)
+    pub header_timeout: Duration,
+    /// concurrent connections at most (`max_connections`)
+    pub max_connections: usize,
+    /// on SIGTERM, in-flight work gets this long (`shutdown_timeout_s`)
+    pub shutdown_timeout: Duration,
 }
 
 /// plain | compatible | safe.
@@ -161,6 +167,12 @@ impl Config {
             token: match raw.admin.token.as_deref() {
                 None => None,
                 Some("") => return Err(ConfigError::new("admin.token", "must not be empty")),
+                Some(t) if t.trim() != t => {
+                    return Err(ConfigError::new(
+                        "admin.token",
+                        "has leading or trailing whitespace, which a presented token never has",
+                    ))
+                }
                 Some(t) => Some(Secret::new(t)),
             },
         };
@@ -229,11 +241,32 @@ fn server(raw: &RawConfig) -> Result<ServerConfig, ConfigError> {
             "must be 1..=67108864",
         ));
     }
+    if !(1..=600_000).contains(&s.header_timeout_ms) {
+        return Err(ConfigError::new(
+            "server.header_timeout_ms",
+            "must be 1..=600000",
+        ));
+    }
+    if !(1..=1_000_000).contains(&s.max_connections) {
+        return Err(ConfigError::new(
+            "server.max_connections",
+            "must be 1..=1000000",
+        ));
+    }
+    if !(1..=3600).contains(&s.shutdown_timeout_s) {
+        return Err(ConfigError::new(
+            "server.shutdown_timeout_s",
+            "must be 1..=3600",
+        ));
+    }
     Ok(ServerConfig {
         listen,
         path: s.path.clone(),
         reply_deadline: Duration::from_millis(s.reply_deadline_ms),
         max_body_bytes: s.max_body_bytes as usize,
+        header_timeout: Duration::from_millis(s.header_timeout_ms),
+        max_connections: s.max_connections as usize,
+        shutdown_timeout: Duration::from_secs(s.shutdown_timeout_s),
     })
 }
 

@@ -13,7 +13,7 @@ pub struct Decision {
     /// the passive reply; None = `success`
     pub reply: Option<Reply>,
     /// a call webhook that missed the deadline and may still answer
-    pub late: Option<JoinHandle<Option<Reply>>>,
+    pub late: Option<JoinHandle<Option<Option<Reply>>>>,
 }
 
 pub async fn decide(app: &AppState, routing: &Routing, msg: &Message, by: Instant) -> Decision {
@@ -31,7 +31,7 @@ pub async fn decide(app: &AppState, routing: &Routing, msg: &Message, by: Instan
                 };
                 let http = app.http.clone();
                 let owned = msg.clone();
-                let mut task = tokio::spawn(async move {
+                let mut task = app.tasks.spawn_background(async move {
                     match webhooks::call(&http, &hook, &owned, hook.timeout).await {
                         Ok(reply) => reply,
                         Err(e) => {
@@ -41,7 +41,7 @@ pub async fn decide(app: &AppState, routing: &Routing, msg: &Message, by: Instan
                     }
                 });
                 match tokio::time::timeout_at(by, &mut task).await {
-                    Ok(Ok(Some(reply))) => {
+                    Ok(Ok(Some(Some(reply)))) => {
                         return Decision {
                             reply: checked(reply, msg),
                             late: None,

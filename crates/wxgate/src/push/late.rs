@@ -15,10 +15,15 @@ pub trait LateSender: Send + Sync {
 }
 
 /// Wait for a late call-webhook answer and send it on, when the account can.
-pub fn deliver_when_ready(app: &AppState, openid: String, pending: JoinHandle<Option<Reply>>) {
+pub fn deliver_when_ready(
+    app: &AppState,
+    openid: String,
+    pending: JoinHandle<Option<Option<Reply>>>,
+) {
     let sender: Option<Arc<dyn LateSender>> = app.late.clone();
-    tokio::spawn(async move {
-        let Ok(Some(reply)) = pending.await else {
+    // Shutdown cancels it: a reply not sent by then is dropped (the push was answered).
+    app.tasks.spawn_background(async move {
+        let Ok(Some(Some(reply))) = pending.await else {
             return;
         };
         let Some(sender) = sender else {

@@ -23,10 +23,15 @@ pub enum BodyError {
     Broken,
 }
 
-/// Read at most `limit` bytes of `body`.
-pub async fn read_limited(body: Body, limit: usize) -> Result<Bytes, BodyError> {
+/// Up to this much of a declared length is allocated before the bytes arrive (a client that
+/// declares 64 KiB and sends nothing must not cost 64 KiB).
+const PREALLOCATE_MAX: usize = 16 * 1024;
+
+/// Read at most `limit` bytes of `body`; `expected` (the declared length, 0 if unknown) sizes
+/// the buffer once for ordinary pushes (a few KiB), rather than a doubling series.
+pub async fn read_limited(body: Body, limit: usize, expected: usize) -> Result<Bytes, BodyError> {
     let mut stream = body.into_data_stream();
-    let mut buf = Vec::new();
+    let mut buf = Vec::with_capacity(expected.min(limit).min(PREALLOCATE_MAX));
     while let Some(chunk) = stream.next().await {
         let chunk = chunk.map_err(|_| BodyError::Broken)?;
         if buf.len() + chunk.len() > limit {

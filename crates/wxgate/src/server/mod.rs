@@ -2,14 +2,17 @@
 mod accept;
 pub mod admin;
 mod body;
+mod fdlimit;
 #[cfg(test)]
 mod health_tests;
+mod listen;
 pub mod metrics;
 mod params;
 mod push;
 pub mod state;
 
 use std::future::Future;
+use std::time::Duration;
 
 use axum::extract::{DefaultBodyLimit, State};
 use axum::http::header;
@@ -17,6 +20,8 @@ use axum::response::IntoResponse;
 use axum::routing::get;
 use axum::Router;
 use tokio::net::TcpListener;
+use tokio::time::Instant;
+use tokio_util::sync::CancellationToken;
 
 use crate::webhooks::outbox::{Dispatcher, DispatcherHandle};
 
@@ -65,22 +70,61 @@ pub async fn run(
     run_with(listener, state, shutdown, Workers::none()).await
 }
 
-/// [`run`], with background `workers` that are stopped once the server has drained and
-/// before the store closes.
+/// [`run`], with background `workers`.
+///
+/// This is the one owner of shutdown. When `shutdown` resolves, within
+/// `[server] shutdown_timeout_s` whatever clients do:
+/// 1. stop accepting, ask every connection to finish its request (until 60 % of the grace
+///    period, then the connections still open are dropped);
+/// 2. let the pushes being recorded finish, stop the outbox dispatcher, and cancel and await
+///    every background task (late replies, call webhooks, reload and purge loops) — until
+///    85 %;
+/// 3. close the store last (flushing its writer) in what is left.
 pub async fn run_with(
     listener: TcpListener,
     state: AppState,
     shutdown: impl Future<Output = ()> + Send + 'static,
     workers: Workers,
 ) -> std::io::Result<()> {
+    let server = &state.config.server;
+    let (header_timeout, grace) = (server.header_timeout, server.shutdown_timeout);
+    let max_connections = fdlimit::fit(server.max_connections);
     let store = state.store.clone();
     seed_replays(&state).await;
-    let result = axum::serve(listener, router(state))
-        .with_graceful_shutdown(shutdown)
-        .await;
-    workers.stop().await;
-    store.close().await;
-    result
+    let tasks = state.tasks.clone();
+    tasks.spawn_background(metrics::upkeep(state.metrics.clone()));
+    let stop = CancellationToken::new();
+    let serving = tokio::spawn(listen::serve(
+        listener,
+        router(state),
+        header_timeout,
+        max_connections,
+        stop.clone(),
+    ));
+    shutdown.await;
+    let started = Instant::now();
+    let by = |share: u32| started + grace * share / 100;
+    stop.cancel();
+    let connections = serving.await.map_err(std::io::Error::other)?;
+    connections.drain(grace * 60 / 100).await;
+    let left = |until: Instant| until.saturating_duration_since(Instant::now());
+    if tokio::time::timeout(left(by(85)), workers.stop())
+        .await
+        .is_err()
+    {
+        tracing::warn!("shutdown: the outbox dispatcher did not stop in time");
+    }
+    if !tasks.stop(left(by(85))).await {
+        tracing::warn!(
+            running = tasks.len(),
+            "shutdown: tasks still running at the end of their grace period"
+        );
+    }
+    let close_by = left(by(100)).max(Duration::from_millis(100));
+    if tokio::time::timeout(close_by, store.close()).await.is_err() {
+        tracing::warn!("shutdown: the store did not close in time");
+    }
+    Ok(())
 }
 
 /// Seeds the replay guard with the marks the store kept (the last 10 minutes), so a

@@ -2,9 +2,8 @@
 use std::sync::Arc;
 use std::time::Instant as StdInstant;
 
-use axum::body::Body;
-use axum::extract::{RawQuery, State};
-use axum::http::{header, StatusCode};
+use axum::extract::{RawQuery, Request, State};
+use axum::http::{header, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
 use chrono::Utc;
 use rand::RngCore;
@@ -38,24 +37,40 @@ pub async fn verify_url(State(app): State<AppState>, RawQuery(query): RawQuery) 
 }
 
 /// A push: verify, open, parse, process, answer — always before the deadline.
-pub async fn receive(
-    State(app): State<AppState>,
-    RawQuery(query): RawQuery,
-    body: Body,
-) -> Response {
+///
+/// The body is due by the deadline too: a client still sending then gets 408 and the
+/// connection closes. A declared `Content-Length` over `max_body_bytes` gets 413 at once,
+/// without waiting for the body.
+pub async fn receive(State(app): State<AppState>, req: Request) -> Response {
+    let (parts, body) = req.into_parts();
     let started = StdInstant::now();
     let deadline = Instant::now() + app.config.server.reply_deadline;
-    let body = match read_limited(body, app.config.server.max_body_bytes).await {
-        Ok(bytes) => bytes,
-        Err(BodyError::TooLarge) => {
+    let limit = app.config.server.max_body_bytes;
+    let declared = parts
+        .headers
+        .get(header::CONTENT_LENGTH)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.parse::<u64>().ok());
+    if declared.is_some_and(|n| n > limit as u64) {
+        metrics::counter!("wxgate_refused_total", "reason" => "too_large").increment(1);
+        return closing((StatusCode::PAYLOAD_TOO_LARGE, "body over max_body_bytes"));
+    }
+    let expected = declared.map_or(0, |n| n as usize);
+    let body = match tokio::time::timeout_at(deadline, read_limited(body, limit, expected)).await {
+        Ok(Ok(bytes)) => bytes,
+        Ok(Err(BodyError::TooLarge)) => {
             metrics::counter!("wxgate_refused_total", "reason" => "too_large").increment(1);
             return (StatusCode::PAYLOAD_TOO_LARGE, "body over max_body_bytes").into_response();
         }
-        Err(BodyError::Broken) => {
+        Ok(Err(BodyError::Broken)) => {
             return (StatusCode::BAD_REQUEST, "body could not be read").into_response()
         }
+        Err(_) => {
+            metrics::counter!("wxgate_refused_total", "reason" => "body_timeout").increment(1);
+            return closing((StatusCode::REQUEST_TIMEOUT, "body not received in time"));
+        }
     };
-    let params = PushParams::parse(query.as_deref());
+    let params = PushParams::parse(parts.uri.query());
     let accepted = match accept(&app.config.account, &app.replays, &params, &body) {
         Ok(a) => a,
         Err(refusal) => {
@@ -84,7 +99,8 @@ pub async fn receive(
         deadline,
     );
     let answer = if calls {
-        let task = tokio::spawn(handled);
+        // Tracked: shutdown waits for it.
+        let task = app.tasks.spawn_work(handled);
         tokio::time::timeout_at(deadline, async { task.await.unwrap_or(Err(())) }).await
     } else {
         tokio::time::timeout_at(deadline, handled).await
@@ -100,6 +116,14 @@ pub async fn receive(
     };
     metrics::histogram!("wxgate_push_duration_seconds").record(started.elapsed().as_secs_f64());
     response
+}
+
+/// An answer after which the connection closes (the rest of the body is never read).
+fn closing(answer: impl IntoResponse) -> Response {
+    let mut resp = answer.into_response();
+    resp.headers_mut()
+        .insert(header::CONNECTION, HeaderValue::from_static("close"));
+    resp
 }
 
 /// The passive reply (encrypted when the push was), or `success`.

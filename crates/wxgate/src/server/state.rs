@@ -10,6 +10,7 @@ use crate::push::late::LateSender;
 use crate::push::replay::ReplayGuard;
 use crate::rules::RuleSet;
 use crate::store::Store;
+use crate::tasks::Tasks;
 
 /// Rules and webhooks: what SIGHUP swaps.
 #[derive(Debug, Clone)]
@@ -43,6 +44,10 @@ pub struct AppState {
     pub metrics: PrometheusHandle,
     /// poked after a commit that wrote notify-webhook deliveries (wakes the dispatcher)
     pub outbox: Arc<tokio::sync::Notify>,
+    /// every task spawned for a push or in the background, stopped by shutdown
+    pub tasks: Tasks,
+    /// failed admin sign-ins per address (429 past the limit)
+    pub auth_failures: Arc<super::admin::AuthThrottle>,
 }
 
 impl AppState {
@@ -63,6 +68,8 @@ impl AppState {
             api: None,
             metrics: super::metrics::handle(),
             outbox: Arc::default(),
+            tasks: Tasks::default(),
+            auth_failures: Arc::default(),
         }
     }
 

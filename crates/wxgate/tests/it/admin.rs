@@ -308,6 +308,9 @@ async fn stats_shape() {
     assert_eq!(keys(&s["followers"]), set(&["subscribed", "total"]));
     assert_eq!(s["events"], 1);
     let scene = &s["scenes"][0];
-    assert_eq!(keys(scene), set(&["scene", "label", "subscribes", "scans"]));
+    assert_eq!(
+        keys(scene),
+        set(&["scene", "label", "subscribes", "scans", "unsubscribes"])
+    );
     assert_eq!(scene["scene"], "9");
 }

@@ -370,8 +370,21 @@ async fn clock_skew_check() {
         200
     );
 
-    // without the setting, old timestamps are fine
+    // by default (300 s, contract section 2) an old captured query is refused outright...
     let app = spawn_app("").await;
+    let q = app.plain_query("1700000000", &fresh_nonce());
+    assert_eq!(
+        app.post(&q, text_xml(&openid, "old", fresh_msg_id()))
+            .await
+            .status,
+        403
+    );
+    // ...and with 0 the check is off
+    let app = spawn_app_cfg(Cfg {
+        account_extra: "max_clock_skew_s = 0\n".into(),
+        ..Cfg::default()
+    })
+    .await;
     let q = app.plain_query("1700000000", &fresh_nonce());
     assert_eq!(
         app.post(&q, text_xml(&openid, "old", fresh_msg_id()))

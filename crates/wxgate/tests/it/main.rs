@@ -16,3 +16,4 @@ mod retries;
 mod rules;
 mod storage;
 mod vectors;
+mod xml_chars;

@@ -15,6 +15,12 @@ pub enum ApiError {
     /// 401
     #[error("missing or wrong bearer token")]
     Unauthorized,
+    /// 429: too many failed sign-ins from this address
+    #[error("too many failed attempts; try again later")]
+    TooManyAttempts {
+        /// seconds until the address may try again
+        retry_after: u64,
+    },
     /// 404
     #[error("not found")]
     NotFound,
@@ -34,6 +40,7 @@ impl IntoResponse for ApiError {
         let status = match &self {
             ApiError::BadRequest(_) => StatusCode::BAD_REQUEST,
             ApiError::Unauthorized => StatusCode::UNAUTHORIZED,
+            ApiError::TooManyAttempts { .. } => StatusCode::TOO_MANY_REQUESTS,
             ApiError::NotFound => StatusCode::NOT_FOUND,
             ApiError::Upstream(_) => StatusCode::BAD_GATEWAY,
             ApiError::Unavailable(_) => StatusCode::SERVICE_UNAVAILABLE,
@@ -48,6 +55,10 @@ impl IntoResponse for ApiError {
                 header::WWW_AUTHENTICATE,
                 header::HeaderValue::from_static("Bearer"),
             );
+        }
+        if let ApiError::TooManyAttempts { retry_after } = self {
+            resp.headers_mut()
+                .insert(header::RETRY_AFTER, header::HeaderValue::from(retry_after));
         }
         resp
     }

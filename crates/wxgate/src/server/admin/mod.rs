@@ -1,4 +1,6 @@
-//! The admin API under `/api`: bearer auth, JSON shaped as the contract says.
+//! The admin API under `/api`: bearer auth (throttled per address), JSON shaped as the
+//! contract says, on every answer.
+mod answers;
 mod error;
 mod events;
 mod followers;
@@ -6,10 +8,14 @@ mod json;
 mod menu;
 mod qrcodes;
 mod stats;
+mod throttle;
 mod token;
 mod wechat;
 
-use axum::extract::{Request, State};
+use std::net::SocketAddr;
+use std::time::Instant;
+
+use axum::extract::{ConnectInfo, Request, State};
 use axum::http::header;
 use axum::middleware::{self, Next};
 use axum::response::Response;
@@ -17,6 +23,7 @@ use axum::routing::{get, post};
 use axum::Router;
 
 pub use error::ApiError;
+pub use throttle::AuthThrottle;
 
 use super::state::AppState;
 
@@ -39,10 +46,13 @@ pub fn router(state: AppState) -> Router<AppState> {
         )
         .route("/access_token", get(token::current))
         .fallback(|| async { ApiError::NotFound })
-        .layer(middleware::from_fn_with_state(state, bearer))
+        .layer(middleware::from_fn_with_state(state.clone(), bearer))
+        .layer(middleware::from_fn_with_state(state, answers::json_answers))
 }
 
-/// 404 for everything when no admin token is configured; 401 without the right token.
+/// 404 for everything when no admin token is configured; 401 without the right token; 429
+/// (with `Retry-After`) for an address past [`throttle::MAX_FAILURES`] failed attempts in a
+/// minute. The scheme `Bearer` is matched in any case.
 async fn bearer(
     State(app): State<AppState>,
     req: Request,
@@ -51,17 +61,52 @@ async fn bearer(
     let Some(expected) = &app.config.admin.token else {
         return Err(ApiError::NotFound);
     };
-    let presented = req
-        .headers()
-        .get(header::AUTHORIZATION)
-        .and_then(|v| v.to_str().ok())
-        .and_then(|v| {
-            v.strip_prefix("Bearer ")
-                .or_else(|| v.strip_prefix("bearer "))
-        })
-        .map(str::trim);
-    match presented {
-        Some(token) if expected.matches(token) => Ok(next.run(req).await),
-        _ => Err(ApiError::Unauthorized),
+    let addr = req
+        .extensions()
+        .get::<ConnectInfo<SocketAddr>>()
+        .map_or(throttle::UNKNOWN, |c| c.0.ip());
+    let now = Instant::now();
+    if let Some(retry_after) = app.auth_failures.locked(addr, now) {
+        return Err(ApiError::TooManyAttempts { retry_after });
+    }
+    let Some(authorization) = req.headers().get(header::AUTHORIZATION) else {
+        return Err(ApiError::Unauthorized);
+    };
+    match bearer_token(authorization.to_str().unwrap_or("")) {
+        Some(token) if expected.matches(token) => {
+            app.auth_failures.succeeded(addr);
+            Ok(next.run(req).await)
+        }
+        _ => {
+            app.auth_failures.failed(addr, now);
+            Err(ApiError::Unauthorized)
+        }
+    }
+}
+
+/// The token of `Bearer TOKEN`, the scheme in any case.
+fn bearer_token(value: &str) -> Option<&str> {
+    let (scheme, token) = value.trim().split_once(char::is_whitespace)?;
+    scheme.eq_ignore_ascii_case("bearer").then(|| token.trim())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::bearer_token;
+
+    #[test]
+    fn the_scheme_is_matched_in_any_case() {
+        for v in [
+            "Bearer t",
+            "bearer t",
+            "BEARER t",
+            "bEaReR  t ",
+            "Bearer\tt",
+        ] {
+            assert_eq!(bearer_token(v), Some("t"), "{v:?}");
+        }
+        for v in ["Basic t", "Bearert", "t", ""] {
+            assert_eq!(bearer_token(v), None, "{v:?}");
+        }
     }
 }

@@ -1,0 +1,181 @@
+//! The accept loop: at most `max_connections` connections, slow clients cut off, accept
+//! errors backed off, and a shutdown that no client can hold up.
+//!
+//! - A connection is accepted only with a permit of a semaphore of `max_connections`; past it
+//!   new connections wait in the kernel's backlog, so a flood costs no descriptors or memory
+//!   beyond the limit, and `/healthz` answers again as soon as it ends.
+//! - Request headers must arrive within `header_timeout_ms` (hyper's header read timeout, on
+//!   the tokio timer), else the connection is closed. It also bounds an idle keep-alive
+//!   connection. The body is due by the reply deadline (the handlers' job, `push.rs` and
+//!   `admin/answers.rs`).
+//! - Accept errors (EMFILE, ENFILE, ENOBUFS, ...) are backed off, 10 ms doubling to 1 s,
+//!   logged once per streak, instead of spinning.
+//! - Shutdown: the loop stops accepting (the listener is dropped), every connection is asked
+//!   to finish its request and close ([`Connections::drain`]); connections still open at the
+//!   end of the grace period are dropped.
+use std::convert::Infallible;
+use std::net::SocketAddr;
+use std::sync::Arc;
+use std::time::Duration;
+
+use axum::extract::ConnectInfo;
+use axum::Router;
+use hyper::body::Incoming;
+use hyper::server::conn::http1;
+use hyper_util::rt::{TokioIo, TokioTimer};
+use tokio::net::{TcpListener, TcpStream};
+use tokio::sync::{OwnedSemaphorePermit, Semaphore};
+use tokio_util::sync::CancellationToken;
+use tokio_util::task::TaskTracker;
+use tower::Service;
+
+/// hyper's per-connection read buffer at most (its minimum is 8 KiB; the default ~400 KiB
+/// lets thousands of slow clients hold a lot of memory).
+const MAX_BUF: usize = 64 * 1024;
+/// First and longest pause after an accept error.
+const BACKOFF_FIRST: Duration = Duration::from_millis(10);
+const BACKOFF_MAX: Duration = Duration::from_secs(1);
+
+/// The open connections: asked to finish gracefully, then dropped.
+pub struct Connections {
+    tracker: TaskTracker,
+    graceful: CancellationToken,
+    hard: CancellationToken,
+}
+
+impl Connections {
+    /// Ask every connection to finish its request and close; wait up to `grace`, then drop
+    /// the rest. True when all had finished in time.
+    pub async fn drain(self, grace: Duration) -> bool {
+        self.tracker.close();
+        self.graceful.cancel();
+        let finished = tokio::time::timeout(grace, self.tracker.wait())
+            .await
+            .is_ok();
+        if !finished {
+            tracing::warn!(
+                open = self.tracker.len(),
+                "shutdown: closing connections still open at the end of the grace period"
+            );
+            self.hard.cancel();
+            // Dropping a connection is immediate; this wait is only for the tasks to notice.
+            let _ = tokio::time::timeout(Duration::from_secs(1), self.tracker.wait()).await;
+        }
+        finished
+    }
+}
+
+/// Serve `app` on `listener` until `stop` is cancelled; the connections still open then.
+pub async fn serve(
+    listener: TcpListener,
+    app: Router,
+    header_timeout: Duration,
+    max_connections: usize,
+    stop: CancellationToken,
+) -> Connections {
+    let conns = Connections {
+        tracker: TaskTracker::new(),
+        graceful: CancellationToken::new(),
+        hard: CancellationToken::new(),
+    };
+    let mut builder = http1::Builder::new();
+    builder
+        .timer(TokioTimer::new())
+        .header_read_timeout(header_timeout)
+        .max_buf_size(MAX_BUF);
+    let permits = Arc::new(Semaphore::new(max_connections.max(1)));
+    let mut backoff = BACKOFF_FIRST;
+    let mut failing = false;
+    loop {
+        let permit = tokio::select! {
+            () = stop.cancelled() => break,
+            permit = Arc::clone(&permits).acquire_owned() => match permit {
+                Ok(permit) => permit,
+                Err(_) => break, // never closed
+            },
+        };
+        let accepted = tokio::select! {
+            () = stop.cancelled() => break,
+            accepted = listener.accept() => accepted,
+        };
+        let (stream, remote) = match accepted {
+            Ok(pair) => pair,
+            Err(e) if is_connection_error(&e) => continue,
+            Err(e) => {
+                if !failing {
+                    tracing::warn!(error = %e, "accept failed; backing off until it works again");
+                    failing = true;
+                }
+                drop(permit);
+                tokio::select! {
+                    () = stop.cancelled() => break,
+                    () = tokio::time::sleep(backoff) => {}
+                }
+                backoff = (backoff * 2).min(BACKOFF_MAX);
+                continue;
+            }
+        };
+        if failing {
+            tracing::info!("accepting connections again");
+            failing = false;
+        }
+        backoff = BACKOFF_FIRST;
+        let _ = stream.set_nodelay(true);
+        conns.tracker.spawn(connection(
+            stream,
+            remote,
+            app.clone(),
+            builder.clone(),
+            conns.graceful.clone(),
+            conns.hard.clone(),
+            permit,
+        ));
+    }
+    drop(listener);
+    conns
+}
+
+/// Errors of one connection that went away before it was accepted: try the next at once.
+fn is_connection_error(e: &std::io::Error) -> bool {
+    matches!(
+        e.kind(),
+        std::io::ErrorKind::ConnectionRefused
+            | std::io::ErrorKind::ConnectionAborted
+            | std::io::ErrorKind::ConnectionReset
+    )
+}
+
+async fn connection(
+    stream: TcpStream,
+    remote: SocketAddr,
+    app: Router,
+    builder: http1::Builder,
+    graceful: CancellationToken,
+    hard: CancellationToken,
+    _permit: OwnedSemaphorePermit,
+) {
+    let service = hyper::service::service_fn(move |mut req: hyper::Request<Incoming>| {
+        req.extensions_mut().insert(ConnectInfo(remote));
+        let mut app = app.clone();
+        async move {
+            let resp: Result<_, Infallible> = app.call(req).await;
+            resp
+        }
+    });
+    let conn = builder.serve_connection(TokioIo::new(stream), service);
+    tokio::pin!(conn);
+    tokio::select! {
+        result = conn.as_mut() => {
+            if let Err(e) = result {
+                tracing::debug!(error = %e, "connection ended with an error");
+            }
+            return;
+        }
+        () = graceful.cancelled() => conn.as_mut().graceful_shutdown(),
+        () = hard.cancelled() => return,
+    }
+    tokio::select! {
+        _ = conn.as_mut() => {}
+        () = hard.cancelled() => {}
+    }
+}
