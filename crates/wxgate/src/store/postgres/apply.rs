@@ -1,11 +1,11 @@
 //! Applying a group-committed batch on PostgreSQL: a few multi-row statements per run of
 //! pushes (built with `sqlx::QueryBuilder`), a careful write-by-write re-run under savepoints
 //! when one of them fails.
-use std::collections::{BTreeSet, HashMap};
+use std::collections::{BTreeMap, BTreeSet, HashMap};
 
 use sqlx::{Connection as _, PgConnection, PgPool, Postgres, QueryBuilder};
 
-use super::plan::{self, CounterRow, DeliveryRow, FollowerRow, Resolved, Segment};
+use super::plan::{self, DeliveryRow, FollowerRow, Resolved, Segment};
 use super::writer::{BatchOutcome, Op};
 use crate::store::rows::millis;
 use crate::store::sql;
@@ -56,11 +56,12 @@ pub(super) async fn apply_ops(pool: &PgPool, ops: &[Op]) -> BatchOutcome {
 /// Applies `ops` in order, segment by segment (see `plan::segments`); each op's outcome.
 async fn apply_plain(conn: &mut PgConnection, ops: &[Op]) -> Result<Vec<Recorded>, sqlx::Error> {
     let mut recorded = Vec::with_capacity(ops.len());
+    let mut tally = Tally::default();
     for segment in plan::segments(ops) {
         match segment {
             Segment::Forget { openid, write } => {
                 if let Some(write) = write {
-                    count_unsubscribe(conn, write).await?;
+                    count_unsubscribe(conn, write, &mut tally).await?;
                 }
                 recorded.push(forget(conn, openid).await?);
                 // The unsubscribe's own deliveries outlive the forget (contract §4).
@@ -69,11 +70,15 @@ async fn apply_plain(conn: &mut PgConnection, ops: &[Op]) -> Result<Vec<Recorded
                 insert_marks(conn, &write).await?;
             }
             Segment::Records(writes) => {
-                record_all(conn, &writes, &mut recorded).await?;
+                record_all(conn, &writes, &mut recorded, &mut tally).await?;
                 insert_marks(conn, &writes).await?;
             }
         }
     }
+    // Last, and in one fixed order: the counter rows are hot (every instance's batches add
+    // to today's), so their row locks are held only until the commit, and two instances
+    // never take them in opposite orders (which deadlocked, ~1 s each).
+    tally.apply(conn).await?;
     Ok(recorded)
 }
 
@@ -83,6 +88,7 @@ async fn record_all(
     conn: &mut PgConnection,
     writes: &[&PushWrite],
     recorded: &mut Vec<Recorded>,
+    tally: &mut Tally,
 ) -> Result<(), sqlx::Error> {
     let mut inserted = HashMap::new();
     let firsts = plan::first_of_keys(writes);
@@ -153,8 +159,12 @@ async fn record_all(
         });
     }
     upsert_followers(conn, &plan::followers(&stored)).await?;
-    count_scenes(conn, &plan::counters(&stored)).await?;
-    count_days(conn, &plan::days(&stored)).await?;
+    for row in plan::counters(&stored) {
+        tally.scene(row.scene, row.day, (row.subscribes, row.scans, 0));
+    }
+    for (day, events, subscribes, scans) in plan::days(&stored) {
+        tally.day(day, (events, subscribes, 0, scans));
+    }
     insert_deliveries(conn, &plan::deliveries(&stored)).await
 }
 
@@ -246,56 +256,84 @@ async fn upsert_followers(
     Ok(())
 }
 
-/// Adds summed counter increments (one row per scene and day), in chunks.
-async fn count_scenes(conn: &mut PgConnection, rows: &[CounterRow<'_>]) -> Result<(), sqlx::Error> {
-    for chunk in rows.chunks(rows_per_statement(4)) {
-        let mut query = QueryBuilder::<Postgres>::new(
-            "INSERT INTO scene_counters (scene, day, subscribes, scans) ",
-        );
-        query.push_values(chunk, |mut row, counter| {
-            row.push_bind(counter.scene)
-                .push_bind(counter.day)
-                .push_bind(counter.subscribes)
-                .push_bind(counter.scans);
-        });
-        query.push(
-            " ON CONFLICT (scene, day) DO UPDATE SET \
-             subscribes = scene_counters.subscribes + excluded.subscribes, \
-             scans = scene_counters.scans + excluded.scans",
-        );
-        query.build().execute(&mut *conn).await?;
-    }
-    Ok(())
+/// The counter increments of a batch: (subscribes, scans, unsubscribes) per (scene, day) and
+/// (events, subscribes, unsubscribes, scans) per day, applied once at its end.
+#[derive(Default)]
+struct Tally {
+    scenes: BTreeMap<(String, i64), (i64, i64, i64)>,
+    days: BTreeMap<i64, (i64, i64, i64, i64)>,
 }
 
-/// Adds the day counters of new pushes (day, events, subscribes, scans), in one statement.
-async fn count_days(
+impl Tally {
+    fn scene(&mut self, scene: &str, day: i64, add: (i64, i64, i64)) {
+        let sum = self.scenes.entry((scene.to_string(), day)).or_default();
+        *sum = (sum.0 + add.0, sum.1 + add.1, sum.2 + add.2);
+    }
+
+    fn day(&mut self, day: i64, add: (i64, i64, i64, i64)) {
+        let sum = self.days.entry(day).or_default();
+        *sum = (sum.0 + add.0, sum.1 + add.1, sum.2 + add.2, sum.3 + add.3);
+    }
+
+    /// Two upserts, rows in key order (a stable lock order between instances).
+    async fn apply(self, conn: &mut PgConnection) -> Result<(), sqlx::Error> {
+        let scenes: Vec<_> = self.scenes.into_iter().collect();
+        for chunk in scenes.chunks(rows_per_statement(5)) {
+            let mut query = QueryBuilder::<Postgres>::new(
+                "INSERT INTO scene_counters (scene, day, subscribes, scans, unsubscribes) ",
+            );
+            query.push_values(
+                chunk,
+                |mut row, ((scene, day), (subscribes, scans, unsubscribes))| {
+                    row.push_bind(scene.as_str())
+                        .push_bind(*day)
+                        .push_bind(*subscribes)
+                        .push_bind(*scans)
+                        .push_bind(*unsubscribes);
+                },
+            );
+            query.push(
+                " ON CONFLICT (scene, day) DO UPDATE SET \
+                 subscribes = scene_counters.subscribes + excluded.subscribes, \
+                 scans = scene_counters.scans + excluded.scans, \
+                 unsubscribes = scene_counters.unsubscribes + excluded.unsubscribes",
+            );
+            query.build().execute(&mut *conn).await?;
+        }
+        let days: Vec<_> = self.days.into_iter().collect();
+        for chunk in days.chunks(rows_per_statement(5)) {
+            let mut query = QueryBuilder::<Postgres>::new(
+                "INSERT INTO day_counters (day, events, subscribes, unsubscribes, scans) ",
+            );
+            query.push_values(
+                chunk,
+                |mut row, (day, (events, subscribes, unsubscribes, scans))| {
+                    row.push_bind(*day)
+                        .push_bind(*events)
+                        .push_bind(*subscribes)
+                        .push_bind(*unsubscribes)
+                        .push_bind(*scans);
+                },
+            );
+            query.push(
+                " ON CONFLICT (day) DO UPDATE SET events = day_counters.events + excluded.events, \
+                 subscribes = day_counters.subscribes + excluded.subscribes, \
+                 unsubscribes = day_counters.unsubscribes + excluded.unsubscribes, \
+                 scans = day_counters.scans + excluded.scans",
+            );
+            query.build().execute(&mut *conn).await?;
+        }
+        Ok(())
+    }
+}
+
+/// Counts an unsubscribe in its day and against the scene its user came from (read before
+/// the user is forgotten).
+async fn count_unsubscribe(
     conn: &mut PgConnection,
-    rows: &[(i64, i64, i64, i64)],
+    write: &PushWrite,
+    tally: &mut Tally,
 ) -> Result<(), sqlx::Error> {
-    if rows.is_empty() {
-        return Ok(());
-    }
-    let mut query =
-        QueryBuilder::<Postgres>::new("INSERT INTO day_counters (day, events, subscribes, scans) ");
-    query.push_values(rows, |mut row, (day, events, subscribes, scans)| {
-        row.push_bind(*day)
-            .push_bind(*events)
-            .push_bind(*subscribes)
-            .push_bind(*scans);
-    });
-    query.push(
-        " ON CONFLICT (day) DO UPDATE SET events = day_counters.events + excluded.events, \
-         subscribes = day_counters.subscribes + excluded.subscribes, \
-         scans = day_counters.scans + excluded.scans",
-    );
-    query.build().execute(&mut *conn).await?;
-    Ok(())
-}
-
-/// Counts an unsubscribe in its day and against the scene its user came from, before the
-/// user is forgotten.
-async fn count_unsubscribe(conn: &mut PgConnection, write: &PushWrite) -> Result<(), sqlx::Error> {
     let day = crate::store::rows::utc_day(write.received_at);
     let scene: Option<Option<String>> =
         sqlx::query_scalar("SELECT scene FROM followers WHERE openid = $1")
@@ -303,24 +341,9 @@ async fn count_unsubscribe(conn: &mut PgConnection, write: &PushWrite) -> Result
             .fetch_optional(&mut *conn)
             .await?;
     if let Some(scene) = scene.flatten() {
-        sqlx::query(
-            "INSERT INTO scene_counters (scene, day, unsubscribes) VALUES ($1, $2, 1) \
-             ON CONFLICT (scene, day) DO UPDATE SET \
-             unsubscribes = scene_counters.unsubscribes + 1",
-        )
-        .bind(scene)
-        .bind(day)
-        .execute(&mut *conn)
-        .await?;
+        tally.scene(&scene, day, (0, 0, 1));
     }
-    sqlx::query(
-        "INSERT INTO day_counters (day, events, unsubscribes) VALUES ($1, 1, 1) \
-         ON CONFLICT (day) DO UPDATE SET events = day_counters.events + 1, \
-         unsubscribes = day_counters.unsubscribes + 1",
-    )
-    .bind(day)
-    .execute(&mut *conn)
-    .await?;
+    tally.day(day, (1, 0, 1, 0));
     Ok(())
 }
 
