@@ -10,7 +10,7 @@ mod words;
 
 use std::path::{Path, PathBuf};
 
-pub use raw::{RawArticle, RawConfig, RawReply, RawRule, RawTransfer, RawWebhook, RawWhen};
+pub use raw::{RawConfig, RawWebhook};
 pub use secret::Secret;
 pub use validate::{
     AccountConfig, AdminConfig, Config, Security, ServerConfig, StorageConfig, WebhookConfig,
@@ -34,6 +34,12 @@ impl ConfigError {
             key: key.into(),
             message: message.into(),
         }
+    }
+}
+
+impl From<crate::rules::CompileError> for ConfigError {
+    fn from(e: crate::rules::CompileError) -> Self {
+        ConfigError::new(e.key, e.message)
     }
 }
 

@@ -223,3 +223,29 @@ timeout_ms = 3000
     assert_eq!(c.account.max_clock_skew.map(|d| d.as_secs()), Some(300));
     assert_eq!(c.webhooks[0].mode, WebhookMode::Call);
 }
+
+#[test]
+fn an_appsecret_needs_an_appid_checked_once_in_the_config() {
+    let err = build("[account]\nappsecret = \"s\"", &[]).unwrap_err();
+    assert_eq!(
+        err.to_string(),
+        "account.appid: required with account.appsecret"
+    );
+    assert!(build("[account]\nappid = \"wx1\"\nappsecret = \"s\"", &[]).is_ok());
+    assert!(
+        build("[account]\nappsecret = \"\"", &[]).is_ok(),
+        "empty = not set"
+    );
+}
+
+#[test]
+fn rule_compile_errors_keep_their_key_and_message() {
+    let err = build(
+        "[[rules]]\nwhen = { content_regex = \"(\" }\nreply = { text = \"x\" }",
+        &[],
+    )
+    .unwrap_err();
+    assert_eq!(err.key, "rules[0].when.content_regex");
+    let err = build("[[rules]]\ncall = \"nope\"", &[]).unwrap_err();
+    assert_eq!(err.to_string(), "rules[0].call: unknown webhook \"nope\"");
+}

@@ -8,7 +8,7 @@ use wechat_proto::{EncodingAesKey, MessageCrypt};
 
 use super::raw::{RawConfig, RawWebhook};
 use super::{ConfigError, Secret, ENV_OVERRIDES};
-use crate::rules::RuleSet;
+use crate::rules::{RuleSet, WebhookRef};
 use crate::webhooks::WebhookKey;
 
 /// The validated configuration.
@@ -182,7 +182,14 @@ impl Config {
                 ));
             }
         }
-        let rules = RuleSet::compile(&raw.rules, &webhooks)?;
+        let refs: Vec<WebhookRef<'_>> = webhooks
+            .iter()
+            .map(|w| WebhookRef {
+                name: &w.name,
+                is_call: w.mode == WebhookMode::Call,
+            })
+            .collect();
+        let rules = RuleSet::compile(&raw.rules, &refs)?;
         Ok(Config {
             server,
             account,
@@ -290,6 +297,12 @@ fn account(raw: &RawConfig) -> Result<AccountConfig, ConfigError> {
         None | Some("") => None,
         Some(s) => Some(Secret::new(s)),
     };
+    if appsecret.is_some() && a.appid.is_empty() {
+        return Err(ConfigError::new(
+            "account.appid",
+            "required with account.appsecret",
+        ));
+    }
     Ok(AccountConfig {
         appid: a.appid.clone(),
         appsecret,
