@@ -12,6 +12,8 @@ use crate::rules::RawRule;
 pub struct RawConfig {
     /// `[server]`
     pub server: RawServer,
+    /// `[log]`
+    pub log: RawLog,
     /// `[account]`
     pub account: RawAccount,
     /// `[storage]`
@@ -47,6 +49,22 @@ impl Default for RawServer {
             path: "/wechat".into(),
             reply_deadline_ms: 4000,
             max_body_bytes: 65536,
+        }
+    }
+}
+
+/// `[log]`
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct RawLog {
+    /// text | json
+    pub format: String,
+}
+
+impl Default for RawLog {
+    fn default() -> Self {
+        RawLog {
+            format: "text".into(),
         }
     }
 }

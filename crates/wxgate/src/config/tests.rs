@@ -225,6 +225,20 @@ timeout_ms = 3000
 }
 
 #[test]
+fn log_format_is_text_or_json() {
+    assert_eq!(build("", &[]).unwrap().log.format, LogFormat::Text);
+    let c = build("[log]\nformat = \"json\"", &[]).unwrap();
+    assert_eq!(c.log.format, LogFormat::Json);
+    let err = build("[log]\nformat = \"xml\"", &[]).unwrap_err();
+    assert_eq!(
+        err.to_string(),
+        "log.format: \"xml\" is not one of text, json"
+    );
+    assert_eq!(key_of("[log]\nformat = 1"), "log.format");
+    assert_eq!(key_of("[log]\ncolour = true"), "log.colour");
+}
+
+#[test]
 fn an_appsecret_needs_an_appid_checked_once_in_the_config() {
     let err = build("[account]\nappsecret = \"s\"", &[]).unwrap_err();
     assert_eq!(

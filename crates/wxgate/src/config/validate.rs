@@ -16,6 +16,8 @@ use crate::webhooks::WebhookKey;
 pub struct Config {
     /// `[server]`
     pub server: ServerConfig,
+    /// `[log]`
+    pub log: LogConfig,
     /// `[account]`
     pub account: AccountConfig,
     /// `[storage]`
@@ -41,6 +43,37 @@ pub struct ServerConfig {
     pub reply_deadline: Duration,
     /// body limit
     pub max_body_bytes: usize,
+}
+
+/// `[log]`
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct LogConfig {
+    /// how each log line is written
+    pub format: LogFormat,
+}
+
+/// `[log] format`: how the log on stderr is written.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum LogFormat {
+    /// human-readable lines (coloured only when stderr is a terminal)
+    #[default]
+    Text,
+    /// one JSON object a line
+    Json,
+}
+
+impl LogFormat {
+    /// Parse `text` or `json` (case-insensitive), naming `log.format` otherwise.
+    pub fn parse(value: &str) -> Result<LogFormat, ConfigError> {
+        match value.to_ascii_lowercase().as_str() {
+            "text" => Ok(LogFormat::Text),
+            "json" => Ok(LogFormat::Json),
+            _ => Err(ConfigError::new(
+                "log.format",
+                format!("{value:?} is not one of text, json"),
+            )),
+        }
+    }
 }
 
 /// plain | compatible | safe.
@@ -146,6 +179,9 @@ impl Config {
             }
         }
         let server = server(&raw)?;
+        let log = LogConfig {
+            format: LogFormat::parse(&raw.log.format)?,
+        };
         let account = account(&raw)?;
         let db_base = if from_env_db {
             std::env::current_dir().unwrap_or_else(|_| base_dir.to_path_buf())
@@ -192,6 +228,7 @@ impl Config {
         let rules = RuleSet::compile(&raw.rules, &refs)?;
         Ok(Config {
             server,
+            log,
             account,
             storage,
             admin,
