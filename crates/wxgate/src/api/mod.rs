@@ -7,7 +7,7 @@ mod tokens;
 
 use std::sync::Arc;
 
-use wechat_api::{ApiClient, AppSecret, ClientConfig};
+use wechat_api::{ApiClient, ClientConfig};
 
 pub use late::CustomServiceSender;
 pub use tokens::StoreTokens;
@@ -26,11 +26,8 @@ pub fn client(
     let Some(secret) = &config.account.appsecret else {
         return Ok(None);
     };
-    let client_config = ClientConfig::new(
-        config.account.appid.clone(),
-        AppSecret::new(secret.expose()),
-    )
-    .with_base_url(config.api_base_url.clone());
+    let client_config = ClientConfig::new(config.account.appid.clone(), secret.to_secret_string())
+        .with_base_url(config.api_base_url.clone());
     let tokens = Arc::new(StoreTokens::new(store));
     ApiClient::new(client_config, tokens)
         .map(|client| Some(Arc::new(client)))
