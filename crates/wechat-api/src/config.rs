@@ -2,7 +2,7 @@
 
 use std::time::Duration;
 
-use crate::secret::AppSecret;
+use secrecy::SecretString;
 
 /// The official API host.
 pub const OFFICIAL_BASE_URL: &str = "https://api.weixin.qq.com";
@@ -15,7 +15,7 @@ pub struct ClientConfig {
     /// The account's AppID.
     pub appid: String,
     /// The account's AppSecret.
-    pub secret: AppSecret,
+    pub secret: SecretString,
     /// Limit on establishing a connection.
     pub connect_timeout: Duration,
     /// Limit on a whole request, answer included.
@@ -32,7 +32,7 @@ pub struct ClientConfig {
 
 impl ClientConfig {
     /// Defaults for an account: official host, 5 s connect, 15 s request, 5 min refresh margin.
-    pub fn new(appid: impl Into<String>, secret: AppSecret) -> Self {
+    pub fn new(appid: impl Into<String>, secret: SecretString) -> Self {
         Self {
             base_url: OFFICIAL_BASE_URL.to_owned(),
             appid: appid.into(),
@@ -102,5 +102,20 @@ mod tests {
             third >= Duration::from_millis(400) && third <= Duration::from_millis(600),
             "{third:?}"
         );
+    }
+}
+
+#[cfg(test)]
+mod secret_tests {
+    use secrecy::ExposeSecret;
+
+    use super::*;
+
+    #[test]
+    fn the_appsecret_is_not_in_debug_output() {
+        let config = ClientConfig::new("wx1", SecretString::from("s3cr3t-value"));
+        let shown = format!("{config:?}");
+        assert!(!shown.contains("s3cr3t-value"), "{shown}");
+        assert_eq!(config.secret.expose_secret(), "s3cr3t-value");
     }
 }

@@ -20,7 +20,6 @@ mod error;
 mod http;
 pub mod menu;
 mod qrcode;
-mod secret;
 mod token;
 mod user;
 
@@ -33,6 +32,8 @@ pub use qrcode::{
     QrAction, QrCode, QrLimitError, QrRequest, QrScene, MAX_EXPIRE_SECONDS, MAX_PERMANENT_SCENE_ID,
     MAX_SCENE_STR_CHARS, MAX_TEMPORARY_SCENE_ID,
 };
-pub use secret::AppSecret;
+/// The AppSecret is a [`SecretString`] (the `secrecy` crate): zeroized on drop, `Debug`
+/// redacted, read only through [`ExposeSecret::expose_secret`].
+pub use secrecy::{ExposeSecret, SecretString};
 pub use token::{AccessTokens, CachedToken, MemoryTokenStore, StoreError, TokenStore};
 pub use user::UserInfo;

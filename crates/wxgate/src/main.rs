@@ -6,7 +6,7 @@ use wxgate::cli::{self, Cli};
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
-    wxgate::telemetry::init();
+    wxgate::telemetry::init(wxgate::config::log_format(cli.config.as_deref()));
     trim::start();
     let runtime = match tokio::runtime::Runtime::new() {
         Ok(rt) => rt,

@@ -1,11 +1,20 @@
-//! Logging to stderr, filtered by `RUST_LOG` (default `info`).
+//! Logging to stderr, filtered by `RUST_LOG` (default `info`), as `[log] format` says: text
+//! lines (ANSI colours only when stderr is a terminal) or one JSON object a line.
+use std::io::IsTerminal;
+
 use tracing_subscriber::EnvFilter;
 
+use crate::config::LogFormat;
+
 /// Install the subscriber (once).
-pub fn init() {
+pub fn init(format: LogFormat) {
     let filter = EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new("info"));
-    let _ = tracing_subscriber::fmt()
+    let builder = tracing_subscriber::fmt()
         .with_env_filter(filter)
         .with_writer(std::io::stderr)
-        .try_init();
+        .with_ansi(std::io::stderr().is_terminal());
+    let _ = match format {
+        LogFormat::Text => builder.try_init(),
+        LogFormat::Json => builder.json().try_init(),
+    };
 }

@@ -9,7 +9,7 @@ use serde_json::{json, Value};
 use super::store::CachedToken;
 use crate::error::ApiError;
 use crate::http::Transport;
-use crate::secret::AppSecret;
+use secrecy::{ExposeSecret, SecretString};
 
 /// A token fresh from WeChat and how long WeChat said it lives.
 pub(crate) struct Fetched {
@@ -21,13 +21,13 @@ pub(crate) struct Fetched {
 pub(crate) async fn stable(
     transport: &Transport,
     appid: &str,
-    secret: &AppSecret,
+    secret: &SecretString,
     force: bool,
 ) -> Result<Fetched, ApiError> {
     let body = json!({
         "grant_type": "client_credential",
         "appid": appid,
-        "secret": secret.expose(),
+        "secret": secret.expose_secret(),
         "force_refresh": force,
     });
     let answer = transport
@@ -40,12 +40,12 @@ pub(crate) async fn stable(
 pub(crate) async fn classic(
     transport: &Transport,
     appid: &str,
-    secret: &AppSecret,
+    secret: &SecretString,
 ) -> Result<Fetched, ApiError> {
     let query = [
         ("grant_type", "client_credential"),
         ("appid", appid),
-        ("secret", secret.expose()),
+        ("secret", secret.expose_secret()),
     ];
     let answer = transport
         .call(Method::GET, "cgi-bin/token", &query, None)

@@ -28,8 +28,8 @@ pub use store::{CachedToken, MemoryTokenStore, StoreError, TokenStore};
 use crate::config::ClientConfig;
 use crate::error::ApiError;
 use crate::http::Transport;
-use crate::secret::AppSecret;
 use fetch::Fetched;
+use secrecy::SecretString;
 
 /// How long a refresh lease lasts if its holder dies without releasing it.
 const LEASE_TTL: Duration = Duration::from_secs(30);
@@ -57,7 +57,7 @@ struct RefreshState {
 pub struct AccessTokens {
     transport: Transport,
     appid: String,
-    secret: AppSecret,
+    secret: SecretString,
     store: Arc<dyn TokenStore>,
     holder_id: String,
     margin: Duration,

@@ -3,7 +3,7 @@
 use std::sync::Arc;
 
 use wechat_api::{
-    ApiClient, AppSecret, ClientConfig, MemoryTokenStore, QrAction, QrLimitError, QrRequest,
+    ApiClient, ClientConfig, MemoryTokenStore, QrAction, QrLimitError, QrRequest, SecretString,
 };
 
 use crate::support::{sent_over_http, setup};
@@ -181,7 +181,7 @@ async fn permanent_codes_have_no_expiry() {
 
 #[test]
 fn the_official_showqrcode_address_is_on_mp_with_an_encoded_ticket() {
-    let config = ClientConfig::new("wx1", AppSecret::new("s"));
+    let config = ClientConfig::new("wx1", SecretString::from("s"));
     let client = ApiClient::new(config, Arc::new(MemoryTokenStore::new()));
     let url = client.map(|c| c.showqrcode_url("gQH+a/b=="));
     assert_eq!(

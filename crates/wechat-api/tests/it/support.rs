@@ -3,7 +3,9 @@
 use std::sync::Arc;
 use std::time::Duration;
 
-use wechat_api::{ApiClient, AppSecret, ClientConfig, MemoryTokenStore, RetryPolicy, TokenStore};
+use wechat_api::{
+    ApiClient, ClientConfig, MemoryTokenStore, RetryPolicy, SecretString, TokenStore,
+};
 use wechat_mock::{MockConfig, MockServer};
 
 /// The mock's AppSecret, which must never show up in an error or Debug string.
@@ -23,8 +25,11 @@ pub async fn mock(ttl: Duration) -> MockServer {
 
 /// Client settings for `server`, with quick retries.
 pub fn config(server: &MockServer) -> ClientConfig {
-    let mut config = ClientConfig::new(server.state.config().appid.clone(), AppSecret::new(SECRET))
-        .with_base_url(server.base_url());
+    let mut config = ClientConfig::new(
+        server.state.config().appid.clone(),
+        SecretString::from(SECRET),
+    )
+    .with_base_url(server.base_url());
     config.retry = RetryPolicy {
         max_attempts: 4,
         base_delay: Duration::from_millis(5),

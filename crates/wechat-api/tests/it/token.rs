@@ -5,7 +5,7 @@ use std::time::Duration;
 
 use chrono::Utc;
 use tokio::task::JoinSet;
-use wechat_api::{AppSecret, CachedToken, MemoryTokenStore, TokenStore};
+use wechat_api::{CachedToken, MemoryTokenStore, SecretString, TokenStore};
 
 use crate::support::{client_with, config, mock, setup, SECRET};
 
@@ -186,7 +186,7 @@ async fn the_secret_and_token_never_show_in_errors_or_debug() {
     // Wrong secret: WeChat's error, without the secret.
     let wrong = "ffffffffffffffffffffffffffffffff";
     let mut bad = config(&server);
-    bad.secret = AppSecret::new(wrong);
+    bad.secret = SecretString::from(wrong);
     let client = client_with(bad.clone(), Arc::new(MemoryTokenStore::new()));
     let err = client.access_token().await.err();
     assert_eq!(err.as_ref().and_then(|e| e.code()), Some(40001));

@@ -7,7 +7,7 @@ mod tokens;
 
 use std::sync::Arc;
 
-use wechat_api::{ApiClient, AppSecret, ClientConfig};
+use wechat_api::{ApiClient, ClientConfig};
 
 pub use late::CustomServiceSender;
 pub use tokens::StoreTokens;
@@ -17,7 +17,8 @@ use crate::store::Store;
 
 /// The account's API client, or `None` when the config has no `account.appsecret`.
 ///
-/// Fails when the appsecret is set but the appid is not, or `wechat_api.base_url` is unusable.
+/// The config already guarantees an appid beside the appsecret; this fails only when the
+/// HTTP client cannot be built for `wechat_api.base_url`.
 pub fn client(
     config: &Config,
     store: Arc<dyn Store>,
@@ -25,17 +26,8 @@ pub fn client(
     let Some(secret) = &config.account.appsecret else {
         return Ok(None);
     };
-    if config.account.appid.is_empty() {
-        return Err(ConfigError::new(
-            "account.appid",
-            "required with account.appsecret",
-        ));
-    }
-    let client_config = ClientConfig::new(
-        config.account.appid.clone(),
-        AppSecret::new(secret.expose()),
-    )
-    .with_base_url(config.api_base_url.clone());
+    let client_config = ClientConfig::new(config.account.appid.clone(), secret.to_secret_string())
+        .with_base_url(config.api_base_url.clone());
     let tokens = Arc::new(StoreTokens::new(store));
     ApiClient::new(client_config, tokens)
         .map(|client| Some(Arc::new(client)))

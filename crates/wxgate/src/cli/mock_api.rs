@@ -4,6 +4,7 @@ use std::net::SocketAddr;
 use std::path::Path;
 
 use clap::Args;
+use secrecy::ExposeSecret;
 use tokio::net::TcpListener;
 use wechat_mock::MockConfig;
 
@@ -32,7 +33,7 @@ pub async fn run(config_path: Option<&Path>, args: MockApiArgs) -> Result<(), Fa
     }
     let secret_note = match &config.account.appsecret {
         Some(secret) => {
-            mock.appsecret = secret.expose().to_owned();
+            mock.appsecret = secret.expose_secret().to_owned();
             "account.appsecret of the config".to_owned()
         }
         None => format!("dev default {}", mock.appsecret),

@@ -3,6 +3,7 @@ mod account;
 mod checks;
 mod completions;
 mod menu;
+#[cfg(feature = "mock")]
 mod mock_api;
 mod qrcode;
 mod reload;
@@ -71,6 +72,7 @@ pub enum Command {
     #[command(subcommand)]
     Menu(menu::MenuCommand),
     /// A local stand-in for the WeChat server API, for development and tests.
+    #[cfg(feature = "mock")]
     MockApi(mock_api::MockApiArgs),
     /// Print a shell completion script (e.g. `wxgate completions bash > /etc/bash_completion.d/wxgate`).
     Completions(completions::CompletionsArgs),
@@ -83,6 +85,7 @@ pub async fn run(cli: Cli) -> Result<(), Failure> {
         Command::Simulate(args) => simulate::run(cli.config.as_deref(), args).await,
         Command::Qrcode(command) => qrcode::run(cli.config.as_deref(), command).await,
         Command::Menu(command) => menu::run(cli.config.as_deref(), command).await,
+        #[cfg(feature = "mock")]
         Command::MockApi(args) => mock_api::run(cli.config.as_deref(), args).await,
         Command::Completions(args) => completions::run(&args),
     }

@@ -10,11 +10,11 @@ mod words;
 
 use std::path::{Path, PathBuf};
 
-pub use raw::{RawArticle, RawConfig, RawReply, RawRule, RawTransfer, RawWebhook, RawWhen};
+pub use raw::{RawConfig, RawWebhook};
 pub use secret::Secret;
 pub use validate::{
-    AccountConfig, AdminConfig, Config, Security, ServerConfig, StorageConfig, WebhookConfig,
-    WebhookMode,
+    AccountConfig, AdminConfig, Config, LogConfig, LogFormat, Security, ServerConfig,
+    StorageConfig, WebhookConfig, WebhookMode,
 };
 
 /// A config problem, naming the key (or file, or environment variable) at fault.
@@ -34,6 +34,12 @@ impl ConfigError {
             key: key.into(),
             message: message.into(),
         }
+    }
+}
+
+impl From<crate::rules::CompileError> for ConfigError {
+    fn from(e: crate::rules::CompileError) -> Self {
+        ConfigError::new(e.key, e.message)
     }
 }
 
@@ -66,6 +72,16 @@ pub fn load(explicit: Option<&Path>) -> Result<(Config, Source), ConfigError> {
     let (raw, source) = read_raw(explicit)?;
     let config = Config::from_raw(raw, &source.base_dir, |k| std::env::var(k).ok())?;
     Ok((config, source))
+}
+
+/// The `[log] format` of the config `load` would read, for setting up logging before the
+/// command runs. A config that cannot be read, or names no valid format, gives
+/// [`LogFormat::Text`]: the command then reports the error itself (exit 2).
+pub fn log_format(explicit: Option<&Path>) -> LogFormat {
+    read_raw(explicit)
+        .ok()
+        .and_then(|(raw, _)| LogFormat::parse(&raw.log.format).ok())
+        .unwrap_or_default()
 }
 
 /// Read (but do not validate) the raw config and where it came from.

@@ -261,3 +261,43 @@ fn server_limits_are_checked() {
         assert_eq!(build(text, &[]).unwrap_err().key, key);
     }
 }
+
+#[test]
+fn log_format_is_text_or_json() {
+    assert_eq!(build("", &[]).unwrap().log.format, LogFormat::Text);
+    let c = build("[log]\nformat = \"json\"", &[]).unwrap();
+    assert_eq!(c.log.format, LogFormat::Json);
+    let err = build("[log]\nformat = \"xml\"", &[]).unwrap_err();
+    assert_eq!(
+        err.to_string(),
+        "log.format: \"xml\" is not one of text, json"
+    );
+    assert_eq!(key_of("[log]\nformat = 1"), "log.format");
+    assert_eq!(key_of("[log]\ncolour = true"), "log.colour");
+}
+
+#[test]
+fn an_appsecret_needs_an_appid_checked_once_in_the_config() {
+    let err = build("[account]\nappsecret = \"s\"", &[]).unwrap_err();
+    assert_eq!(
+        err.to_string(),
+        "account.appid: required with account.appsecret"
+    );
+    assert!(build("[account]\nappid = \"wx1\"\nappsecret = \"s\"", &[]).is_ok());
+    assert!(
+        build("[account]\nappsecret = \"\"", &[]).is_ok(),
+        "empty = not set"
+    );
+}
+
+#[test]
+fn rule_compile_errors_keep_their_key_and_message() {
+    let err = build(
+        "[[rules]]\nwhen = { content_regex = \"(\" }\nreply = { text = \"x\" }",
+        &[],
+    )
+    .unwrap_err();
+    assert_eq!(err.key, "rules[0].when.content_regex");
+    let err = build("[[rules]]\ncall = \"nope\"", &[]).unwrap_err();
+    assert_eq!(err.to_string(), "rules[0].call: unknown webhook \"nope\"");
+}

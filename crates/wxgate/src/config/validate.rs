@@ -8,7 +8,7 @@ use wechat_proto::{EncodingAesKey, MessageCrypt};
 
 use super::raw::{RawConfig, RawWebhook};
 use super::{ConfigError, Secret, ENV_OVERRIDES};
-use crate::rules::RuleSet;
+use crate::rules::{RuleSet, WebhookRef};
 use crate::webhooks::WebhookKey;
 
 /// The validated configuration.
@@ -16,6 +16,8 @@ use crate::webhooks::WebhookKey;
 pub struct Config {
     /// `[server]`
     pub server: ServerConfig,
+    /// `[log]`
+    pub log: LogConfig,
     /// `[account]`
     pub account: AccountConfig,
     /// `[storage]`
@@ -47,6 +49,37 @@ pub struct ServerConfig {
     pub max_connections: usize,
     /// on SIGTERM, in-flight work gets this long (`shutdown_timeout_s`)
     pub shutdown_timeout: Duration,
+}
+
+/// `[log]`
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct LogConfig {
+    /// how each log line is written
+    pub format: LogFormat,
+}
+
+/// `[log] format`: how the log on stderr is written.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum LogFormat {
+    /// human-readable lines (coloured only when stderr is a terminal)
+    #[default]
+    Text,
+    /// one JSON object a line
+    Json,
+}
+
+impl LogFormat {
+    /// Parse `text` or `json` (case-insensitive), naming `log.format` otherwise.
+    pub fn parse(value: &str) -> Result<LogFormat, ConfigError> {
+        match value.to_ascii_lowercase().as_str() {
+            "text" => Ok(LogFormat::Text),
+            "json" => Ok(LogFormat::Json),
+            _ => Err(ConfigError::new(
+                "log.format",
+                format!("{value:?} is not one of text, json"),
+            )),
+        }
+    }
 }
 
 /// plain | compatible | safe.
@@ -152,6 +185,9 @@ impl Config {
             }
         }
         let server = server(&raw)?;
+        let log = LogConfig {
+            format: LogFormat::parse(&raw.log.format)?,
+        };
         let account = account(&raw)?;
         let db_base = if from_env_db {
             std::env::current_dir().unwrap_or_else(|_| base_dir.to_path_buf())
@@ -194,9 +230,17 @@ impl Config {
                 ));
             }
         }
-        let rules = RuleSet::compile(&raw.rules, &webhooks)?;
+        let refs: Vec<WebhookRef<'_>> = webhooks
+            .iter()
+            .map(|w| WebhookRef {
+                name: &w.name,
+                is_call: w.mode == WebhookMode::Call,
+            })
+            .collect();
+        let rules = RuleSet::compile(&raw.rules, &refs)?;
         Ok(Config {
             server,
+            log,
             account,
             storage,
             admin,
@@ -323,6 +367,12 @@ fn account(raw: &RawConfig) -> Result<AccountConfig, ConfigError> {
         None | Some("") => None,
         Some(s) => Some(Secret::new(s)),
     };
+    if appsecret.is_some() && a.appid.is_empty() {
+        return Err(ConfigError::new(
+            "account.appid",
+            "required with account.appsecret",
+        ));
+    }
     Ok(AccountConfig {
         appid: a.appid.clone(),
         appsecret,

@@ -85,7 +85,7 @@ mod tests {
     #[test]
     fn png_is_a_png_of_the_expected_size() {
         let bytes = png("http://weixin.qq.com/q/abc").unwrap();
-        let decoder = png::Decoder::new(bytes.as_slice());
+        let decoder = png::Decoder::new(std::io::Cursor::new(bytes.as_slice()));
         let reader = decoder.read_info().unwrap();
         let modules = QrCode::new("http://weixin.qq.com/q/abc").unwrap().width() as u32;
         let side = (modules + 2 * QUIET_ZONE_MODULES) * MODULE_PIXELS;

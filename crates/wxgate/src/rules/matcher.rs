@@ -2,7 +2,7 @@
 use regex::Regex;
 use wechat_proto::Message;
 
-use crate::config::{ConfigError, RawWhen};
+use super::{CompileError, RawWhen};
 
 /// Compiled conditions of one rule.
 #[derive(Debug, Clone, Default)]
@@ -19,17 +19,18 @@ pub struct Matcher {
 
 impl Matcher {
     /// Compile; `key` names the table for errors (`rules[3].when`).
-    pub fn compile(raw: &RawWhen, key: &str) -> Result<Matcher, ConfigError> {
-        let regex = |pattern: &Option<String>, field: &str| -> Result<Option<Regex>, ConfigError> {
-            pattern
-                .as_deref()
-                .map(|p| {
-                    Regex::new(p).map_err(|e| {
-                        ConfigError::new(format!("{key}.{field}"), one_line(&e.to_string()))
+    pub fn compile(raw: &RawWhen, key: &str) -> Result<Matcher, CompileError> {
+        let regex =
+            |pattern: &Option<String>, field: &str| -> Result<Option<Regex>, CompileError> {
+                pattern
+                    .as_deref()
+                    .map(|p| {
+                        Regex::new(p).map_err(|e| {
+                            CompileError::new(format!("{key}.{field}"), one_line(&e.to_string()))
+                        })
                     })
-                })
-                .transpose()
-        };
+                    .transpose()
+            };
         Ok(Matcher {
             msg_type: raw.msg_type.clone(),
             event: raw.event.clone(),

@@ -1,14 +1,29 @@
 //! The `[[rules]]` engine: conditions compiled once at start (or SIGHUP), tried in file
 //! order; a rule either replies with a fixed (templated) reply or calls a `call` webhook.
+//!
+//! This module owns the rules' serde shapes ([`RawRule`], [`RawReply`], ...) and its
+//! [`CompileError`]; `config` embeds the former and converts the latter. It does not import
+//! `config`: [`RuleSet::compile`] is told of the webhooks through [`WebhookRef`]s.
+mod error;
 mod matcher;
+mod raw;
 mod template;
 
 use wechat_proto::Message;
 
+pub use error::CompileError;
 pub use matcher::Matcher;
+pub use raw::{RawArticle, RawMusic, RawReply, RawRule, RawTransfer, RawVideo, RawWhen};
 pub use template::ReplyTemplate;
 
-use crate::config::{ConfigError, RawRule, WebhookConfig, WebhookMode};
+/// What the rules need to know of one configured webhook, in the order of the webhook list.
+#[derive(Debug, Clone, Copy)]
+pub struct WebhookRef<'a> {
+    /// the name rules refer to (`call = "NAME"`)
+    pub name: &'a str,
+    /// whether it is `mode = "call"` (only those may be called)
+    pub is_call: bool,
+}
 
 /// What a matching rule does.
 #[derive(Debug, Clone)]
@@ -33,8 +48,9 @@ pub struct RuleSet {
 }
 
 impl RuleSet {
-    /// Compile `[[rules]]` against the configured webhooks.
-    pub fn compile(raw: &[RawRule], webhooks: &[WebhookConfig]) -> Result<RuleSet, ConfigError> {
+    /// Compile `[[rules]]` against the configured webhooks (`webhooks[i]` describes the
+    /// webhook at index `i` of the config's list, which [`Action::Call`] refers to).
+    pub fn compile(raw: &[RawRule], webhooks: &[WebhookRef<'_>]) -> Result<RuleSet, CompileError> {
         let mut rules = Vec::with_capacity(raw.len());
         for (i, r) in raw.iter().enumerate() {
             let when = Matcher::compile(&r.when, &format!("rules[{i}].when"))?;
@@ -45,15 +61,15 @@ impl RuleSet {
                 (None, Some(name)) => {
                     let index = webhooks
                         .iter()
-                        .position(|w| &w.name == name)
+                        .position(|w| w.name == name.as_str())
                         .ok_or_else(|| {
-                            ConfigError::new(
+                            CompileError::new(
                                 format!("rules[{i}].call"),
                                 format!("unknown webhook {name:?}"),
                             )
                         })?;
-                    if webhooks[index].mode != WebhookMode::Call {
-                        return Err(ConfigError::new(
+                    if !webhooks[index].is_call {
+                        return Err(CompileError::new(
                             format!("rules[{i}].call"),
                             format!("webhook {name:?} is not mode = \"call\""),
                         ));
@@ -61,7 +77,7 @@ impl RuleSet {
                     Action::Call(index)
                 }
                 _ => {
-                    return Err(ConfigError::new(
+                    return Err(CompileError::new(
                         format!("rules[{i}]"),
                         "needs exactly one of reply or call",
                     ))

@@ -2,7 +2,7 @@
 //! `{scene}`, `{event_key}` and `{content}`, filled in per push.
 use wechat_proto::{Article, Message, Reply};
 
-use crate::config::{ConfigError, RawReply, RawTransfer};
+use super::{CompileError, RawReply, RawTransfer};
 
 /// A piece of a templated text.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -24,19 +24,14 @@ pub struct ReplyTemplate {
 
 impl ReplyTemplate {
     /// Compile a configured reply; `key` names it for errors.
-    pub fn compile(raw: &RawReply, key: &str) -> Result<ReplyTemplate, ConfigError> {
+    pub fn compile(raw: &RawReply, key: &str) -> Result<ReplyTemplate, CompileError> {
         Self::build(raw, key, true)
     }
 
-    /// A reply taken literally (a webhook's answer: no placeholders filled in).
-    pub fn literal(raw: &RawReply, key: &str) -> Result<Reply, ConfigError> {
-        Ok(Self::build(raw, key, false)?.reply)
-    }
-
-    fn build(raw: &RawReply, key: &str, templated: bool) -> Result<ReplyTemplate, ConfigError> {
-        let required = |value: &str, field: &str| -> Result<String, ConfigError> {
+    fn build(raw: &RawReply, key: &str, templated: bool) -> Result<ReplyTemplate, CompileError> {
+        let required = |value: &str, field: &str| -> Result<String, CompileError> {
             if value.is_empty() {
-                Err(ConfigError::new(
+                Err(CompileError::new(
                     format!("{key}.{field}"),
                     "must not be empty",
                 ))
@@ -49,7 +44,7 @@ impl ReplyTemplate {
                 Reply::Text {
                     content: String::new(),
                 },
-                Some(pieces(t).map_err(|e| ConfigError::new(format!("{key}.text"), e))?),
+                Some(pieces(t).map_err(|e| CompileError::new(format!("{key}.text"), e))?),
             ),
             RawReply::Text(t) => (Reply::Text { content: t.clone() }, None),
             RawReply::Image(m) => (
@@ -84,7 +79,7 @@ impl ReplyTemplate {
             ),
             RawReply::News(articles) => {
                 if articles.is_empty() || articles.len() > 8 {
-                    return Err(ConfigError::new(
+                    return Err(CompileError::new(
                         format!("{key}.news"),
                         "must hold 1..=8 articles",
                     ));
@@ -104,7 +99,7 @@ impl ReplyTemplate {
                 let kf_account = match t {
                     RawTransfer::Flag(true) => None,
                     RawTransfer::Flag(false) => {
-                        return Err(ConfigError::new(
+                        return Err(CompileError::new(
                             format!("{key}.transfer_customer_service"),
                             "must be true or { kf_account = \"...\" }",
                         ))
@@ -135,6 +130,16 @@ impl ReplyTemplate {
             }
             None => self.reply.clone(),
         }
+    }
+}
+
+/// A call webhook's answer, taken literally (no placeholders filled in). Errors name the key
+/// under `reply` (`reply.image: must not be empty`).
+impl TryFrom<RawReply> for Reply {
+    type Error = CompileError;
+
+    fn try_from(raw: RawReply) -> Result<Reply, CompileError> {
+        Ok(ReplyTemplate::build(&raw, "reply", false)?.reply)
     }
 }
 
@@ -227,6 +232,13 @@ mod tests {
         let err = ReplyTemplate::compile(&raw, "rules[3].reply").unwrap_err();
         assert_eq!(err.key, "rules[3].reply.text");
         // A webhook's answer is literal: its braces are never placeholders.
-        assert!(ReplyTemplate::literal(&raw, "reply").is_ok());
+        assert_eq!(
+            Reply::try_from(raw).ok(),
+            Some(Reply::Text {
+                content: "Welcome {nick}".into()
+            })
+        );
+        let err = Reply::try_from(RawReply::Image(String::new())).unwrap_err();
+        assert_eq!(err.to_string(), "reply.image: must not be empty");
     }
 }

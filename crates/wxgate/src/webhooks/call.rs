@@ -5,8 +5,8 @@ use serde::Deserialize;
 use wechat_proto::{Message, Reply};
 
 use super::{headers, payload};
-use crate::config::{RawReply, WebhookConfig};
-use crate::rules::ReplyTemplate;
+use crate::config::WebhookConfig;
+use crate::rules::RawReply;
 
 /// Why a call produced no reply.
 #[derive(Debug, thiserror::Error)]
@@ -64,7 +64,7 @@ pub async fn call(
     let Some(raw) = answer.reply else {
         return Ok(None);
     };
-    ReplyTemplate::literal(&raw, "reply")
+    Reply::try_from(raw)
         .map(Some)
         .map_err(|e| CallError::Body(e.to_string()))
 }

@@ -230,9 +230,12 @@ fn decode_bitmap(width: usize, height: usize, dark: impl Fn(usize, usize) -> boo
 
 /// Decodes a PNG holding one QR code.
 pub fn decode_png(bytes: &[u8]) -> String {
-    let decoder = png::Decoder::new(bytes);
+    let decoder = png::Decoder::new(std::io::Cursor::new(bytes));
     let mut reader = decoder.read_info().expect("a PNG");
-    let mut buffer = vec![0; reader.output_buffer_size()];
+    let size = reader
+        .output_buffer_size()
+        .expect("the frame fits in memory");
+    let mut buffer = vec![0; size];
     let info = reader.next_frame(&mut buffer).expect("a frame");
     assert_eq!(info.color_type, png::ColorType::Grayscale);
     assert_eq!(info.bit_depth, png::BitDepth::Eight);

@@ -10,6 +10,7 @@ mod deadline;
 mod durability;
 mod endpoint;
 mod install;
+mod logging;
 mod papercuts;
 mod real_world;
 mod retries;

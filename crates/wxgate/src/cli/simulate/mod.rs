@@ -8,6 +8,7 @@ use std::time::Duration;
 
 use clap::Args;
 use rand::{Rng, RngCore};
+use secrecy::ExposeSecret;
 use wechat_proto::{
     msg_signature, open_reply_envelope, render_push_envelope, signature, EncodingAesKey,
     MessageCrypt,
@@ -65,7 +66,7 @@ pub async fn run(config_path: Option<&Path>, args: SimulateArgs) -> Result<(), F
     let token = args
         .token
         .clone()
-        .unwrap_or_else(|| config.account.token.expose().to_string());
+        .unwrap_or_else(|| config.account.token.expose_secret().to_string());
     let crypt = if args.encrypt {
         Some(crypt(&args, &config)?)
     } else {
