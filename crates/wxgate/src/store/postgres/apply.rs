@@ -91,7 +91,10 @@ async fn record_all(
     tally: &mut Tally,
 ) -> Result<(), sqlx::Error> {
     let mut inserted = HashMap::new();
-    let firsts = plan::first_of_keys(writes);
+    let mut firsts = plan::first_of_keys(writes);
+    // In key order: instances inserting the same keys (a resend that reached another
+    // instance) then wait for each other in one order instead of deadlocking.
+    firsts.sort_unstable_by(|a, b| a.dedupe_key.cmp(&b.dedupe_key));
     for chunk in firsts.chunks(rows_per_statement(9)) {
         let mut query = QueryBuilder::<Postgres>::new(
             "INSERT INTO events (dedupe_key, openid, msg_type, event, event_key, create_time, \
