@@ -20,7 +20,7 @@ const fn rows_per_statement(columns: usize) -> usize {
 /// statements per batch); if a statement fails, rolls back and re-applies the batch write by
 /// write, each under a savepoint, so one failing write does not fail the others.
 pub(super) async fn apply_ops(pool: &PgPool, ops: &[Op]) -> BatchOutcome {
-    let mut tx = pool.begin().await?;
+    let mut tx = begin(pool).await?;
     match apply_plain(&mut tx, ops).await {
         Ok(recorded) => {
             tx.commit().await?;
@@ -31,7 +31,7 @@ pub(super) async fn apply_ops(pool: &PgPool, ops: &[Op]) -> BatchOutcome {
             tx.rollback().await?;
         }
     }
-    let mut tx = pool.begin().await?;
+    let mut tx = begin(pool).await?;
     let mut outcomes = Vec::with_capacity(ops.len());
     for op in ops {
         let mut savepoint = tx.begin().await?;
@@ -51,6 +51,24 @@ pub(super) async fn apply_ops(pool: &PgPool, ops: &[Op]) -> BatchOutcome {
         .into_iter()
         .map(|outcome| outcome.map_err(StoreError::Database))
         .collect())
+}
+
+/// The advisory lock every batch transaction takes first ("wxgate batch" in ASCII).
+const BATCH_LOCK: i64 = 0x7778_6761_7465_6221;
+
+/// Begins a batch transaction holding [`BATCH_LOCK`]: the batches of the instances sharing
+/// the database run one after another. A batch touches hot rows every other batch touches too
+/// (today's counters, resent keys); taken in the order pushes arrived, those locks deadlocked
+/// two instances fed the same pushes (PostgreSQL broke each cycle after `deadlock_timeout`,
+/// 1 s). Serialised, each waits at most for the other's commit; group commit keeps batches
+/// large, so this costs little next to the commit itself.
+async fn begin(pool: &PgPool) -> Result<sqlx::Transaction<'static, Postgres>, sqlx::Error> {
+    let mut tx = pool.begin().await?;
+    sqlx::query("SELECT pg_advisory_xact_lock($1)")
+        .bind(BATCH_LOCK)
+        .execute(&mut *tx)
+        .await?;
+    Ok(tx)
 }
 
 /// Applies `ops` in order, segment by segment (see `plan::segments`); each op's outcome.
