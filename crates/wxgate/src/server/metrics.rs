@@ -2,6 +2,7 @@
 use std::sync::OnceLock;
 use std::time::Duration;
 
+use metrics::{Counter, Histogram};
 use metrics_exporter_prometheus::{Matcher, PrometheusBuilder, PrometheusHandle};
 use wechat_proto::Message;
 
@@ -51,6 +52,54 @@ async fn every(period: Duration, mut work: impl FnMut()) {
     loop {
         tick.tick().await;
         work();
+    }
+}
+
+/// The series every answered push updates, their handles registered once: a `counter!` call
+/// builds its key and looks it up in the recorder's registry each time.
+pub struct PushSeries {
+    pushes: std::sync::Mutex<std::collections::HashMap<(&'static str, &'static str), Counter>>,
+    replies: std::sync::Mutex<std::collections::HashMap<&'static str, Counter>>,
+    duration: Histogram,
+}
+
+impl PushSeries {
+    /// The process's series (the recorder is installed first).
+    pub fn get() -> &'static PushSeries {
+        static SERIES: OnceLock<PushSeries> = OnceLock::new();
+        SERIES.get_or_init(|| {
+            let _ = handle();
+            PushSeries {
+                pushes: Default::default(),
+                replies: Default::default(),
+                duration: metrics::histogram!("wxgate_push_duration_seconds"),
+            }
+        })
+    }
+
+    /// `wxgate_pushes_total{msg_type, event}` + 1 (labels from [`push_labels`]).
+    pub fn push(&self, msg_type: &'static str, event: &'static str) {
+        let mut pushes = self.pushes.lock().unwrap_or_else(|p| p.into_inner());
+        pushes
+            .entry((msg_type, event))
+            .or_insert_with(|| {
+                metrics::counter!("wxgate_pushes_total", "msg_type" => msg_type, "event" => event)
+            })
+            .increment(1);
+    }
+
+    /// `wxgate_replies_total{kind}` + 1.
+    pub fn reply(&self, kind: &'static str) {
+        let mut replies = self.replies.lock().unwrap_or_else(|p| p.into_inner());
+        replies
+            .entry(kind)
+            .or_insert_with(|| metrics::counter!("wxgate_replies_total", "kind" => kind))
+            .increment(1);
+    }
+
+    /// `wxgate_push_duration_seconds` observes `seconds`.
+    pub fn duration(&self, seconds: f64) {
+        self.duration.record(seconds);
     }
 }
 

@@ -12,7 +12,7 @@ use wechat_proto::{seal_reply, verify_signature, MessageCrypt};
 
 use super::accept::{accept, Refusal};
 use super::body::{read_limited, BodyError};
-use super::metrics::push_labels;
+use super::metrics::{push_labels, PushSeries};
 use super::params::PushParams;
 use super::state::AppState;
 use crate::push;
@@ -88,7 +88,8 @@ pub async fn receive(State(app): State<AppState>, req: Request) -> Response {
         }
     }
     let (msg_type, event) = push_labels(&accepted.msg);
-    metrics::counter!("wxgate_pushes_total", "msg_type" => msg_type, "event" => event).increment(1);
+    let series = PushSeries::get();
+    series.push(msg_type, event);
     let calls = push::calls_webhook(&app, &accepted.msg);
     let handled = push::handle(
         app.clone(),
@@ -114,7 +115,7 @@ pub async fn receive(State(app): State<AppState>, req: Request) -> Response {
             (StatusCode::SERVICE_UNAVAILABLE, "not recorded in time").into_response()
         }
     };
-    metrics::histogram!("wxgate_push_duration_seconds").record(started.elapsed().as_secs_f64());
+    series.duration(started.elapsed().as_secs_f64());
     response
 }
 
@@ -134,10 +135,10 @@ fn answer_response(
     nonce: &str,
 ) -> Response {
     let Some(xml) = answer else {
-        metrics::counter!("wxgate_replies_total", "kind" => "success").increment(1);
+        PushSeries::get().reply("success");
         return ([(header::CONTENT_TYPE, "text/plain")], "success").into_response();
     };
-    metrics::counter!("wxgate_replies_total", "kind" => reply_kind(&xml)).increment(1);
+    PushSeries::get().reply(reply_kind(&xml));
     let body = match crypt {
         None => xml.to_string(),
         Some(crypt) => {
