@@ -59,15 +59,15 @@ pub(super) fn opt_time(ms: Option<i64>) -> Result<Option<DateTime<Utc>>, StoreEr
 /// `followers` row.
 #[derive(sqlx::FromRow)]
 pub(super) struct FollowerDb {
-    openid: String,
-    subscribed: bool,
-    subscribed_at: Option<i64>,
-    scene: Option<String>,
-    loc_latitude: Option<f64>,
-    loc_longitude: Option<f64>,
-    loc_precision: Option<f64>,
-    loc_reported_at: Option<i64>,
-    last_seen_at: Option<i64>,
+    pub(super) openid: String,
+    pub(super) subscribed: bool,
+    pub(super) subscribed_at: Option<i64>,
+    pub(super) scene: Option<String>,
+    pub(super) loc_latitude: Option<f64>,
+    pub(super) loc_longitude: Option<f64>,
+    pub(super) loc_precision: Option<f64>,
+    pub(super) loc_reported_at: Option<i64>,
+    pub(super) last_seen_at: Option<i64>,
 }
 
 impl TryFrom<FollowerDb> for Follower {
@@ -167,14 +167,14 @@ impl From<SceneDb> for SceneStats {
 /// `qrcodes` row.
 #[derive(sqlx::FromRow)]
 pub(super) struct QrCodeDb {
-    scene: String,
-    action_name: String,
-    ticket: String,
-    url: String,
-    expire_seconds: Option<i64>,
-    expires_at: Option<i64>,
-    label: Option<String>,
-    created_at: i64,
+    pub(super) scene: String,
+    pub(super) action_name: String,
+    pub(super) ticket: String,
+    pub(super) url: String,
+    pub(super) expire_seconds: Option<i64>,
+    pub(super) expires_at: Option<i64>,
+    pub(super) label: Option<String>,
+    pub(super) created_at: i64,
 }
 
 impl TryFrom<QrCodeDb> for QrCode {

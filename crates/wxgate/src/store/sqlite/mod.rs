@@ -156,19 +156,22 @@ fn named<'a>(values: &'a [&'a dyn ToSql]) -> Vec<(String, &'a dyn ToSql)> {
         .collect()
 }
 
+/// [`named`]'s pairs as rusqlite takes them.
+fn refs<'a>(named: &'a [(String, &'a dyn ToSql)]) -> Vec<(&'a str, &'a dyn ToSql)> {
+    named.iter().map(|(n, v)| (n.as_str(), *v)).collect()
+}
+
 /// Runs a shared statement with `values` bound to `$1…`; rows changed.
 fn execute(conn: &Connection, text: &str, values: &[&dyn ToSql]) -> rusqlite::Result<usize> {
     let named = named(values);
-    let refs: Vec<(&str, &dyn ToSql)> = named.iter().map(|(n, v)| (n.as_str(), *v)).collect();
-    conn.prepare_cached(text)?.execute(refs.as_slice())
+    conn.prepare_cached(text)?.execute(refs(&named).as_slice())
 }
 
 /// Runs a shared statement with `RETURNING` (values bound to `$1…`); whether a row came back.
 fn returns_row(conn: &Connection, text: &str, values: &[&dyn ToSql]) -> rusqlite::Result<bool> {
     let named = named(values);
-    let refs: Vec<(&str, &dyn ToSql)> = named.iter().map(|(n, v)| (n.as_str(), *v)).collect();
     let mut stmt = conn.prepare_cached(text)?;
-    let mut rows = stmt.query(refs.as_slice())?;
+    let mut rows = stmt.query(refs(&named).as_slice())?;
     Ok(rows.next()?.is_some())
 }
 
@@ -359,10 +362,8 @@ impl Store for SqliteStore {
                 );
                 let values: [&dyn ToSql; 3] = [&from, &to, &limit];
                 let named_values = named(&values);
-                let refs: Vec<(&str, &dyn ToSql)> =
-                    named_values.iter().map(|(n, v)| (n.as_str(), *v)).collect();
                 let mut stmt = conn.prepare_cached(shared::CLAIM_DELIVERIES)?;
-                let rows = stmt.query_map(refs.as_slice(), |row| {
+                let rows = stmt.query_map(refs(&named_values).as_slice(), |row| {
                     Ok((
                         row.get::<_, i64>(0)?,
                         row.get::<_, String>(1)?,

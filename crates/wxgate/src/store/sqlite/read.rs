@@ -8,11 +8,11 @@ use rusqlite::{params, params_from_iter, Connection, OptionalExtension, Row};
 
 use super::{connect, sql};
 use crate::store::counters::{every_day, DayRow};
-use crate::store::rows::{fields_json, mark, opt_time, time};
+use crate::store::rows::{fields_json, mark, time, FollowerDb, QrCodeDb};
 use crate::store::sql as shared;
 use crate::store::{
-    DayStats, EventQuery, EventRow, Follower, FollowerQuery, Location, QrCode, ReplayMark,
-    SceneStats, Stats, StoreError, StoredToken,
+    DayStats, EventQuery, EventRow, Follower, FollowerQuery, QrCode, ReplayMark, SceneStats, Stats,
+    StoreError, StoredToken,
 };
 
 /// Idle reader connections of a file database; a read takes one (or opens one) on a
@@ -70,49 +70,18 @@ impl Readers {
     }
 }
 
-fn follower_row(row: &Row<'_>) -> rusqlite::Result<FollowerParts> {
-    Ok(FollowerParts {
+fn follower_row(row: &Row<'_>) -> rusqlite::Result<FollowerDb> {
+    Ok(FollowerDb {
         openid: row.get(0)?,
         subscribed: row.get(1)?,
         subscribed_at: row.get(2)?,
         scene: row.get(3)?,
-        location: (row.get(4)?, row.get(5)?, row.get(6)?, row.get(7)?),
+        loc_latitude: row.get(4)?,
+        loc_longitude: row.get(5)?,
+        loc_precision: row.get(6)?,
+        loc_reported_at: row.get(7)?,
         last_seen_at: row.get(8)?,
     })
-}
-
-/// A follower row before its times are checked.
-struct FollowerParts {
-    openid: String,
-    subscribed: bool,
-    subscribed_at: Option<i64>,
-    scene: Option<String>,
-    location: (Option<f64>, Option<f64>, Option<f64>, Option<i64>),
-    last_seen_at: Option<i64>,
-}
-
-impl TryFrom<FollowerParts> for Follower {
-    type Error = StoreError;
-
-    fn try_from(row: FollowerParts) -> Result<Self, StoreError> {
-        let location = match row.location {
-            (Some(latitude), Some(longitude), Some(precision), Some(at)) => Some(Location {
-                latitude,
-                longitude,
-                precision,
-                reported_at: time(at)?,
-            }),
-            _ => None,
-        };
-        Ok(Follower {
-            openid: row.openid,
-            subscribed: row.subscribed,
-            subscribed_at: opt_time(row.subscribed_at)?,
-            scene: row.scene,
-            location,
-            last_seen_at: opt_time(row.last_seen_at)?,
-        })
-    }
 }
 
 /// One follower.
@@ -237,52 +206,26 @@ pub(super) fn stats(conn: &Connection) -> Result<Stats, StoreError> {
     })
 }
 
-/// A `qrcodes` row before its times are checked (8 columns, then maybe totals).
-type QrParts = (
-    String,
-    String,
-    String,
-    String,
-    Option<i64>,
-    Option<i64>,
-    Option<String>,
-    i64,
-);
-
-fn qr_parts(row: &Row<'_>) -> rusqlite::Result<QrParts> {
-    Ok((
-        row.get(0)?,
-        row.get(1)?,
-        row.get(2)?,
-        row.get(3)?,
-        row.get(4)?,
-        row.get(5)?,
-        row.get(6)?,
-        row.get(7)?,
-    ))
-}
-
-fn qrcode_of(parts: QrParts) -> Result<QrCode, StoreError> {
-    let (scene, action_name, ticket, url, expire_seconds, expires_at, label, created_at) = parts;
-    Ok(QrCode {
-        scene,
-        action_name,
-        ticket,
-        url,
-        expire_seconds,
-        expires_at: opt_time(expires_at)?,
-        label,
-        created_at: time(created_at)?,
+fn qr_row(row: &Row<'_>) -> rusqlite::Result<QrCodeDb> {
+    Ok(QrCodeDb {
+        scene: row.get(0)?,
+        action_name: row.get(1)?,
+        ticket: row.get(2)?,
+        url: row.get(3)?,
+        expire_seconds: row.get(4)?,
+        expires_at: row.get(5)?,
+        label: row.get(6)?,
+        created_at: row.get(7)?,
     })
 }
 
 /// QR codes newest first, with their scene's (subscribes, scans).
 pub(super) fn qrcodes(conn: &Connection) -> Result<Vec<(QrCode, i64, i64)>, StoreError> {
     let mut stmt = conn.prepare_cached(&shared::select_qrcodes())?;
-    let rows = stmt.query_map([], |row| Ok((qr_parts(row)?, row.get(8)?, row.get(9)?)))?;
+    let rows = stmt.query_map([], |row| Ok((qr_row(row)?, row.get(8)?, row.get(9)?)))?;
     rows.map(|row| {
-        let (parts, subscribes, scans) = row?;
-        Ok((qrcode_of(parts)?, subscribes, scans))
+        let (code, subscribes, scans) = row?;
+        Ok((QrCode::try_from(code)?, subscribes, scans))
     })
     .collect()
 }
@@ -290,9 +233,9 @@ pub(super) fn qrcodes(conn: &Connection) -> Result<Vec<(QrCode, i64, i64)>, Stor
 /// One QR code.
 pub(super) fn qrcode(conn: &Connection, scene: &str) -> Result<Option<QrCode>, StoreError> {
     conn.prepare_cached(&shared::select_qrcode())?
-        .query_row(params![scene], qr_parts)
+        .query_row(params![scene], qr_row)
         .optional()?
-        .map(qrcode_of)
+        .map(QrCode::try_from)
         .transpose()
 }
 
@@ -318,13 +261,8 @@ pub(super) fn daily(
     scene: Option<&str>,
 ) -> Result<Vec<DayStats>, StoreError> {
     let rows = |text: &str, values: &[&dyn rusqlite::ToSql]| -> Result<Vec<DayRow>, StoreError> {
-        let named: Vec<(String, &dyn rusqlite::ToSql)> = values
-            .iter()
-            .enumerate()
-            .map(|(i, v)| (format!("${}", i + 1), *v))
-            .collect();
-        let refs: Vec<(&str, &dyn rusqlite::ToSql)> =
-            named.iter().map(|(n, v)| (n.as_str(), *v)).collect();
+        let named = super::named(values);
+        let refs = super::refs(&named);
         let mut stmt = conn.prepare_cached(text)?;
         let rows = stmt.query_map(refs.as_slice(), |row| {
             Ok((
