@@ -102,15 +102,15 @@ impl TryFrom<FollowerDb> for Follower {
 /// `events` row as listed (without the raw XML).
 #[derive(sqlx::FromRow)]
 pub(super) struct EventDb {
-    id: i64,
-    openid: String,
-    msg_type: String,
-    event: Option<String>,
-    event_key: Option<String>,
-    create_time: i64,
-    received_at: i64,
-    raw_xml: String,
-    reply: Option<String>,
+    pub(super) id: i64,
+    pub(super) openid: String,
+    pub(super) msg_type: String,
+    pub(super) event: Option<String>,
+    pub(super) event_key: Option<String>,
+    pub(super) create_time: i64,
+    pub(super) received_at: i64,
+    pub(super) raw_xml: String,
+    pub(super) reply: Option<String>,
 }
 
 impl TryFrom<EventDb> for EventRow {
@@ -214,8 +214,8 @@ impl TryFrom<QrCodeTotalsDb> for (QrCode, i64, i64) {
 /// `tokens` row with a token.
 #[derive(sqlx::FromRow)]
 pub(super) struct TokenDb {
-    access_token: String,
-    expires_at: i64,
+    pub(super) access_token: String,
+    pub(super) expires_at: i64,
 }
 
 impl TryFrom<TokenDb> for StoredToken {
@@ -232,13 +232,13 @@ impl TryFrom<TokenDb> for StoredToken {
 /// `outbox` row as claimed.
 #[derive(sqlx::FromRow)]
 pub(super) struct DeliveryDb {
-    id: i64,
-    webhook: String,
-    openid: String,
-    event_id: String,
-    payload: String,
-    attempts: i32,
-    created_at: i64,
+    pub(super) id: i64,
+    pub(super) webhook: String,
+    pub(super) openid: String,
+    pub(super) event_id: String,
+    pub(super) payload: String,
+    pub(super) attempts: i32,
+    pub(super) created_at: i64,
 }
 
 impl TryFrom<DeliveryDb> for Delivery {

@@ -22,7 +22,7 @@ mod sql;
 mod window;
 mod writer;
 
-use super::rows::millis;
+use super::rows::{millis, DeliveryDb};
 use super::sql as shared;
 use super::{
     DayStats, Delivery, EventQuery, EventRow, Follower, FollowerQuery, Health, PushWrite, QrCode,
@@ -364,34 +364,22 @@ impl Store for SqliteStore {
                 let named_values = named(&values);
                 let mut stmt = conn.prepare_cached(shared::CLAIM_DELIVERIES)?;
                 let rows = stmt.query_map(refs(&named_values).as_slice(), |row| {
-                    Ok((
-                        row.get::<_, i64>(0)?,
-                        row.get::<_, String>(1)?,
-                        row.get::<_, String>(2)?,
-                        row.get::<_, String>(3)?,
-                        row.get::<_, String>(4)?,
-                        row.get::<_, i32>(5)?,
-                        row.get::<_, i64>(6)?,
-                    ))
+                    Ok(DeliveryDb {
+                        id: row.get(0)?,
+                        webhook: row.get(1)?,
+                        openid: row.get(2)?,
+                        event_id: row.get(3)?,
+                        payload: row.get(4)?,
+                        attempts: row.get(5)?,
+                        created_at: row.get(6)?,
+                    })
                 })?;
                 rows.collect::<rusqlite::Result<Vec<_>>>()
             })
             .await?;
         let mut claimed = rows
             .into_iter()
-            .map(
-                |(id, webhook, openid, event_id, payload, attempts, created_at)| {
-                    Ok(Delivery {
-                        id,
-                        webhook,
-                        openid,
-                        event_id,
-                        payload,
-                        attempts,
-                        created_at: super::rows::time(created_at)?,
-                    })
-                },
-            )
+            .map(Delivery::try_from)
             .collect::<Result<Vec<_>, StoreError>>()?;
         // RETURNING has no order.
         claimed.sort_by_key(|delivery| delivery.id);

@@ -8,7 +8,7 @@ use rusqlite::{params, params_from_iter, Connection, OptionalExtension, Row};
 
 use super::{connect, sql};
 use crate::store::counters::{every_day, DayRow};
-use crate::store::rows::{fields_json, mark, time, FollowerDb, QrCodeDb};
+use crate::store::rows::{mark, EventDb, FollowerDb, QrCodeDb, TokenDb};
 use crate::store::sql as shared;
 use crate::store::{
     DayStats, EventQuery, EventRow, Follower, FollowerQuery, QrCode, ReplayMark, SceneStats, Stats,
@@ -151,34 +151,19 @@ pub(super) fn events(conn: &Connection, query: &EventQuery) -> Result<Vec<EventR
     let (text, args) = filter.finish(&select, &format!("ORDER BY {id} DESC"), query.limit);
     let mut stmt = conn.prepare(&text)?;
     let rows = stmt.query_map(params_from_iter(args), |row| {
-        Ok((
-            row.get::<_, i64>(0)?,
-            row.get::<_, String>(1)?,
-            row.get::<_, String>(2)?,
-            row.get::<_, Option<String>>(3)?,
-            row.get::<_, Option<String>>(4)?,
-            row.get::<_, i64>(5)?,
-            row.get::<_, i64>(6)?,
-            row.get::<_, String>(7)?,
-            row.get::<_, Option<String>>(8)?,
-        ))
-    })?;
-    rows.map(|row| {
-        let (id, openid, msg_type, event, event_key, create_time, received_at, raw_xml, reply) =
-            row?;
-        Ok(EventRow {
-            id,
-            openid,
-            msg_type,
-            event,
-            event_key,
-            create_time,
-            received_at: time(received_at)?,
-            fields_json: fields_json(&raw_xml),
-            reply,
+        Ok(EventDb {
+            id: row.get(0)?,
+            openid: row.get(1)?,
+            msg_type: row.get(2)?,
+            event: row.get(3)?,
+            event_key: row.get(4)?,
+            create_time: row.get(5)?,
+            received_at: row.get(6)?,
+            raw_xml: row.get(7)?,
+            reply: row.get(8)?,
         })
-    })
-    .collect()
+    })?;
+    rows.map(|row| EventRow::try_from(row?)).collect()
 }
 
 /// Totals (the caller has the backlog applied first).
@@ -241,17 +226,16 @@ pub(super) fn qrcode(conn: &Connection, scene: &str) -> Result<Option<QrCode>, S
 
 /// The stored token of an appid.
 pub(super) fn token(conn: &Connection, appid: &str) -> Result<Option<StoredToken>, StoreError> {
-    let row: Option<(String, i64)> = conn
-        .prepare_cached(shared::SELECT_TOKEN)?
-        .query_row(params![appid], |row| Ok((row.get(0)?, row.get(1)?)))
-        .optional()?;
-    row.map(|(access_token, expires_at)| {
-        Ok(StoredToken {
-            access_token,
-            expires_at: time(expires_at)?,
+    conn.prepare_cached(shared::SELECT_TOKEN)?
+        .query_row(params![appid], |row| {
+            Ok(TokenDb {
+                access_token: row.get(0)?,
+                expires_at: row.get(1)?,
+            })
         })
-    })
-    .transpose()
+        .optional()?
+        .map(StoredToken::try_from)
+        .transpose()
 }
 
 /// `GET /api/stats/daily`: see `Store::daily`.
