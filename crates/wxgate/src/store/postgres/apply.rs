@@ -1,11 +1,11 @@
 //! Applying a group-committed batch on PostgreSQL: a few multi-row statements per run of
 //! pushes (built with `sqlx::QueryBuilder`), a careful write-by-write re-run under savepoints
 //! when one of them fails.
-use std::collections::{BTreeMap, BTreeSet, HashMap};
+use std::collections::{BTreeSet, HashMap};
 
 use sqlx::{Connection as _, PgConnection, PgPool, Postgres, QueryBuilder};
 
-use super::plan::{self, DeliveryRow, FollowerRow, Resolved, Segment};
+use super::plan::{self, DeliveryRow, FollowerRow, Resolved, Segment, Tally};
 use super::writer::{BatchOutcome, Op};
 use crate::store::rows::millis;
 use crate::store::sql;
@@ -96,7 +96,7 @@ async fn apply_plain(conn: &mut PgConnection, ops: &[Op]) -> Result<Vec<Recorded
     // Last, and in one fixed order: the counter rows are hot (every instance's batches add
     // to today's), so their row locks are held only until the commit, and two instances
     // never take them in opposite orders (which deadlocked, ~1 s each).
-    tally.apply(conn).await?;
+    apply_tally(tally, conn).await?;
     Ok(recorded)
 }
 
@@ -180,11 +180,8 @@ async fn record_all(
         });
     }
     upsert_followers(conn, &plan::followers(&stored)).await?;
-    for row in plan::counters(&stored) {
-        tally.scene(row.scene, row.day, (row.subscribes, row.scans, 0));
-    }
-    for (day, events, subscribes, scans) in plan::days(&stored) {
-        tally.day(day, (events, subscribes, 0, scans));
+    for write in &stored {
+        tally.record(write);
     }
     insert_deliveries(conn, &plan::deliveries(&stored)).await
 }
@@ -277,75 +274,56 @@ async fn upsert_followers(
     Ok(())
 }
 
-/// The counter increments of a batch: (subscribes, scans, unsubscribes) per (scene, day) and
-/// (events, subscribes, unsubscribes, scans) per day, applied once at its end.
-#[derive(Default)]
-struct Tally {
-    scenes: BTreeMap<(String, i64), (i64, i64, i64)>,
-    days: BTreeMap<i64, (i64, i64, i64, i64)>,
-}
-
-impl Tally {
-    fn scene(&mut self, scene: &str, day: i64, add: (i64, i64, i64)) {
-        let sum = self.scenes.entry((scene.to_string(), day)).or_default();
-        *sum = (sum.0 + add.0, sum.1 + add.1, sum.2 + add.2);
-    }
-
-    fn day(&mut self, day: i64, add: (i64, i64, i64, i64)) {
-        let sum = self.days.entry(day).or_default();
-        *sum = (sum.0 + add.0, sum.1 + add.1, sum.2 + add.2, sum.3 + add.3);
-    }
-
-    /// Two upserts, rows in key order (a stable lock order between instances).
-    async fn apply(self, conn: &mut PgConnection) -> Result<(), sqlx::Error> {
-        let scenes: Vec<_> = self.scenes.into_iter().collect();
-        for chunk in scenes.chunks(rows_per_statement(5)) {
-            let mut query = QueryBuilder::<Postgres>::new(
-                "INSERT INTO scene_counters (scene, day, subscribes, scans, unsubscribes) ",
-            );
-            query.push_values(
-                chunk,
-                |mut row, ((scene, day), (subscribes, scans, unsubscribes))| {
-                    row.push_bind(scene.as_str())
-                        .push_bind(*day)
-                        .push_bind(*subscribes)
-                        .push_bind(*scans)
-                        .push_bind(*unsubscribes);
-                },
-            );
-            query.push(
-                " ON CONFLICT (scene, day) DO UPDATE SET \
+/// Applies a batch's counters: two upserts, rows in key order (a stable lock order between
+/// instances).
+async fn apply_tally(tally: Tally, conn: &mut PgConnection) -> Result<(), sqlx::Error> {
+    let scenes: Vec<_> = tally.scenes.into_iter().collect();
+    for chunk in scenes.chunks(rows_per_statement(5)) {
+        let mut query = QueryBuilder::<Postgres>::new(
+            "INSERT INTO scene_counters (scene, day, subscribes, scans, unsubscribes) ",
+        );
+        query.push_values(
+            chunk,
+            |mut row, ((scene, day), (subscribes, scans, unsubscribes))| {
+                row.push_bind(scene.as_str())
+                    .push_bind(*day)
+                    .push_bind(*subscribes)
+                    .push_bind(*scans)
+                    .push_bind(*unsubscribes);
+            },
+        );
+        query.push(
+            " ON CONFLICT (scene, day) DO UPDATE SET \
                  subscribes = scene_counters.subscribes + excluded.subscribes, \
                  scans = scene_counters.scans + excluded.scans, \
                  unsubscribes = scene_counters.unsubscribes + excluded.unsubscribes",
-            );
-            query.build().execute(&mut *conn).await?;
-        }
-        let days: Vec<_> = self.days.into_iter().collect();
-        for chunk in days.chunks(rows_per_statement(5)) {
-            let mut query = QueryBuilder::<Postgres>::new(
-                "INSERT INTO day_counters (day, events, subscribes, unsubscribes, scans) ",
-            );
-            query.push_values(
-                chunk,
-                |mut row, (day, (events, subscribes, unsubscribes, scans))| {
-                    row.push_bind(*day)
-                        .push_bind(*events)
-                        .push_bind(*subscribes)
-                        .push_bind(*unsubscribes)
-                        .push_bind(*scans);
-                },
-            );
-            query.push(
-                " ON CONFLICT (day) DO UPDATE SET events = day_counters.events + excluded.events, \
+        );
+        query.build().execute(&mut *conn).await?;
+    }
+    let days: Vec<_> = tally.days.into_iter().collect();
+    for chunk in days.chunks(rows_per_statement(5)) {
+        let mut query = QueryBuilder::<Postgres>::new(
+            "INSERT INTO day_counters (day, events, subscribes, unsubscribes, scans) ",
+        );
+        query.push_values(
+            chunk,
+            |mut row, (day, (events, subscribes, unsubscribes, scans))| {
+                row.push_bind(*day)
+                    .push_bind(*events)
+                    .push_bind(*subscribes)
+                    .push_bind(*unsubscribes)
+                    .push_bind(*scans);
+            },
+        );
+        query.push(
+            " ON CONFLICT (day) DO UPDATE SET events = day_counters.events + excluded.events, \
                  subscribes = day_counters.subscribes + excluded.subscribes, \
                  unsubscribes = day_counters.unsubscribes + excluded.unsubscribes, \
                  scans = day_counters.scans + excluded.scans",
-            );
-            query.build().execute(&mut *conn).await?;
-        }
-        Ok(())
+        );
+        query.build().execute(&mut *conn).await?;
     }
+    Ok(())
 }
 
 /// Counts an unsubscribe in its day and against the scene its user came from (read before
@@ -355,16 +333,12 @@ async fn count_unsubscribe(
     write: &PushWrite,
     tally: &mut Tally,
 ) -> Result<(), sqlx::Error> {
-    let day = crate::store::rows::utc_day(write.received_at);
     let scene: Option<Option<String>> =
         sqlx::query_scalar("SELECT scene FROM followers WHERE openid = $1")
             .bind(&write.openid)
             .fetch_optional(&mut *conn)
             .await?;
-    if let Some(scene) = scene.flatten() {
-        tally.scene(&scene, day, (0, 0, 1));
-    }
-    tally.day(day, (1, 0, 1, 0));
+    tally.unsubscribe(write, scene.flatten().as_deref());
     Ok(())
 }
 

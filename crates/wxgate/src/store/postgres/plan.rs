@@ -156,57 +156,54 @@ pub(in crate::store) fn followers<'a>(stored: &[&'a PushWrite]) -> Vec<FollowerR
     rows.into_values().collect()
 }
 
-/// One scene's counter increments for a UTC day.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub(in crate::store) struct CounterRow<'a> {
-    /// scene
-    pub(in crate::store) scene: &'a str,
-    /// days since the epoch
-    pub(in crate::store) day: i64,
-    /// subscribes to add
-    pub(in crate::store) subscribes: i64,
-    /// scans to add
-    pub(in crate::store) scans: i64,
+/// The counter increments of a batch: (subscribes, scans, unsubscribes) per (scene, day) and
+/// (events, subscribes, unsubscribes, scans) per day, summed, applied once at its end in key
+/// order.
+#[derive(Debug, Default, PartialEq, Eq)]
+pub(in crate::store) struct Tally {
+    /// per (scene, UTC day): subscribes, scans, unsubscribes
+    pub(in crate::store) scenes: BTreeMap<(String, i64), (i64, i64, i64)>,
+    /// per UTC day: events, subscribes, unsubscribes, scans
+    pub(in crate::store) days: BTreeMap<i64, (i64, i64, i64, i64)>,
 }
 
-/// The counter increments of the new writes `stored`, summed per (scene, day), in that order.
-pub(in crate::store) fn counters<'a>(stored: &[&'a PushWrite]) -> Vec<CounterRow<'a>> {
-    let mut sums: BTreeMap<(&str, i64), (i64, i64)> = BTreeMap::new();
-    for write in stored {
-        let (scene, subscribes, scans) = match &write.effect {
-            FollowerEffect::Subscribe { scene: Some(scene) } => (scene, 1, 0),
-            FollowerEffect::Scan { scene } => (scene, 0, 1),
-            _ => continue,
-        };
-        let sum = sums
-            .entry((scene.as_str(), utc_day(write.received_at)))
-            .or_default();
-        sum.0 += subscribes;
-        sum.1 += scans;
+impl Tally {
+    /// Counts a new push: in its day, and a subscribe with a scene / a scan in its scene.
+    pub(in crate::store) fn record(&mut self, write: &PushWrite) {
+        let day = utc_day(write.received_at);
+        match &write.effect {
+            FollowerEffect::Subscribe { scene } => {
+                if let Some(scene) = scene {
+                    self.scene(scene, day, (1, 0, 0));
+                }
+                self.day(day, (1, 1, 0, 0));
+            }
+            FollowerEffect::Scan { scene } => {
+                self.scene(scene, day, (0, 1, 0));
+                self.day(day, (1, 0, 0, 1));
+            }
+            _ => self.day(day, (1, 0, 0, 0)),
+        }
     }
-    sums.into_iter()
-        .map(|((scene, day), (subscribes, scans))| CounterRow {
-            scene,
-            day,
-            subscribes,
-            scans,
-        })
-        .collect()
-}
 
-/// The day counter increments of the new writes `stored`: (day, events, subscribes, scans),
-/// summed per day, in day order.
-pub(in crate::store) fn days(stored: &[&PushWrite]) -> Vec<(i64, i64, i64, i64)> {
-    let mut sums: BTreeMap<i64, (i64, i64, i64)> = BTreeMap::new();
-    for write in stored {
-        let sum = sums.entry(utc_day(write.received_at)).or_default();
-        sum.0 += 1;
-        sum.1 += i64::from(matches!(write.effect, FollowerEffect::Subscribe { .. }));
-        sum.2 += i64::from(matches!(write.effect, FollowerEffect::Scan { .. }));
+    /// Counts an unsubscribe in its day and against `scene`, its user's.
+    pub(in crate::store) fn unsubscribe(&mut self, write: &PushWrite, scene: Option<&str>) {
+        let day = utc_day(write.received_at);
+        if let Some(scene) = scene {
+            self.scene(scene, day, (0, 0, 1));
+        }
+        self.day(day, (1, 0, 1, 0));
     }
-    sums.into_iter()
-        .map(|(day, (events, subscribes, scans))| (day, events, subscribes, scans))
-        .collect()
+
+    fn scene(&mut self, scene: &str, day: i64, add: (i64, i64, i64)) {
+        let sum = self.scenes.entry((scene.to_string(), day)).or_default();
+        *sum = (sum.0 + add.0, sum.1 + add.1, sum.2 + add.2);
+    }
+
+    fn day(&mut self, day: i64, add: (i64, i64, i64, i64)) {
+        let sum = self.days.entry(day).or_default();
+        *sum = (sum.0 + add.0, sum.1 + add.1, sum.2 + add.2, sum.3 + add.3);
+    }
 }
 
 /// One queued delivery: a `NewDelivery` with its push's openid and time.

@@ -3,8 +3,7 @@ use std::collections::HashMap;
 
 use super::fixtures::{at, push, text};
 use crate::store::postgres::plan::{
-    counters, deliveries, first_of_keys, followers, resolve, segments, CounterRow, FollowerRow,
-    Resolved, Segment,
+    deliveries, first_of_keys, followers, resolve, segments, FollowerRow, Resolved, Segment, Tally,
 };
 use crate::store::postgres::writer::Op;
 use crate::store::rows::{millis, utc_day};
@@ -122,15 +121,23 @@ fn counters_sum_per_scene_and_day() {
         push("oE", "5", 7, FollowerEffect::Subscribe { scene: None }),
         text("oF", "6", 8),
     ];
-    let stored: Vec<&PushWrite> = writes.iter().collect();
+    let mut tally = Tally::default();
+    for write in &writes {
+        tally.record(write);
+    }
+    let unsubscribe = push("oA", "7", 9, FollowerEffect::Forget);
+    tally.unsubscribe(&unsubscribe, Some("s"));
     let day = utc_day(at(0));
-    let row = |day, subscribes, scans| CounterRow {
-        scene: "s",
-        day,
-        subscribes,
-        scans,
-    };
-    assert_eq!(counters(&stored), vec![row(day, 2, 1), row(day + 1, 1, 0)]);
+    let scenes: Vec<_> = tally.scenes.into_iter().collect();
+    assert_eq!(
+        scenes,
+        vec![
+            (("s".to_string(), day), (2, 1, 1)),
+            (("s".to_string(), day + 1), (1, 0, 0))
+        ]
+    );
+    let days: Vec<_> = tally.days.into_iter().collect();
+    assert_eq!(days, vec![(day, (6, 3, 1, 1)), (day + 1, (1, 1, 0, 0))]);
 }
 
 #[test]
