@@ -66,7 +66,7 @@ impl AppState {
             http: reqwest::Client::new(),
             late,
             api: None,
-            metrics: super::metrics::handle(),
+            metrics: crate::telemetry::metrics::handle(),
             outbox: Arc::default(),
             tasks: Tasks::default(),
             auth_failures: Arc::default(),
