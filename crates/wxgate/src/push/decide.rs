@@ -5,8 +5,9 @@ use tokio::time::Instant;
 use tracing::Instrument;
 use wechat_proto::{Message, Reply};
 
+use super::Pipeline;
+use crate::routing::Routing;
 use crate::rules::Action;
-use crate::server::state::{AppState, Routing};
 use crate::telemetry::metrics;
 use crate::webhooks::{self, CallError};
 
@@ -32,7 +33,13 @@ pub struct Decision {
     pub late: Option<CallTask>,
 }
 
-pub async fn decide(app: &AppState, routing: &Routing, msg: &Message, by: Instant) -> Decision {
+/// Run `routing`'s rules on `msg`; a call webhook gets until `by` to answer.
+pub async fn decide(
+    pipeline: &Pipeline,
+    routing: &Routing,
+    msg: &Message,
+    by: Instant,
+) -> Decision {
     for action in routing.rules.matching(msg) {
         match action {
             Action::Reply(template) => {
@@ -45,10 +52,10 @@ pub async fn decide(app: &AppState, routing: &Routing, msg: &Message, by: Instan
                 let Some(hook) = routing.webhooks.get(*index).cloned() else {
                     continue;
                 };
-                let http = app.http.clone();
+                let http = pipeline.http.clone();
                 let owned = msg.clone();
                 // A child of the push's span: its lines carry the push's dedupe key.
-                let mut task = app.tasks.spawn_background(
+                let mut task = pipeline.tasks.spawn_background(
                     async move { webhooks::call(&http, &hook, &owned, hook.timeout).await }
                         .in_current_span(),
                 );

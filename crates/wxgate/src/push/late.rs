@@ -6,7 +6,7 @@ use tracing::Instrument;
 use wechat_proto::Reply;
 
 use super::decide::{reply_of, CallTask};
-use crate::server::state::AppState;
+use super::Pipeline;
 use crate::telemetry::metrics::{self, LateOutcome};
 
 /// Why a late reply was not sent.
@@ -39,8 +39,8 @@ pub trait LateSender: Send + Sync {
 }
 
 /// Wait for a late call-webhook answer and send it on, when the account can.
-pub fn deliver_when_ready(app: &AppState, openid: String, pending: CallTask) {
-    let sender: Option<Arc<dyn LateSender>> = app.late.clone();
+pub fn deliver_when_ready(pipeline: &Pipeline, openid: String, pending: CallTask) {
+    let sender: Option<Arc<dyn LateSender>> = pipeline.late.clone();
     // Shutdown cancels it: a reply not sent by then is dropped (the push was answered).
     // In the push's span, so its lines carry the push's dedupe key.
     let deliver = async move {
@@ -60,5 +60,5 @@ pub fn deliver_when_ready(app: &AppState, openid: String, pending: CallTask) {
             }
         }
     };
-    app.tasks.spawn_background(deliver.in_current_span());
+    pipeline.tasks.spawn_background(deliver.in_current_span());
 }

@@ -10,7 +10,10 @@ mod answer;
 mod decide;
 pub mod inflight;
 pub mod late;
+mod pipeline;
 pub mod replay;
+#[cfg(test)]
+mod tests;
 
 use std::time::Duration;
 
@@ -19,11 +22,11 @@ use tokio::time::Instant;
 use wechat_proto::{Event, Message, MessageKind};
 
 use crate::rules::Action;
-use crate::server::state::AppState;
 use crate::store::{FollowerEffect, PushWrite, Recorded, ReplayMark};
 use crate::telemetry::metrics;
 pub use answer::{Passive, PushError};
 use inflight::{Answer, Claim};
+pub use pipeline::Pipeline;
 
 /// Part of the deadline kept for the durable write after the rules have run: 30 %, at most
 /// one second (a slow call webhook must not leave the commit too little time).
@@ -36,8 +39,10 @@ fn commit_reserve(deadline: Duration) -> Duration {
 /// before its outcome is recorded. Any other push runs as the request's own future: once its
 /// write is queued the store's writer commits it whatever the caller does, and a push cut
 /// off before that is not acknowledged (WeChat resends it).
-pub fn calls_webhook(app: &AppState, msg: &Message) -> bool {
-    app.routing()
+pub fn calls_webhook(pipeline: &Pipeline, msg: &Message) -> bool {
+    pipeline
+        .routing
+        .current()
         .rules
         .matching(msg)
         .any(|action| matches!(action, Action::Call(_)))
@@ -46,7 +51,7 @@ pub fn calls_webhook(app: &AppState, msg: &Message) -> bool {
 /// Process a verified push: coalesce resends, decide, record durably. `calls` is
 /// [`calls_webhook`]'s answer for it.
 pub async fn handle(
-    app: AppState,
+    pipeline: Pipeline,
     msg: Message,
     raw_xml: String,
     replay: Option<ReplayMark>,
@@ -54,7 +59,7 @@ pub async fn handle(
     deadline: Instant,
 ) -> Answer {
     let key = msg.dedupe_key();
-    match app.inflight.claim(key.as_str()) {
+    match pipeline.inflight.claim(key.as_str()) {
         Claim::Resend(waiter) => {
             metrics::retry();
             tokio::time::timeout_at(deadline, waiter.wait())
@@ -63,9 +68,17 @@ pub async fn handle(
         }
         Claim::First(guard) => {
             // Logged in the push's span: its dedupe key, msg_type and hashed openid.
-            let answer = run(&app, msg, raw_xml, replay, calls, key.as_str(), deadline)
-                .await
-                .inspect_err(|e| tracing::error!(error = %e, "a push failed"));
+            let answer = run(
+                &pipeline,
+                msg,
+                raw_xml,
+                replay,
+                calls,
+                key.as_str(),
+                deadline,
+            )
+            .await
+            .inspect_err(|e| tracing::error!(error = %e, "a push failed"));
             guard.complete(answer.clone());
             answer
         }
@@ -73,7 +86,7 @@ pub async fn handle(
 }
 
 async fn run(
-    app: &AppState,
+    pipeline: &Pipeline,
     msg: Message,
     raw_xml: String,
     replay: Option<ReplayMark>,
@@ -81,17 +94,17 @@ async fn run(
     key: &str,
     deadline: Instant,
 ) -> Answer {
-    let routing = app.routing();
+    let routing = pipeline.routing.current();
     // A call webhook has side effects: don't call it again for a resend whose first attempt
     // finished (in this or an earlier process).
     if calls {
-        if let Some(stored) = app.store.stored_reply(key).await? {
+        if let Some(stored) = pipeline.store.stored_reply(key).await? {
             metrics::retry();
             return Ok(Passive::from(stored));
         }
     }
-    let decide_by = deadline - commit_reserve(app.config.server.reply_deadline);
-    let decision = decide::decide(app, &routing, &msg, decide_by).await;
+    let decide_by = deadline - commit_reserve(pipeline.reply_deadline);
+    let decision = decide::decide(pipeline, &routing, &msg, decide_by).await;
     let rendered = decision.reply.as_ref().map(|reply| {
         let xml = reply.render(
             &msg.from_user_name,
@@ -121,17 +134,17 @@ async fn run(
         // Moved, not copied: nothing below needs the message but a late reply's recipient.
         openid: msg.from_user_name,
     };
-    let answer = match app.store.record(write).await? {
+    let answer = match pipeline.store.record(write).await? {
         Recorded::Duplicate { reply } => {
             metrics::retry();
             Passive::from(reply)
         }
         Recorded::Stored { .. } | Recorded::Forgotten => {
             if wrote_deliveries {
-                app.outbox.notify_one();
+                pipeline.outbox.notify_one();
             }
             if let (Some(pending), Some(openid)) = (decision.late, late_to) {
-                late::deliver_when_ready(app, openid, pending);
+                late::deliver_when_ready(pipeline, openid, pending);
             }
             rendered.unwrap_or(Passive::Success)
         }

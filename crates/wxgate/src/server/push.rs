@@ -131,10 +131,10 @@ async fn process(
     replay: Option<ReplayMark>,
     deadline: Instant,
 ) -> Result<Passive, Refusal> {
-    let calls = push::calls_webhook(app, &msg);
-    let handled = push::handle(app.clone(), msg, raw_xml, replay, calls, deadline);
+    let calls = push::calls_webhook(&app.pipeline, &msg);
+    let handled = push::handle(app.pipeline.clone(), msg, raw_xml, replay, calls, deadline);
     let answer = if calls {
-        let task = app.tasks.spawn_work(handled.in_current_span());
+        let task = app.pipeline.tasks.spawn_work(handled.in_current_span());
         let joined = async { task.await.unwrap_or_else(|e| Err(PushError::from(e))) };
         tokio::time::timeout_at(deadline, joined).await
     } else {
