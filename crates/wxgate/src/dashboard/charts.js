@@ -25,14 +25,12 @@
     return n + " " + (n === 1 ? one : many);
   }
 
-  /** A rounded-up axis maximum: 1, 2, 5, 10, 20, 50, ... */
+  /** A rounded-up axis maximum: the value itself below 10, else up to half a power of ten
+   * (51 → 55, 340 → 350), so the tallest bar fills most of the height. */
   function niceMax(value) {
-    if (value <= 1) return 1;
-    const power = Math.pow(10, Math.floor(Math.log10(value)));
-    for (const step of [1, 2, 5, 10]) {
-      if (value <= step * power) return step * power;
-    }
-    return 10 * power;
+    if (value <= 10) return Math.max(1, Math.ceil(value));
+    const step = Math.pow(10, Math.floor(Math.log10(value))) / 2;
+    return Math.ceil(value / step) * step;
   }
 
   /**
@@ -43,10 +41,12 @@
     const width = Math.max(280, Math.floor(container.clientWidth || 600));
     const plotW = width - PAD.left - PAD.right;
     const plotH = HEIGHT - PAD.top - PAD.bottom;
-    const top = niceMax(Math.max(1, ...days.map((d) => Math.max(d.subscribes, d.unsubscribes))));
-    const half = plotH / 2;
-    const zero = PAD.top + half;
-    const scale = half / top; // px per person, the same for every bar
+    // Follows above the zero line, unfollows below, on one scale (px per person): the zero line
+    // sits where the two ranges meet, so neither wastes half the height.
+    const up = niceMax(Math.max(1, ...days.map((d) => d.subscribes)));
+    const down = niceMax(Math.max(1, ...days.map((d) => d.unsubscribes)));
+    const scale = plotH / (up + down);
+    const zero = PAD.top + up * scale;
     const slot = plotW / Math.max(1, days.length);
     const barW = Math.max(2, Math.min(18, slot * 0.7));
 
@@ -58,33 +58,37 @@
       role: "img",
       "aria-label": "Follows, unfollows and net per day",
       "data-scale": scale,
-      "data-max": top,
     });
-    // Axis: +top, 0, -top.
-    for (const [value, y] of [[top, PAD.top], [0, zero], [-top, PAD.top + plotH]]) {
+    // Axis: +up, 0, -down.
+    for (const [value, y] of [[up, PAD.top], [0, zero], [-down, PAD.top + plotH]]) {
       el("line", { class: value === 0 ? "axis zero" : "axis", x1: PAD.left, x2: width - PAD.right, y1: y, y2: y }, svg);
+      if (value !== 0 && Math.abs(y - zero) < 12) continue; // would overlap the 0
       el("text", { class: "tick", x: PAD.left - 4, y: y + 4, "text-anchor": "end" }, svg)
         .textContent = value > 0 ? "+" + value : String(value);
     }
     const net = [];
     days.forEach((d, i) => {
       const x = PAD.left + slot * i + (slot - barW) / 2;
-      const up = d.subscribes * scale;
-      const down = d.unsubscribes * scale;
+      const follows = d.subscribes * scale;
+      const unfollows = d.unsubscribes * scale;
       title(el("rect", {
-        class: "col follows", x, y: zero - up, width: barW, height: up,
+        class: "col follows", x, y: zero - follows, width: barW, height: follows,
         "data-day": d.day, "data-series": "follows", "data-value": d.subscribes,
       }, svg), d.day + ": " + plural(d.subscribes, "follow", "follows"));
       title(el("rect", {
-        class: "col unfollows", x, y: zero, width: barW, height: down,
+        class: "col unfollows", x, y: zero, width: barW, height: unfollows,
         "data-day": d.day, "data-series": "unfollows", "data-value": d.unsubscribes,
       }, svg), d.day + ": " + plural(d.unsubscribes, "unfollow", "unfollows"));
       const value = d.subscribes - d.unsubscribes;
       net.push([x + barW / 2, zero - value * scale, d.day, value]);
       const every = days.length > 20 ? 7 : days.length > 10 ? 3 : 1;
       if ((days.length - 1 - i) % every === 0) {
-        el("text", { class: "tick", x: x + barW / 2, y: HEIGHT - 8, "text-anchor": "middle" }, svg)
-          .textContent = d.day.slice(5);
+        // The last label ends at the bar, so it is not cut at the right edge.
+        const last = i === days.length - 1;
+        el("text", {
+          class: "tick", x: last ? x + barW : x + barW / 2, y: HEIGHT - 8,
+          "text-anchor": last ? "end" : "middle",
+        }, svg).textContent = d.day.slice(5);
       }
     });
     if (net.length > 0) {

@@ -231,6 +231,7 @@ pub async fn draw_a_month_that_reads_well(browser: &Browser) {
     }
     pick(browser, "").await;
     daily_drawn(browser, "", 30).await;
-    screenshot(browser, 1280, "charts-wide").await;
-    screenshot(browser, 420, "charts-narrow").await;
+    // The top of the page: the totals and the charts.
+    screenshot(browser, 1280, Some(1000), "charts-wide").await;
+    screenshot(browser, 420, Some(1500), "charts-narrow").await;
 }

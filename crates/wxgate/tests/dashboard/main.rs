@@ -137,16 +137,23 @@ fn screenshots_dir() -> PathBuf {
     dir
 }
 
-/// A screenshot of the whole page at `width` px, written to `target/screenshots/NAME.png`.
-async fn screenshot(browser: &Browser, width: u32, name: &str) {
+/// A screenshot at `width` px, of the whole page or of its first `height` px, written to
+/// `target/screenshots/NAME.png`.
+async fn screenshot(browser: &Browser, width: u32, height: Option<u32>, name: &str) {
     browser.set_window_size(width, 900).await;
-    let height = browser
-        .eval("return Math.ceil(document.documentElement.scrollHeight)")
-        .await
-        .as_u64()
-        .unwrap_or(900)
-        .clamp(600, 6000) as u32;
-    browser.set_window_size(width, height + 140).await;
+    let height = match height {
+        Some(height) => height,
+        None => {
+            let page = browser
+                .eval("return Math.ceil(document.documentElement.scrollHeight)")
+                .await
+                .as_u64()
+                .unwrap_or(900)
+                .clamp(600, 6000) as u32;
+            page + 140
+        }
+    };
+    browser.set_window_size(width, height).await;
     // Let the charts redraw at the new width.
     tokio::time::sleep(std::time::Duration::from_millis(300)).await;
     let png = browser.screenshot().await;
@@ -303,8 +310,8 @@ async fn dashboard_signs_in_shows_the_records_pages_and_forgets() {
     }
     assert_eq!(browser.text_of("#error").await.as_deref(), Some(""));
 
-    screenshot(&browser, 1280, "dashboard-wide").await;
-    screenshot(&browser, 420, "dashboard-narrow").await;
+    screenshot(&browser, 1280, None, "dashboard-wide").await;
+    screenshot(&browser, 420, None, "dashboard-narrow").await;
     browser.set_window_size(1280, 1400).await;
 
     // Forget: confirm, DELETE, refresh.
