@@ -144,6 +144,8 @@ async fn schemathesis_finds_no_server_error_undocumented_status_or_off_schema_an
         .arg("--no-shrink")
         .env("NO_COLOR", "1")
         .env("SCHEMATHESIS_TELEMETRY", "false")
+        // Its cache and reports land in the test's temporary directory.
+        .current_dir(dir.path())
         .stdin(Stdio::null())
         .kill_on_drop(true);
     let output = tokio::time::timeout(RUN_LIMIT, command.output())
