@@ -19,7 +19,7 @@ use super::rows::{self, millis};
 use super::sql;
 use super::{
     DayStats, Delivery, EventQuery, EventRow, Follower, FollowerQuery, Health, PushWrite, QrCode,
-    Recorded, ReplayMark, Stats, Store, StoreError, StoredReply, StoredToken,
+    QrCodeTotals, Recorded, ReplayMark, Stats, Store, StoreError, StoredReply, StoredToken,
 };
 use writer::{Batch, BatchOutcome, Op, Writer};
 
@@ -297,7 +297,7 @@ impl Store for PgStore {
         Ok(())
     }
 
-    async fn qrcodes(&self) -> Result<Vec<(QrCode, i64, i64)>, StoreError> {
+    async fn qrcodes(&self) -> Result<Vec<QrCodeTotals>, StoreError> {
         sqlx::query_as::<_, rows::QrCodeTotalsDb>(&sql::select_qrcodes())
             .fetch_all(&self.pool)
             .await?

@@ -26,7 +26,7 @@ use super::rows::{millis, DeliveryDb};
 use super::sql as shared;
 use super::{
     DayStats, Delivery, EventQuery, EventRow, Follower, FollowerQuery, Health, PushWrite, QrCode,
-    Recorded, ReplayMark, Stats, Store, StoreError, StoredReply, StoredToken,
+    QrCodeTotals, Recorded, ReplayMark, Stats, Store, StoreError, StoredReply, StoredToken,
 };
 use connect::Location;
 use read::Readers;
@@ -266,7 +266,7 @@ impl Store for SqliteStore {
         .await
     }
 
-    async fn qrcodes(&self) -> Result<Vec<(QrCode, i64, i64)>, StoreError> {
+    async fn qrcodes(&self) -> Result<Vec<QrCodeTotals>, StoreError> {
         self.read(read::qrcodes).await
     }
 
