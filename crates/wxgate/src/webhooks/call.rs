@@ -50,8 +50,11 @@ pub async fn call(
         let result = request(http, hook, msg, timeout).await;
         let span = tracing::Span::current();
         match &result {
-            Ok(Some(_)) => spans::finish(&span, "reply", started),
-            Ok(None) => spans::finish(&span, "no_reply", started),
+            Ok(reply) => {
+                let outcome = if reply.is_some() { "reply" } else { "no_reply" };
+                spans::finish(&span, outcome, started);
+                tracing::debug!("call webhook done");
+            }
             Err(e) => {
                 spans::finish(&span, "failed", started);
                 tracing::warn!(error = %e, "call webhook failed");
