@@ -39,6 +39,11 @@ impl Transport {
         })
     }
 
+    /// The underlying HTTP client (rustls, the configured timeouts).
+    pub(crate) fn client(&self) -> &Client {
+        &self.client
+    }
+
     /// The base URL, always ending in `/`.
     pub(crate) fn base(&self) -> &Url {
         &self.base
