@@ -7,3 +7,4 @@ mod menu;
 mod papercuts;
 mod qrcodes;
 mod token;
+mod wechat_proxy;

@@ -17,7 +17,8 @@ pub fn unix_time(secs: i64) -> Value {
         .map_or(Value::Null, |t| Value::String(time(&t)))
 }
 
-/// `{"openid", "subscribed", "subscribed_at", "scene", "location", "last_seen_at"}`.
+/// `{"openid", "subscribed", "subscribed_at", "scene", "location", "last_seen_at", "unionid",
+/// "subscribe_scene", "source"}`.
 pub fn follower(f: &Follower) -> Value {
     json!({
         "openid": f.openid,
@@ -31,6 +32,9 @@ pub fn follower(f: &Follower) -> Value {
             "reported_at": time(&l.reported_at),
         })),
         "last_seen_at": f.last_seen_at.as_ref().map(time),
+        "unionid": f.unionid,
+        "subscribe_scene": f.subscribe_scene,
+        "source": f.source,
     })
 }
 
