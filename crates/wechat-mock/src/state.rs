@@ -59,6 +59,8 @@ struct Data {
     last_msgid: i64,
     /// `TEMPLATESENDJOBFINISH` Status per openid, other than `success`
     outcomes: HashMap<String, String>,
+    /// where job-finish pushes go
+    push_to: Option<String>,
 }
 
 /// Shared state of one mock server; cheap to clone. Tests keep a clone to inspect and steer
@@ -80,6 +82,7 @@ impl MockState {
                 .map(crate::followers::openid)
                 .collect(),
             last_msgid: 200_228_331,
+            push_to: config.push_to.clone(),
             ..Data::default()
         };
         Self {
@@ -178,6 +181,17 @@ impl MockState {
         self.data()
             .outcomes
             .insert(openid.to_owned(), status.to_owned());
+    }
+
+    /// Sends the `TEMPLATESENDJOBFINISH` push of every template message taken from now on
+    /// to `url` (the gateway's push URL), or none.
+    pub fn set_push_to(&self, url: Option<&str>) {
+        self.data().push_to = url.map(str::to_owned);
+    }
+
+    /// Where job-finish pushes go.
+    pub(crate) fn push_to(&self) -> Option<String> {
+        self.data().push_to.clone()
     }
 
     /// The Status the job-finish push of a message to `openid` carries.

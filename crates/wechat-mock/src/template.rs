@@ -51,7 +51,7 @@ pub async fn send(
         }
         let msgid = state.next_msgid();
         state.record("POST", "/cgi-bin/message/template/send", message);
-        if let Some(url) = state.config().push_to.clone() {
+        if let Some(url) = state.push_to() {
             let status = state.template_outcome(&touser);
             let token = state.config().push_token.clone();
             tokio::spawn(jobfinish::send(url, token, touser, msgid, status));

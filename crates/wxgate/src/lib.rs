@@ -10,6 +10,7 @@
 //! - [`rules`]: `[[rules]]` compiled once; [`webhooks`]: call webhooks and the notify outbox;
 //! - [`store`]: SQLite / PostgreSQL behind one trait, with group commit;
 //! - [`api`], [`qr`], [`menu`]: the WeChat server API features (token, QR codes, menus);
+//! - [`messages`]: template messages, queued in the outbox, with their receipts;
 //! - [`dashboard`]: the `/admin` page; [`cli`]: the commands.
 #![forbid(unsafe_code)]
 
@@ -18,6 +19,7 @@ pub mod cli;
 pub mod config;
 pub mod dashboard;
 pub mod menu;
+pub mod messages;
 pub mod push;
 pub mod qr;
 pub mod rules;

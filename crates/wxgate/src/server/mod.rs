@@ -166,7 +166,15 @@ impl Workers {
     }
 }
 
-/// Start the background workers of a serving gateway, with their default tuning.
+/// Start the background workers of a serving gateway, with their default tuning: the outbox
+/// dispatcher, sending template messages too when the account has an API client.
 pub fn spawn_workers(state: &AppState) -> Workers {
-    Workers::outbox(Dispatcher::new(state.clone()))
+    let templates = state.api.clone().map(|api| {
+        std::sync::Arc::new(crate::messages::TemplateSender::new(
+            api,
+            state.store.clone(),
+            state.config.template_rate,
+        ))
+    });
+    Workers::outbox(Dispatcher::new(state.clone()).templates(templates))
 }

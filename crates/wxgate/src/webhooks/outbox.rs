@@ -28,8 +28,9 @@ use wechat_proto::Message;
 
 use super::{headers, payload};
 use crate::config::{WebhookConfig, WebhookMode};
+use crate::messages::TemplateSender;
 use crate::server::state::{AppState, Routing};
-use crate::store::{Delivery, NewDelivery};
+use crate::store::{Delivery, NewDelivery, TEMPLATE_QUEUE};
 
 /// Whether `hook`'s `events` select `msg`: `*`, or a name equal (case-insensitively) to the
 /// push's msg_type or its event.
@@ -83,6 +84,7 @@ pub struct Dispatcher {
     backoff_cap: Duration,
     sweep_every: Duration,
     shutdown_grace: Duration,
+    templates: Option<Arc<TemplateSender>>,
 }
 
 impl Dispatcher {
@@ -96,7 +98,14 @@ impl Dispatcher {
             backoff_cap: Duration::from_secs(600),
             sweep_every: Duration::from_secs(60),
             shutdown_grace: Duration::from_secs(5),
+            templates: None,
         }
+    }
+
+    /// Rows of [`TEMPLATE_QUEUE`] go to `sender` (without one they wait, with backoff).
+    pub fn templates(mut self, sender: Option<Arc<TemplateSender>>) -> Self {
+        self.templates = sender;
+        self
     }
 
     /// Backoff after the n-th failure: `base · 2ⁿ⁻¹`, at most `cap`, jittered to 50–100 %.
@@ -224,6 +233,16 @@ impl Dispatcher {
             tracing::debug!(event_id = %d.event_id, openid = %d.openid, "delivering");
             let store = &self.state.store;
             let now = Utc::now();
+            if d.webhook == TEMPLATE_QUEUE {
+                let sent = match &self.templates {
+                    Some(sender) => sender.send(&d).await.map_err(|e| e.to_string()),
+                    None => Err("account.appsecret is not configured".to_string()),
+                };
+                if let Err(e) = sent {
+                    self.retry_later(&d, now, &e).await;
+                }
+                return;
+            }
             let hook = routing
                 .webhooks
                 .iter()
@@ -253,25 +272,29 @@ impl Dispatcher {
                     count(&hook.name, "delivered", 1);
                 }
                 Err(e) => {
-                    let delay = self.delay(d.attempts);
-                    let next_at =
-                        now + chrono::Duration::from_std(delay).unwrap_or(chrono::Duration::zero());
-                    // One warning per delivery, not per retry: a receiver down for
-                    // hours would flood the log otherwise.
-                    if d.attempts == 0 {
-                        tracing::warn!(error = %e, retry_in = ?delay, "delivery failed, will retry");
-                    } else {
-                        tracing::debug!(error = %e, retry_in = ?delay, "delivery failed again");
-                    }
-                    if let Err(e) = store.delivery_failed(d.id, next_at).await {
-                        tracing::warn!(error = %e, "rescheduling a delivery failed");
-                    }
+                    self.retry_later(&d, now, &e.to_string()).await;
                     count(&hook.name, "failed", 1);
                 }
             }
         }
         .instrument(span)
         .await
+    }
+
+    /// Schedules `d` again after the backoff of its attempts.
+    async fn retry_later(&self, d: &Delivery, now: DateTime<Utc>, error: &str) {
+        let delay = self.delay(d.attempts);
+        let next_at = now + chrono::Duration::from_std(delay).unwrap_or(chrono::Duration::zero());
+        // One warning per delivery, not per retry: a receiver down for hours would flood
+        // the log otherwise.
+        if d.attempts == 0 {
+            tracing::warn!(error, retry_in = ?delay, "delivery failed, will retry");
+        } else {
+            tracing::debug!(error, retry_in = ?delay, "delivery failed again");
+        }
+        if let Err(e) = self.state.store.delivery_failed(d.id, next_at).await {
+            tracing::warn!(error = %e, "rescheduling a delivery failed");
+        }
     }
 
     /// The wait after a failure, when `attempts` failures came before it.

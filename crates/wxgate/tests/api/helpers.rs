@@ -75,9 +75,16 @@ impl Gateway {
             .expect("bind");
         let addr = listener.local_addr().expect("addr");
         let (tx, rx) = oneshot::channel::<()>();
-        let handle = tokio::spawn(wxgate::server::run(listener, state, async {
-            let _ = rx.await;
-        }));
+        // The outbox dispatcher runs too: it sends template messages.
+        let workers = wxgate::server::spawn_workers(&state);
+        let handle = tokio::spawn(wxgate::server::run_with(
+            listener,
+            state,
+            async {
+                let _ = rx.await;
+            },
+            workers,
+        ));
         Gateway {
             base: format!("http://{addr}"),
             http: reqwest::Client::builder()

@@ -4,6 +4,7 @@
 mod cli;
 mod helpers;
 mod menu;
+mod messages;
 mod papercuts;
 mod qrcodes;
 mod token;

@@ -6,6 +6,7 @@ mod events;
 mod followers;
 mod json;
 mod menu;
+mod messages;
 mod qrcodes;
 mod stats;
 mod throttle;
@@ -46,6 +47,8 @@ pub fn router(state: AppState) -> Router<AppState> {
             get(menu::show).put(menu::replace).delete(menu::delete),
         )
         .route("/access_token", get(token::current))
+        .route("/messages/template", post(messages::queue))
+        .route("/messages/{id}", get(messages::one))
         .route(
             "/wechat/{*path}",
             get(wechat_proxy::forward).post(wechat_proxy::forward),
