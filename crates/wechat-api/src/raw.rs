@@ -91,7 +91,7 @@ impl ApiClient {
         let shown = format!("/{}", call.path);
         let transport = |err: reqwest::Error| ApiError::Transport {
             path: shown.clone(),
-            source: err.without_url(),
+            source: self.transport.net_error(err),
         };
         let mut query: Vec<(&str, &str)> = vec![("access_token", token.token.as_str())];
         query.extend(

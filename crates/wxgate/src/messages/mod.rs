@@ -22,5 +22,5 @@ pub use sender::TemplateSender;
 /// Counts a template message reaching `status` (`queued`, `sent`, `delivered`, `blocked`,
 /// `failed`).
 pub fn count(status: &'static str) {
-    metrics::counter!("wxgate_template_messages_total", "status" => status).increment(1);
+    crate::telemetry::metrics::template_message(status);
 }

@@ -6,22 +6,27 @@
 //!        └ first: decide (rules / call webhook, cut at the deadline) → record (group commit)
 //!                 → answer; a duplicate found at commit answers the stored reply
 //! ```
+mod answer;
 mod decide;
 pub mod inflight;
 pub mod late;
+mod pipeline;
 pub mod replay;
+#[cfg(test)]
+mod tests;
 
-use std::sync::Arc;
 use std::time::Duration;
 
 use chrono::Utc;
 use tokio::time::Instant;
-use wechat_proto::Message;
+use wechat_proto::{Event, Message, MessageKind};
 
 use crate::rules::Action;
-use crate::server::state::AppState;
-use crate::store::{FollowerEffect, PushWrite, Recorded, ReplayMark, StoreError};
+use crate::store::{FollowerEffect, PushWrite, Recorded, ReplayMark};
+use crate::telemetry::metrics;
+pub use answer::{Passive, PushError};
 use inflight::{Answer, Claim};
+pub use pipeline::Pipeline;
 
 /// Part of the deadline kept for the durable write after the rules have run: 30 %, at most
 /// one second (a slow call webhook must not leave the commit too little time).
@@ -34,8 +39,10 @@ fn commit_reserve(deadline: Duration) -> Duration {
 /// before its outcome is recorded. Any other push runs as the request's own future: once its
 /// write is queued the store's writer commits it whatever the caller does, and a push cut
 /// off before that is not acknowledged (WeChat resends it).
-pub fn calls_webhook(app: &AppState, msg: &Message) -> bool {
-    app.routing()
+pub fn calls_webhook(pipeline: &Pipeline, msg: &Message) -> bool {
+    pipeline
+        .routing
+        .current()
         .rules
         .matching(msg)
         .any(|action| matches!(action, Action::Call(_)))
@@ -44,7 +51,7 @@ pub fn calls_webhook(app: &AppState, msg: &Message) -> bool {
 /// Process a verified push: coalesce resends, decide, record durably. `calls` is
 /// [`calls_webhook`]'s answer for it.
 pub async fn handle(
-    app: AppState,
+    pipeline: Pipeline,
     msg: Message,
     raw_xml: String,
     replay: Option<ReplayMark>,
@@ -52,17 +59,26 @@ pub async fn handle(
     deadline: Instant,
 ) -> Answer {
     let key = msg.dedupe_key();
-    match app.inflight.claim(key.as_str()) {
+    match pipeline.inflight.claim(key.as_str()) {
         Claim::Resend(waiter) => {
-            metrics::counter!("wxgate_retries_total").increment(1);
+            metrics::retry();
             tokio::time::timeout_at(deadline, waiter.wait())
                 .await
-                .unwrap_or(Err(()))
+                .unwrap_or(Err(PushError::NotInTime))
         }
         Claim::First(guard) => {
-            let answer = run(&app, msg, raw_xml, replay, calls, key.as_str(), deadline)
-                .await
-                .map_err(|e| tracing::error!(error = %e, "recording a push failed"));
+            // Logged in the push's span: its dedupe key, msg_type and hashed openid.
+            let answer = run(
+                &pipeline,
+                msg,
+                raw_xml,
+                replay,
+                calls,
+                key.as_str(),
+                deadline,
+            )
+            .await
+            .inspect_err(|e| tracing::error!(error = %e, "a push failed"));
             guard.complete(answer.clone());
             answer
         }
@@ -70,38 +86,39 @@ pub async fn handle(
 }
 
 async fn run(
-    app: &AppState,
+    pipeline: &Pipeline,
     msg: Message,
     raw_xml: String,
     replay: Option<ReplayMark>,
     calls: bool,
     key: &str,
     deadline: Instant,
-) -> Result<Option<Arc<str>>, StoreError> {
-    let routing = app.routing();
+) -> Answer {
+    let routing = pipeline.routing.current();
     // A call webhook has side effects: don't call it again for a resend whose first attempt
     // finished (in this or an earlier process).
     if calls {
-        if let Some(stored) = app.store.stored_reply(key).await? {
-            metrics::counter!("wxgate_retries_total").increment(1);
-            return Ok(stored.map(Arc::from));
+        if let Some(stored) = pipeline.store.stored_reply(key).await? {
+            metrics::retry();
+            return Ok(Passive::from(stored));
         }
     }
-    let decide_by = deadline - commit_reserve(app.config.server.reply_deadline);
-    let decision = decide::decide(app, &routing, &msg, decide_by).await;
-    let reply_xml = decision.reply.as_ref().map(|r| {
-        r.render(
+    let decide_by = deadline - commit_reserve(pipeline.reply_deadline);
+    let decision = decide::decide(pipeline, &routing, &msg, decide_by).await;
+    let rendered = decision.reply.as_ref().map(|reply| {
+        let xml = reply.render(
             &msg.from_user_name,
             &msg.to_user_name,
             Utc::now().timestamp(),
-        )
+        );
+        Passive::rendered(reply, xml)
     });
     let deliveries = crate::webhooks::outbox::deliveries(&routing.webhooks, &msg);
     let wrote_deliveries = !deliveries.is_empty();
     let late_to = decision.late.is_some().then(|| msg.from_user_name.clone());
     // A template message's outcome, kept before the push is acknowledged (a failure is not
     // answered 200, so WeChat resends; applying it again changes nothing).
-    crate::messages::record_receipt(app.store.as_ref(), &msg).await?;
+    crate::messages::record_receipt(pipeline.store.as_ref(), &msg).await?;
     let write = PushWrite {
         dedupe_key: key.to_string(),
         msg_type: msg.msg_type().to_string(),
@@ -110,52 +127,57 @@ async fn run(
         create_time: msg.create_time,
         received_at: Utc::now(),
         raw_xml,
-        reply: reply_xml.clone(),
+        reply: match &rendered {
+            Some(Passive::Reply { xml, .. }) => Some(xml.to_string()),
+            _ => None,
+        },
         effect: effect(&msg),
         replay,
         deliveries,
         // Moved, not copied: nothing below needs the message but a late reply's recipient.
         openid: msg.from_user_name,
     };
-    let answer = match app.store.record(write).await? {
+    let answer = match pipeline.store.record(write).await? {
         Recorded::Duplicate { reply } => {
-            metrics::counter!("wxgate_retries_total").increment(1);
-            reply
+            metrics::retry();
+            Passive::from(reply)
         }
         Recorded::Stored { .. } | Recorded::Forgotten => {
             if wrote_deliveries {
-                app.outbox.notify_one();
+                pipeline.outbox.notify_one();
             }
             if let (Some(pending), Some(openid)) = (decision.late, late_to) {
-                late::deliver_when_ready(app, openid, pending);
+                late::deliver_when_ready(pipeline, openid, pending);
             }
-            reply_xml
+            rendered.unwrap_or(Passive::Success)
         }
     };
-    Ok(answer.map(Arc::from))
+    Ok(answer)
 }
 
-/// How a push changes what the gateway knows of its sender.
+/// How a push changes what the gateway knows of its sender, by its typed event (a SCAN
+/// without a scene or a LOCATION without coordinates is typed `Unknown`: a touch).
 fn effect(msg: &Message) -> FollowerEffect {
-    let is = |name: &str| msg.event().is_some_and(|e| e.eq_ignore_ascii_case(name));
-    if is("subscribe") {
-        FollowerEffect::Subscribe {
-            scene: msg.scene().map(str::to_string),
-        }
-    } else if is("unsubscribe") {
-        FollowerEffect::Forget
-    } else if let (true, Some(scene)) = (is("scan"), msg.scene()) {
-        FollowerEffect::Scan {
-            scene: scene.to_string(),
-        }
-    } else if let (true, Some((latitude, longitude, precision))) = (is("location"), msg.location())
-    {
-        FollowerEffect::Location {
+    let MessageKind::Event(event) = &msg.kind else {
+        return FollowerEffect::Touch;
+    };
+    match event {
+        Event::Subscribe { scene, .. } => FollowerEffect::Subscribe {
+            scene: scene.clone(),
+        },
+        Event::Unsubscribe => FollowerEffect::Forget,
+        Event::Scan { scene, .. } => FollowerEffect::Scan {
+            scene: scene.clone(),
+        },
+        Event::Location {
             latitude,
             longitude,
             precision,
-        }
-    } else {
-        FollowerEffect::Touch
+        } => FollowerEffect::Location {
+            latitude: *latitude,
+            longitude: *longitude,
+            precision: *precision,
+        },
+        _ => FollowerEffect::Touch,
     }
 }

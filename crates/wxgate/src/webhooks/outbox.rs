@@ -17,20 +17,23 @@
 //! crash between the receiver's 2xx and the delete sends it again, so receivers dedupe by
 //! `X-Wxgate-Event-Id`.
 use std::sync::Arc;
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use chrono::{DateTime, Utc};
 use rand::Rng;
 use tokio::task::JoinHandle;
 use tokio_util::sync::CancellationToken;
 use tracing::Instrument;
+use wechat_api::NetError;
 use wechat_proto::Message;
 
 use super::{headers, payload};
 use crate::config::{WebhookConfig, WebhookMode};
 use crate::messages::TemplateSender;
-use crate::server::state::{AppState, Routing};
-use crate::store::{Delivery, NewDelivery, TEMPLATE_QUEUE};
+use crate::routing::{Routing, RoutingHandle};
+use crate::store::{Delivery, NewDelivery, Store, TEMPLATE_QUEUE};
+use crate::telemetry::metrics::{self, DeliveryOutcome};
+use crate::telemetry::spans;
 
 /// Whether `hook`'s `events` select `msg`: `*`, or a name equal (case-insensitively) to the
 /// push's msg_type or its event.
@@ -66,9 +69,10 @@ pub fn deliveries(webhooks: &[WebhookConfig], msg: &Message) -> Vec<NewDelivery>
 /// Why one POST did not deliver.
 #[derive(Debug, thiserror::Error)]
 enum PostError {
-    /// transport failure or timeout (the URL is not shown: it may hold credentials)
+    /// transport failure or timeout: "connection refused", "timed out after 5000 ms" (the
+    /// URL is not shown: it may hold credentials)
     #[error("request failed: {0}")]
-    Transport(String),
+    Transport(#[source] NetError),
     /// non-2xx status
     #[error("receiver answered HTTP {0}")]
     Status(u16),
@@ -77,7 +81,10 @@ enum PostError {
 /// The dispatcher of `notify` deliveries. Defaults: batches of 64, a poll every second,
 /// backoff 1 s doubling up to 10 min, a `max_age` sweep every minute.
 pub struct Dispatcher {
-    state: AppState,
+    store: Arc<dyn Store>,
+    routing: RoutingHandle,
+    http: reqwest::Client,
+    wake: Arc<tokio::sync::Notify>,
     batch: u32,
     poll: Duration,
     backoff_base: Duration,
@@ -88,10 +95,19 @@ pub struct Dispatcher {
 }
 
 impl Dispatcher {
-    /// A dispatcher over `state`'s store, HTTP client and (current) webhooks.
-    pub fn new(state: AppState) -> Self {
+    /// A dispatcher of `store`'s outbox to the webhooks `routing` holds at each moment,
+    /// posting with `http`, woken early by `wake` (the push pipeline's `outbox`).
+    pub fn new(
+        store: Arc<dyn Store>,
+        routing: RoutingHandle,
+        http: reqwest::Client,
+        wake: Arc<tokio::sync::Notify>,
+    ) -> Self {
         Dispatcher {
-            state,
+            store,
+            routing,
+            http,
+            wake,
             batch: 64,
             poll: Duration::from_secs(1),
             backoff_base: Duration::from_secs(1),
@@ -102,7 +118,8 @@ impl Dispatcher {
         }
     }
 
-    /// Rows of [`TEMPLATE_QUEUE`] go to `sender` (without one they wait, with backoff).
+    /// Rows of [`TEMPLATE_QUEUE`] (template messages) go to `sender`; without one they wait,
+    /// with backoff.
     pub fn templates(mut self, sender: Option<Arc<TemplateSender>>) -> Self {
         self.templates = sender;
         self
@@ -137,7 +154,7 @@ impl Dispatcher {
             if stop.is_cancelled() {
                 break;
             }
-            let routing = self.state.routing();
+            let routing = self.routing.current();
             if tokio::time::Instant::now() >= next_sweep {
                 self.sweep(&routing).await;
                 next_sweep = tokio::time::Instant::now() + self.sweep_every;
@@ -164,7 +181,7 @@ impl Dispatcher {
             }
             tokio::select! {
                 () = stop.cancelled() => break,
-                () = self.state.outbox.notified() => {}
+                () = self.wake.notified() => {}
                 () = tokio::time::sleep(self.poll) => {}
             }
         }
@@ -181,7 +198,6 @@ impl Dispatcher {
             .unwrap_or_default();
         let lease = (slowest + Duration::from_secs(30)).max(Duration::from_secs(60));
         match self
-            .state
             .store
             .claim_deliveries(Utc::now(), lease, self.batch)
             .await
@@ -205,80 +221,93 @@ impl Dispatcher {
             let Some(cutoff) = cutoff(now, hook.max_age) else {
                 continue;
             };
-            match self.state.store.drop_deliveries(&hook.name, cutoff).await {
+            match self.store.drop_deliveries(&hook.name, cutoff).await {
                 Ok(0) => {}
                 Ok(n) => {
                     tracing::warn!(webhook = %hook.name, deliveries = n, "dropped deliveries past max_age");
-                    count(&hook.name, "expired", n);
+                    metrics::deliveries(Some(&hook.name), DeliveryOutcome::Expired, n);
                 }
                 Err(e) => tracing::warn!(error = %e, "dropping old deliveries failed"),
             }
         }
-        match self.state.store.pending_deliveries().await {
-            Ok(n) => metrics::gauge!("wxgate_webhook_deliveries_pending").set(n as f64),
+        match self.store.pending_deliveries().await {
+            Ok(n) => metrics::deliveries_pending(n),
             Err(e) => tracing::warn!(error = %e, "counting pending deliveries failed"),
         }
     }
 
     /// One attempt at one delivery, and what follows from it in the store.
     async fn deliver(self: Arc<Self>, routing: Arc<Routing>, d: Delivery) {
-        let span = tracing::info_span!(
-            "delivery",
-            webhook = %d.webhook,
-            id = d.id,
-            attempt = i64::from(d.attempts) + 1
-        );
+        let span = spans::delivery(&d.webhook, d.id, &d.event_id, i64::from(d.attempts) + 1);
+        let started = Instant::now();
         async move {
-            // The event id may hold the openid: debug level only.
-            tracing::debug!(event_id = %d.event_id, openid = %d.openid, "delivering");
-            let store = &self.state.store;
-            let now = Utc::now();
-            if d.webhook == TEMPLATE_QUEUE {
-                let sent = match &self.templates {
-                    Some(sender) => sender.send(&d).await.map_err(|e| e.to_string()),
-                    None => Err("account.appsecret is not configured".to_string()),
-                };
-                if let Err(e) = sent {
-                    self.retry_later(&d, now, &e).await;
-                }
-                return;
-            }
-            let hook = routing
-                .webhooks
-                .iter()
-                .find(|h| h.name == d.webhook && h.mode == WebhookMode::Notify);
-            let Some(hook) = hook else {
-                tracing::warn!("webhook no longer configured (as notify): delivery dropped");
-                if let Err(e) = store.delivery_done(d.id).await {
-                    tracing::warn!(error = %e, "deleting a dropped delivery failed");
-                }
-                count("(removed)", "dropped", 1);
-                return;
-            };
-            if cutoff(now, hook.max_age).is_some_and(|cutoff| d.created_at < cutoff) {
-                tracing::warn!("delivery older than max_age: dropped");
-                if let Err(e) = store.delivery_done(d.id).await {
-                    tracing::warn!(error = %e, "deleting an expired delivery failed");
-                }
-                count(&hook.name, "expired", 1);
-                return;
-            }
-            match post(&self.state.http, hook, &d).await {
-                Ok(()) => {
-                    if let Err(e) = store.delivery_done(d.id).await {
-                        // It will be sent again when the lease ends: at-least-once.
-                        tracing::warn!(error = %e, "marking a delivery done failed");
-                    }
-                    count(&hook.name, "delivered", 1);
-                }
-                Err(e) => {
-                    self.retry_later(&d, now, &e.to_string()).await;
-                    count(&hook.name, "failed", 1);
-                }
-            }
+            let outcome = self.attempt(&routing, &d).await;
+            spans::finish(&tracing::Span::current(), outcome.label(), started);
         }
         .instrument(span)
         .await
+    }
+
+    /// One attempt at `d`, and what follows from it in the store and the metrics.
+    async fn attempt(&self, routing: &Routing, d: &Delivery) -> DeliveryOutcome {
+        // The event id may hold the openid: debug level only.
+        tracing::debug!(event_id = %d.event_id, openid = %d.openid, "delivering");
+        let store = &self.store;
+        let now = Utc::now();
+        if d.webhook == TEMPLATE_QUEUE {
+            return self.send_template(d, now).await;
+        }
+        let hook = routing
+            .webhooks
+            .iter()
+            .find(|h| h.name == d.webhook && h.mode == WebhookMode::Notify);
+        let Some(hook) = hook else {
+            tracing::warn!("webhook no longer configured (as notify): delivery dropped");
+            if let Err(e) = store.delivery_done(d.id).await {
+                tracing::warn!(error = %e, "deleting a dropped delivery failed");
+            }
+            metrics::deliveries(None, DeliveryOutcome::Dropped, 1);
+            return DeliveryOutcome::Dropped;
+        };
+        if cutoff(now, hook.max_age).is_some_and(|cutoff| d.created_at < cutoff) {
+            tracing::warn!("delivery older than max_age: dropped");
+            if let Err(e) = store.delivery_done(d.id).await {
+                tracing::warn!(error = %e, "deleting an expired delivery failed");
+            }
+            metrics::deliveries(Some(&hook.name), DeliveryOutcome::Expired, 1);
+            return DeliveryOutcome::Expired;
+        }
+        let outcome = match post(&self.http, hook, d).await {
+            Ok(()) => {
+                if let Err(e) = store.delivery_done(d.id).await {
+                    // It will be sent again when the lease ends: at-least-once.
+                    tracing::warn!(error = %e, "marking a delivery done failed");
+                }
+                DeliveryOutcome::Delivered
+            }
+            Err(e) => {
+                self.retry_later(d, now, &e.to_string()).await;
+                DeliveryOutcome::Failed
+            }
+        };
+        metrics::deliveries(Some(&hook.name), outcome, 1);
+        outcome
+    }
+
+    /// A template message's row: sent by the [`TemplateSender`] (which settles it in the
+    /// store), or due again after the backoff.
+    async fn send_template(&self, d: &Delivery, now: DateTime<Utc>) -> DeliveryOutcome {
+        let sent = match &self.templates {
+            Some(sender) => sender.send(d).await.map_err(|e| e.to_string()),
+            None => Err("account.appsecret is not configured".to_string()),
+        };
+        match sent {
+            Ok(()) => DeliveryOutcome::Delivered,
+            Err(e) => {
+                self.retry_later(d, now, &e).await;
+                DeliveryOutcome::Failed
+            }
+        }
     }
 
     /// Schedules `d` again after the backoff of its attempts.
@@ -292,7 +321,7 @@ impl Dispatcher {
         } else {
             tracing::debug!(error, retry_in = ?delay, "delivery failed again");
         }
-        if let Err(e) = self.state.store.delivery_failed(d.id, next_at).await {
+        if let Err(e) = self.store.delivery_failed(d.id, next_at).await {
             tracing::warn!(error = %e, "rescheduling a delivery failed");
         }
     }
@@ -322,15 +351,6 @@ fn cutoff(now: DateTime<Utc>, max_age: Duration) -> Option<DateTime<Utc>> {
         .and_then(|age| now.checked_sub_signed(age))
 }
 
-fn count(webhook: &str, outcome: &'static str, n: u64) {
-    metrics::counter!(
-        "wxgate_webhook_deliveries_total",
-        "webhook" => webhook.to_string(),
-        "outcome" => outcome
-    )
-    .increment(n);
-}
-
 /// POST one delivery: its stored payload, signed when the webhook has a secret (the Standard
 /// Webhooks timestamp is this attempt's).
 async fn post(http: &reqwest::Client, hook: &WebhookConfig, d: &Delivery) -> Result<(), PostError> {
@@ -351,7 +371,7 @@ async fn post(http: &reqwest::Client, hook: &WebhookConfig, d: &Delivery) -> Res
         .body(body)
         .send()
         .await
-        .map_err(|e| PostError::Transport(e.without_url().to_string()))?;
+        .map_err(|e| PostError::Transport(NetError::new(e, hook.timeout, hook.timeout)))?;
     if resp.status().is_success() {
         Ok(())
     } else {

@@ -35,7 +35,7 @@ pub async fn queue(
         ));
     }
     crate::messages::count("queued");
-    app.outbox.notify_one();
+    app.pipeline.outbox.notify_one();
     Ok((
         StatusCode::ACCEPTED,
         Json(json!({ "id": queued.id, "status": "queued" })),

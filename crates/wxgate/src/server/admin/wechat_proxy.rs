@@ -62,7 +62,7 @@ pub async fn forward(
         count(family, "transport");
         upstream(err)
     })?;
-    count(family, &errcode_label(answer.errcode));
+    count(family, errcode_label(answer.errcode));
     Ok(respond(answer))
 }
 
@@ -182,25 +182,41 @@ fn family(path: &str) -> &'static str {
 
 /// WeChat's errcode as a bounded label: the codes worth a panel, `other` for the rest,
 /// `none` for an answer without one (a media download).
-fn errcode_label(code: Option<i64>) -> String {
-    const KNOWN: &[i64] = &[
-        0, -1, 40001, 40003, 40007, 40013, 40014, 40037, 40164, 41001, 42001, 43004, 45009, 45011,
-        45015, 45047, 46003, 46004, 47001, 48001, 89503,
+fn errcode_label(code: Option<i64>) -> &'static str {
+    const KNOWN: &[(i64, &str)] = &[
+        (0, "0"),
+        (-1, "-1"),
+        (40001, "40001"),
+        (40003, "40003"),
+        (40007, "40007"),
+        (40013, "40013"),
+        (40014, "40014"),
+        (40037, "40037"),
+        (40164, "40164"),
+        (41001, "41001"),
+        (42001, "42001"),
+        (43004, "43004"),
+        (45009, "45009"),
+        (45011, "45011"),
+        (45015, "45015"),
+        (45047, "45047"),
+        (46003, "46003"),
+        (46004, "46004"),
+        (47001, "47001"),
+        (48001, "48001"),
+        (89503, "89503"),
     ];
     match code {
-        None => "none".into(),
-        Some(code) if KNOWN.contains(&code) => code.to_string(),
-        Some(_) => "other".into(),
+        None => "none",
+        Some(code) => KNOWN
+            .iter()
+            .find(|(known, _)| *known == code)
+            .map_or("other", |(_, label)| label),
     }
 }
 
-fn count(family: &'static str, errcode: &str) {
-    metrics::counter!(
-        "wxgate_wechat_api_calls_total",
-        "family" => family,
-        "errcode" => errcode.to_string()
-    )
-    .increment(1);
+fn count(family: &'static str, errcode: &'static str) {
+    crate::telemetry::metrics::wechat_api_call(family, errcode);
 }
 
 #[cfg(test)]

@@ -22,7 +22,7 @@ use super::sql;
 use super::{
     DayStats, Delivery, EventQuery, EventRow, Follower, FollowerQuery, Health, MessageRow,
     NewMessage, PushWrite, QrCode, Queued, Recorded, ReplayMark, Stats, Store, StoreError,
-    StoredToken, SyncCursor, SyncedFollower,
+    StoredReply, StoredToken, SyncCursor, SyncedFollower,
 };
 use writer::{Batch, BatchOutcome, Op, Writer};
 
@@ -151,11 +151,12 @@ impl Store for PgStore {
         self.writer.write(Op::Record(Box::new(write))).await
     }
 
-    async fn stored_reply(&self, dedupe_key: &str) -> Result<Option<Option<String>>, StoreError> {
-        Ok(sqlx::query_scalar(sql::SELECT_REPLY)
+    async fn stored_reply(&self, dedupe_key: &str) -> Result<Option<StoredReply>, StoreError> {
+        let reply: Option<Option<String>> = sqlx::query_scalar(sql::SELECT_REPLY)
             .bind(dedupe_key)
             .fetch_optional(&self.pool)
-            .await?)
+            .await?;
+        Ok(reply.map(StoredReply::from))
     }
 
     async fn replay_marks(&self, since: DateTime<Utc>) -> Result<Vec<ReplayMark>, StoreError> {
