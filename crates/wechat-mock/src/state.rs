@@ -61,6 +61,8 @@ struct Data {
     outcomes: HashMap<String, String>,
     /// where job-finish pushes go
     push_to: Option<String>,
+    /// API calls (token endpoints aside) left before every call answers 45009
+    quota_left: Option<u64>,
 }
 
 /// Shared state of one mock server; cheap to clone. Tests keep a clone to inspect and steer
@@ -236,12 +238,23 @@ impl MockState {
         (page, data.followers.len())
     }
 
+    /// After `calls` more API calls (the token endpoints aside), every call answers 45009
+    /// (the daily quota) until this is called with `None`.
+    pub fn set_quota(&self, calls: Option<u64>) {
+        self.data().quota_left = calls;
+    }
+
     /// Counts a `/cgi-bin/` call and answers an injected error if one is queued.
     pub(crate) fn begin_call(&self, token_endpoint: bool) -> Result<(), WxError> {
         let mut data = self.data();
         data.requests += 1;
         if token_endpoint {
             data.token_requests += 1;
+        } else if let Some(left) = data.quota_left {
+            if left == 0 {
+                return Err(WxError(45009));
+            }
+            data.quota_left = Some(left - 1);
         }
         match data.inject.pop_front() {
             Some(code) => Err(WxError(code)),

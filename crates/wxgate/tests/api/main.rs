@@ -2,6 +2,7 @@
 //! against `wechat-mock` over real sockets — QR codes and their limits, drawing, counters,
 //! menus, the central access token, and `wxgate mock-api`.
 mod cli;
+mod followers_sync;
 mod helpers;
 mod menu;
 mod messages;
