@@ -59,6 +59,7 @@ impl ApiClient {
                     "WeChat refused the access token; refreshing once"
                 );
                 let fresh = self.tokens.replace_rejected(&token.token).await?;
+                metrics::counter!("wxgate_token_retries_total").increment(1);
                 self.call_with(&fresh, method, path, query, body).await
             }
             result => result,

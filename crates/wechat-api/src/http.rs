@@ -47,6 +47,16 @@ impl Transport {
         })
     }
 
+    /// The underlying HTTP client (rustls, the configured timeouts).
+    pub(crate) fn client(&self) -> &Client {
+        &self.client
+    }
+
+    /// A failed request of this client, classified with its timeouts.
+    pub(crate) fn net_error(&self, err: reqwest::Error) -> NetError {
+        NetError::new(err, self.connect_timeout, self.request_timeout)
+    }
+
     /// The base URL, always ending in `/`.
     pub(crate) fn base(&self) -> &Url {
         &self.base

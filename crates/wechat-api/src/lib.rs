@@ -9,7 +9,10 @@
 //!   limit checked before any call.
 //! - [`Menu`] / [`ApiClient::create_menu`]: the button model, validated with errors naming the
 //!   button.
-//! - [`CustomMessage`] / [`ApiClient::send_custom`] and [`ApiClient::user_info`].
+//! - [`CustomMessage`] / [`ApiClient::send_custom`], [`TemplateMessage`] /
+//!   [`ApiClient::send_template`], [`ApiClient::user_info`], [`ApiClient::followers_page`] and
+//!   [`ApiClient::users_info`].
+//! - [`Forward`] / [`ApiClient::forward`]: any call passed through with the central token.
 //!
 //! Neither the AppSecret nor a token ever appears in an error message or `Debug` output.
 
@@ -21,6 +24,8 @@ mod http;
 pub mod menu;
 mod net;
 mod qrcode;
+mod raw;
+mod template;
 mod token;
 mod user;
 
@@ -34,8 +39,10 @@ pub use qrcode::{
     QrAction, QrCode, QrLimitError, QrRequest, QrScene, MAX_EXPIRE_SECONDS, MAX_PERMANENT_SCENE_ID,
     MAX_SCENE_STR_CHARS, MAX_TEMPORARY_SCENE_ID,
 };
+pub use raw::{Forward, Forwarded, ForwardedBody, MAX_INSPECTED};
 /// The AppSecret is a [`SecretString`] (the `secrecy` crate): zeroized on drop, `Debug`
 /// redacted, read only through [`ExposeSecret::expose_secret`].
 pub use secrecy::{ExposeSecret, SecretString};
+pub use template::TemplateMessage;
 pub use token::{AccessTokens, CachedToken, MemoryTokenStore, StoreError, TokenStore};
-pub use user::UserInfo;
+pub use user::{FollowerPage, OpenIds, UserInfo, BATCH_GET_MAX};

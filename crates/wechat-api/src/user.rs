@@ -50,3 +50,77 @@ impl ApiClient {
             .await
     }
 }
+
+/// One page of `user/get`: up to 10,000 openids.
+#[derive(Debug, Clone, PartialEq, Eq, Default, Deserialize)]
+pub struct FollowerPage {
+    /// How many followers the account has.
+    #[serde(default)]
+    pub total: u64,
+    /// How many openids this page holds (0 when the list is done).
+    #[serde(default)]
+    pub count: u64,
+    /// The openids.
+    #[serde(default)]
+    pub data: Option<OpenIds>,
+    /// The cursor for the next page (the last openid of this one).
+    #[serde(default)]
+    pub next_openid: Option<String>,
+}
+
+/// The `data` of a [`FollowerPage`].
+#[derive(Debug, Clone, PartialEq, Eq, Default, Deserialize)]
+pub struct OpenIds {
+    /// The openids, in WeChat's order.
+    #[serde(default)]
+    pub openid: Vec<String>,
+}
+
+impl FollowerPage {
+    /// The openids of this page.
+    pub fn openids(&self) -> &[String] {
+        self.data.as_ref().map_or(&[], |d| d.openid.as_slice())
+    }
+}
+
+#[derive(Deserialize)]
+struct Batch {
+    #[serde(default)]
+    user_info_list: Vec<UserInfo>,
+}
+
+/// At most this many openids per `user/info/batchget` call.
+pub const BATCH_GET_MAX: usize = 100;
+
+impl ApiClient {
+    /// `user/get`: the page after `next_openid` (the first page for `None` or empty).
+    pub async fn followers_page(
+        &self,
+        next_openid: Option<&str>,
+    ) -> Result<FollowerPage, ApiError> {
+        let query: Vec<(&str, &str)> = match next_openid.filter(|n| !n.is_empty()) {
+            Some(next) => vec![("next_openid", next)],
+            None => Vec::new(),
+        };
+        self.authed_json(Method::GET, "cgi-bin/user/get", &query, None)
+            .await
+    }
+
+    /// `user/info/batchget` for up to [`BATCH_GET_MAX`] openids (language `zh_CN`).
+    pub async fn users_info(&self, openids: &[String]) -> Result<Vec<UserInfo>, ApiError> {
+        if openids.len() > BATCH_GET_MAX {
+            return Err(ApiError::InvalidMessage(format!(
+                "user_list: at most {BATCH_GET_MAX} openids a call"
+            )));
+        }
+        let list: Vec<serde_json::Value> = openids
+            .iter()
+            .map(|o| serde_json::json!({ "openid": o, "lang": "zh_CN" }))
+            .collect();
+        let body = serde_json::json!({ "user_list": list });
+        let batch: Batch = self
+            .authed_json(Method::POST, "cgi-bin/user/info/batchget", &[], Some(&body))
+            .await?;
+        Ok(batch.user_info_list)
+    }
+}

@@ -3,10 +3,13 @@
 //! It serves the endpoints wxgate uses under their real paths (`/cgi-bin/token`,
 //! `/cgi-bin/stable_token`, `/cgi-bin/qrcode/create`, `/cgi-bin/showqrcode`,
 //! `/cgi-bin/menu/{create,get,delete}`, `/cgi-bin/get_current_selfmenu_info`,
-//! `/cgi-bin/message/custom/send`, `/cgi-bin/user/info`), checks appid, secret and
+//! `/cgi-bin/message/custom/send`, `/cgi-bin/message/template/send`, `/cgi-bin/user/info`,
+//! `/cgi-bin/user/get`, `/cgi-bin/user/info/batchget`), checks appid, secret and
 //! `access_token`, expires tokens by wall clock and answers WeChat's own error codes as
 //! `{"errcode":N,"errmsg":"..."}` (HTTP 200). `GET /mock/sent` lists the calls that changed
-//! something. [`MockState`] lets tests steer it (expire tokens, inject `-1` busy answers, ...).
+//! something. With [`MockConfig::followers`] it has that many followers (with scenes); with
+//! [`MockConfig::push_to`] it sends each template message's `TEMPLATESENDJOBFINISH` push,
+//! signed, to the gateway. [`MockState`] lets tests steer it (expire tokens, inject `-1` busy answers, ...).
 //!
 //! ```no_run
 //! # async fn run() -> std::io::Result<()> {
@@ -17,11 +20,14 @@
 
 mod custom;
 mod error;
+mod followers;
+mod jobfinish;
 mod menu;
 mod qrcode;
 mod sent;
 mod server;
 mod state;
+mod template;
 mod token;
 
 pub use error::WxError;

@@ -12,7 +12,7 @@ use tokio::net::TcpListener;
 use tokio::task::JoinHandle;
 
 use crate::state::MockState;
-use crate::{custom, menu, qrcode, sent, token};
+use crate::{custom, followers, menu, qrcode, sent, template, token};
 
 /// What the mock accepts: one account's credentials and the lifetime of the tokens it issues.
 #[derive(Clone)]
@@ -23,15 +23,26 @@ pub struct MockConfig {
     pub appsecret: String,
     /// Lifetime of issued tokens (WeChat: 7200 s); short values let tests see expiry.
     pub token_ttl: Duration,
+    /// How many followers `user/get` lists (`--followers N`), with scenes.
+    pub followers: u32,
+    /// Where to send the `TEMPLATESENDJOBFINISH` push of each template message taken
+    /// (`--push-to URL`): the gateway's push URL.
+    pub push_to: Option<String>,
+    /// The account's Token (of the admin console), to sign those pushes.
+    pub push_token: String,
 }
 
 impl Default for MockConfig {
-    /// AppID `wx0123456789abcdef`, AppSecret `0123456789abcdef0123456789abcdef`, 7200 s tokens.
+    /// AppID `wx0123456789abcdef`, AppSecret `0123456789abcdef0123456789abcdef`, 7200 s tokens,
+    /// no followers, no pushes back (Token `wxgate-dev-token` if set to push).
     fn default() -> Self {
         Self {
             appid: "wx0123456789abcdef".to_owned(),
             appsecret: "0123456789abcdef0123456789abcdef".to_owned(),
             token_ttl: Duration::from_secs(7200),
+            followers: 0,
+            push_to: None,
+            push_token: "wxgate-dev-token".to_owned(),
         }
     }
 }
@@ -42,6 +53,9 @@ impl fmt::Debug for MockConfig {
             .field("appid", &self.appid)
             .field("appsecret", &"<redacted>")
             .field("token_ttl", &self.token_ttl)
+            .field("followers", &self.followers)
+            .field("push_to", &self.push_to)
+            .field("push_token", &"<redacted>")
             .finish()
     }
 }
@@ -62,6 +76,9 @@ pub fn router(state: MockState) -> Router {
         )
         .route("/cgi-bin/message/custom/send", post(custom::send))
         .route("/cgi-bin/user/info", get(custom::user_info))
+        .route("/cgi-bin/user/get", get(followers::list))
+        .route("/cgi-bin/user/info/batchget", post(followers::batchget))
+        .route("/cgi-bin/message/template/send", post(template::send))
         .route("/mock/sent", get(sent::sent))
         .with_state(state)
 }

@@ -53,6 +53,16 @@ struct Data {
     tickets: HashSet<String>,
     out_of_window: HashSet<String>,
     sent: Vec<SentCall>,
+    /// the follower list of `user/get`, sorted (as the generated openids are)
+    followers: Vec<String>,
+    /// msgid of the last template message taken
+    last_msgid: i64,
+    /// `TEMPLATESENDJOBFINISH` Status per openid, other than `success`
+    outcomes: HashMap<String, String>,
+    /// where job-finish pushes go
+    push_to: Option<String>,
+    /// API calls (token endpoints aside) left before every call answers 45009
+    quota_left: Option<u64>,
 }
 
 /// Shared state of one mock server; cheap to clone. Tests keep a clone to inspect and steer
@@ -69,9 +79,17 @@ const OVERLAP: Duration = Duration::from_secs(300);
 impl MockState {
     /// A fresh mock with no tokens, menu or QR codes.
     pub fn new(config: MockConfig) -> Self {
+        let data = Data {
+            followers: (0..config.followers)
+                .map(crate::followers::openid)
+                .collect(),
+            last_msgid: 200_228_331,
+            push_to: config.push_to.clone(),
+            ..Data::default()
+        };
         Self {
             config: Arc::new(config),
-            data: Arc::default(),
+            data: Arc::new(Mutex::new(data)),
         }
     }
 
@@ -149,12 +167,94 @@ impl MockState {
         self.data().out_of_window.insert(openid.to_owned());
     }
 
+    /// The followers `user/get` lists, in its order.
+    pub fn followers(&self) -> Vec<String> {
+        self.data().followers.clone()
+    }
+
+    /// Takes `openid` off the follower list (they unfollowed while the gateway was away).
+    pub fn remove_follower(&self, openid: &str) {
+        self.data().followers.retain(|f| f != openid);
+    }
+
+    /// Makes the `TEMPLATESENDJOBFINISH` push of template messages to `openid` carry `status`
+    /// (e.g. `failed:user block`) instead of `success`.
+    pub fn set_template_outcome(&self, openid: &str, status: &str) {
+        self.data()
+            .outcomes
+            .insert(openid.to_owned(), status.to_owned());
+    }
+
+    /// Sends the `TEMPLATESENDJOBFINISH` push of every template message taken from now on
+    /// to `url` (the gateway's push URL), or none.
+    pub fn set_push_to(&self, url: Option<&str>) {
+        self.data().push_to = url.map(str::to_owned);
+    }
+
+    /// Where job-finish pushes go.
+    pub(crate) fn push_to(&self) -> Option<String> {
+        self.data().push_to.clone()
+    }
+
+    /// The Status the job-finish push of a message to `openid` carries.
+    pub(crate) fn template_outcome(&self, openid: &str) -> String {
+        self.data()
+            .outcomes
+            .get(openid)
+            .cloned()
+            .unwrap_or_else(|| "success".to_owned())
+    }
+
+    /// A new template message id.
+    pub(crate) fn next_msgid(&self) -> i64 {
+        let mut data = self.data();
+        data.last_msgid += 1;
+        data.last_msgid
+    }
+
+    /// Whether `openid` is on the follower list (always true without `--followers`).
+    pub(crate) fn is_follower(&self, openid: &str) -> bool {
+        let data = self.data();
+        self.config.followers == 0 || data.followers.binary_search(&openid.to_owned()).is_ok()
+    }
+
+    /// Up to `max` followers after `next_openid` (from the start for `None`), and the total.
+    pub(crate) fn follower_page(
+        &self,
+        next_openid: Option<&str>,
+        max: usize,
+    ) -> (Vec<String>, usize) {
+        let data = self.data();
+        let start = next_openid.map_or(0, |next| {
+            data.followers.partition_point(|f| f.as_str() <= next)
+        });
+        let page = data
+            .followers
+            .iter()
+            .skip(start)
+            .take(max)
+            .cloned()
+            .collect();
+        (page, data.followers.len())
+    }
+
+    /// After `calls` more API calls (the token endpoints aside), every call answers 45009
+    /// (the daily quota) until this is called with `None`.
+    pub fn set_quota(&self, calls: Option<u64>) {
+        self.data().quota_left = calls;
+    }
+
     /// Counts a `/cgi-bin/` call and answers an injected error if one is queued.
     pub(crate) fn begin_call(&self, token_endpoint: bool) -> Result<(), WxError> {
         let mut data = self.data();
         data.requests += 1;
         if token_endpoint {
             data.token_requests += 1;
+        } else if let Some(left) = data.quota_left {
+            if left == 0 {
+                return Err(WxError(45009));
+            }
+            data.quota_left = Some(left - 1);
         }
         match data.inject.pop_front() {
             Some(code) => Err(WxError(code)),

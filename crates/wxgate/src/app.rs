@@ -14,6 +14,7 @@ use std::time::Duration;
 use tokio::net::TcpListener;
 
 use crate::config::{Config, ConfigError};
+use crate::messages::TemplateSender;
 use crate::push::late::LateSender;
 use crate::push::Pipeline;
 use crate::routing::{Routing, RoutingHandle};
@@ -96,12 +97,21 @@ impl Application {
             config.server.reply_deadline,
         )
         .with_late(late);
+        // Template messages wait in the outbox too; they need the API client.
+        let templates = api.clone().map(|api| {
+            Arc::new(TemplateSender::new(
+                api,
+                Arc::clone(&store),
+                config.template_rate,
+            ))
+        });
         let dispatcher = Dispatcher::new(
             store,
             routing,
             pipeline.http.clone(),
             Arc::clone(&pipeline.outbox),
-        );
+        )
+        .templates(templates);
         let state = AppState::new(config, pipeline).with_api(api);
         Ok(Application {
             listener,

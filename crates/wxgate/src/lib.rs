@@ -12,6 +12,8 @@
 //! - [`rules`]: `[[rules]]` compiled once, [`routing`]: the rules and webhooks in force; [`webhooks`]: call webhooks and the notify outbox;
 //! - [`store`]: SQLite / PostgreSQL behind one trait, with group commit;
 //! - [`api`], [`qr`], [`menu`]: the WeChat server API features (token, QR codes, menus);
+//! - [`follower_sync`]: `wxgate followers sync`, the follower list from WeChat;
+//! - [`messages`]: template messages, queued in the outbox, with their receipts;
 //! - [`dashboard`]: the `/admin` page; [`cli`]: the commands.
 #![forbid(unsafe_code)]
 
@@ -20,7 +22,9 @@ pub mod app;
 pub mod cli;
 pub mod config;
 pub mod dashboard;
+pub mod follower_sync;
 pub mod menu;
+pub mod messages;
 pub mod push;
 pub mod qr;
 pub mod routing;

@@ -1,4 +1,4 @@
-//! `wxgate mock-api [--listen ADDR]`: the local stand-in for the WeChat server API
+//! `wxgate mock-api [--listen ADDR] [--followers N] [--push-to URL]`: the local stand-in for the WeChat server API
 //! (`wechat_mock`), for development and the README tour.
 use std::net::SocketAddr;
 use std::path::Path;
@@ -20,6 +20,13 @@ pub struct MockApiArgs {
     /// Address to listen on.
     #[arg(long, default_value = DEFAULT_LISTEN)]
     pub listen: SocketAddr,
+    /// Give the account N followers for user/get and user/info/batchget, with scenes.
+    #[arg(long, value_name = "N", default_value_t = 0)]
+    pub followers: u32,
+    /// Send each template message's TEMPLATESENDJOBFINISH push, signed with the account's
+    /// Token, to this push URL (the gateway's, e.g. http://127.0.0.1:8080/wechat).
+    #[arg(long, value_name = "URL")]
+    pub push_to: Option<reqwest::Url>,
 }
 
 /// Serve the mock until SIGINT/SIGTERM. It accepts the config's `account.appid` and
@@ -27,7 +34,12 @@ pub struct MockApiArgs {
 /// `0123456789abcdef0123456789abcdef`) for whichever is not set.
 pub async fn run(config_path: Option<&Path>, args: MockApiArgs) -> Result<(), Failure> {
     let (config, _) = config::load(config_path)?;
-    let mut mock = MockConfig::default();
+    let mut mock = MockConfig {
+        followers: args.followers,
+        push_to: args.push_to.as_ref().map(reqwest::Url::to_string),
+        push_token: config.account.token.expose().to_owned(),
+        ..MockConfig::default()
+    };
     if !config.account.appid.is_empty() {
         mock.appid = config.account.appid.clone();
     }
@@ -47,6 +59,12 @@ pub async fn run(config_path: Option<&Path>, args: MockApiArgs) -> Result<(), Fa
     println!("wxgate mock-api: base URL http://{local}");
     println!("  appid {}, appsecret: {secret_note}", mock.appid);
     println!("  point [wechat_api] base_url at it; calls that change something: GET /mock/sent");
+    if args.followers > 0 {
+        println!("  {} followers for user/get", args.followers);
+    }
+    if let Some(url) = &args.push_to {
+        println!("  template job-finish pushes go to {url}");
+    }
     wechat_mock::serve(listener, mock, shutdown::signal())
         .await
         .map_err(|e| Failure::other(format!("mock-api: {e}")))?;

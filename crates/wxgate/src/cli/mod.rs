@@ -2,6 +2,7 @@
 mod account;
 mod checks;
 mod completions;
+mod followers;
 mod menu;
 #[cfg(feature = "mock")]
 mod mock_api;
@@ -71,6 +72,9 @@ pub enum Command {
     /// The custom menu: push a TOML/JSON menu file, show or delete the live menu.
     #[command(subcommand)]
     Menu(menu::MenuCommand),
+    /// The account's followers: sync the whole list from WeChat.
+    #[command(subcommand)]
+    Followers(followers::FollowersCommand),
     /// A local stand-in for the WeChat server API, for development and tests.
     #[cfg(feature = "mock")]
     MockApi(mock_api::MockApiArgs),
@@ -85,6 +89,7 @@ pub async fn run(cli: Cli) -> Result<(), Failure> {
         Command::Simulate(args) => simulate::run(cli.config.as_deref(), args).await,
         Command::Qrcode(command) => qrcode::run(cli.config.as_deref(), command).await,
         Command::Menu(command) => menu::run(cli.config.as_deref(), command).await,
+        Command::Followers(command) => followers::run(cli.config.as_deref(), command).await,
         #[cfg(feature = "mock")]
         Command::MockApi(args) => mock_api::run(cli.config.as_deref(), args).await,
         Command::Completions(args) => completions::run(&args),

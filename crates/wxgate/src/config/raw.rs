@@ -38,6 +38,7 @@ impl RawConfig {
             || a.encoding_aes_key.is_some()
             || a.previous_encoding_aes_key.is_some()
             || self.admin.token.is_some()
+            || !self.admin.service_tokens.is_empty()
             || self.webhooks.iter().any(|w| w.secret.is_some())
     }
 }
@@ -154,6 +155,8 @@ impl Default for RawStorage {
 pub struct RawAdmin {
     /// bearer token for /api/*
     pub token: Option<String>,
+    /// bearer tokens of the account's other services (access_token, wechat/*, messages/* only)
+    pub service_tokens: Vec<String>,
 }
 
 /// `[wechat_api]`
@@ -162,12 +165,15 @@ pub struct RawAdmin {
 pub struct RawWechatApi {
     /// API base URL
     pub base_url: String,
+    /// template messages sent per second at most
+    pub template_rate: u32,
 }
 
 impl Default for RawWechatApi {
     fn default() -> Self {
         RawWechatApi {
             base_url: "https://api.weixin.qq.com".into(),
+            template_rate: 20,
         }
     }
 }

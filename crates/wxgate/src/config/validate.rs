@@ -26,6 +26,8 @@ pub struct Config {
     pub admin: AdminConfig,
     /// `[wechat_api] base_url`
     pub api_base_url: String,
+    /// `[wechat_api] template_rate`: template messages sent per second at most (≥ 1)
+    pub template_rate: u32,
     /// `[[rules]]`, compiled
     pub rules: Arc<RuleSet>,
     /// `[[webhooks]]`
@@ -128,6 +130,9 @@ pub struct StorageConfig {
 pub struct AdminConfig {
     /// bearer token; None disables /api/*
     pub token: Option<Secret>,
+    /// `service_tokens`: bearer tokens allowed only `/api/access_token`, `/api/wechat/*` and
+    /// `/api/messages/*`
+    pub service_tokens: Vec<Secret>,
 }
 
 /// call | notify.
@@ -211,6 +216,16 @@ impl Config {
                 }
                 Some(t) => Some(Secret::new(t)),
             },
+            service_tokens: service_tokens(&raw.admin.service_tokens)?,
+        };
+        let template_rate = match raw.wechat_api.template_rate {
+            0 => {
+                return Err(ConfigError::new(
+                    "wechat_api.template_rate",
+                    "must be at least 1 (messages per second)",
+                ))
+            }
+            rate => rate,
         };
         let api_base_url = raw.wechat_api.base_url.trim_end_matches('/').to_string();
         if reqwest::Url::parse(&api_base_url).is_err() {
@@ -245,10 +260,31 @@ impl Config {
             storage,
             admin,
             api_base_url,
+            template_rate,
             rules: Arc::new(rules),
             webhooks: Arc::new(webhooks),
         })
     }
+}
+
+/// `[admin] service_tokens`: each non-empty, without surrounding whitespace.
+fn service_tokens(raw: &[String]) -> Result<Vec<Secret>, ConfigError> {
+    raw.iter()
+        .enumerate()
+        .map(|(i, t)| {
+            let key = || format!("admin.service_tokens[{i}]");
+            if t.is_empty() {
+                Err(ConfigError::new(key(), "must not be empty"))
+            } else if t.trim() != t {
+                Err(ConfigError::new(
+                    key(),
+                    "has leading or trailing whitespace, which a presented token never has",
+                ))
+            } else {
+                Ok(Secret::new(t))
+            }
+        })
+        .collect()
 }
 
 fn server(raw: &RawConfig) -> Result<ServerConfig, ConfigError> {
@@ -431,6 +467,12 @@ fn webhook(i: usize, w: &RawWebhook) -> Result<WebhookConfig, ConfigError> {
     let key = |field: &str| format!("webhooks[{i}].{field}");
     if w.name.is_empty() {
         return Err(ConfigError::new(key("name"), "must not be empty"));
+    }
+    if w.name.starts_with('@') {
+        return Err(ConfigError::new(
+            key("name"),
+            "names starting with @ are reserved (the gateway's own queues)",
+        ));
     }
     let url = reqwest::Url::parse(&w.url)
         .ok()

@@ -116,6 +116,9 @@ async fn run(
     let deliveries = crate::webhooks::outbox::deliveries(&routing.webhooks, &msg);
     let wrote_deliveries = !deliveries.is_empty();
     let late_to = decision.late.is_some().then(|| msg.from_user_name.clone());
+    // A template message's outcome, kept before the push is acknowledged (a failure is not
+    // answered 200, so WeChat resends; applying it again changes nothing).
+    crate::messages::record_receipt(pipeline.store.as_ref(), &msg).await?;
     let write = PushWrite {
         dedupe_key: key.to_string(),
         msg_type: msg.msg_type().to_string(),

@@ -12,12 +12,17 @@ use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 
 mod counters;
+pub mod messages;
 mod postgres;
 mod rows;
 mod sql;
 pub(crate) mod sqlite;
+pub mod sync;
 #[cfg(test)]
 mod tests;
+
+pub use messages::{MessageRow, NewMessage, Queued, TEMPLATE_QUEUE};
+pub use sync::{SyncCursor, SyncedFollower};
 
 /// A storage failure. Shown to HTTP clients only as a generic 500 / 503.
 #[derive(Debug, thiserror::Error)]
@@ -248,6 +253,18 @@ pub struct Follower {
     pub location: Option<Location>,
     /// last push
     pub last_seen_at: Option<DateTime<Utc>>,
+    /// unionid (from a sync), None until known
+    pub unionid: Option<String>,
+    /// how WeChat says they followed (`ADD_SCENE_…`, from a sync), None until known
+    pub subscribe_scene: Option<String>,
+    /// how the gateway learned of them: `push` or `sync`
+    pub source: String,
+    /// language (from a sync)
+    pub language: Option<String>,
+    /// the account's remark on them (from a sync)
+    pub remark: Option<String>,
+    /// tag ids (from a sync)
+    pub tags: Vec<i64>,
 }
 
 /// A reported location.
@@ -486,6 +503,54 @@ pub trait Store: Send + Sync + 'static {
     ) -> Result<u64, StoreError>;
     /// Number of pending deliveries.
     async fn pending_deliveries(&self) -> Result<i64, StoreError>;
+    /// Queue a template message and its send (an outbox row of [`TEMPLATE_QUEUE`]) in one
+    /// transaction — unless a message holds its idempotency key: then that one's id, and
+    /// nothing queued.
+    async fn queue_message(&self, message: &NewMessage) -> Result<Queued, StoreError>;
+    /// One template message.
+    async fn message(&self, id: i64) -> Result<Option<MessageRow>, StoreError>;
+    /// Message `id` was sent as WeChat's `msgid`: `sent` (or the status of a receipt that
+    /// came first), and its outbox row `delivery` deleted, in one transaction.
+    async fn message_sent(
+        &self,
+        id: i64,
+        delivery: i64,
+        msgid: i64,
+        at: DateTime<Utc>,
+    ) -> Result<(), StoreError>;
+    /// Message `id` failed for good with `error`: `failed`, its outbox row deleted.
+    async fn message_failed(
+        &self,
+        id: i64,
+        delivery: i64,
+        error: &str,
+        at: DateTime<Utc>,
+    ) -> Result<(), StoreError>;
+    /// A `TEMPLATESENDJOBFINISH` outcome (`delivered`, `blocked`, `failed`) for WeChat's
+    /// `msgid`: kept, and applied to the `sent` message of that msgid, whose id is returned.
+    async fn message_receipt(
+        &self,
+        msgid: i64,
+        status: &str,
+        at: DateTime<Utc>,
+    ) -> Result<Option<i64>, StoreError>;
+    /// Store a page of synced followers and the sync's cursor in one transaction; returns how
+    /// many followers were new to the gateway (those are counted under their scene).
+    async fn save_synced(
+        &self,
+        followers: &[SyncedFollower],
+        cursor: &SyncCursor,
+    ) -> Result<u64, StoreError>;
+    /// The cursor of an unfinished sync.
+    async fn sync_cursor(&self) -> Result<Option<SyncCursor>, StoreError>;
+    /// The sync is over: its cursor deleted.
+    async fn finish_sync(&self) -> Result<(), StoreError>;
+    /// The openids known before the sync that started at `started_at` and seen neither by it
+    /// nor by a push since: no longer following.
+    async fn unsynced_followers(
+        &self,
+        started_at: DateTime<Utc>,
+    ) -> Result<Vec<String>, StoreError>;
     /// `Err(reason)` while writes fail (the last batch did not commit); `Ok` again once one
     /// commits. `/healthz` answers 503 with the reason.
     fn health(&self) -> Result<(), String>;

@@ -69,6 +69,12 @@ pub(super) struct FollowerDb {
     pub(super) loc_precision: Option<f64>,
     pub(super) loc_reported_at: Option<i64>,
     pub(super) last_seen_at: Option<i64>,
+    pub(super) unionid: Option<String>,
+    pub(super) subscribe_scene: Option<String>,
+    pub(super) source: String,
+    pub(super) language: Option<String>,
+    pub(super) remark: Option<String>,
+    pub(super) tags: Option<String>,
 }
 
 impl TryFrom<FollowerDb> for Follower {
@@ -96,6 +102,12 @@ impl TryFrom<FollowerDb> for Follower {
             scene: row.scene,
             location,
             last_seen_at: opt_time(row.last_seen_at)?,
+            tags: super::sync::tags_from(row.tags.as_deref()),
+            unionid: row.unionid,
+            subscribe_scene: row.subscribe_scene,
+            source: row.source,
+            language: row.language,
+            remark: row.remark,
         })
     }
 }

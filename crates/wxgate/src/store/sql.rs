@@ -36,7 +36,8 @@ pub(super) const DELETE_EVENTS_OF: &str = "DELETE FROM events WHERE openid = $1"
 pub(super) const DELETE_FOLLOWER: &str = "DELETE FROM followers WHERE openid = $1";
 
 const FOLLOWER_COLUMNS: &str = "openid, subscribed, subscribed_at, scene, loc_latitude, \
-    loc_longitude, loc_precision, loc_reported_at, last_seen_at";
+    loc_longitude, loc_precision, loc_reported_at, last_seen_at, unionid, subscribe_scene, \
+    source, language, remark, tags";
 
 /// One follower by openid.
 pub(super) fn select_follower() -> String {

@@ -13,6 +13,9 @@
 //! | `wxgate_store_batch_writes` (histogram) | – |
 //! | `wxgate_webhook_deliveries_total` | `webhook` (a configured name or `(removed)`), `outcome` ([`DeliveryOutcome`]) |
 //! | `wxgate_webhook_deliveries_pending` (gauge) | – |
+//! | `wxgate_wechat_api_calls_total` | `family` (a known endpoint family or `other`), `errcode` (a known code, `other`, `none`, `transport`) |
+//! | `wxgate_template_messages_total` | `status` (`queued`, `sent`, `delivered`, `blocked`, `failed`) |
+//! | `wxgate_token_refreshes_total`, `wxgate_token_retries_total` | – (counted by `wechat-api`: token fetched; call retried after a refused token) |
 use std::collections::HashMap;
 use std::sync::{Mutex, OnceLock};
 use std::time::Duration;
@@ -30,6 +33,8 @@ const PUSH_DURATION: &str = "wxgate_push_duration_seconds";
 const STORE_BATCH_WRITES: &str = "wxgate_store_batch_writes";
 const DELIVERIES: &str = "wxgate_webhook_deliveries_total";
 const DELIVERIES_PENDING: &str = "wxgate_webhook_deliveries_pending";
+const WECHAT_CALLS: &str = "wxgate_wechat_api_calls_total";
+const TEMPLATE_MESSAGES: &str = "wxgate_template_messages_total";
 
 const BUCKETS: &[f64] = &[
     0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0,
@@ -218,6 +223,17 @@ pub fn deliveries(webhook: Option<&str>, outcome: DeliveryOutcome, n: u64) {
 /// `wxgate_webhook_deliveries_pending` is set to `n`.
 pub fn deliveries_pending(n: i64) {
     metrics::gauge!(DELIVERIES_PENDING).set(n as f64);
+}
+
+/// `wxgate_wechat_api_calls_total{family, errcode}` + 1: a call through `/api/wechat/*`.
+/// Both labels are bounded by the caller (`server::admin::wechat_proxy`).
+pub fn wechat_api_call(family: &'static str, errcode: &'static str) {
+    metrics::counter!(WECHAT_CALLS, "family" => family, "errcode" => errcode).increment(1);
+}
+
+/// `wxgate_template_messages_total{status}` + 1: a template message reached `status`.
+pub fn template_message(status: &'static str) {
+    metrics::counter!(TEMPLATE_MESSAGES, "status" => status).increment(1);
 }
 
 #[cfg(test)]

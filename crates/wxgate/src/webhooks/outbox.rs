@@ -29,8 +29,9 @@ use wechat_proto::Message;
 
 use super::{headers, payload};
 use crate::config::{WebhookConfig, WebhookMode};
+use crate::messages::TemplateSender;
 use crate::routing::{Routing, RoutingHandle};
-use crate::store::{Delivery, NewDelivery, Store};
+use crate::store::{Delivery, NewDelivery, Store, TEMPLATE_QUEUE};
 use crate::telemetry::metrics::{self, DeliveryOutcome};
 use crate::telemetry::spans;
 
@@ -90,6 +91,7 @@ pub struct Dispatcher {
     backoff_cap: Duration,
     sweep_every: Duration,
     shutdown_grace: Duration,
+    templates: Option<Arc<TemplateSender>>,
 }
 
 impl Dispatcher {
@@ -112,7 +114,15 @@ impl Dispatcher {
             backoff_cap: Duration::from_secs(600),
             sweep_every: Duration::from_secs(60),
             shutdown_grace: Duration::from_secs(5),
+            templates: None,
         }
+    }
+
+    /// Rows of [`TEMPLATE_QUEUE`] (template messages) go to `sender`; without one they wait,
+    /// with backoff.
+    pub fn templates(mut self, sender: Option<Arc<TemplateSender>>) -> Self {
+        self.templates = sender;
+        self
     }
 
     /// Backoff after the n-th failure: `base · 2ⁿ⁻¹`, at most `cap`, jittered to 50–100 %.
@@ -245,6 +255,9 @@ impl Dispatcher {
         tracing::debug!(event_id = %d.event_id, openid = %d.openid, "delivering");
         let store = &self.store;
         let now = Utc::now();
+        if d.webhook == TEMPLATE_QUEUE {
+            return self.send_template(d, now).await;
+        }
         let hook = routing
             .webhooks
             .iter()
@@ -274,24 +287,44 @@ impl Dispatcher {
                 DeliveryOutcome::Delivered
             }
             Err(e) => {
-                let delay = self.delay(d.attempts);
-                let next_at =
-                    now + chrono::Duration::from_std(delay).unwrap_or(chrono::Duration::zero());
-                // One warning per delivery, not per retry: a receiver down for
-                // hours would flood the log otherwise.
-                if d.attempts == 0 {
-                    tracing::warn!(error = %e, retry_in = ?delay, "delivery failed, will retry");
-                } else {
-                    tracing::debug!(error = %e, retry_in = ?delay, "delivery failed again");
-                }
-                if let Err(e) = store.delivery_failed(d.id, next_at).await {
-                    tracing::warn!(error = %e, "rescheduling a delivery failed");
-                }
+                self.retry_later(d, now, &e.to_string()).await;
                 DeliveryOutcome::Failed
             }
         };
         metrics::deliveries(Some(&hook.name), outcome, 1);
         outcome
+    }
+
+    /// A template message's row: sent by the [`TemplateSender`] (which settles it in the
+    /// store), or due again after the backoff.
+    async fn send_template(&self, d: &Delivery, now: DateTime<Utc>) -> DeliveryOutcome {
+        let sent = match &self.templates {
+            Some(sender) => sender.send(d).await.map_err(|e| e.to_string()),
+            None => Err("account.appsecret is not configured".to_string()),
+        };
+        match sent {
+            Ok(()) => DeliveryOutcome::Delivered,
+            Err(e) => {
+                self.retry_later(d, now, &e).await;
+                DeliveryOutcome::Failed
+            }
+        }
+    }
+
+    /// Schedules `d` again after the backoff of its attempts.
+    async fn retry_later(&self, d: &Delivery, now: DateTime<Utc>, error: &str) {
+        let delay = self.delay(d.attempts);
+        let next_at = now + chrono::Duration::from_std(delay).unwrap_or(chrono::Duration::zero());
+        // One warning per delivery, not per retry: a receiver down for hours would flood
+        // the log otherwise.
+        if d.attempts == 0 {
+            tracing::warn!(error, retry_in = ?delay, "delivery failed, will retry");
+        } else {
+            tracing::debug!(error, retry_in = ?delay, "delivery failed again");
+        }
+        if let Err(e) = self.store.delivery_failed(d.id, next_at).await {
+            tracing::warn!(error = %e, "rescheduling a delivery failed");
+        }
     }
 
     /// The wait after a failure, when `attempts` failures came before it.

@@ -3,10 +3,13 @@
 //! menus, the central access token, `wxgate mock-api`, and the OpenAPI document checked by
 //! schemathesis against a live gateway.
 mod cli;
+mod followers_sync;
 mod helpers;
 mod menu;
+mod messages;
 mod openapi;
 mod papercuts;
 mod qrcode_counts;
 mod qrcodes;
 mod token;
+mod wechat_proxy;

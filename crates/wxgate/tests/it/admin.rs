@@ -140,8 +140,16 @@ async fn follower_json_shape() {
             "subscribed_at",
             "scene",
             "location",
-            "last_seen_at"
+            "last_seen_at",
+            "unionid",
+            "subscribe_scene",
+            "source"
         ])
+    );
+    assert_eq!(f["source"], "push", "{f}");
+    assert!(
+        f["unionid"].is_null() && f["subscribe_scene"].is_null(),
+        "{f}"
     );
     assert_eq!(
         keys(&f["location"]),

@@ -28,6 +28,10 @@ pub async fn json_answers(State(app): State<AppState>, req: Request, next: Next)
 
 /// The body read in full before the deadline, or the answer to give instead.
 async fn read_body(app: &AppState, req: Request) -> Result<Request, Response> {
+    if req.uri().path().starts_with("/wechat/") {
+        // The proxy reads its own, larger, bodies (`wechat_proxy::MAX_BODY`).
+        return Ok(req);
+    }
     let declared = req
         .headers()
         .get(header::CONTENT_LENGTH)
@@ -49,7 +53,8 @@ async fn read_body(app: &AppState, req: Request) -> Result<Request, Response> {
     }
 }
 
-fn is_length_limit(e: &axum::Error) -> bool {
+/// Whether reading a body failed because it passed the limit given to `to_bytes`.
+pub(super) fn is_length_limit(e: &axum::Error) -> bool {
     let mut source: Option<&(dyn std::error::Error + 'static)> = Some(e);
     while let Some(s) = source {
         if s.to_string().contains("length limit") {
@@ -92,7 +97,12 @@ async fn finish(resp: Response) -> Response {
         .get(header::CONTENT_TYPE)
         .and_then(|v| v.to_str().ok())
         .is_some_and(|v| v.starts_with("application/json"));
-    let mut resp = if resp.status().is_client_error() || resp.status().is_server_error() {
+    let passthrough = resp
+        .extensions()
+        .get::<super::wechat_proxy::Passthrough>()
+        .is_some();
+    let failed = resp.status().is_client_error() || resp.status().is_server_error();
+    let mut resp = if failed && !passthrough {
         if is_json {
             resp
         } else {

@@ -21,9 +21,18 @@ pub enum ApiError {
         /// seconds until the address may try again
         retry_after: u64,
     },
+    /// 403: the caller may not do this (a service token outside its paths, a token endpoint)
+    #[error("{0}")]
+    Forbidden(String),
     /// 404
     #[error("not found")]
     NotFound,
+    /// 413: the body is over the limit (in bytes); the connection closes
+    #[error("request body over {0} bytes")]
+    TooLarge(usize),
+    /// 408: the body did not arrive in time; the connection closes
+    #[error("request body not received in time")]
+    BodyTimeout,
     /// 502: the WeChat API refused or failed
     #[error("{0}")]
     Upstream(String),
@@ -41,7 +50,10 @@ impl IntoResponse for ApiError {
             ApiError::BadRequest(_) => StatusCode::BAD_REQUEST,
             ApiError::Unauthorized => StatusCode::UNAUTHORIZED,
             ApiError::TooManyAttempts { .. } => StatusCode::TOO_MANY_REQUESTS,
+            ApiError::Forbidden(_) => StatusCode::FORBIDDEN,
             ApiError::NotFound => StatusCode::NOT_FOUND,
+            ApiError::TooLarge(_) => StatusCode::PAYLOAD_TOO_LARGE,
+            ApiError::BodyTimeout => StatusCode::REQUEST_TIMEOUT,
             ApiError::Upstream(_) => StatusCode::BAD_GATEWAY,
             ApiError::Unavailable(_) => StatusCode::SERVICE_UNAVAILABLE,
             ApiError::Store(e) => {
@@ -54,6 +66,12 @@ impl IntoResponse for ApiError {
             resp.headers_mut().insert(
                 header::WWW_AUTHENTICATE,
                 header::HeaderValue::from_static("Bearer"),
+            );
+        }
+        if matches!(self, ApiError::TooLarge(_) | ApiError::BodyTimeout) {
+            resp.headers_mut().insert(
+                header::CONNECTION,
+                header::HeaderValue::from_static("close"),
             );
         }
         if let ApiError::TooManyAttempts { retry_after } = self {

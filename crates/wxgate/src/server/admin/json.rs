@@ -45,6 +45,14 @@ pub struct FollowerJson {
     /// the user's last push (RFC 3339 UTC)
     #[schema(format = DateTime)]
     pub last_seen_at: Option<String>,
+    /// the user's unionid, null until a follower sync learnt it
+    pub unionid: Option<String>,
+    /// how the user came, as WeChat's `user/info` says (`ADD_SCENE_QR_CODE`, ...); null until
+    /// a follower sync learnt it
+    pub subscribe_scene: Option<String>,
+    /// where the gateway learnt of the follower: from a push, or from a follower sync
+    #[schema(pattern = "^(push|sync)$")]
+    pub source: String,
 }
 
 /// A reported location.
@@ -76,6 +84,9 @@ impl From<&Follower> for FollowerJson {
                 reported_at: time(&l.reported_at),
             }),
             last_seen_at: f.last_seen_at.as_ref().map(time),
+            unionid: f.unionid.clone(),
+            subscribe_scene: f.subscribe_scene.clone(),
+            source: f.source.clone(),
         }
     }
 }

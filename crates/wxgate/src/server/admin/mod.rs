@@ -6,12 +6,14 @@ mod events;
 mod followers;
 mod json;
 mod menu;
+mod messages;
 mod openapi;
 mod qrcodes;
 mod stats;
 mod throttle;
 mod token;
 mod wechat;
+mod wechat_proxy;
 
 use std::net::SocketAddr;
 use std::time::Instant;
@@ -45,6 +47,14 @@ fn routes() -> OpenApiRouter<AppState> {
         .routes(routes!(qrcodes::image))
         .routes(routes!(menu::show, menu::replace, menu::delete))
         .routes(routes!(token::current))
+        .routes(routes!(messages::queue))
+        .routes(routes!(messages::one))
+        // A wildcard path, which `routes!` cannot register: documented through
+        // `openapi::Fixed`'s `paths(...)` instead.
+        .route(
+            "/wechat/{*path}",
+            get(wechat_proxy::forward).post(wechat_proxy::forward),
+        )
 }
 
 /// `/api/*` (without the `/api` prefix): [`routes`] behind the bearer check, and the
@@ -82,16 +92,50 @@ async fn bearer(
     let Some(authorization) = req.headers().get(header::AUTHORIZATION) else {
         return Err(ApiError::Unauthorized);
     };
-    match bearer_token(authorization.to_str().unwrap_or("")) {
-        Some(token) if expected.matches(token) => {
-            app.auth_failures.succeeded(addr);
-            Ok(next.run(req).await)
-        }
-        _ => {
-            app.auth_failures.failed(addr, now);
-            Err(ApiError::Unauthorized)
-        }
+    let presented = bearer_token(authorization.to_str().unwrap_or(""));
+    let Some(caller) = presented.and_then(|token| caller(&app, expected, token)) else {
+        app.auth_failures.failed(addr, now);
+        return Err(ApiError::Unauthorized);
+    };
+    app.auth_failures.succeeded(addr);
+    if caller == Caller::Service && !service_may_use(req.uri().path()) {
+        return Err(ApiError::Forbidden(
+            "a service token may use only /api/access_token, /api/wechat/* and /api/messages/*"
+                .into(),
+        ));
     }
+    Ok(next.run(req).await)
+}
+
+/// Who presented a token.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Caller {
+    /// `[admin] token`: everything
+    Admin,
+    /// one of `[admin] service_tokens`: the account's other services
+    Service,
+}
+
+/// Whose token `token` is, every configured token compared (in constant time each).
+fn caller(app: &AppState, admin: &crate::config::Secret, token: &str) -> Option<Caller> {
+    let service = app
+        .config
+        .admin
+        .service_tokens
+        .iter()
+        .fold(false, |found, t| t.matches(token) | found);
+    if admin.matches(token) {
+        Some(Caller::Admin)
+    } else if service {
+        Some(Caller::Service)
+    } else {
+        None
+    }
+}
+
+/// The paths (under `/api`) a service token may use.
+fn service_may_use(path: &str) -> bool {
+    path == "/access_token" || path.starts_with("/wechat/") || path.starts_with("/messages/")
 }
 
 /// The token of `Bearer TOKEN`, the scheme in any case.

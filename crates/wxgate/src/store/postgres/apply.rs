@@ -346,7 +346,8 @@ async fn count_unsubscribe(
     Ok(())
 }
 
-/// Deletes every event and the follower row of `openid` (counters and outbox rows stay).
+/// Deletes every event, the follower row and the template messages (with their unsent
+/// outbox rows) of `openid`; counters and notify deliveries stay.
 async fn forget(conn: &mut PgConnection, openid: &str) -> Result<Recorded, sqlx::Error> {
     sqlx::query(sql::DELETE_EVENTS_OF)
         .bind(openid)
@@ -356,5 +357,14 @@ async fn forget(conn: &mut PgConnection, openid: &str) -> Result<Recorded, sqlx:
         .bind(openid)
         .execute(&mut *conn)
         .await?;
+    for statement in [
+        crate::store::messages::DELETE_MESSAGES_OF,
+        crate::store::messages::DELETE_SENDS_OF,
+    ] {
+        sqlx::query(statement)
+            .bind(openid)
+            .execute(&mut *conn)
+            .await?;
+    }
     Ok(Recorded::Forgotten)
 }

@@ -11,15 +11,18 @@ use sqlx::postgres::{PgConnectOptions, PgPool, PgPoolOptions};
 use sqlx::{Postgres, QueryBuilder};
 
 mod apply;
+mod messages;
 pub(super) mod plan;
+mod sync;
 pub(super) mod writer;
 
 use super::counters::DayRow;
 use super::rows::{self, millis};
 use super::sql;
 use super::{
-    DayStats, Delivery, EventQuery, EventRow, Follower, FollowerQuery, Health, PushWrite, QrCode,
-    QrCodeTotals, Recorded, ReplayMark, Stats, Store, StoreError, StoredReply, StoredToken,
+    DayStats, Delivery, EventQuery, EventRow, Follower, FollowerQuery, Health, MessageRow,
+    NewMessage, PushWrite, QrCode, QrCodeTotals, Queued, Recorded, ReplayMark, Stats, Store,
+    StoreError, StoredReply, StoredToken, SyncCursor, SyncedFollower,
 };
 use writer::{Batch, BatchOutcome, Op, Writer};
 
@@ -440,6 +443,67 @@ impl Store for PgStore {
         Ok(sqlx::query_scalar(sql::COUNT_DELIVERIES)
             .fetch_one(&self.pool)
             .await?)
+    }
+
+    async fn queue_message(&self, message: &NewMessage) -> Result<Queued, StoreError> {
+        self.queue_message_on(message).await
+    }
+
+    async fn message(&self, id: i64) -> Result<Option<MessageRow>, StoreError> {
+        self.message_on(id).await
+    }
+
+    async fn message_sent(
+        &self,
+        id: i64,
+        delivery: i64,
+        msgid: i64,
+        at: DateTime<Utc>,
+    ) -> Result<(), StoreError> {
+        self.message_done_on(id, delivery, Ok(msgid), at).await
+    }
+
+    async fn message_failed(
+        &self,
+        id: i64,
+        delivery: i64,
+        error: &str,
+        at: DateTime<Utc>,
+    ) -> Result<(), StoreError> {
+        self.message_done_on(id, delivery, Err(error.to_string()), at)
+            .await
+    }
+
+    async fn message_receipt(
+        &self,
+        msgid: i64,
+        status: &str,
+        at: DateTime<Utc>,
+    ) -> Result<Option<i64>, StoreError> {
+        self.message_receipt_on(msgid, status, at).await
+    }
+
+    async fn save_synced(
+        &self,
+        followers: &[SyncedFollower],
+        cursor: &SyncCursor,
+    ) -> Result<u64, StoreError> {
+        self.save_synced_on(followers, cursor).await
+    }
+
+    async fn sync_cursor(&self) -> Result<Option<SyncCursor>, StoreError> {
+        self.sync_cursor_on().await
+    }
+
+    async fn finish_sync(&self) -> Result<(), StoreError> {
+        self.finish_sync_on().await
+    }
+
+    async fn unsynced_followers(
+        &self,
+        started_at: DateTime<Utc>,
+    ) -> Result<Vec<String>, StoreError> {
+        self.unsynced_on(started_at).await
     }
 
     fn health(&self) -> Result<(), String> {

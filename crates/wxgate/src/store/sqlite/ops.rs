@@ -258,7 +258,8 @@ fn count_unsubscribe(conn: &Connection, state: &State, write: &PushWrite) -> rus
 }
 
 /// Deletes every row holding `openid` (its applied events through `openid_events`, its
-/// pending ones by id, its follower row); counters and outbox rows stay. Whether anything
+/// pending ones by id, its follower row, its template messages and their unsent outbox
+/// rows); counters and notify deliveries stay. Whether anything
 /// was deleted (then the files are scrubbed). The caller marks the backlog once every
 /// statement of its write succeeded.
 fn forget(conn: &Connection, state: &State, openid: &str) -> rusqlite::Result<bool> {
@@ -271,6 +272,8 @@ fn forget(conn: &Connection, state: &State, openid: &str) -> rusqlite::Result<bo
     deleted += conn
         .prepare_cached(sql::DELETE_FOLLOWER)?
         .execute(params![openid])?;
+    deleted += super::execute(conn, crate::store::messages::DELETE_MESSAGES_OF, &[&openid])?;
+    deleted += super::execute(conn, crate::store::messages::DELETE_SENDS_OF, &[&openid])?;
     let pending = state.backlog.ids_of(openid);
     let mut delete = conn.prepare_cached(sql::DELETE_EVENT)?;
     for id in &pending {

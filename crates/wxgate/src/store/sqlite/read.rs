@@ -81,6 +81,12 @@ fn follower_row(row: &Row<'_>) -> rusqlite::Result<FollowerDb> {
         loc_precision: row.get(6)?,
         loc_reported_at: row.get(7)?,
         last_seen_at: row.get(8)?,
+        unionid: row.get(9)?,
+        subscribe_scene: row.get(10)?,
+        source: row.get(11)?,
+        language: row.get(12)?,
+        remark: row.get(13)?,
+        tags: row.get(14)?,
     })
 }
 

@@ -26,6 +26,7 @@ const MIGRATIONS: &[(i64, &str)] = &[
         5,
         include_str!("../../../migrations/sqlite/0005_daily_counters.sql"),
     ),
+    (6, include_str!("../../../migrations/sqlite/0006_reach.sql")),
 ];
 
 /// Brings the schema of `conn` up to date.

@@ -89,7 +89,8 @@ pub(super) const SELECT_OLDEST: &str =
 
 /// Columns of a follower, in the order `read::follower` reads them.
 pub(super) const FOLLOWER_COLUMNS: &str = "openid, subscribed, subscribed_at, scene, \
-    loc_latitude, loc_longitude, loc_precision, loc_reported_at, last_seen_at";
+    loc_latitude, loc_longitude, loc_precision, loc_reported_at, last_seen_at, unionid, \
+    subscribe_scene, source, language, remark, tags";
 
 /// Columns of an event as listed, in the order `read::event` reads them (`e` = events).
 pub(super) const EVENT_COLUMNS: &str = "e.id, e.openid, e.msg_type, e.event, e.event_key, \

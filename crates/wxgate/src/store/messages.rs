@@ -1,0 +1,151 @@
+//! Template messages (contract §5 `/api/messages/*`): their rows, their SQL (shared by both
+//! backends, `$N` bound by name on SQLite), and the outbox queue that sends them.
+//!
+//! A queued message is a `messages` row plus an `outbox` row of the reserved webhook
+//! [`TEMPLATE_QUEUE`], written in one transaction: the notify outbox's claims, leases and
+//! backoff send it (`webhooks::outbox` hands such rows to `messages::Sender`). Its outcome,
+//! the `TEMPLATESENDJOBFINISH` push, is kept in `receipts` by WeChat's msgid, so a push that
+//! comes before the msgid is stored still counts.
+use chrono::{DateTime, Utc};
+
+use super::rows::{opt_time, time};
+use super::StoreError;
+
+/// The outbox's webhook name for template messages (config refuses names starting with `@`).
+pub const TEMPLATE_QUEUE: &str = "@template";
+
+/// A template message to queue.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct NewMessage {
+    /// the recipient
+    pub openid: String,
+    /// the template
+    pub template_id: String,
+    /// the caller's key: the same key → the same message, sent once
+    pub idempotency_key: Option<String>,
+    /// the JSON body for `message/template/send`, as it will be sent
+    pub payload: String,
+    /// when it was queued
+    pub created_at: DateTime<Utc>,
+}
+
+/// What queueing did.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Queued {
+    /// the message's id
+    pub id: i64,
+    /// false when a message with the same idempotency key existed (nothing queued)
+    pub created: bool,
+}
+
+/// A template message as `GET /api/messages/{id}` shows it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct MessageRow {
+    /// id
+    pub id: i64,
+    /// recipient
+    pub openid: String,
+    /// template
+    pub template_id: String,
+    /// `queued`, `sent`, `delivered`, `blocked` or `failed`
+    pub status: String,
+    /// WeChat's msgid, once sent
+    pub msgid: Option<i64>,
+    /// WeChat's errcode and errmsg of a failed send
+    pub error: Option<String>,
+    /// queued at
+    pub created_at: DateTime<Utc>,
+    /// last change
+    pub updated_at: DateTime<Utc>,
+}
+
+/// `messages` row as read (a receipt already in for a `sent` message shows as its status).
+#[derive(sqlx::FromRow)]
+pub(super) struct MessageDb {
+    pub(super) id: i64,
+    pub(super) openid: String,
+    pub(super) template_id: String,
+    pub(super) status: String,
+    pub(super) msgid: Option<i64>,
+    pub(super) error: Option<String>,
+    pub(super) created_at: i64,
+    pub(super) updated_at: Option<i64>,
+}
+
+impl TryFrom<MessageDb> for MessageRow {
+    type Error = StoreError;
+
+    fn try_from(row: MessageDb) -> Result<Self, StoreError> {
+        let created_at = time(row.created_at)?;
+        Ok(MessageRow {
+            id: row.id,
+            openid: row.openid,
+            template_id: row.template_id,
+            status: row.status,
+            msgid: row.msgid,
+            error: row.error,
+            created_at,
+            updated_at: opt_time(row.updated_at)?.unwrap_or(created_at),
+        })
+    }
+}
+
+/// How long a receipt whose message never showed up is kept.
+pub(super) const RECEIPT_DAYS: i64 = 7;
+
+/// Queues a message ($1 openid, $2 template_id, $3 key, $4 created_at) unless its key is
+/// taken; returns its id when inserted.
+pub(super) const INSERT_MESSAGE: &str = "INSERT INTO messages \
+    (openid, template_id, idempotency_key, status, created_at, updated_at) \
+    VALUES ($1, $2, $3, 'queued', $4, $4) ON CONFLICT (idempotency_key) DO NOTHING RETURNING id";
+
+/// The message holding idempotency key $1.
+pub(super) const MESSAGE_BY_KEY: &str = "SELECT id FROM messages WHERE idempotency_key = $1";
+
+/// The outbox row that sends message $3 ($1 webhook, $2 openid, $4 payload, $5 now).
+pub(super) const QUEUE_SEND: &str = "INSERT INTO outbox \
+    (webhook, openid, event_id, payload, attempts, created_at, next_at, claimed_until) \
+    VALUES ($1, $2, $3, $4, 0, $5, $5, 0)";
+
+/// One message ($1 id), with a receipt that came in while it was `sent`.
+pub(super) const SELECT_MESSAGE: &str = "SELECT m.id AS id, m.openid AS openid, \
+    m.template_id AS template_id, \
+    CASE WHEN m.status = 'sent' AND r.status IS NOT NULL THEN r.status ELSE m.status END AS status, \
+    m.msgid AS msgid, m.error AS error, m.created_at AS created_at, \
+    CASE WHEN m.status = 'sent' AND r.status IS NOT NULL THEN r.received_at ELSE m.updated_at END \
+    AS updated_at \
+    FROM messages m LEFT JOIN receipts r ON r.msgid = m.msgid WHERE m.id = $1";
+
+/// Message $1 was sent as WeChat's $2 at $3: `sent`, or its receipt's status if that came first.
+pub(super) const MESSAGE_SENT: &str = "UPDATE messages SET msgid = $2, updated_at = $3, \
+    status = COALESCE((SELECT r.status FROM receipts r WHERE r.msgid = $2), 'sent') \
+    WHERE id = $1 AND status = 'queued'";
+
+/// Message $1 failed for good at $3 with $2 (WeChat's errcode and errmsg).
+pub(super) const MESSAGE_FAILED: &str = "UPDATE messages SET status = 'failed', error = $2, \
+    updated_at = $3 WHERE id = $1 AND status = 'queued'";
+
+/// Keeps the outcome $2 of WeChat's msgid $1, received at $3.
+pub(super) const UPSERT_RECEIPT: &str = "INSERT INTO receipts (msgid, status, received_at) \
+    VALUES ($1, $2, $3) ON CONFLICT (msgid) DO UPDATE SET status = excluded.status, \
+    received_at = excluded.received_at";
+
+/// The `sent` message of msgid $1 gets the outcome $2 at $3; returns its id.
+pub(super) const MESSAGE_FINISHED: &str = "UPDATE messages SET status = $2, updated_at = $3 \
+    WHERE msgid = $1 AND status = 'sent' RETURNING id";
+
+/// Receipts received before $1.
+pub(super) const EXPIRE_RECEIPTS: &str = "DELETE FROM receipts WHERE received_at < $1";
+
+/// Forget: the messages of openid $1.
+pub(super) const DELETE_MESSAGES_OF: &str = "DELETE FROM messages WHERE openid = $1";
+
+/// Forget: the unsent template messages of openid $1 in the outbox (they hold the openid
+/// and were not asked for by the user's own pushes, unlike notify deliveries).
+pub(super) const DELETE_SENDS_OF: &str =
+    "DELETE FROM outbox WHERE webhook = '@template' AND openid = $1";
+
+/// When receipts received before `now` - [`RECEIPT_DAYS`] are dropped.
+pub(super) fn receipts_cutoff(now: DateTime<Utc>) -> i64 {
+    super::rows::millis(now - chrono::Duration::days(RECEIPT_DAYS))
+}

@@ -1,0 +1,113 @@
+//! Template messages on PostgreSQL: each write one transaction on the pool.
+use chrono::{DateTime, Utc};
+
+use super::PgStore;
+use crate::store::messages::{self as m, MessageDb, MessageRow, NewMessage, Queued};
+use crate::store::rows::millis;
+use crate::store::{sql as shared, StoreError};
+
+impl PgStore {
+    pub(super) async fn queue_message_on(
+        &self,
+        message: &NewMessage,
+    ) -> Result<Queued, StoreError> {
+        let at = millis(message.created_at);
+        let mut tx = self.pool.begin().await?;
+        let inserted: Option<i64> = sqlx::query_scalar(m::INSERT_MESSAGE)
+            .bind(&message.openid)
+            .bind(&message.template_id)
+            .bind(&message.idempotency_key)
+            .bind(at)
+            .fetch_optional(&mut *tx)
+            .await?;
+        let Some(id) = inserted else {
+            tx.rollback().await?;
+            // The key's holder committed first (a unique conflict waits for it).
+            let id: i64 = sqlx::query_scalar(m::MESSAGE_BY_KEY)
+                .bind(&message.idempotency_key)
+                .fetch_one(&self.pool)
+                .await?;
+            return Ok(Queued { id, created: false });
+        };
+        sqlx::query(m::QUEUE_SEND)
+            .bind(m::TEMPLATE_QUEUE)
+            .bind(&message.openid)
+            .bind(id.to_string())
+            .bind(&message.payload)
+            .bind(at)
+            .execute(&mut *tx)
+            .await?;
+        tx.commit().await?;
+        Ok(Queued { id, created: true })
+    }
+
+    pub(super) async fn message_on(&self, id: i64) -> Result<Option<MessageRow>, StoreError> {
+        sqlx::query_as::<_, MessageDb>(m::SELECT_MESSAGE)
+            .bind(id)
+            .fetch_optional(&self.pool)
+            .await?
+            .map(MessageRow::try_from)
+            .transpose()
+    }
+
+    pub(super) async fn message_done_on(
+        &self,
+        id: i64,
+        delivery: i64,
+        outcome: Result<i64, String>,
+        at: DateTime<Utc>,
+    ) -> Result<(), StoreError> {
+        let mut tx = self.pool.begin().await?;
+        match outcome {
+            Ok(msgid) => {
+                sqlx::query(m::MESSAGE_SENT)
+                    .bind(id)
+                    .bind(msgid)
+                    .bind(millis(at))
+                    .execute(&mut *tx)
+                    .await?
+            }
+            Err(error) => {
+                sqlx::query(m::MESSAGE_FAILED)
+                    .bind(id)
+                    .bind(error)
+                    .bind(millis(at))
+                    .execute(&mut *tx)
+                    .await?
+            }
+        };
+        sqlx::query(shared::DELIVERY_DONE)
+            .bind(delivery)
+            .execute(&mut *tx)
+            .await?;
+        tx.commit().await?;
+        Ok(())
+    }
+
+    pub(super) async fn message_receipt_on(
+        &self,
+        msgid: i64,
+        status: &str,
+        at: DateTime<Utc>,
+    ) -> Result<Option<i64>, StoreError> {
+        let mut tx = self.pool.begin().await?;
+        sqlx::query(m::EXPIRE_RECEIPTS)
+            .bind(m::receipts_cutoff(at))
+            .execute(&mut *tx)
+            .await?;
+        sqlx::query(m::UPSERT_RECEIPT)
+            .bind(msgid)
+            .bind(status)
+            .bind(millis(at))
+            .execute(&mut *tx)
+            .await?;
+        let id: Option<i64> = sqlx::query_scalar(m::MESSAGE_FINISHED)
+            .bind(msgid)
+            .bind(status)
+            .bind(millis(at))
+            .fetch_optional(&mut *tx)
+            .await?;
+        tx.commit().await?;
+        Ok(id)
+    }
+}

@@ -1,0 +1,115 @@
+//! Template messages on SQLite: every write one job of the writer (one transaction).
+use chrono::{DateTime, Utc};
+use rusqlite::{Connection, OptionalExtension};
+
+use super::{execute, named, refs, SqliteStore};
+use crate::store::messages::{self as m, MessageDb, MessageRow, NewMessage, Queued};
+use crate::store::rows::millis;
+use crate::store::{sql as shared, StoreError};
+
+impl SqliteStore {
+    pub(super) async fn queue_message_on(
+        &self,
+        message: &NewMessage,
+    ) -> Result<Queued, StoreError> {
+        let message = message.clone();
+        self.exec(move |conn, _| queue(conn, &message)).await
+    }
+
+    pub(super) async fn message_on(&self, id: i64) -> Result<Option<MessageRow>, StoreError> {
+        let row = self
+            .read(move |conn| {
+                let values: [&dyn rusqlite::ToSql; 1] = [&id];
+                let named_values = named(&values);
+                conn.prepare_cached(m::SELECT_MESSAGE)?
+                    .query_row(refs(&named_values).as_slice(), |row| {
+                        Ok(MessageDb {
+                            id: row.get(0)?,
+                            openid: row.get(1)?,
+                            template_id: row.get(2)?,
+                            status: row.get(3)?,
+                            msgid: row.get(4)?,
+                            error: row.get(5)?,
+                            created_at: row.get(6)?,
+                            updated_at: row.get(7)?,
+                        })
+                    })
+                    .optional()
+                    .map_err(StoreError::from)
+            })
+            .await?;
+        row.map(MessageRow::try_from).transpose()
+    }
+
+    pub(super) async fn message_done_on(
+        &self,
+        id: i64,
+        delivery: i64,
+        outcome: Result<i64, String>,
+        at: DateTime<Utc>,
+    ) -> Result<(), StoreError> {
+        self.exec(move |conn, _| {
+            match &outcome {
+                Ok(msgid) => execute(conn, m::MESSAGE_SENT, &[&id, msgid, &millis(at)])?,
+                Err(error) => execute(conn, m::MESSAGE_FAILED, &[&id, error, &millis(at)])?,
+            };
+            execute(conn, shared::DELIVERY_DONE, &[&delivery]).map(drop)
+        })
+        .await
+    }
+
+    pub(super) async fn message_receipt_on(
+        &self,
+        msgid: i64,
+        status: &str,
+        at: DateTime<Utc>,
+    ) -> Result<Option<i64>, StoreError> {
+        let status = status.to_string();
+        self.exec(move |conn, _| {
+            execute(conn, m::EXPIRE_RECEIPTS, &[&m::receipts_cutoff(at)])?;
+            execute(conn, m::UPSERT_RECEIPT, &[&msgid, &status, &millis(at)])?;
+            let values: [&dyn rusqlite::ToSql; 3] = [&msgid, &status, &millis(at)];
+            let named_values = named(&values);
+            conn.prepare_cached(m::MESSAGE_FINISHED)?
+                .query_row(refs(&named_values).as_slice(), |row| row.get(0))
+                .optional()
+        })
+        .await
+    }
+}
+
+/// Inserts the message and its outbox row, or finds the message holding its key.
+fn queue(conn: &Connection, message: &NewMessage) -> rusqlite::Result<Queued> {
+    let at = millis(message.created_at);
+    let values: [&dyn rusqlite::ToSql; 4] = [
+        &message.openid,
+        &message.template_id,
+        &message.idempotency_key,
+        &at,
+    ];
+    let named_values = named(&values);
+    let inserted: Option<i64> = conn
+        .prepare_cached(m::INSERT_MESSAGE)?
+        .query_row(refs(&named_values).as_slice(), |row| row.get(0))
+        .optional()?;
+    let Some(id) = inserted else {
+        let key: [&dyn rusqlite::ToSql; 1] = [&message.idempotency_key];
+        let named_key = named(&key);
+        let id = conn
+            .prepare_cached(m::MESSAGE_BY_KEY)?
+            .query_row(refs(&named_key).as_slice(), |row| row.get(0))?;
+        return Ok(Queued { id, created: false });
+    };
+    execute(
+        conn,
+        m::QUEUE_SEND,
+        &[
+            &m::TEMPLATE_QUEUE,
+            &message.openid,
+            &id.to_string(),
+            &message.payload,
+            &at,
+        ],
+    )?;
+    Ok(Queued { id, created: true })
+}

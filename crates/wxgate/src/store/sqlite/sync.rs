@@ -1,0 +1,111 @@
+//! `followers sync` on SQLite: a page of followers and the cursor in one writer job.
+use chrono::{DateTime, Utc};
+use rusqlite::{Connection, OptionalExtension};
+
+use super::{execute, named, refs, SqliteStore};
+use crate::store::rows::{millis, time, utc_day};
+use crate::store::sync::{self as s, SyncCursor, SyncedFollower};
+use crate::store::StoreError;
+
+impl SqliteStore {
+    pub(super) async fn save_synced_on(
+        &self,
+        followers: &[SyncedFollower],
+        cursor: &SyncCursor,
+    ) -> Result<u64, StoreError> {
+        // Pushes already answered are applied first, so a follower they created is not
+        // counted again as new.
+        self.caught_up().await?;
+        let (followers, cursor) = (followers.to_vec(), cursor.clone());
+        self.exec(move |conn, _| save(conn, &followers, &cursor))
+            .await
+    }
+
+    pub(super) async fn sync_cursor_on(&self) -> Result<Option<SyncCursor>, StoreError> {
+        let row: Option<(i64, Option<String>, i64)> = self
+            .read(|conn| {
+                conn.prepare_cached(s::SELECT_CURSOR)?
+                    .query_row([], |row| Ok((row.get(0)?, row.get(1)?, row.get(2)?)))
+                    .optional()
+                    .map_err(StoreError::from)
+            })
+            .await?;
+        row.map(|(started_at, next_openid, synced)| {
+            Ok(SyncCursor {
+                started_at: time(started_at)?,
+                next_openid,
+                synced,
+            })
+        })
+        .transpose()
+    }
+
+    pub(super) async fn finish_sync_on(&self) -> Result<(), StoreError> {
+        self.exec(|conn, _| execute(conn, s::DELETE_CURSOR, &[]).map(drop))
+            .await
+    }
+
+    pub(super) async fn unsynced_on(
+        &self,
+        started_at: DateTime<Utc>,
+    ) -> Result<Vec<String>, StoreError> {
+        self.caught_up().await?;
+        let at = millis(started_at);
+        self.read(move |conn| {
+            let values: [&dyn rusqlite::ToSql; 1] = [&at];
+            let named_values = named(&values);
+            let mut stmt = conn.prepare_cached(s::SELECT_UNSYNCED)?;
+            let rows = stmt.query_map(refs(&named_values).as_slice(), |row| row.get(0))?;
+            rows.collect::<rusqlite::Result<Vec<String>>>()
+                .map_err(StoreError::from)
+        })
+        .await
+    }
+}
+
+fn save(
+    conn: &Connection,
+    followers: &[SyncedFollower],
+    cursor: &SyncCursor,
+) -> rusqlite::Result<u64> {
+    let synced_at = millis(cursor.started_at);
+    let mut new = 0;
+    for f in followers {
+        let known = {
+            let values: [&dyn rusqlite::ToSql; 1] = [&f.openid];
+            let named_values = named(&values);
+            conn.prepare_cached(s::FOLLOWER_EXISTS)?
+                .query_row(refs(&named_values).as_slice(), |_| Ok(()))
+                .optional()?
+                .is_some()
+        };
+        execute(
+            conn,
+            s::UPSERT_SYNCED,
+            &[
+                &f.openid,
+                &f.subscribed_at.map(millis),
+                &f.scene,
+                &f.unionid,
+                &f.subscribe_scene,
+                &f.language,
+                &f.remark,
+                &s::tags_json(&f.tags),
+                &synced_at,
+            ],
+        )?;
+        if !known {
+            new += 1;
+            if let Some(scene) = &f.scene {
+                let day = utc_day(f.subscribed_at.unwrap_or(cursor.started_at));
+                execute(conn, s::COUNT_SYNCED, &[scene, &day])?;
+            }
+        }
+    }
+    execute(
+        conn,
+        s::UPSERT_CURSOR,
+        &[&synced_at, &cursor.next_openid, &cursor.synced],
+    )?;
+    Ok(new)
+}
