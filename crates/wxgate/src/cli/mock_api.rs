@@ -28,10 +28,12 @@ pub struct MockApiArgs {
 pub async fn run(config_path: Option<&Path>, args: MockApiArgs) -> Result<(), Failure> {
     let (config, _) = config::load(config_path)?;
     let mut mock = MockConfig::default();
-    if !config.account.appid.is_empty() {
-        mock.appid = config.account.appid.clone();
+    // issue 11 step 5 (not done yet): one mock app per account; the first account for now.
+    let account = &config.accounts[0];
+    if !account.appid.is_empty() {
+        mock.appid = account.appid.clone();
     }
-    let secret_note = match &config.account.appsecret {
+    let secret_note = match &account.appsecret {
         Some(secret) => {
             mock.appsecret = secret.expose_secret().to_owned();
             "account.appsecret of the config".to_owned()

@@ -29,7 +29,7 @@ pub async fn run(config_path: Option<&Path>) -> Result<(), Failure> {
     let store = store::open(&config.storage.url)
         .await
         .map_err(|e| Failure::other(format!("storage: {e}")))?;
-    let api = match crate::api::client(&config, store.clone()) {
+    let api = match crate::api::client(&config, &config.accounts[0], store.clone()) {
         Ok(api) => api,
         Err(e) => {
             store.close().await;
@@ -46,7 +46,7 @@ pub async fn run(config_path: Option<&Path>) -> Result<(), Failure> {
     println!(
         "wxgate: push URL http://{local}{} ({:?} mode, {} rules)",
         state.config.server.path,
-        state.config.account.security,
+        state.config.accounts[0].security,
         state.routing().rules.len()
     );
     tracing::info!(%local, "listening");

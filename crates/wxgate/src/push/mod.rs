@@ -82,7 +82,11 @@ async fn run(
     // A call webhook has side effects: don't call it again for a resend whose first attempt
     // finished (in this or an earlier process).
     if calls {
-        if let Some(stored) = app.store.stored_reply(key).await? {
+        if let Some(stored) = app
+            .store
+            .stored_reply(crate::store::DEFAULT_ACCOUNT, key)
+            .await?
+        {
             metrics::counter!("wxgate_retries_total").increment(1);
             return Ok(stored.map(Arc::from));
         }
@@ -100,6 +104,7 @@ async fn run(
     let wrote_deliveries = !deliveries.is_empty();
     let late_to = decision.late.is_some().then(|| msg.from_user_name.clone());
     let write = PushWrite {
+        account: crate::store::DEFAULT_ACCOUNT.to_string(),
         dedupe_key: key.to_string(),
         msg_type: msg.msg_type().to_string(),
         event: msg.event().map(str::to_string),

@@ -130,11 +130,15 @@ pub async fn run_with(
 /// Seeds the replay guard with the marks the store kept (the last 10 minutes), so a
 /// captured query stays refused across a restart.
 async fn seed_replays(state: &AppState) {
-    if !state.config.account.refuse_replays {
+    if !state.config.accounts[0].refuse_replays {
         return;
     }
     let since = chrono::Utc::now() - crate::store::REPLAY_WINDOW;
-    match state.store.replay_marks(since).await {
+    match state
+        .store
+        .replay_marks(crate::store::DEFAULT_ACCOUNT, since)
+        .await
+    {
         Ok(marks) => state.replays.seed(&marks),
         Err(error) => tracing::warn!(%error, "loading the replay guard's marks failed"),
     }

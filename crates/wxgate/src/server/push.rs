@@ -29,7 +29,7 @@ pub async fn verify_url(State(app): State<AppState>, RawQuery(query): RawQuery) 
         )
             .into_response();
     };
-    let token = app.config.account.token.expose();
+    let token = app.config.accounts[0].token.expose();
     match verify_signature(token, timestamp, nonce, signature) {
         Ok(()) => ([(header::CONTENT_TYPE, "text/plain")], echostr).into_response(),
         Err(_) => Refusal::Signature("signature").into_response(),
@@ -71,7 +71,7 @@ pub async fn receive(State(app): State<AppState>, req: Request) -> Response {
         }
     };
     let params = PushParams::parse(parts.uri.query());
-    let accepted = match accept(&app.config.account, &app.replays, &params, &body) {
+    let accepted = match accept(&app.config.accounts[0], &app.replays, &params, &body) {
         Ok(a) => a,
         Err(refusal) => {
             metrics::counter!("wxgate_refused_total", "reason" => refusal.label()).increment(1);
@@ -81,7 +81,12 @@ pub async fn receive(State(app): State<AppState>, req: Request) -> Response {
     };
     if let Some(mark) = &accepted.replay {
         // Another instance on the same database may have seen the triple (PostgreSQL).
-        if matches!(app.store.replayed_elsewhere(mark).await, Ok(true)) {
+        if matches!(
+            app.store
+                .replayed_elsewhere(crate::store::DEFAULT_ACCOUNT, mark)
+                .await,
+            Ok(true)
+        ) {
             let refusal = super::accept::Refusal::Replay;
             metrics::counter!("wxgate_refused_total", "reason" => refusal.label()).increment(1);
             return refusal.into_response();
@@ -147,7 +152,7 @@ fn answer_response(
             let timestamp = Utc::now().timestamp().to_string();
             seal_reply(
                 crypt,
-                app.config.account.token.expose(),
+                app.config.accounts[0].token.expose(),
                 &xml,
                 &timestamp,
                 nonce,

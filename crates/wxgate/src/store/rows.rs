@@ -59,6 +59,7 @@ pub(super) fn opt_time(ms: Option<i64>) -> Result<Option<DateTime<Utc>>, StoreEr
 /// `followers` row.
 #[derive(sqlx::FromRow)]
 pub(super) struct FollowerDb {
+    pub(super) account: String,
     pub(super) openid: String,
     pub(super) subscribed: bool,
     pub(super) subscribed_at: Option<i64>,
@@ -89,6 +90,7 @@ impl TryFrom<FollowerDb> for Follower {
             _ => None,
         };
         Ok(Follower {
+            account: row.account,
             openid: row.openid,
             subscribed: row.subscribed,
             subscribed_at: opt_time(row.subscribed_at)?,
@@ -103,6 +105,7 @@ impl TryFrom<FollowerDb> for Follower {
 #[derive(sqlx::FromRow)]
 pub(super) struct EventDb {
     pub(super) id: i64,
+    pub(super) account: String,
     pub(super) openid: String,
     pub(super) msg_type: String,
     pub(super) event: Option<String>,
@@ -119,6 +122,7 @@ impl TryFrom<EventDb> for EventRow {
     fn try_from(row: EventDb) -> Result<Self, StoreError> {
         Ok(EventRow {
             id: row.id,
+            account: row.account,
             openid: row.openid,
             msg_type: row.msg_type,
             event: row.event,
@@ -145,6 +149,7 @@ pub(super) struct TotalsDb {
 /// One scene's totals.
 #[derive(sqlx::FromRow)]
 pub(super) struct SceneDb {
+    account: String,
     scene: String,
     label: Option<String>,
     subscribes: i64,
@@ -155,6 +160,7 @@ pub(super) struct SceneDb {
 impl From<SceneDb> for SceneStats {
     fn from(row: SceneDb) -> Self {
         SceneStats {
+            account: row.account,
             scene: row.scene,
             label: row.label,
             subscribes: row.subscribes,
@@ -167,6 +173,7 @@ impl From<SceneDb> for SceneStats {
 /// `qrcodes` row.
 #[derive(sqlx::FromRow)]
 pub(super) struct QrCodeDb {
+    pub(super) account: String,
     pub(super) scene: String,
     pub(super) action_name: String,
     pub(super) ticket: String,
@@ -182,6 +189,7 @@ impl TryFrom<QrCodeDb> for QrCode {
 
     fn try_from(row: QrCodeDb) -> Result<Self, StoreError> {
         Ok(QrCode {
+            account: row.account,
             scene: row.scene,
             action_name: row.action_name,
             ticket: row.ticket,
@@ -234,6 +242,7 @@ impl TryFrom<TokenDb> for StoredToken {
 pub(super) struct DeliveryDb {
     pub(super) id: i64,
     pub(super) webhook: String,
+    pub(super) account: String,
     pub(super) openid: String,
     pub(super) event_id: String,
     pub(super) payload: String,
@@ -248,6 +257,7 @@ impl TryFrom<DeliveryDb> for Delivery {
         Ok(Delivery {
             id: row.id,
             webhook: row.webhook,
+            account: row.account,
             openid: row.openid,
             event_id: row.event_id,
             payload: row.payload,

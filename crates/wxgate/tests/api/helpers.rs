@@ -64,7 +64,8 @@ impl Gateway {
         let store = wxgate::store::open(&config.storage.url)
             .await
             .expect("store opens");
-        let api = wxgate::api::client(&config, store.clone()).expect("client builds");
+        let api = wxgate::api::client(&config, &config.accounts[0], store.clone())
+            .expect("client builds");
         let late = api.clone().map(|client| {
             std::sync::Arc::new(wxgate::api::CustomServiceSender::new(client))
                 as std::sync::Arc<dyn wxgate::push::late::LateSender>

@@ -52,6 +52,7 @@ pub async fn page(
     let events = app
         .store
         .events(&EventQuery {
+            account: None,
             openid: nonempty(q.openid),
             msg_type: nonempty(q.msg_type),
             event: nonempty(q.event),

@@ -7,7 +7,7 @@ use serde_json::{json, Value};
 
 use super::{json, ApiError};
 use crate::server::state::AppState;
-use crate::store::FollowerQuery;
+use crate::store::{FollowerQuery, DEFAULT_ACCOUNT};
 
 /// `GET /api/followers/{openid}`
 pub async fn one(
@@ -16,8 +16,9 @@ pub async fn one(
 ) -> Result<Json<Value>, ApiError> {
     let follower = app
         .store
-        .follower(&openid)
+        .follower(Some(DEFAULT_ACCOUNT), &openid)
         .await?
+        .pop()
         .ok_or(ApiError::NotFound)?;
     Ok(Json(json::follower(&follower)))
 }
@@ -27,7 +28,7 @@ pub async fn forget(
     State(app): State<AppState>,
     Path(openid): Path<String>,
 ) -> Result<StatusCode, ApiError> {
-    app.store.forget(&openid).await?;
+    app.store.forget(DEFAULT_ACCOUNT, &openid).await?;
     Ok(StatusCode::NO_CONTENT)
 }
 
@@ -58,9 +59,13 @@ pub async fn page(
     let followers = app
         .store
         .followers(&FollowerQuery {
+            account: Some(DEFAULT_ACCOUNT.to_string()),
             subscribed,
             limit,
-            after: q.after.filter(|a| !a.is_empty()),
+            after: q
+                .after
+                .filter(|a| !a.is_empty())
+                .map(|openid| (DEFAULT_ACCOUNT.to_string(), openid)),
         })
         .await?;
     let next = (followers.len() as u32 == limit)

@@ -25,18 +25,24 @@ pub async fn create(
 ) -> Result<(StatusCode, Json<Value>), ApiError> {
     let (request, label) = parse_create(&body)?;
     let api = client(&app)?;
-    let code = qr::create(&api, app.store.as_ref(), &request, label)
-        .await
-        .map_err(|err| match err {
-            CreateError::Api(err) => upstream(err),
-            CreateError::Store(err) => ApiError::Store(err),
-        })?;
+    let code = qr::create(
+        &api,
+        app.store.as_ref(),
+        crate::store::DEFAULT_ACCOUNT,
+        &request,
+        label,
+    )
+    .await
+    .map_err(|err| match err {
+        CreateError::Api(err) => upstream(err),
+        CreateError::Store(err) => ApiError::Store(err),
+    })?;
     Ok((StatusCode::CREATED, Json(code_json(&code, Some(&api)))))
 }
 
 /// `GET /api/qrcodes` → `{"qrcodes": [ the code + "subscribes", "scans" ]}`, newest first.
 pub async fn list(State(app): State<AppState>) -> Result<Json<Value>, ApiError> {
-    let codes = app.store.qrcodes().await?;
+    let codes = app.store.qrcodes(None).await?;
     let api = app.api.as_deref();
     let codes: Vec<Value> = codes
         .iter()
@@ -61,7 +67,11 @@ pub async fn image(
     if extension != "svg" && extension != "png" {
         return Err(ApiError::NotFound);
     }
-    let code = app.store.qrcode(scene).await?.ok_or(ApiError::NotFound)?;
+    let code = app
+        .store
+        .qrcode(crate::store::DEFAULT_ACCOUNT, scene)
+        .await?
+        .ok_or(ApiError::NotFound)?;
     let drawn = if extension == "svg" {
         qr::svg(&code.url).map(|svg| ("image/svg+xml", svg.into_bytes()))
     } else {

@@ -9,7 +9,7 @@ use crate::server::state::AppState;
 
 /// `GET /api/stats`
 pub async fn totals(State(app): State<AppState>) -> Result<Json<Value>, ApiError> {
-    let s = app.store.stats().await?;
+    let s = app.store.stats(None).await?;
     Ok(Json(json!({
         "followers": { "subscribed": s.subscribed, "total": s.total },
         "events": s.events,
@@ -56,7 +56,10 @@ pub async fn daily(
 ) -> Result<Json<Value>, ApiError> {
     let days = days(query.days.as_deref())?;
     let scene = query.scene.as_deref().filter(|scene| !scene.is_empty());
-    let rows = app.store.daily(chrono::Utc::now(), days, scene).await?;
+    let rows = app
+        .store
+        .daily(None, chrono::Utc::now(), days, scene)
+        .await?;
     Ok(Json(json!({
         "days": rows.iter().map(|d| json!({
             "day": d.day.format("%Y-%m-%d").to_string(),

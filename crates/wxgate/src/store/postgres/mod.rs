@@ -148,18 +148,29 @@ impl Store for PgStore {
         self.writer.write(Op::Record(Box::new(write))).await
     }
 
-    async fn stored_reply(&self, dedupe_key: &str) -> Result<Option<Option<String>>, StoreError> {
+    async fn stored_reply(
+        &self,
+        account: &str,
+        dedupe_key: &str,
+    ) -> Result<Option<Option<String>>, StoreError> {
         Ok(sqlx::query_scalar(sql::SELECT_REPLY)
+            .bind(account)
             .bind(dedupe_key)
             .fetch_optional(&self.pool)
             .await?)
     }
 
-    async fn replay_marks(&self, since: DateTime<Utc>) -> Result<Vec<ReplayMark>, StoreError> {
+    async fn replay_marks(
+        &self,
+        account: &str,
+        since: DateTime<Utc>,
+    ) -> Result<Vec<ReplayMark>, StoreError> {
         let rows: Vec<(i64, Vec<u8>, Vec<u8>)> = sqlx::query_as(
-            "SELECT seen_at, query, body FROM replay_guard WHERE seen_at >= $1 ORDER BY seen_at",
+            "SELECT seen_at, query, body FROM replay_guard WHERE seen_at >= $1 AND account = $2 \
+             ORDER BY seen_at",
         )
         .bind(millis(since))
+        .bind(account)
         .fetch_all(&self.pool)
         .await?;
         rows.iter()
@@ -167,36 +178,52 @@ impl Store for PgStore {
             .collect()
     }
 
-    async fn replayed_elsewhere(&self, mark: &ReplayMark) -> Result<bool, StoreError> {
+    async fn replayed_elsewhere(
+        &self,
+        account: &str,
+        mark: &ReplayMark,
+    ) -> Result<bool, StoreError> {
         let since = millis(Utc::now() - super::REPLAY_WINDOW);
-        let body: Option<Vec<u8>> =
-            sqlx::query_scalar("SELECT body FROM replay_guard WHERE query = $1 AND seen_at >= $2")
-                .bind(&mark.query[..])
-                .bind(since)
-                .fetch_optional(&self.pool)
-                .await?;
+        let body: Option<Vec<u8>> = sqlx::query_scalar(
+            "SELECT body FROM replay_guard WHERE account = $3 AND query = $1 AND seen_at >= $2",
+        )
+        .bind(&mark.query[..])
+        .bind(since)
+        .bind(account)
+        .fetch_optional(&self.pool)
+        .await?;
         Ok(body.is_some_and(|body| body != mark.body))
     }
 
-    async fn follower(&self, openid: &str) -> Result<Option<Follower>, StoreError> {
+    async fn follower(
+        &self,
+        account: Option<&str>,
+        openid: &str,
+    ) -> Result<Vec<Follower>, StoreError> {
         sqlx::query_as::<_, rows::FollowerDb>(&sql::select_follower())
+            .bind(account)
             .bind(openid)
-            .fetch_optional(&self.pool)
+            .fetch_all(&self.pool)
             .await?
+            .into_iter()
             .map(Follower::try_from)
-            .transpose()
+            .collect()
     }
 
     async fn followers(&self, query: &FollowerQuery) -> Result<Vec<Follower>, StoreError> {
         let mut filter = Where::new(&sql::select_all_followers());
+        if let Some(account) = &query.account {
+            filter.and("account = ", account.as_str(), "");
+        }
         if let Some(subscribed) = query.subscribed {
             filter.and("subscribed = ", subscribed, "");
         }
-        if let Some(after) = &query.after {
-            filter.and("openid > ", after.as_str(), "");
+        if let Some((account, openid)) = &query.after {
+            filter.and("(account, openid) > (", account.as_str(), ", ");
+            filter.query.push_bind(openid.clone()).push(")");
         }
         filter
-            .finish("ORDER BY openid", query.limit)
+            .finish("ORDER BY account, openid", query.limit)
             .build_query_as::<rows::FollowerDb>()
             .fetch_all(&self.pool)
             .await?
@@ -205,15 +232,18 @@ impl Store for PgStore {
             .collect()
     }
 
-    async fn forget(&self, openid: &str) -> Result<(), StoreError> {
+    async fn forget(&self, account: &str, openid: &str) -> Result<(), StoreError> {
         self.writer
-            .write(Op::Forget(openid.to_string()))
+            .write(Op::Forget(account.to_string(), openid.to_string()))
             .await
             .map(drop)
     }
 
     async fn events(&self, query: &EventQuery) -> Result<Vec<EventRow>, StoreError> {
         let mut filter = Where::new(&sql::select_all_events());
+        if let Some(account) = &query.account {
+            filter.and("account = ", account.as_str(), "");
+        }
         if let Some(openid) = &query.openid {
             filter.and("openid = ", openid.as_str(), "");
         }
@@ -236,11 +266,13 @@ impl Store for PgStore {
             .collect()
     }
 
-    async fn stats(&self) -> Result<Stats, StoreError> {
+    async fn stats(&self, account: Option<&str>) -> Result<Stats, StoreError> {
         let totals = sqlx::query_as::<_, rows::TotalsDb>(sql::SELECT_TOTALS)
+            .bind(account)
             .fetch_one(&self.pool)
             .await?;
         let scenes = sqlx::query_as::<_, rows::SceneDb>(&sql::select_scene_stats())
+            .bind(account)
             .fetch_all(&self.pool)
             .await?;
         Ok(Stats {
@@ -253,6 +285,7 @@ impl Store for PgStore {
 
     async fn daily(
         &self,
+        account: Option<&str>,
         today: DateTime<Utc>,
         days: u32,
         scene: Option<&str>,
@@ -261,6 +294,7 @@ impl Store for PgStore {
         let totals: Vec<DayRow> = sqlx::query_as(sql::SELECT_DAYS)
             .bind(span.0)
             .bind(span.1)
+            .bind(account)
             .fetch_all(&self.pool)
             .await?;
         let narrowed: Option<Vec<DayRow>> = match scene {
@@ -269,6 +303,7 @@ impl Store for PgStore {
                     .bind(scene)
                     .bind(span.0)
                     .bind(span.1)
+                    .bind(account)
                     .fetch_all(&self.pool)
                     .await?,
             ),
@@ -291,13 +326,15 @@ impl Store for PgStore {
             .bind(code.expires_at.map(millis))
             .bind(&code.label)
             .bind(millis(code.created_at))
+            .bind(&code.account)
             .execute(&self.pool)
             .await?;
         Ok(())
     }
 
-    async fn qrcodes(&self) -> Result<Vec<(QrCode, i64, i64)>, StoreError> {
+    async fn qrcodes(&self, account: Option<&str>) -> Result<Vec<(QrCode, i64, i64)>, StoreError> {
         sqlx::query_as::<_, rows::QrCodeTotalsDb>(&sql::select_qrcodes())
+            .bind(account)
             .fetch_all(&self.pool)
             .await?
             .into_iter()
@@ -305,8 +342,9 @@ impl Store for PgStore {
             .collect()
     }
 
-    async fn qrcode(&self, scene: &str) -> Result<Option<QrCode>, StoreError> {
+    async fn qrcode(&self, account: &str, scene: &str) -> Result<Option<QrCode>, StoreError> {
         sqlx::query_as::<_, rows::QrCodeDb>(&sql::select_qrcode())
+            .bind(account)
             .bind(scene)
             .fetch_optional(&self.pool)
             .await?
