@@ -3,23 +3,27 @@
 //! The binary `wxgate` is a thin `main.rs` over this library, so tests can start the real
 //! router on a real socket. The modules follow the life of a push:
 //!
+//! - [`app`]: the [`app::Application`] built from a config, the one way `serve` and the
+//!   tests build it;
 //! - [`config`]: defaults → TOML → `WXGATE_*` → a validated [`config::Config`];
 //! - [`server`]: the axum router — push endpoint, admin API ([`server::admin`]), metrics;
-//! - [`push`]: retry coalescing, the replay guard, the rules raced against the deadline,
+//! - [`push`]: the [`push::Pipeline`] — retry coalescing, the replay guard, the rules raced against the deadline,
 //!   late replies;
-//! - [`rules`]: `[[rules]]` compiled once; [`webhooks`]: call webhooks and the notify outbox;
+//! - [`rules`]: `[[rules]]` compiled once, [`routing`]: the rules and webhooks in force; [`webhooks`]: call webhooks and the notify outbox;
 //! - [`store`]: SQLite / PostgreSQL behind one trait, with group commit;
 //! - [`api`], [`qr`], [`menu`]: the WeChat server API features (token, QR codes, menus);
 //! - [`dashboard`]: the `/admin` page; [`cli`]: the commands.
 #![forbid(unsafe_code)]
 
 pub mod api;
+pub mod app;
 pub mod cli;
 pub mod config;
 pub mod dashboard;
 pub mod menu;
 pub mod push;
 pub mod qr;
+pub mod routing;
 pub mod rules;
 pub mod server;
 pub mod shutdown;

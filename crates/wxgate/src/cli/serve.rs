@@ -1,63 +1,36 @@
 //! `wxgate serve`.
 use std::path::Path;
-use std::sync::Arc;
-use std::time::Duration;
-
-use tokio::net::TcpListener;
 
 use super::Failure;
+use crate::app::{Application, BuildError};
 use crate::config;
-use crate::push::late::LateSender;
-use crate::server::{self, AppState};
-use crate::{shutdown, store};
+use crate::server::AppState;
+use crate::shutdown;
 
-/// Load the config, bind the port, open the store, serve until SIGINT/SIGTERM.
-///
-/// The port is bound before the store is opened: a port already taken stops `serve` before
-/// it creates or migrates a database.
+/// Load the config, build the app (which binds the port before it opens the store), serve
+/// until SIGINT/SIGTERM.
 pub async fn run(config_path: Option<&Path>) -> Result<(), Failure> {
     let (raw, source) = config::read_raw(config_path)?;
     let secrets_in_file = source.file.is_some() && raw.holds_secrets();
     let config = config::Config::from_raw(raw, &source.base_dir, |k| std::env::var(k).ok())?;
     super::checks::before_serving(&config, source.file.as_deref(), secrets_in_file)?;
-    let listener = TcpListener::bind(config.server.listen)
-        .await
-        .map_err(|e| Failure::other(format!("cannot listen on {}: {e}", config.server.listen)))?;
-    let local = listener
-        .local_addr()
-        .map_err(|e| Failure::other(format!("listener: {e}")))?;
-    let store = store::open(&config.storage.url)
-        .await
-        .map_err(|e| Failure::other(format!("storage: {e}")))?;
-    let api = match crate::api::client(&config, &config.accounts[0], store.clone()) {
-        Ok(api) => api,
-        Err(e) => {
-            store.close().await;
-            return Err(e.into());
-        }
-    };
-    let retain = config.storage.retain_events;
-    let late = api.clone().map(|client| {
-        Arc::new(crate::api::CustomServiceSender::new(client)) as Arc<dyn LateSender>
-    });
-    let state = AppState::new(config, store, late).with_api(api);
+    let app = Application::build(config).await.map_err(|e| match e {
+        BuildError::Config(e) => Failure::from(e),
+        other => Failure::other(other),
+    })?;
+    let state = app.state().clone();
     // SIGHUP is caught from here on: one sent as soon as the URL line shows must not kill us.
     let reload = reload_on_hangup(state.clone(), source.file);
     println!(
-        "wxgate: push URL http://{local}{} ({:?} mode, {} rules)",
+        "wxgate: push URL http://{}{} ({:?} mode, {} rules)",
+        app.local_addr(),
         state.config.server.path,
         state.config.accounts[0].security,
         state.routing().rules.len()
     );
-    tracing::info!(%local, "listening");
-    state.tasks.spawn_background(reload);
-    if let Some(retain) = retain {
-        state
-            .tasks
-            .spawn_background(purge_old_events(state.clone(), retain));
-    }
-    let workers = server::spawn_workers(&state);
-    server::run_with(listener, state, shutdown::signal(), workers)
+    tracing::info!(local = %app.local_addr(), "listening");
+    state.pipeline.tasks.spawn_background(reload);
+    app.run_until(shutdown::signal())
         .await
         .map_err(|e| Failure::other(format!("server: {e}")))?;
     tracing::info!("stopped");
@@ -105,21 +78,6 @@ fn reload_on_hangup(
         #[cfg(not(unix))]
         {
             let _ = (state, file);
-        }
-    }
-}
-
-/// Delete events older than `retain`, at start and then hourly.
-async fn purge_old_events(state: AppState, retain: Duration) {
-    let mut tick = tokio::time::interval(Duration::from_secs(3600));
-    loop {
-        tick.tick().await;
-        let cutoff = chrono::Utc::now()
-            - chrono::Duration::from_std(retain).unwrap_or(chrono::Duration::MAX);
-        match state.store.purge_events(cutoff).await {
-            Ok(0) => {}
-            Ok(n) => tracing::info!(events = n, "purged events past retain_events"),
-            Err(e) => tracing::warn!(error = %e, "purging old events failed"),
         }
     }
 }

@@ -4,8 +4,9 @@ use tokio::task::JoinHandle;
 use tokio::time::Instant;
 use wechat_proto::{Message, Reply};
 
+use super::Pipeline;
+use crate::routing::Routing;
 use crate::rules::Action;
-use crate::server::state::{AppState, Routing};
 use crate::webhooks;
 
 /// What to answer now, and a reply still on its way.
@@ -16,7 +17,13 @@ pub struct Decision {
     pub late: Option<JoinHandle<Option<Option<Reply>>>>,
 }
 
-pub async fn decide(app: &AppState, routing: &Routing, msg: &Message, by: Instant) -> Decision {
+/// Run `routing`'s rules on `msg`; a call webhook gets until `by` to answer.
+pub async fn decide(
+    pipeline: &Pipeline,
+    routing: &Routing,
+    msg: &Message,
+    by: Instant,
+) -> Decision {
     for action in routing.rules.matching(msg) {
         match action {
             Action::Reply(template) => {
@@ -29,9 +36,9 @@ pub async fn decide(app: &AppState, routing: &Routing, msg: &Message, by: Instan
                 let Some(hook) = routing.webhooks.get(*index).cloned() else {
                     continue;
                 };
-                let http = app.http.clone();
+                let http = pipeline.http.clone();
                 let owned = msg.clone();
-                let mut task = app.tasks.spawn_background(async move {
+                let mut task = pipeline.tasks.spawn_background(async move {
                     match webhooks::call(&http, &hook, &owned, hook.timeout).await {
                         Ok(reply) => reply,
                         Err(e) => {

@@ -5,7 +5,7 @@ use async_trait::async_trait;
 use tokio::task::JoinHandle;
 use wechat_proto::Reply;
 
-use crate::server::state::AppState;
+use super::Pipeline;
 
 /// Sends a reply to a user outside the push (WeChat's customer-service message).
 #[async_trait]
@@ -16,13 +16,13 @@ pub trait LateSender: Send + Sync {
 
 /// Wait for a late call-webhook answer and send it on, when the account can.
 pub fn deliver_when_ready(
-    app: &AppState,
+    pipeline: &Pipeline,
     openid: String,
     pending: JoinHandle<Option<Option<Reply>>>,
 ) {
-    let sender: Option<Arc<dyn LateSender>> = app.late.clone();
+    let sender: Option<Arc<dyn LateSender>> = pipeline.late.clone();
     // Shutdown cancels it: a reply not sent by then is dropped (the push was answered).
-    app.tasks.spawn_background(async move {
+    pipeline.tasks.spawn_background(async move {
         let Ok(Some(Some(reply))) = pending.await else {
             return;
         };

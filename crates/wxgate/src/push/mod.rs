@@ -9,7 +9,10 @@
 mod decide;
 pub mod inflight;
 pub mod late;
+mod pipeline;
 pub mod replay;
+#[cfg(test)]
+mod tests;
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -19,9 +22,9 @@ use tokio::time::Instant;
 use wechat_proto::Message;
 
 use crate::rules::Action;
-use crate::server::state::AppState;
 use crate::store::{FollowerEffect, PushWrite, Recorded, ReplayMark, StoreError};
 use inflight::{Answer, Claim};
+pub use pipeline::Pipeline;
 
 /// Part of the deadline kept for the durable write after the rules have run: 30 %, at most
 /// one second (a slow call webhook must not leave the commit too little time).
@@ -34,8 +37,10 @@ fn commit_reserve(deadline: Duration) -> Duration {
 /// before its outcome is recorded. Any other push runs as the request's own future: once its
 /// write is queued the store's writer commits it whatever the caller does, and a push cut
 /// off before that is not acknowledged (WeChat resends it).
-pub fn calls_webhook(app: &AppState, msg: &Message) -> bool {
-    app.routing()
+pub fn calls_webhook(pipeline: &Pipeline, msg: &Message) -> bool {
+    pipeline
+        .routing
+        .current()
         .rules
         .matching(msg)
         .any(|action| matches!(action, Action::Call(_)))
@@ -44,7 +49,7 @@ pub fn calls_webhook(app: &AppState, msg: &Message) -> bool {
 /// Process a verified push: coalesce resends, decide, record durably. `calls` is
 /// [`calls_webhook`]'s answer for it.
 pub async fn handle(
-    app: AppState,
+    pipeline: Pipeline,
     msg: Message,
     raw_xml: String,
     replay: Option<ReplayMark>,
@@ -52,7 +57,7 @@ pub async fn handle(
     deadline: Instant,
 ) -> Answer {
     let key = msg.dedupe_key();
-    match app.inflight.claim(key.as_str()) {
+    match pipeline.inflight.claim(key.as_str()) {
         Claim::Resend(waiter) => {
             metrics::counter!("wxgate_retries_total").increment(1);
             tokio::time::timeout_at(deadline, waiter.wait())
@@ -60,9 +65,17 @@ pub async fn handle(
                 .unwrap_or(Err(()))
         }
         Claim::First(guard) => {
-            let answer = run(&app, msg, raw_xml, replay, calls, key.as_str(), deadline)
-                .await
-                .map_err(|e| tracing::error!(error = %e, "recording a push failed"));
+            let answer = run(
+                &pipeline,
+                msg,
+                raw_xml,
+                replay,
+                calls,
+                key.as_str(),
+                deadline,
+            )
+            .await
+            .map_err(|e| tracing::error!(error = %e, "recording a push failed"));
             guard.complete(answer.clone());
             answer
         }
@@ -70,7 +83,7 @@ pub async fn handle(
 }
 
 async fn run(
-    app: &AppState,
+    pipeline: &Pipeline,
     msg: Message,
     raw_xml: String,
     replay: Option<ReplayMark>,
@@ -78,11 +91,11 @@ async fn run(
     key: &str,
     deadline: Instant,
 ) -> Result<Option<Arc<str>>, StoreError> {
-    let routing = app.routing();
+    let routing = pipeline.routing.current();
     // A call webhook has side effects: don't call it again for a resend whose first attempt
     // finished (in this or an earlier process).
     if calls {
-        if let Some(stored) = app
+        if let Some(stored) = pipeline
             .store
             .stored_reply(crate::store::DEFAULT_ACCOUNT, key)
             .await?
@@ -91,8 +104,8 @@ async fn run(
             return Ok(stored.map(Arc::from));
         }
     }
-    let decide_by = deadline - commit_reserve(app.config.server.reply_deadline);
-    let decision = decide::decide(app, &routing, &msg, decide_by).await;
+    let decide_by = deadline - commit_reserve(pipeline.reply_deadline);
+    let decision = decide::decide(pipeline, &routing, &msg, decide_by).await;
     let reply_xml = decision.reply.as_ref().map(|r| {
         r.render(
             &msg.from_user_name,
@@ -119,17 +132,17 @@ async fn run(
         // Moved, not copied: nothing below needs the message but a late reply's recipient.
         openid: msg.from_user_name,
     };
-    let answer = match app.store.record(write).await? {
+    let answer = match pipeline.store.record(write).await? {
         Recorded::Duplicate { reply } => {
             metrics::counter!("wxgate_retries_total").increment(1);
             reply
         }
         Recorded::Stored { .. } | Recorded::Forgotten => {
             if wrote_deliveries {
-                app.outbox.notify_one();
+                pipeline.outbox.notify_one();
             }
             if let (Some(pending), Some(openid)) = (decision.late, late_to) {
-                late::deliver_when_ready(app, openid, pending);
+                late::deliver_when_ready(pipeline, openid, pending);
             }
             reply_xml
         }

@@ -37,18 +37,19 @@ async fn pushes_and_healthz_follow_a_full_disk_and_recover_without_restart() {
     let dir = tempfile::tempdir().unwrap();
     let db = dir.path().join("wxgate.db");
     let text = format!(
-        "[account]\ntoken = \"{TOKEN}\"\n[storage]\nurl = \"sqlite://{}\"\n",
+        "[server]\nlisten = \"127.0.0.1:0\"\n[account]\ntoken = \"{TOKEN}\"\n[storage]\nurl = \"sqlite://{}\"\n",
         db.display()
     );
     let raw = crate::config::parse_toml(&text).unwrap();
     let config = crate::config::Config::from_raw(raw, dir.path(), |_| None).unwrap();
     let sqlite = Arc::new(SqliteStore::open(&config.storage.url).await.unwrap());
     let store: Arc<dyn Store> = sqlite.clone();
-    let state = crate::server::AppState::new(config, store.clone(), None);
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let base = format!("http://{}", listener.local_addr().unwrap());
+    let app = crate::app::Application::build_on(config, store.clone())
+        .await
+        .unwrap();
+    let base = format!("http://{}", app.local_addr());
     let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
-    let server = tokio::spawn(crate::server::run(listener, state, async {
+    let server = tokio::spawn(app.run_until(async {
         let _ = stopped.await;
     }));
     let http = reqwest::Client::new();

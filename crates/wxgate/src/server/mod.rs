@@ -60,17 +60,8 @@ async fn render_metrics(State(app): State<AppState>) -> impl IntoResponse {
     )
 }
 
-/// Serve on `listener` until `shutdown` resolves; in-flight requests are answered first,
-/// then the store is flushed and closed. No background workers: see [`run_with`].
-pub async fn run(
-    listener: TcpListener,
-    state: AppState,
-    shutdown: impl Future<Output = ()> + Send + 'static,
-) -> std::io::Result<()> {
-    run_with(listener, state, shutdown, Workers::none()).await
-}
-
-/// [`run`], with background `workers`.
+/// Serve on `listener` with background `workers` until `shutdown` resolves; in-flight
+/// requests are answered first, then the store is flushed and closed.
 ///
 /// This is the one owner of shutdown. When `shutdown` resolves, within
 /// `[server] shutdown_timeout_s` whatever clients do:
@@ -80,7 +71,7 @@ pub async fn run(
 ///    every background task (late replies, call webhooks, reload and purge loops) — until
 ///    85 %;
 /// 3. close the store last (flushing its writer) in what is left.
-pub async fn run_with(
+pub async fn run(
     listener: TcpListener,
     state: AppState,
     shutdown: impl Future<Output = ()> + Send + 'static,
@@ -91,7 +82,7 @@ pub async fn run_with(
     let max_connections = fdlimit::fit(server.max_connections);
     let store = state.store.clone();
     seed_replays(&state).await;
-    let tasks = state.tasks.clone();
+    let tasks = state.pipeline.tasks.clone();
     tasks.spawn_background(metrics::upkeep(state.metrics.clone()));
     let stop = CancellationToken::new();
     let serving = tokio::spawn(listen::serve(
@@ -146,31 +137,19 @@ async fn seed_replays(state: &AppState) {
 
 /// Background tasks that use the store: the notify-webhook outbox dispatcher.
 pub struct Workers {
-    outbox: Option<DispatcherHandle>,
+    outbox: DispatcherHandle,
 }
 
 impl Workers {
-    /// No workers (tests of the endpoint alone).
-    pub fn none() -> Self {
-        Workers { outbox: None }
-    }
-
-    /// Start `dispatcher` (tests tune its backoff; `serve` uses [`spawn_workers`]).
-    pub fn outbox(dispatcher: Dispatcher) -> Self {
+    /// Start `dispatcher`.
+    pub fn start(dispatcher: Dispatcher) -> Self {
         Workers {
-            outbox: Some(dispatcher.spawn()),
+            outbox: dispatcher.spawn(),
         }
     }
 
     /// Stop them; what they had not finished stays in the store.
     pub async fn stop(self) {
-        if let Some(outbox) = self.outbox {
-            outbox.stop().await;
-        }
+        self.outbox.stop().await;
     }
-}
-
-/// Start the background workers of a serving gateway, with their default tuning.
-pub fn spawn_workers(state: &AppState) -> Workers {
-    Workers::outbox(Dispatcher::new(state.clone()))
 }

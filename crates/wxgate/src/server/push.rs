@@ -95,9 +95,9 @@ pub async fn receive(State(app): State<AppState>, req: Request) -> Response {
     let (msg_type, event) = push_labels(&accepted.msg);
     let series = PushSeries::get();
     series.push(msg_type, event);
-    let calls = push::calls_webhook(&app, &accepted.msg);
+    let calls = push::calls_webhook(&app.pipeline, &accepted.msg);
     let handled = push::handle(
-        app.clone(),
+        app.pipeline.clone(),
         accepted.msg,
         accepted.raw_xml,
         accepted.replay,
@@ -106,7 +106,7 @@ pub async fn receive(State(app): State<AppState>, req: Request) -> Response {
     );
     let answer = if calls {
         // Tracked: shutdown waits for it.
-        let task = app.tasks.spawn_work(handled);
+        let task = app.pipeline.tasks.spawn_work(handled);
         tokio::time::timeout_at(deadline, async { task.await.unwrap_or(Err(())) }).await
     } else {
         tokio::time::timeout_at(deadline, handled).await

@@ -28,8 +28,8 @@ use wechat_proto::Message;
 
 use super::{headers, payload};
 use crate::config::{WebhookConfig, WebhookMode};
-use crate::server::state::{AppState, Routing};
-use crate::store::{Delivery, NewDelivery};
+use crate::routing::{Routing, RoutingHandle};
+use crate::store::{Delivery, NewDelivery, Store};
 
 /// Whether `hook`'s `events` select `msg`: `*`, or a name equal (case-insensitively) to the
 /// push's msg_type or its event.
@@ -76,7 +76,10 @@ enum PostError {
 /// The dispatcher of `notify` deliveries. Defaults: batches of 64, a poll every second,
 /// backoff 1 s doubling up to 10 min, a `max_age` sweep every minute.
 pub struct Dispatcher {
-    state: AppState,
+    store: Arc<dyn Store>,
+    routing: RoutingHandle,
+    http: reqwest::Client,
+    wake: Arc<tokio::sync::Notify>,
     batch: u32,
     poll: Duration,
     backoff_base: Duration,
@@ -86,10 +89,19 @@ pub struct Dispatcher {
 }
 
 impl Dispatcher {
-    /// A dispatcher over `state`'s store, HTTP client and (current) webhooks.
-    pub fn new(state: AppState) -> Self {
+    /// A dispatcher of `store`'s outbox to the webhooks `routing` holds at each moment,
+    /// posting with `http`, woken early by `wake` (the push pipeline's `outbox`).
+    pub fn new(
+        store: Arc<dyn Store>,
+        routing: RoutingHandle,
+        http: reqwest::Client,
+        wake: Arc<tokio::sync::Notify>,
+    ) -> Self {
         Dispatcher {
-            state,
+            store,
+            routing,
+            http,
+            wake,
             batch: 64,
             poll: Duration::from_secs(1),
             backoff_base: Duration::from_secs(1),
@@ -128,7 +140,7 @@ impl Dispatcher {
             if stop.is_cancelled() {
                 break;
             }
-            let routing = self.state.routing();
+            let routing = self.routing.current();
             if tokio::time::Instant::now() >= next_sweep {
                 self.sweep(&routing).await;
                 next_sweep = tokio::time::Instant::now() + self.sweep_every;
@@ -155,7 +167,7 @@ impl Dispatcher {
             }
             tokio::select! {
                 () = stop.cancelled() => break,
-                () = self.state.outbox.notified() => {}
+                () = self.wake.notified() => {}
                 () = tokio::time::sleep(self.poll) => {}
             }
         }
@@ -172,7 +184,6 @@ impl Dispatcher {
             .unwrap_or_default();
         let lease = (slowest + Duration::from_secs(30)).max(Duration::from_secs(60));
         match self
-            .state
             .store
             .claim_deliveries(Utc::now(), lease, self.batch)
             .await
@@ -196,7 +207,7 @@ impl Dispatcher {
             let Some(cutoff) = cutoff(now, hook.max_age) else {
                 continue;
             };
-            match self.state.store.drop_deliveries(&hook.name, cutoff).await {
+            match self.store.drop_deliveries(&hook.name, cutoff).await {
                 Ok(0) => {}
                 Ok(n) => {
                     tracing::warn!(webhook = %hook.name, deliveries = n, "dropped deliveries past max_age");
@@ -205,7 +216,7 @@ impl Dispatcher {
                 Err(e) => tracing::warn!(error = %e, "dropping old deliveries failed"),
             }
         }
-        match self.state.store.pending_deliveries().await {
+        match self.store.pending_deliveries().await {
             Ok(n) => metrics::gauge!("wxgate_webhook_deliveries_pending").set(n as f64),
             Err(e) => tracing::warn!(error = %e, "counting pending deliveries failed"),
         }
@@ -222,7 +233,7 @@ impl Dispatcher {
         async move {
             // The event id may hold the openid: debug level only.
             tracing::debug!(event_id = %d.event_id, openid = %d.openid, "delivering");
-            let store = &self.state.store;
+            let store = &self.store;
             let now = Utc::now();
             let hook = routing
                 .webhooks
@@ -244,7 +255,7 @@ impl Dispatcher {
                 count(&hook.name, "expired", 1);
                 return;
             }
-            match post(&self.state.http, hook, &d).await {
+            match post(&self.http, hook, &d).await {
                 Ok(()) => {
                     if let Err(e) = store.delivery_done(d.id).await {
                         // It will be sent again when the lease ends: at-least-once.

@@ -61,22 +61,12 @@ impl Gateway {
         let text = std::fs::read_to_string(dir.join("wxgate.toml")).expect("read config");
         let raw = wxgate::config::parse_toml(&text).expect("config parses");
         let config = wxgate::config::Config::from_raw(raw, dir, |_| None).expect("config is valid");
-        let store = wxgate::store::open(&config.storage.url)
+        let app = wxgate::app::Application::build(config)
             .await
-            .expect("store opens");
-        let api = wxgate::api::client(&config, &config.accounts[0], store.clone())
-            .expect("client builds");
-        let late = api.clone().map(|client| {
-            std::sync::Arc::new(wxgate::api::CustomServiceSender::new(client))
-                as std::sync::Arc<dyn wxgate::push::late::LateSender>
-        });
-        let state = wxgate::server::AppState::new(config, store, late).with_api(api);
-        let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
-            .await
-            .expect("bind");
-        let addr = listener.local_addr().expect("addr");
+            .expect("app builds");
+        let addr = app.local_addr();
         let (tx, rx) = oneshot::channel::<()>();
-        let handle = tokio::spawn(wxgate::server::run(listener, state, async {
+        let handle = tokio::spawn(app.run_until(async {
             let _ = rx.await;
         }));
         Gateway {

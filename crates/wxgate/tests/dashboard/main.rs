@@ -30,7 +30,7 @@ impl Gateway {
     async fn start() -> Gateway {
         let dir = tempfile::tempdir().expect("tempdir");
         let toml = format!(
-            "[admin]\ntoken = \"{ADMIN_TOKEN}\"\n\
+            "[server]\nlisten = \"127.0.0.1:0\"\n[admin]\ntoken = \"{ADMIN_TOKEN}\"\n\
              [storage]\nurl = \"sqlite://{}\"\n\
              [[rules]]\nwhen = {{ content_regex = \"^hello\" }}\nreply = {{ text = \"Hello from wxgate\" }}\n",
             dir.path().join("wx.db").display()
@@ -38,15 +38,11 @@ impl Gateway {
         let raw = wxgate::config::parse_toml(&toml).expect("config parses");
         let config =
             wxgate::config::Config::from_raw(raw, dir.path(), |_| None).expect("config valid");
-        let store = wxgate::store::open(&config.storage.url)
+        let app = wxgate::app::Application::build(config)
             .await
-            .expect("store opens");
-        let state = wxgate::server::AppState::new(config, store, None);
-        let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
-            .await
-            .expect("bind");
-        let addr = listener.local_addr().expect("addr");
-        tokio::spawn(wxgate::server::run(listener, state, std::future::pending()));
+            .expect("app builds");
+        let addr = app.local_addr();
+        tokio::spawn(app.run_until(std::future::pending()));
         Gateway {
             addr,
             http: reqwest::Client::new(),

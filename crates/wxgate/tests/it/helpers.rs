@@ -111,16 +111,12 @@ async fn start_in(dir: TempDir, cfg: Cfg) -> TestApp {
     let raw = wxgate::config::parse_toml(&text).expect("test config parses");
     let config =
         wxgate::config::Config::from_raw(raw, dir.path(), |_| None).expect("test config valid");
-    let store = wxgate::store::open(&config.storage.url)
+    let app = wxgate::app::Application::build(config)
         .await
-        .expect("store opens");
-    let state = wxgate::server::AppState::new(config, store, None);
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
-        .await
-        .expect("bind");
-    let addr = listener.local_addr().expect("addr");
+        .expect("app builds");
+    let addr = app.local_addr();
     let (tx, rx) = oneshot::channel::<()>();
-    let handle = tokio::spawn(wxgate::server::run(listener, state, async {
+    let handle = tokio::spawn(app.run_until(async {
         let _ = rx.await;
     }));
     let crypt = MessageCrypt::new(
@@ -551,10 +547,11 @@ pub fn write_config(dir: &Path, cfg: &Cfg) -> PathBuf {
     path
 }
 
-/// Read a vector file from tests/data.
+/// Read a vector file of the workspace's one test-data folder, `wechat-proto`'s
+/// `tests/data` (copied from the shared spec).
 pub fn vectors(name: &str) -> Vec<Value> {
     let path = Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("tests/data")
+        .join("../wechat-proto/tests/data")
         .join(name);
     let text = std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
     serde_json::from_str(&text).expect("vector JSON")

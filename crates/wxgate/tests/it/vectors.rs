@@ -1,4 +1,4 @@
-//! The independent vectors (tests/data, copied from the shared spec) against the real server.
+//! The independent vectors (`wechat-proto`'s tests/data, copied from the shared spec) against the real server.
 use base64::Engine;
 use serde_json::Value;
 use sha2::{Digest, Sha256};

@@ -11,8 +11,8 @@ use serde_json::Value;
 use tempfile::TempDir;
 use tokio::sync::oneshot;
 use tokio::task::JoinHandle;
-use wxgate::server::{AppState, Workers};
-use wxgate::webhooks::outbox::Dispatcher;
+use wxgate::app::Application;
+use wxgate::server::AppState;
 
 pub const TOKEN: &str = "wxgate-dev-token";
 pub const ADMIN_TOKEN: &str = "test-admin-token";
@@ -50,26 +50,20 @@ async fn start_in(dir: TempDir, extra: String) -> Gate {
     let raw = wxgate::config::parse_toml(&text).expect("test config parses");
     let config =
         wxgate::config::Config::from_raw(raw, dir.path(), |_| None).expect("test config valid");
-    let store = wxgate::store::open(&config.storage.url)
+    let app = Application::build(config)
         .await
-        .expect("store opens");
-    let state = AppState::new(config, store, None);
-    let dispatcher = Dispatcher::new(state.clone())
-        .backoff(BACKOFF_BASE, Duration::from_millis(400))
-        .intervals(Duration::from_millis(100), Duration::from_millis(200));
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
-        .await
-        .expect("bind");
-    let addr = listener.local_addr().expect("addr");
+        .expect("app builds")
+        .tune_outbox(|dispatcher| {
+            dispatcher
+                .backoff(BACKOFF_BASE, Duration::from_millis(400))
+                .intervals(Duration::from_millis(100), Duration::from_millis(200))
+        });
+    let addr = app.local_addr();
+    let state = app.state().clone();
     let (tx, rx) = oneshot::channel::<()>();
-    let handle = tokio::spawn(wxgate::server::run_with(
-        listener,
-        state.clone(),
-        async {
-            let _ = rx.await;
-        },
-        Workers::outbox(dispatcher),
-    ));
+    let handle = tokio::spawn(app.run_until(async {
+        let _ = rx.await;
+    }));
     Gate {
         addr,
         dir,

@@ -1,0 +1,170 @@
+//! [`Application`]: the gateway built from a validated config — the one way `serve` and every
+//! test build it.
+//!
+//! ```text
+//! build: bind [server] listen → open the store → API client (+ late-reply sender)
+//!        → routing → Pipeline → AppState → outbox Dispatcher
+//! run:   purge loop (retain_events) → server::run (the owner of shutdown)
+//! ```
+use std::future::Future;
+use std::net::SocketAddr;
+use std::sync::Arc;
+use std::time::Duration;
+
+use tokio::net::TcpListener;
+
+use crate::config::{Config, ConfigError};
+use crate::push::late::LateSender;
+use crate::push::Pipeline;
+use crate::routing::{Routing, RoutingHandle};
+use crate::server::{self, AppState, Workers};
+use crate::store::{self, Store, StoreError};
+use crate::webhooks::outbox::Dispatcher;
+
+/// Why the gateway could not be built.
+#[derive(Debug, thiserror::Error)]
+pub enum BuildError {
+    /// `[server] listen` could not be bound (taken, no permission, ...)
+    #[error("cannot listen on {addr}: {source}")]
+    Listen {
+        /// the address in the config
+        addr: SocketAddr,
+        /// what the OS said
+        #[source]
+        source: std::io::Error,
+    },
+    /// the store could not be opened or migrated
+    #[error("storage: {0}")]
+    Store(#[from] StoreError),
+    /// a config value the build found unusable (e.g. `wechat_api.base_url`)
+    #[error("config: {0}")]
+    Config(#[from] ConfigError),
+}
+
+/// A built gateway: bound, its store open, not yet serving.
+pub struct Application {
+    listener: TcpListener,
+    local: SocketAddr,
+    state: AppState,
+    dispatcher: Dispatcher,
+}
+
+impl Application {
+    /// Bind `[server] listen`, then open the store of `[storage] url` and build the rest.
+    ///
+    /// The port is bound first: a port already taken stops the build before it creates or
+    /// migrates a database.
+    pub async fn build(config: Config) -> Result<Application, BuildError> {
+        let listener = bind(&config).await?;
+        let store = store::open(&config.storage.url).await?;
+        Application::assemble(config, listener, store).await
+    }
+
+    /// [`Application::build`] on a store opened by the caller (a test that injects faults
+    /// into it).
+    pub async fn build_on(
+        config: Config,
+        store: Arc<dyn Store>,
+    ) -> Result<Application, BuildError> {
+        let listener = bind(&config).await?;
+        Application::assemble(config, listener, store).await
+    }
+
+    async fn assemble(
+        config: Config,
+        listener: TcpListener,
+        store: Arc<dyn Store>,
+    ) -> Result<Application, BuildError> {
+        let local = listener.local_addr().map_err(|source| BuildError::Listen {
+            addr: config.server.listen,
+            source,
+        })?;
+        let api = match crate::api::client(&config, &config.accounts[0], Arc::clone(&store)) {
+            Ok(api) => api,
+            Err(e) => {
+                store.close().await;
+                return Err(e.into());
+            }
+        };
+        let late = api.clone().map(|client| {
+            Arc::new(crate::api::CustomServiceSender::new(client)) as Arc<dyn LateSender>
+        });
+        let routing = RoutingHandle::new(Routing::of(&config));
+        let pipeline = Pipeline::new(
+            Arc::clone(&store),
+            routing.clone(),
+            config.server.reply_deadline,
+        )
+        .with_late(late);
+        let dispatcher = Dispatcher::new(
+            store,
+            routing,
+            pipeline.http.clone(),
+            Arc::clone(&pipeline.outbox),
+        );
+        let state = AppState::new(config, pipeline).with_api(api);
+        Ok(Application {
+            listener,
+            local,
+            state,
+            dispatcher,
+        })
+    }
+
+    /// The address it listens on (the port the OS chose for `:0`).
+    pub fn local_addr(&self) -> SocketAddr {
+        self.local
+    }
+
+    /// The server's state: config, pipeline, store, routing.
+    pub fn state(&self) -> &AppState {
+        &self.state
+    }
+
+    /// Change the outbox dispatcher's tuning (tests shorten its backoff and intervals).
+    pub fn tune_outbox(mut self, tune: impl FnOnce(Dispatcher) -> Dispatcher) -> Self {
+        self.dispatcher = tune(self.dispatcher);
+        self
+    }
+
+    /// Serve until `shutdown` resolves, then stop as `server::run` says and close the store.
+    /// Events older than `[storage] retain_events` are purged at start and hourly.
+    pub async fn run_until(
+        self,
+        shutdown: impl Future<Output = ()> + Send + 'static,
+    ) -> std::io::Result<()> {
+        let state = self.state;
+        if let Some(retain) = state.config.storage.retain_events {
+            state
+                .pipeline
+                .tasks
+                .spawn_background(purge_old_events(Arc::clone(&state.store), retain));
+        }
+        let workers = Workers::start(self.dispatcher);
+        server::run(self.listener, state, shutdown, workers).await
+    }
+}
+
+async fn bind(config: &Config) -> Result<TcpListener, BuildError> {
+    TcpListener::bind(config.server.listen)
+        .await
+        .map_err(|source| BuildError::Listen {
+            addr: config.server.listen,
+            source,
+        })
+}
+
+/// Delete events older than `retain`, at start and then hourly.
+async fn purge_old_events(store: Arc<dyn Store>, retain: Duration) {
+    let mut tick = tokio::time::interval(Duration::from_secs(3600));
+    loop {
+        tick.tick().await;
+        let cutoff = chrono::Utc::now()
+            - chrono::Duration::from_std(retain).unwrap_or(chrono::Duration::MAX);
+        match store.purge_events(cutoff).await {
+            Ok(0) => {}
+            Ok(n) => tracing::info!(events = n, "purged events past retain_events"),
+            Err(e) => tracing::warn!(error = %e, "purging old events failed"),
+        }
+    }
+}

@@ -1,0 +1,56 @@
+//! [`Pipeline`]: everything a verified push needs after the HTTP layer is done with it.
+use std::sync::Arc;
+use std::time::Duration;
+
+use tokio::sync::Notify;
+
+use super::inflight::Inflight;
+use super::late::LateSender;
+use crate::routing::RoutingHandle;
+use crate::store::Store;
+use crate::tasks::Tasks;
+
+/// The push pipeline's parts: the store, the rules and webhooks in force, the pushes in
+/// flight, the HTTP client of call webhooks, the late-reply sender, the outbox wake-up and
+/// the task tracker. Cheap to clone; built once by [`crate::app::Application`] (or by a test).
+#[derive(Clone)]
+pub struct Pipeline {
+    /// where pushes are recorded
+    pub store: Arc<dyn Store>,
+    /// the current rules and webhooks (SIGHUP swaps them)
+    pub routing: RoutingHandle,
+    /// pushes in flight, by dedupe key (retry coalescing)
+    pub inflight: Arc<Inflight>,
+    /// HTTP client of call webhooks
+    pub http: reqwest::Client,
+    /// customer-service sender for late replies, when the account has an appsecret
+    pub late: Option<Arc<dyn LateSender>>,
+    /// poked after a commit that wrote notify-webhook deliveries (wakes the dispatcher)
+    pub outbox: Arc<Notify>,
+    /// every task spawned for a push, stopped by shutdown
+    pub tasks: Tasks,
+    /// `[server] reply_deadline_ms`: part of it is kept for the durable write
+    pub reply_deadline: Duration,
+}
+
+impl Pipeline {
+    /// A pipeline over `store` with `routing`, no late-reply sender and fresh parts.
+    pub fn new(store: Arc<dyn Store>, routing: RoutingHandle, reply_deadline: Duration) -> Self {
+        Pipeline {
+            store,
+            routing,
+            inflight: Arc::default(),
+            http: reqwest::Client::new(),
+            late: None,
+            outbox: Arc::default(),
+            tasks: Tasks::default(),
+            reply_deadline,
+        }
+    }
+
+    /// The same pipeline sending late replies through `late`.
+    pub fn with_late(mut self, late: Option<Arc<dyn LateSender>>) -> Self {
+        self.late = late;
+        self
+    }
+}

@@ -1,0 +1,96 @@
+//! The decide step alone — no HTTP server, no `AppState` — on tokio's paused clock.
+use std::time::Duration;
+
+use tokio::time::Instant;
+use wechat_proto::{parse_message, Message, Reply};
+
+use super::decide::decide;
+use super::Pipeline;
+use crate::config::{parse_toml, Config};
+use crate::routing::{Routing, RoutingHandle};
+
+fn config(extra: &str) -> Config {
+    let raw = parse_toml(&format!("[storage]\nurl = \"sqlite::memory:\"\n{extra}")).unwrap();
+    Config::from_raw(raw, std::path::Path::new("."), |_| None).unwrap()
+}
+
+fn text(content: &str) -> Message {
+    parse_message(
+        format!(
+            "<xml><ToUserName>gh_1</ToUserName><FromUserName>oA</FromUserName>\
+             <CreateTime>1700000000</CreateTime><MsgType>text</MsgType>\
+             <Content><![CDATA[{content}]]></Content><MsgId>1</MsgId></xml>"
+        )
+        .as_bytes(),
+    )
+    .unwrap()
+}
+
+async fn pipeline(config: &Config) -> Pipeline {
+    let store = crate::store::open(&config.storage.url).await.unwrap();
+    Pipeline::new(
+        store,
+        RoutingHandle::new(Routing::of(config)),
+        config.server.reply_deadline,
+    )
+}
+
+#[tokio::test(start_paused = true)]
+async fn the_first_replying_rule_answers_at_once() {
+    let config = config(
+        "[[rules]]\nwhen = { content = \"nothing\" }\nreply = { text = \"no\" }\n\
+         [[rules]]\nwhen = { msg_type = \"text\" }\nreply = { text = \"you said {content}\" }\n",
+    );
+    let pipeline = pipeline(&config).await;
+    let started = Instant::now();
+    let decision = decide(
+        &pipeline,
+        &pipeline.routing.current(),
+        &text("hi"),
+        started + Duration::from_secs(3),
+    )
+    .await;
+    assert_eq!(
+        decision.reply,
+        Some(Reply::Text {
+            content: "you said hi".into()
+        })
+    );
+    assert!(decision.late.is_none());
+    assert_eq!(started.elapsed(), Duration::ZERO);
+}
+
+/// A call webhook that never answers: decide gives up at its deadline (not at the webhook's
+/// longer timeout), answers nothing, and hands the call over as a late reply.
+#[tokio::test(start_paused = true)]
+async fn a_silent_call_webhook_is_cut_at_the_deadline_and_left_running() {
+    let silent = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let url = format!("http://{}/hook", silent.local_addr().unwrap());
+    let hold = tokio::spawn(async move {
+        let mut held = Vec::new();
+        while let Ok((conn, _)) = silent.accept().await {
+            held.push(conn);
+        }
+    });
+    let config = config(&format!(
+        "[[rules]]\nwhen = {{ msg_type = \"text\" }}\ncall = \"bot\"\n\
+         [[webhooks]]\nname = \"bot\"\nurl = \"{url}\"\nmode = \"call\"\ntimeout_ms = 4000\n"
+    ));
+    let pipeline = pipeline(&config).await;
+    let started = Instant::now();
+    let decision = decide(
+        &pipeline,
+        &pipeline.routing.current(),
+        &text("hi"),
+        started + Duration::from_millis(2500),
+    )
+    .await;
+    assert_eq!(started.elapsed(), Duration::from_millis(2500));
+    assert_eq!(decision.reply, None);
+    let late = decision.late.expect("the call goes on as a late reply");
+    // The webhook's own timeout (4 s) ends it without an answer.
+    assert!(matches!(late.await, Ok(Some(None)) | Ok(None)));
+    assert!(started.elapsed() >= Duration::from_secs(4));
+    hold.abort();
+    pipeline.store.close().await;
+}
