@@ -14,13 +14,16 @@ use tokio::task::JoinHandle;
 use crate::state::MockState;
 use crate::{custom, menu, qrcode, sent, token};
 
-/// What the mock accepts: one account's credentials and the lifetime of the tokens it issues.
+/// What the mock accepts: one account's credentials (and those of more accounts, each with
+/// its own tokens and menu) and the lifetime of the tokens it issues.
 #[derive(Clone)]
 pub struct MockConfig {
-    /// The account's AppID; other appids get 40013.
+    /// The account's AppID; appids not configured get 40013.
     pub appid: String,
     /// The account's AppSecret; other secrets get 40001 (well-formed) or 40125.
     pub appsecret: String,
+    /// More accounts, as (AppID, AppSecret): a gateway serving several accounts.
+    pub more_apps: Vec<(String, String)>,
     /// Lifetime of issued tokens (WeChat: 7200 s); short values let tests see expiry.
     pub token_ttl: Duration,
 }
@@ -31,6 +34,7 @@ impl Default for MockConfig {
         Self {
             appid: "wx0123456789abcdef".to_owned(),
             appsecret: "0123456789abcdef0123456789abcdef".to_owned(),
+            more_apps: Vec::new(),
             token_ttl: Duration::from_secs(7200),
         }
     }
@@ -41,6 +45,14 @@ impl fmt::Debug for MockConfig {
         f.debug_struct("MockConfig")
             .field("appid", &self.appid)
             .field("appsecret", &"<redacted>")
+            .field(
+                "more_apps",
+                &self
+                    .more_apps
+                    .iter()
+                    .map(|(appid, _)| appid)
+                    .collect::<Vec<_>>(),
+            )
             .field("token_ttl", &self.token_ttl)
             .finish()
     }

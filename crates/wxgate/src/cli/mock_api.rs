@@ -22,24 +22,44 @@ pub struct MockApiArgs {
     pub listen: SocketAddr,
 }
 
-/// Serve the mock until SIGINT/SIGTERM. It accepts the config's `account.appid` and
-/// `account.appsecret`, or the dev defaults (`wx0123456789abcdef` /
-/// `0123456789abcdef0123456789abcdef`) for whichever is not set.
+/// Serve the mock until SIGINT/SIGTERM, for every account of the config: each account's
+/// `appid` with its `appsecret` (the dev default secret `0123456789abcdef0123456789abcdef`
+/// where none is set); without a config, or when no account has an appid, the dev default
+/// appid `wx0123456789abcdef`.
 pub async fn run(config_path: Option<&Path>, args: MockApiArgs) -> Result<(), Failure> {
     let (config, _) = config::load(config_path)?;
     let mut mock = MockConfig::default();
-    // issue 11 step 5 (not done yet): one mock app per account; the first account for now.
-    let account = &config.accounts[0];
-    if !account.appid.is_empty() {
-        mock.appid = account.appid.clone();
-    }
-    let secret_note = match &account.appsecret {
-        Some(secret) => {
-            mock.appsecret = secret.expose_secret().to_owned();
-            "account.appsecret of the config".to_owned()
+    let default_secret = mock.appsecret.clone();
+    let mut apps = config
+        .accounts
+        .iter()
+        .filter(|account| !account.appid.is_empty())
+        .map(|account| {
+            let secret = account
+                .appsecret
+                .as_ref()
+                .map_or_else(|| default_secret.clone(), |s| s.expose_secret().to_owned());
+            let note = match account.appsecret {
+                Some(_) => format!("{}.appsecret of the config", account.table),
+                None => format!("dev default {default_secret}"),
+            };
+            (account.appid.clone(), secret, note)
+        });
+    let mut notes = Vec::new();
+    match apps.next() {
+        Some((appid, secret, note)) => {
+            (mock.appid, mock.appsecret) = (appid, secret);
+            notes.push(format!("appid {}, appsecret: {note}", mock.appid));
         }
-        None => format!("dev default {}", mock.appsecret),
-    };
+        None => notes.push(format!(
+            "appid {}, appsecret: dev default {default_secret}",
+            mock.appid
+        )),
+    }
+    for (appid, secret, note) in apps {
+        notes.push(format!("appid {appid}, appsecret: {note}"));
+        mock.more_apps.push((appid, secret));
+    }
     let listener = TcpListener::bind(args.listen)
         .await
         .map_err(|e| Failure::other(format!("cannot listen on {}: {e}", args.listen)))?;
@@ -47,7 +67,9 @@ pub async fn run(config_path: Option<&Path>, args: MockApiArgs) -> Result<(), Fa
         .local_addr()
         .map_err(|e| Failure::other(format!("listener: {e}")))?;
     println!("wxgate mock-api: base URL http://{local}");
-    println!("  appid {}, appsecret: {secret_note}", mock.appid);
+    for note in &notes {
+        println!("  {note}");
+    }
     println!("  point [wechat_api] base_url at it; calls that change something: GET /mock/sent");
     wechat_mock::serve(listener, mock, shutdown::signal())
         .await

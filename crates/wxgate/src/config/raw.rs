@@ -201,6 +201,8 @@ pub struct RawWebhook {
     /// per request
     #[serde(default = "default_timeout_ms")]
     pub timeout_ms: u64,
+    /// the accounts whose pushes it serves (names of `[[accounts]]`); all when absent
+    pub accounts: Option<Vec<String>>,
 }
 
 fn default_mode() -> String {

@@ -399,3 +399,26 @@ fn environment_overrides_apply_to_the_single_account_only() {
     assert_eq!(err.key, "WXGATE_TOKEN");
     assert!(build(&two_accounts(), &[("WXGATE_LISTEN", "127.0.0.1:1")]).is_ok());
 }
+
+#[test]
+fn rules_and_webhooks_may_only_name_configured_accounts() {
+    let accounts = "[[accounts]]\nname = \"one\"\n[[accounts]]\nname = \"two\"\n";
+    let rule = |account: &str| {
+        format!("{accounts}[[rules]]\nwhen = {{ account = \"{account}\" }}\nreply = {{ text = \"x\" }}\n")
+    };
+    assert!(build(&rule("two"), &[]).is_ok());
+    assert_eq!(key_of(&rule("three")), "rules[0].when.account");
+    let hook = |names: &str| {
+        format!("{accounts}[[webhooks]]\nname = \"h\"\nurl = \"http://127.0.0.1:1/\"\naccounts = {names}\n")
+    };
+    let c = build(&hook("[\"one\"]"), &[]).unwrap();
+    assert!(c.webhooks[0].serves("one") && !c.webhooks[0].serves("two"));
+    assert_eq!(key_of(&hook("[\"one\", \"six\"]")), "webhooks[0].accounts");
+    assert_eq!(key_of(&hook("[]")), "webhooks[0].accounts");
+    let every = build(
+        &format!("{accounts}[[webhooks]]\nname = \"h\"\nurl = \"http://127.0.0.1:1/\"\n"),
+        &[],
+    )
+    .unwrap();
+    assert!(every.webhooks[0].serves("one") && every.webhooks[0].serves("two"));
+}

@@ -164,6 +164,17 @@ pub struct WebhookConfig {
     pub max_age: Duration,
     /// per request
     pub timeout: Duration,
+    /// `accounts`: the accounts whose pushes it serves; None = every account
+    pub accounts: Option<Vec<String>>,
+}
+
+impl WebhookConfig {
+    /// Whether it serves pushes to `account`.
+    pub fn serves(&self, account: &str) -> bool {
+        self.accounts
+            .as_ref()
+            .is_none_or(|names| names.iter().any(|name| name == account))
+    }
 }
 
 impl Config {
@@ -199,6 +210,15 @@ impl Config {
                 )
             }),
         }
+    }
+
+    /// Whether the config lists `[[accounts]]` (the form for several accounts, each at
+    /// `server.path/{name}`) rather than the single `[account]`: then the admin API's items
+    /// carry their `"account"`.
+    pub fn lists_accounts(&self) -> bool {
+        self.accounts
+            .iter()
+            .any(|account| account.table != "account")
     }
 
     /// The names of the accounts, in config order.
@@ -262,11 +282,12 @@ impl Config {
         if reqwest::Url::parse(&api_base_url).is_err() {
             return Err(ConfigError::new("wechat_api.base_url", "not a URL"));
         }
+        let names: Vec<&str> = accounts.iter().map(|a| a.name.as_str()).collect();
         let webhooks = raw
             .webhooks
             .iter()
             .enumerate()
-            .map(|(i, w)| webhook(i, w))
+            .map(|(i, w)| webhook(i, w, &names))
             .collect::<Result<Vec<_>, _>>()?;
         for (i, w) in webhooks.iter().enumerate() {
             if webhooks[..i].iter().any(|o| o.name == w.name) {
@@ -283,7 +304,7 @@ impl Config {
                 is_call: w.mode == WebhookMode::Call,
             })
             .collect();
-        let rules = RuleSet::compile(&raw.rules, &refs)?;
+        let rules = RuleSet::compile(&raw.rules, &refs, &names)?;
         Ok(Config {
             server,
             log,
@@ -573,10 +594,27 @@ fn bad_duration(key: &str) -> ConfigError {
     ConfigError::new(key, "not a duration like \"30d\", \"72h\" or \"0\"")
 }
 
-fn webhook(i: usize, w: &RawWebhook) -> Result<WebhookConfig, ConfigError> {
+fn webhook(i: usize, w: &RawWebhook, accounts: &[&str]) -> Result<WebhookConfig, ConfigError> {
     let key = |field: &str| format!("webhooks[{i}].{field}");
     if w.name.is_empty() {
         return Err(ConfigError::new(key("name"), "must not be empty"));
+    }
+    if let Some(names) = &w.accounts {
+        if names.is_empty() {
+            return Err(ConfigError::new(
+                key("accounts"),
+                "must name at least one account (leave it out for every account)",
+            ));
+        }
+        if let Some(unknown) = names.iter().find(|n| !accounts.contains(&n.as_str())) {
+            return Err(ConfigError::new(
+                key("accounts"),
+                format!(
+                    "no account named {unknown:?} (there are {})",
+                    accounts.join(", ")
+                ),
+            ));
+        }
     }
     let url = reqwest::Url::parse(&w.url)
         .ok()
@@ -612,5 +650,6 @@ fn webhook(i: usize, w: &RawWebhook) -> Result<WebhookConfig, ConfigError> {
         events: w.events.iter().map(|e| e.to_ascii_lowercase()).collect(),
         max_age,
         timeout: Duration::from_millis(w.timeout_ms),
+        accounts: w.accounts.clone(),
     })
 }

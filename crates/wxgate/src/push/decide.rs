@@ -4,7 +4,10 @@ use tokio::task::JoinHandle;
 use tokio::time::Instant;
 use wechat_proto::{Message, Reply};
 
+use std::sync::Arc;
+
 use super::Pipeline;
+use crate::config::AccountConfig;
 use crate::routing::Routing;
 use crate::rules::Action;
 use crate::webhooks;
@@ -17,14 +20,16 @@ pub struct Decision {
     pub late: Option<JoinHandle<Option<Option<Reply>>>>,
 }
 
-/// Run `routing`'s rules on `msg`; a call webhook gets until `by` to answer.
+/// Run `routing`'s rules on `msg`, a push to `account`; a call webhook gets until `by` to
+/// answer. A call webhook narrowed to other accounts (`accounts = [...]`) is passed over.
 pub async fn decide(
     pipeline: &Pipeline,
     routing: &Routing,
+    account: &Arc<AccountConfig>,
     msg: &Message,
     by: Instant,
 ) -> Decision {
-    for action in routing.rules.matching(msg) {
+    for action in routing.rules.matching(&account.name, msg) {
         match action {
             Action::Reply(template) => {
                 return Decision {
@@ -36,10 +41,14 @@ pub async fn decide(
                 let Some(hook) = routing.webhooks.get(*index).cloned() else {
                     continue;
                 };
+                if !hook.serves(&account.name) {
+                    continue;
+                }
                 let http = pipeline.http.clone();
                 let owned = msg.clone();
+                let to = Arc::clone(account);
                 let mut task = pipeline.tasks.spawn_background(async move {
-                    match webhooks::call(&http, &hook, &owned, hook.timeout).await {
+                    match webhooks::call(&http, &hook, &to, &owned, hook.timeout).await {
                         Ok(reply) => reply,
                         Err(e) => {
                             tracing::warn!(webhook = %hook.name, error = %e, "call webhook failed");

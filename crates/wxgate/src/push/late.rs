@@ -14,13 +14,15 @@ pub trait LateSender: Send + Sync {
     async fn send(&self, openid: &str, reply: &Reply) -> Result<(), String>;
 }
 
-/// Wait for a late call-webhook answer and send it on, when the account can.
+/// Wait for a late call-webhook answer and send it on to `openid` of `account`, when the
+/// account can.
 pub fn deliver_when_ready(
     pipeline: &Pipeline,
+    account: &str,
     openid: String,
     pending: JoinHandle<Option<Option<Reply>>>,
 ) {
-    let sender: Option<Arc<dyn LateSender>> = pipeline.late.clone();
+    let sender: Option<Arc<dyn LateSender>> = pipeline.late.get(account).cloned();
     // Shutdown cancels it: a reply not sent by then is dropped (the push was answered).
     pipeline.tasks.spawn_background(async move {
         let Ok(Some(Some(reply))) = pending.await else {

@@ -21,6 +21,7 @@ use chrono::Utc;
 use tokio::time::Instant;
 use wechat_proto::Message;
 
+use crate::config::AccountConfig;
 use crate::rules::Action;
 use crate::store::{FollowerEffect, PushWrite, Recorded, ReplayMark, StoreError};
 use inflight::{Answer, Claim};
@@ -37,19 +38,20 @@ fn commit_reserve(deadline: Duration) -> Duration {
 /// before its outcome is recorded. Any other push runs as the request's own future: once its
 /// write is queued the store's writer commits it whatever the caller does, and a push cut
 /// off before that is not acknowledged (WeChat resends it).
-pub fn calls_webhook(pipeline: &Pipeline, msg: &Message) -> bool {
+pub fn calls_webhook(pipeline: &Pipeline, account: &str, msg: &Message) -> bool {
     pipeline
         .routing
         .current()
         .rules
-        .matching(msg)
+        .matching(account, msg)
         .any(|action| matches!(action, Action::Call(_)))
 }
 
-/// Process a verified push: coalesce resends, decide, record durably. `calls` is
-/// [`calls_webhook`]'s answer for it.
+/// Process a verified push to `account`: coalesce resends (per account), decide, record
+/// durably. `calls` is [`calls_webhook`]'s answer for it.
 pub async fn handle(
     pipeline: Pipeline,
+    account: Arc<AccountConfig>,
     msg: Message,
     raw_xml: String,
     replay: Option<ReplayMark>,
@@ -57,7 +59,9 @@ pub async fn handle(
     deadline: Instant,
 ) -> Answer {
     let key = msg.dedupe_key();
-    match pipeline.inflight.claim(key.as_str()) {
+    // Account names hold no ':', so the in-flight key of two accounts cannot collide.
+    let inflight_key = format!("{}:{}", account.name, key.as_str());
+    match pipeline.inflight.claim(&inflight_key) {
         Claim::Resend(waiter) => {
             metrics::counter!("wxgate_retries_total").increment(1);
             tokio::time::timeout_at(deadline, waiter.wait())
@@ -65,15 +69,19 @@ pub async fn handle(
                 .unwrap_or(Err(()))
         }
         Claim::First(guard) => {
-            let answer = run(
-                &pipeline,
-                msg,
-                raw_xml,
-                replay,
-                calls,
-                key.as_str(),
-                deadline,
-            )
+            let answer = async {
+                // A call webhook has side effects: don't call it again for a resend whose
+                // first attempt finished (in this or an earlier process).
+                if calls {
+                    let stored = pipeline.store.stored_reply(&account.name, key.as_str());
+                    if let Some(stored) = stored.await? {
+                        metrics::counter!("wxgate_retries_total").increment(1);
+                        return Ok(stored.map(Arc::from));
+                    }
+                }
+                let key = key.as_str();
+                run(&pipeline, &account, msg, raw_xml, replay, key, deadline).await
+            }
             .await
             .map_err(|e| tracing::error!(error = %e, "recording a push failed"));
             guard.complete(answer.clone());
@@ -84,28 +92,16 @@ pub async fn handle(
 
 async fn run(
     pipeline: &Pipeline,
+    account: &Arc<AccountConfig>,
     msg: Message,
     raw_xml: String,
     replay: Option<ReplayMark>,
-    calls: bool,
     key: &str,
     deadline: Instant,
 ) -> Result<Option<Arc<str>>, StoreError> {
     let routing = pipeline.routing.current();
-    // A call webhook has side effects: don't call it again for a resend whose first attempt
-    // finished (in this or an earlier process).
-    if calls {
-        if let Some(stored) = pipeline
-            .store
-            .stored_reply(crate::store::DEFAULT_ACCOUNT, key)
-            .await?
-        {
-            metrics::counter!("wxgate_retries_total").increment(1);
-            return Ok(stored.map(Arc::from));
-        }
-    }
     let decide_by = deadline - commit_reserve(pipeline.reply_deadline);
-    let decision = decide::decide(pipeline, &routing, &msg, decide_by).await;
+    let decision = decide::decide(pipeline, &routing, account, &msg, decide_by).await;
     let reply_xml = decision.reply.as_ref().map(|r| {
         r.render(
             &msg.from_user_name,
@@ -113,11 +109,11 @@ async fn run(
             Utc::now().timestamp(),
         )
     });
-    let deliveries = crate::webhooks::outbox::deliveries(&routing.webhooks, &msg);
+    let deliveries = crate::webhooks::outbox::deliveries(&routing.webhooks, account, &msg);
     let wrote_deliveries = !deliveries.is_empty();
     let late_to = decision.late.is_some().then(|| msg.from_user_name.clone());
     let write = PushWrite {
-        account: crate::store::DEFAULT_ACCOUNT.to_string(),
+        account: account.name.clone(),
         dedupe_key: key.to_string(),
         msg_type: msg.msg_type().to_string(),
         event: msg.event().map(str::to_string),
@@ -142,7 +138,7 @@ async fn run(
                 pipeline.outbox.notify_one();
             }
             if let (Some(pending), Some(openid)) = (decision.late, late_to) {
-                late::deliver_when_ready(pipeline, openid, pending);
+                late::deliver_when_ready(pipeline, &account.name, openid, pending);
             }
             reply_xml
         }

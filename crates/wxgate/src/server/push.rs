@@ -5,6 +5,7 @@ use std::time::Instant as StdInstant;
 use axum::extract::{RawQuery, Request, State};
 use axum::http::{header, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
+use axum::Extension;
 use chrono::Utc;
 use rand::RngCore;
 use tokio::time::Instant;
@@ -14,11 +15,16 @@ use super::accept::{accept, Refusal};
 use super::body::{read_limited, BodyError};
 use super::metrics::{push_labels, PushSeries};
 use super::params::PushParams;
-use super::state::AppState;
+use super::state::{AccountState, AppState};
+use crate::config::AccountConfig;
 use crate::push;
 
-/// URL verification: echo `echostr` when the signature holds.
-pub async fn verify_url(State(app): State<AppState>, RawQuery(query): RawQuery) -> Response {
+/// URL verification of an account's push path: echo `echostr` when the signature holds under
+/// its token.
+pub async fn verify_url(
+    Extension(account): Extension<Arc<AccountState>>,
+    RawQuery(query): RawQuery,
+) -> Response {
     let p = PushParams::parse(query.as_deref());
     let (Some(signature), Some(timestamp), Some(nonce), Some(echostr)) =
         (&p.signature, &p.timestamp, &p.nonce, p.echostr)
@@ -29,19 +35,24 @@ pub async fn verify_url(State(app): State<AppState>, RawQuery(query): RawQuery) 
         )
             .into_response();
     };
-    let token = app.config.accounts[0].token.expose();
+    let token = account.config.token.expose();
     match verify_signature(token, timestamp, nonce, signature) {
         Ok(()) => ([(header::CONTENT_TYPE, "text/plain")], echostr).into_response(),
         Err(_) => Refusal::Signature("signature").into_response(),
     }
 }
 
-/// A push: verify, open, parse, process, answer — always before the deadline.
+/// A push to an account: verify (its token, keys, mode, clock skew, replay guard), open,
+/// parse, process, answer — always before the deadline.
 ///
 /// The body is due by the deadline too: a client still sending then gets 408 and the
 /// connection closes. A declared `Content-Length` over `max_body_bytes` gets 413 at once,
 /// without waiting for the body.
-pub async fn receive(State(app): State<AppState>, req: Request) -> Response {
+pub async fn receive(
+    State(app): State<AppState>,
+    Extension(account): Extension<Arc<AccountState>>,
+    req: Request,
+) -> Response {
     let (parts, body) = req.into_parts();
     let started = StdInstant::now();
     let deadline = Instant::now() + app.config.server.reply_deadline;
@@ -71,7 +82,7 @@ pub async fn receive(State(app): State<AppState>, req: Request) -> Response {
         }
     };
     let params = PushParams::parse(parts.uri.query());
-    let accepted = match accept(&app.config.accounts[0], &app.replays, &params, &body) {
+    let accepted = match accept(&account.config, &account.replays, &params, &body) {
         Ok(a) => a,
         Err(refusal) => {
             metrics::counter!("wxgate_refused_total", "reason" => refusal.label()).increment(1);
@@ -83,7 +94,7 @@ pub async fn receive(State(app): State<AppState>, req: Request) -> Response {
         // Another instance on the same database may have seen the triple (PostgreSQL).
         if matches!(
             app.store
-                .replayed_elsewhere(crate::store::DEFAULT_ACCOUNT, mark)
+                .replayed_elsewhere(&account.config.name, mark)
                 .await,
             Ok(true)
         ) {
@@ -95,9 +106,10 @@ pub async fn receive(State(app): State<AppState>, req: Request) -> Response {
     let (msg_type, event) = push_labels(&accepted.msg);
     let series = PushSeries::get();
     series.push(msg_type, event);
-    let calls = push::calls_webhook(&app.pipeline, &accepted.msg);
+    let calls = push::calls_webhook(&app.pipeline, &account.config.name, &accepted.msg);
     let handled = push::handle(
         app.pipeline.clone(),
+        Arc::clone(&account.config),
         accepted.msg,
         accepted.raw_xml,
         accepted.replay,
@@ -112,7 +124,12 @@ pub async fn receive(State(app): State<AppState>, req: Request) -> Response {
         tokio::time::timeout_at(deadline, handled).await
     };
     let response = match answer {
-        Ok(Ok(answer)) => answer_response(&app, answer, accepted.crypt.as_ref(), &accepted.nonce),
+        Ok(Ok(answer)) => answer_response(
+            &account.config,
+            answer,
+            accepted.crypt.as_ref(),
+            &accepted.nonce,
+        ),
         Ok(Err(())) => (StatusCode::INTERNAL_SERVER_ERROR, "internal error").into_response(),
         Err(_) => {
             // Not durable in time: no 200, so WeChat resends and the resend finds the result.
@@ -134,7 +151,7 @@ fn closing(answer: impl IntoResponse) -> Response {
 
 /// The passive reply (encrypted when the push was), or `success`.
 fn answer_response(
-    app: &AppState,
+    account: &AccountConfig,
     answer: Option<Arc<str>>,
     crypt: Option<&MessageCrypt>,
     nonce: &str,
@@ -152,7 +169,7 @@ fn answer_response(
             let timestamp = Utc::now().timestamp().to_string();
             seal_reply(
                 crypt,
-                app.config.accounts[0].token.expose(),
+                account.token.expose(),
                 &xml,
                 &timestamp,
                 nonce,

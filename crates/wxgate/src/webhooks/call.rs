@@ -5,7 +5,7 @@ use serde::Deserialize;
 use wechat_proto::{Message, Reply};
 
 use super::{headers, payload};
-use crate::config::WebhookConfig;
+use crate::config::{AccountConfig, WebhookConfig};
 use crate::rules::RawReply;
 
 /// Why a call produced no reply.
@@ -28,14 +28,17 @@ struct Answer {
     reply: Option<RawReply>,
 }
 
-/// Call `hook` for `msg` with at most `timeout`. `Ok(None)`: answered without a reply.
+/// Call `hook` for `msg`, a push to `account`, with at most `timeout`. `Ok(None)`: answered
+/// without a reply.
 pub async fn call(
     http: &reqwest::Client,
     hook: &WebhookConfig,
+    account: &AccountConfig,
     msg: &Message,
     timeout: Duration,
 ) -> Result<Option<Reply>, CallError> {
-    let body = serde_json::to_vec(&payload(msg)).map_err(|e| CallError::Body(e.to_string()))?;
+    let body =
+        serde_json::to_vec(&payload(account, msg)).map_err(|e| CallError::Body(e.to_string()))?;
     let mut req = http
         .post(hook.url.clone())
         .timeout(timeout)

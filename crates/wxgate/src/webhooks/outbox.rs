@@ -27,7 +27,7 @@ use tracing::Instrument;
 use wechat_proto::Message;
 
 use super::{headers, payload};
-use crate::config::{WebhookConfig, WebhookMode};
+use crate::config::{AccountConfig, WebhookConfig, WebhookMode};
 use crate::routing::{Routing, RoutingHandle};
 use crate::store::{Delivery, NewDelivery, Store};
 
@@ -41,17 +41,22 @@ pub fn selects(hook: &WebhookConfig, msg: &Message) -> bool {
     })
 }
 
-/// The outbox rows a push writes: one per `notify` webhook whose `events` select it, all
-/// sharing one payload text and the push's dedupe key as event id.
-pub fn deliveries(webhooks: &[WebhookConfig], msg: &Message) -> Vec<NewDelivery> {
+/// The outbox rows a push to `account` writes: one per `notify` webhook that serves the
+/// account and whose `events` select the push, all sharing one payload text and the push's
+/// dedupe key as event id.
+pub fn deliveries(
+    webhooks: &[WebhookConfig],
+    account: &AccountConfig,
+    msg: &Message,
+) -> Vec<NewDelivery> {
     let mut hooks = webhooks
         .iter()
-        .filter(|h| h.mode == WebhookMode::Notify && selects(h, msg))
+        .filter(|h| h.mode == WebhookMode::Notify && h.serves(&account.name) && selects(h, msg))
         .peekable();
     if hooks.peek().is_none() {
         return Vec::new();
     }
-    let body = payload(msg).to_string();
+    let body = payload(account, msg).to_string();
     let event_id = msg.dedupe_key().as_str().to_string();
     hooks
         .map(|h| NewDelivery {
@@ -377,7 +382,17 @@ mod tests {
             events: events.iter().map(|e| e.to_string()).collect(),
             max_age: Duration::from_secs(3600),
             timeout: Duration::from_secs(1),
+            accounts: None,
         }
+    }
+
+    /// Two accounts: `one` (appid wx1) and `two` (no appid).
+    fn two_accounts() -> crate::config::Config {
+        let raw = crate::config::parse_toml(
+            "[[accounts]]\nname = \"one\"\nappid = \"wx1\"\n[[accounts]]\nname = \"two\"\n",
+        )
+        .expect("parses");
+        crate::config::Config::from_raw(raw, std::path::Path::new("/"), |_| None).expect("valid")
     }
 
     fn msg(xml: &str) -> Message {
@@ -414,14 +429,35 @@ mod tests {
         let mut c = hook(&["*"], WebhookMode::Notify);
         c.name = "c".into();
         let text = msg(TEXT);
-        let out = deliveries(&[call, a, b, c], &text);
+        let config = two_accounts();
+        let one = &config.accounts[0];
+        let out = deliveries(&[call, a, b, c], one, &text);
         let names: Vec<_> = out.iter().map(|d| d.webhook.as_str()).collect();
         assert_eq!(names, ["a", "c"]);
         assert_eq!(out[0].event_id, "7");
         assert_eq!(out[0].payload, out[1].payload);
         let v: serde_json::Value = serde_json::from_str(&out[0].payload).expect("JSON");
-        assert_eq!(v, payload(&text));
-        assert!(deliveries(&[hook(&["image"], WebhookMode::Notify)], &text).is_empty());
+        assert_eq!(v, payload(one, &text));
+        assert_eq!(
+            (v["account"].as_str(), v["appid"].as_str()),
+            (Some("one"), Some("wx1"))
+        );
+        assert!(deliveries(&[hook(&["image"], WebhookMode::Notify)], one, &text).is_empty());
+    }
+
+    #[test]
+    fn a_webhook_narrowed_to_accounts_gets_only_their_pushes() {
+        let config = two_accounts();
+        let (one, two) = (&config.accounts[0], &config.accounts[1]);
+        let mut narrowed = hook(&["*"], WebhookMode::Notify);
+        narrowed.accounts = Some(vec!["two".into()]);
+        let text = msg(TEXT);
+        assert!(deliveries(std::slice::from_ref(&narrowed), one, &text).is_empty());
+        let out = deliveries(std::slice::from_ref(&narrowed), two, &text);
+        assert_eq!(out.len(), 1);
+        let v: serde_json::Value = serde_json::from_str(&out[0].payload).expect("JSON");
+        assert_eq!(v["account"], "two");
+        assert!(v["appid"].is_null(), "an account without appid");
     }
 
     #[test]

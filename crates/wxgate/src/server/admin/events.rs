@@ -4,6 +4,7 @@ use axum::Json;
 use serde::Deserialize;
 use serde_json::{json, Value};
 
+use super::accounts::{filter, AccountParam};
 use super::{json, ApiError};
 use crate::server::state::AppState;
 use crate::store::EventQuery;
@@ -36,11 +37,14 @@ pub struct PageQuery {
     before: Option<String>,
 }
 
-/// `GET /api/events?openid=&msg_type=&event=&limit=&before=`, newest first.
+/// `GET /api/events?account=&openid=&msg_type=&event=&limit=&before=`, newest first (every
+/// account's without `account`).
 pub async fn page(
     State(app): State<AppState>,
     Query(q): Query<PageQuery>,
+    Query(scope): Query<AccountParam>,
 ) -> Result<Json<Value>, ApiError> {
+    let account = filter(&app, scope.name())?;
     let before = match q.before.as_deref() {
         None | Some("") => None,
         Some(b) => Some(
@@ -52,7 +56,7 @@ pub async fn page(
     let events = app
         .store
         .events(&EventQuery {
-            account: None,
+            account,
             openid: nonempty(q.openid),
             msg_type: nonempty(q.msg_type),
             event: nonempty(q.event),
@@ -61,6 +65,9 @@ pub async fn page(
         })
         .await?;
     Ok(Json(json!({
-        "events": events.iter().map(json::event).collect::<Vec<_>>(),
+        "events": events
+            .iter()
+            .map(|e| json::event(e, app.config.lists_accounts()))
+            .collect::<Vec<_>>(),
     })))
 }

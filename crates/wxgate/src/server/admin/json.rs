@@ -17,9 +17,19 @@ pub fn unix_time(secs: i64) -> Value {
         .map_or(Value::Null, |t| Value::String(time(&t)))
 }
 
-/// `{"openid", "subscribed", "subscribed_at", "scene", "location", "last_seen_at"}`.
-pub fn follower(f: &Follower) -> Value {
-    json!({
+/// `value` with `"account": account` when `shown` (a config of `[[accounts]]`; with the
+/// single `[account]` the shapes stay as they were).
+pub fn with_account(mut value: Value, account: &str, shown: bool) -> Value {
+    if let (true, Some(object)) = (shown, value.as_object_mut()) {
+        object.insert("account".into(), Value::String(account.to_string()));
+    }
+    value
+}
+
+/// `{"openid", "subscribed", "subscribed_at", "scene", "location", "last_seen_at"}`, with
+/// `"account"` when `account` (see [`with_account`]).
+pub fn follower(f: &Follower, account: bool) -> Value {
+    let value = json!({
         "openid": f.openid,
         "subscribed": f.subscribed,
         "subscribed_at": f.subscribed_at.as_ref().map(time),
@@ -31,12 +41,14 @@ pub fn follower(f: &Follower) -> Value {
             "reported_at": time(&l.reported_at),
         })),
         "last_seen_at": f.last_seen_at.as_ref().map(time),
-    })
+    });
+    with_account(value, &f.account, account)
 }
 
-/// `{"id", "openid", "msg_type", "event", "event_key", "create_time", "received_at", "fields", "reply"}`.
-pub fn event(e: &EventRow) -> Value {
-    json!({
+/// `{"id", "openid", "msg_type", "event", "event_key", "create_time", "received_at",
+/// "fields", "reply"}`, with `"account"` when `account` (see [`with_account`]).
+pub fn event(e: &EventRow, account: bool) -> Value {
+    let value = json!({
         "id": e.id,
         "openid": e.openid,
         "msg_type": e.msg_type,
@@ -46,7 +58,8 @@ pub fn event(e: &EventRow) -> Value {
         "received_at": time(&e.received_at),
         "fields": serde_json::from_str::<Value>(&e.fields_json).unwrap_or(Value::Null),
         "reply": e.reply,
-    })
+    });
+    with_account(value, &e.account, account)
 }
 
 #[cfg(test)]

@@ -1,5 +1,6 @@
 //! The admin API under `/api`: bearer auth (throttled per address), JSON shaped as the
 //! contract says, on every answer.
+mod accounts;
 mod answers;
 mod error;
 mod events;
@@ -32,7 +33,7 @@ pub fn router(state: AppState) -> Router<AppState> {
     Router::new()
         .route(
             "/followers/{openid}",
-            get(followers::one).delete(followers::forget),
+            get(followers::one_follower).delete(followers::forget),
         )
         .route("/followers", get(followers::page))
         .route("/events", get(events::page))
@@ -45,6 +46,7 @@ pub fn router(state: AppState) -> Router<AppState> {
             get(menu::show).put(menu::replace).delete(menu::delete),
         )
         .route("/access_token", get(token::current))
+        .route("/accounts", get(accounts::list))
         .fallback(|| async { ApiError::NotFound })
         .layer(middleware::from_fn_with_state(state.clone(), bearer))
         .layer(middleware::from_fn_with_state(state, answers::json_answers))

@@ -4,22 +4,28 @@ use axum::Json;
 use serde::Deserialize;
 use serde_json::{json, Value};
 
+use super::accounts::{filter, AccountParam};
 use super::ApiError;
 use crate::server::state::AppState;
 
-/// `GET /api/stats`
-pub async fn totals(State(app): State<AppState>) -> Result<Json<Value>, ApiError> {
-    let s = app.store.stats(None).await?;
+/// `GET /api/stats?account=`: one account's totals, or every account's summed (the scenes of
+/// each, with their `account`).
+pub async fn totals(
+    State(app): State<AppState>,
+    Query(scope): Query<AccountParam>,
+) -> Result<Json<Value>, ApiError> {
+    let account = filter(&app, scope.name())?;
+    let s = app.store.stats(account.as_deref()).await?;
     Ok(Json(json!({
         "followers": { "subscribed": s.subscribed, "total": s.total },
         "events": s.events,
-        "scenes": s.scenes.iter().map(|sc| json!({
+        "scenes": s.scenes.iter().map(|sc| super::json::with_account(json!({
             "scene": sc.scene,
             "label": sc.label,
             "subscribes": sc.subscribes,
             "scans": sc.scans,
             "unsubscribes": sc.unsubscribes,
-        })).collect::<Vec<_>>(),
+        }), &sc.account, app.config.lists_accounts())).collect::<Vec<_>>(),
     })))
 }
 
@@ -48,17 +54,20 @@ fn days(raw: Option<&str>) -> Result<u32, ApiError> {
     }
 }
 
-/// `GET /api/stats/daily?days=N&scene=S`: the anonymous counters of the last N UTC days,
-/// oldest first, the last being today, every day present.
+/// `GET /api/stats/daily?account=&days=N&scene=S`: the anonymous counters of the last N UTC
+/// days (one account's, or summed over every account), oldest first, the last being today,
+/// every day present.
 pub async fn daily(
     State(app): State<AppState>,
     Query(query): Query<DailyQuery>,
+    Query(scope): Query<AccountParam>,
 ) -> Result<Json<Value>, ApiError> {
     let days = days(query.days.as_deref())?;
     let scene = query.scene.as_deref().filter(|scene| !scene.is_empty());
+    let account = filter(&app, scope.name())?;
     let rows = app
         .store
-        .daily(None, chrono::Utc::now(), days, scene)
+        .daily(account.as_deref(), chrono::Utc::now(), days, scene)
         .await?;
     Ok(Json(json!({
         "days": rows.iter().map(|d| json!({
