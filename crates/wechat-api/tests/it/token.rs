@@ -143,7 +143,9 @@ async fn a_stored_token_near_expiry_is_refreshed_ahead() {
     assert_eq!(saved, token.ok());
 }
 
-#[tokio::test]
+/// On tokio's paused clock: the other instance saves its token 200 ms later (virtual), and
+/// the lease poll finds it without a wall-clock wait.
+#[tokio::test(start_paused = true)]
 async fn another_instance_holding_the_lease_is_waited_for() {
     let server = mock(Duration::from_secs(7200)).await;
     let appid = server.state.config().appid.clone();

@@ -66,7 +66,7 @@ impl AppState {
             store: Arc::clone(&pipeline.store),
             pipeline,
             accounts: Arc::new(accounts),
-            metrics: super::metrics::handle(),
+            metrics: crate::telemetry::metrics::handle(),
             auth_failures: Arc::default(),
         }
     }

@@ -208,6 +208,22 @@ pub struct Delivery {
     pub created_at: DateTime<Utc>,
 }
 
+/// The answer stored with a push (its `reply` column).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum StoredReply {
+    /// answered `success` (no reply)
+    Success,
+    /// answered this reply XML, byte for byte as sent
+    Xml(String),
+}
+
+impl From<Option<String>> for StoredReply {
+    /// The column's value: NULL is `success`.
+    fn from(reply: Option<String>) -> Self {
+        reply.map_or(StoredReply::Success, StoredReply::Xml)
+    }
+}
+
 /// What recording a push did.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Recorded {
@@ -219,7 +235,7 @@ pub enum Recorded {
     /// a push with the same dedupe_key was already stored: its reply
     Duplicate {
         /// the reply stored with the first
-        reply: Option<String>,
+        reply: StoredReply,
     },
     /// an unsubscribe: the user was forgotten, nothing stored
     Forgotten,
@@ -378,6 +394,19 @@ pub struct QrCode {
     pub created_at: DateTime<Utc>,
 }
 
+/// A recorded QR code with its scene's anonymous counters (as in [`SceneStats`]).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct QrCodeTotals {
+    /// the code
+    pub code: QrCode,
+    /// follows through the code's scene
+    pub subscribes: i64,
+    /// scans by users who already followed
+    pub scans: i64,
+    /// unfollows of users who came through the scene
+    pub unsubscribes: i64,
+}
+
 /// A stored access token. Its `Debug` never shows the token.
 #[derive(Clone, PartialEq, Eq)]
 pub struct StoredToken {
@@ -402,13 +431,12 @@ pub trait Store: Send + Sync + 'static {
     /// Durably record one push (event, follower effect, counters) — group-committed: returns
     /// only once the write is committed (fsynced).
     async fn record(&self, write: PushWrite) -> Result<Recorded, StoreError>;
-    /// The reply stored for a dedupe key, if a push with it was recorded:
-    /// `Some(None)` = answered `success`.
+    /// The reply stored for a dedupe key of an account, if a push with it was recorded.
     async fn stored_reply(
         &self,
         account: &str,
         dedupe_key: &str,
-    ) -> Result<Option<Option<String>>, StoreError>;
+    ) -> Result<Option<StoredReply>, StoreError>;
     /// The replay marks of `account`'s pushes accepted since `since` (to seed its in-memory
     /// guard at start).
     async fn replay_marks(
@@ -452,8 +480,8 @@ pub trait Store: Send + Sync + 'static {
     /// Record (or replace, by account and scene) a QR code.
     async fn save_qrcode(&self, code: &QrCode) -> Result<(), StoreError>;
     /// Recorded QR codes of one account or of every account (None), newest first, with
-    /// (subscribes, scans) of their scene.
-    async fn qrcodes(&self, account: Option<&str>) -> Result<Vec<(QrCode, i64, i64)>, StoreError>;
+    /// their scene's counters.
+    async fn qrcodes(&self, account: Option<&str>) -> Result<Vec<QrCodeTotals>, StoreError>;
     /// One QR code of an account by scene.
     async fn qrcode(&self, account: &str, scene: &str) -> Result<Option<QrCode>, StoreError>;
     /// The stored access token of an appid.

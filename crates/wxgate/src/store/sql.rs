@@ -123,7 +123,8 @@ const QRCODE_COLUMNS: &str = "q.account AS account, q.scene AS scene, \
 pub(super) fn select_qrcodes() -> String {
     format!(
         "SELECT {QRCODE_COLUMNS}, COALESCE(c.subscribes, 0) AS subscribes, \
-         COALESCE(c.scans, 0) AS scans FROM qrcodes q LEFT JOIN ({SCENE_TOTALS}) c \
+         COALESCE(c.scans, 0) AS scans, COALESCE(c.unsubscribes, 0) AS unsubscribes \
+         FROM qrcodes q LEFT JOIN ({SCENE_TOTALS}) c \
          ON c.account = q.account AND c.scene = q.scene WHERE {any} \
          ORDER BY q.created_at DESC, q.account DESC, q.scene DESC",
         any = any_account!("q.account", 1)

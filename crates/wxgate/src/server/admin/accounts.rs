@@ -5,17 +5,19 @@ use std::sync::Arc;
 
 use axum::extract::State;
 use axum::Json;
-use serde::Deserialize;
-use serde_json::{json, Value};
+use serde::{Deserialize, Serialize};
+use utoipa::{IntoParams, ToSchema};
 
 use super::ApiError;
 use crate::config::Security;
 use crate::server::state::{AccountState, AppState};
 
 /// The `account` query parameter.
-#[derive(Debug, Default, Deserialize)]
+#[derive(Debug, Default, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct AccountParam {
-    /// an account's name; empty = none
+    /// an account's name (`GET /api/accounts`): lists cover every account without it; calls
+    /// about one account need it when the config has several
     pub account: Option<String>,
 }
 
@@ -26,23 +28,46 @@ impl AccountParam {
     }
 }
 
+/// One account of `GET /api/accounts`.
+#[derive(Debug, Serialize, ToSchema)]
+#[schema(as = Account)]
+pub struct AccountJson {
+    /// its name (`[account]` alone is `default`)
+    name: String,
+    /// its AppID; null when it has none (plain mode)
+    appid: Option<String>,
+    /// `plain`, `compatible` or `safe`
+    security: &'static str,
+    /// the push URL path it is served at
+    push_path: String,
+}
+
+/// `GET /api/accounts`.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct Accounts {
+    /// the accounts, in config order
+    accounts: Vec<AccountJson>,
+}
+
 /// `GET /api/accounts` → `{"accounts": [{"name", "appid", "security", "push_path"}]}` in
 /// config order (`appid` null when the account has none).
-pub async fn list(State(app): State<AppState>) -> Json<Value> {
-    let accounts: Vec<Value> = app
+#[utoipa::path(get, path = "/accounts", tag = "accounts",
+    responses((status = 200, description = "the accounts the gateway serves", body = Accounts)))]
+pub async fn list(State(app): State<AppState>) -> Json<Accounts> {
+    let accounts = app
         .accounts
         .iter()
         .map(|account| {
             let config = &account.config;
-            json!({
-                "name": config.name,
-                "appid": Some(config.appid.as_str()).filter(|appid| !appid.is_empty()),
-                "security": security(config.security),
-                "push_path": config.push_path,
-            })
+            AccountJson {
+                name: config.name.clone(),
+                appid: Some(config.appid.clone()).filter(|appid| !appid.is_empty()),
+                security: security(config.security),
+                push_path: config.push_path.clone(),
+            }
         })
         .collect();
-    Json(json!({ "accounts": accounts }))
+    Json(Accounts { accounts })
 }
 
 fn security(mode: Security) -> &'static str {

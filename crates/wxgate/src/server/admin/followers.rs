@@ -2,21 +2,29 @@
 use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
 use axum::Json;
-use serde::Deserialize;
-use serde_json::{json, Value};
+use serde::{Deserialize, Serialize};
+use utoipa::{IntoParams, ToSchema};
 
 use super::accounts::{filter, one, AccountParam};
-use super::{json, ApiError};
+use super::json::{ErrorBody, FollowerJson};
+use super::ApiError;
 use crate::server::state::AppState;
 use crate::store::FollowerQuery;
 
 /// `GET /api/followers/{openid}?account=`: the follower of that account; without `account`,
 /// the one account's follower with that openid — 400 naming the accounts when several have it.
+#[utoipa::path(get, path = "/followers/{openid}", tag = "followers",
+    params(("openid" = String, Path, description = "the follower's openid"), AccountParam),
+    responses(
+        (status = 200, description = "the follower", body = FollowerJson),
+        (status = 400, description = "an unknown account, or several accounts have a follower with this openid", body = ErrorBody),
+        (status = 404, description = "unknown or forgotten", body = ErrorBody),
+    ))]
 pub async fn one_follower(
     State(app): State<AppState>,
     Path(openid): Path<String>,
     Query(scope): Query<AccountParam>,
-) -> Result<Json<Value>, ApiError> {
+) -> Result<Json<FollowerJson>, ApiError> {
     let account = filter(&app, scope.name())?;
     let mut found = app.store.follower(account.as_deref(), &openid).await?;
     if found.len() > 1 {
@@ -27,11 +35,20 @@ pub async fn one_follower(
         )));
     }
     let follower = found.pop().ok_or(ApiError::NotFound)?;
-    Ok(Json(json::follower(&follower, app.config.lists_accounts())))
+    Ok(Json(FollowerJson::of(
+        &follower,
+        app.config.lists_accounts(),
+    )))
 }
 
 /// `DELETE /api/followers/{openid}?account=`: forget the user of that account (required with
 /// several accounts); 204 also for an unknown openid.
+#[utoipa::path(delete, path = "/followers/{openid}", tag = "followers",
+    params(("openid" = String, Path, description = "the follower's openid"), AccountParam),
+    responses(
+        (status = 204, description = "every record of the account holding the openid is deleted (also for an unknown openid)"),
+        (status = 400, description = "account missing (several accounts) or unknown", body = ErrorBody),
+    ))]
 pub async fn forget(
     State(app): State<AppState>,
     Path(openid): Path<String>,
@@ -43,26 +60,47 @@ pub async fn forget(
 }
 
 /// Query of `GET /api/followers`.
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct PageQuery {
+    /// only followers who follow now (`true`) or who stopped (`false`)
+    #[param(value_type = Option<bool>)]
     subscribed: Option<String>,
+    /// page size: default 50, larger values capped at 1000
+    #[param(schema_with = super::openapi::page_limit)]
     limit: Option<String>,
+    /// the `next` of the previous page: followers after it (an openid; `NAME:openid` for a
+    /// list of several accounts)
     after: Option<String>,
+}
+
+/// A page of `GET /api/followers`, ordered by (account, openid).
+#[derive(Debug, Serialize, ToSchema)]
+pub struct FollowersPage {
+    /// the followers
+    followers: Vec<FollowerJson>,
+    /// the cursor of the next page (pass it as `after`); null on the last page
+    next: Option<String>,
 }
 
 /// `GET /api/followers?account=&subscribed=&limit=&after=`:
 /// `{"followers": [...], "next": CURSOR|null}`, ordered by (account, openid). The cursor is
 /// the last openid when the page is one account's (`account` given, or a single account);
 /// across several accounts it is `NAME:openid` (names hold no `:`).
+#[utoipa::path(get, path = "/followers", tag = "followers", params(PageQuery, AccountParam),
+    responses(
+        (status = 200, description = "a page of followers", body = FollowersPage),
+        (status = 400, description = "a parameter at fault", body = ErrorBody),
+    ))]
 pub async fn page(
     State(app): State<AppState>,
     Query(q): Query<PageQuery>,
     Query(scope): Query<AccountParam>,
-) -> Result<Json<Value>, ApiError> {
+) -> Result<Json<FollowersPage>, ApiError> {
     let subscribed = match q.subscribed.as_deref() {
-        None | Some("") => None,
-        Some("true") | Some("1") => Some(true),
-        Some("false") | Some("0") => Some(false),
+        None => None,
+        Some("true") => Some(true),
+        Some("false") => Some(false),
         Some(_) => {
             return Err(ApiError::BadRequest(
                 "subscribed: must be true or false".into(),
@@ -106,11 +144,12 @@ pub async fn page(
             Some(_) => last.openid.clone(),
             None => format!("{}:{}", last.account, last.openid),
         });
-    Ok(Json(json!({
-        "followers": followers
+    let shown = app.config.lists_accounts();
+    Ok(Json(FollowersPage {
+        followers: followers
             .iter()
-            .map(|f| json::follower(f, app.config.lists_accounts()))
-            .collect::<Vec<_>>(),
-        "next": next,
-    })))
+            .map(|f| FollowerJson::of(f, shown))
+            .collect(),
+        next,
+    }))
 }

@@ -7,40 +7,133 @@ use axum::extract::{Path, Query, State};
 use axum::http::{header, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::Json;
-use chrono::{DateTime, SecondsFormat, Utc};
-use serde_json::{json, Map, Value};
+use serde::{Deserialize, Serialize};
+use serde_json::Value;
+use utoipa::openapi::schema::{ObjectBuilder, OneOfBuilder, Schema, Type};
+use utoipa::ToSchema;
 use wechat_api::{ApiClient, QrLimitError, QrRequest};
 
 use super::accounts::{filter, one, AccountParam};
+use super::json::{time, ErrorBody};
 use super::wechat::{client, upstream};
 use super::ApiError;
 use crate::qr::{self, CreateError};
 use crate::server::state::AppState;
-use crate::store::QrCode;
+use crate::store::{QrCode, QrCodeTotals};
+
+/// The body of `POST /api/qrcodes`. Its fields are taken as raw JSON and checked one by one
+/// by [`parse_create`], so that a 400 names the field or WeChat limit at fault.
+#[derive(Deserialize, ToSchema)]
+pub struct NewQrCode {
+    /// an integer (QR_SCENE / QR_LIMIT_SCENE: 1..=4294967295, permanent 1..=100000) or any
+    /// other string of 1..=64 printable ASCII characters (QR_STR_SCENE / QR_LIMIT_STR_SCENE)
+    #[schema(schema_with = scene_schema, required)]
+    scene: Option<Value>,
+    /// a permanent code (default: temporary); takes no `expire_seconds`
+    #[schema(value_type = Option<bool>)]
+    permanent: Option<Value>,
+    /// lifetime of a temporary code in seconds (default 2592000)
+    #[schema(value_type = Option<u32>, minimum = 1, maximum = 2592000)]
+    expire_seconds: Option<Value>,
+    /// a name for the code (which poster it is on)
+    #[schema(value_type = Option<String>)]
+    label: Option<Value>,
+    /// the account to create it for (instead of the `account` query parameter; required
+    /// with several accounts)
+    #[schema(value_type = Option<String>)]
+    account: Option<Value>,
+}
+
+/// `scene` of [`NewQrCode`]: a positive 32-bit integer or a printable ASCII string.
+fn scene_schema() -> Schema {
+    let id = ObjectBuilder::new()
+        .schema_type(Type::Integer)
+        .minimum(Some(1))
+        .maximum(Some(u32::MAX));
+    let text = ObjectBuilder::new()
+        .schema_type(Type::String)
+        .min_length(Some(1))
+        .max_length(Some(64))
+        // printable ASCII; a number in digits is an integer scene (not 0, at most 9 digits here)
+        .pattern(Some("^(?!0$)(?![1-9][0-9]{9,}$)[!-~]+$"));
+    Schema::OneOf(OneOfBuilder::new().item(id).item(text).build())
+}
+
+/// A recorded QR code.
+#[derive(Debug, Serialize, ToSchema)]
+#[schema(as = QrCode)]
+pub struct QrCodeJson {
+    /// the account it was created for (only when the config lists `[[accounts]]`)
+    #[serde(skip_serializing_if = "Option::is_none")]
+    account: Option<String>,
+    /// the scene (always a string)
+    scene: String,
+    /// QR_SCENE / QR_STR_SCENE / QR_LIMIT_SCENE / QR_LIMIT_STR_SCENE
+    action_name: String,
+    /// WeChat's ticket
+    ticket: String,
+    /// the content of the code
+    url: String,
+    /// WeChat's address of the code's image
+    show_url: String,
+    /// lifetime in seconds; null for a permanent code
+    expire_seconds: Option<i64>,
+    /// when a temporary code expires (RFC 3339 UTC); null for a permanent code
+    #[schema(format = DateTime)]
+    expires_at: Option<String>,
+    /// the code's name
+    label: Option<String>,
+    /// when it was created (RFC 3339 UTC)
+    #[schema(format = DateTime)]
+    created_at: String,
+}
+
+/// A recorded QR code with its scene's anonymous counters.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct ListedQrCode {
+    #[serde(flatten)]
+    code: QrCodeJson,
+    /// follows through the code
+    subscribes: i64,
+    /// scans by users who already followed
+    scans: i64,
+    /// unfollows of users who came through the code
+    unsubscribes: i64,
+}
+
+/// `GET /api/qrcodes`.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct QrCodes {
+    /// the recorded codes, newest first
+    qrcodes: Vec<ListedQrCode>,
+}
 
 /// `POST /api/qrcodes?account=` `{"scene", "permanent", "expire_seconds", "label",
 /// "account"}` → 201 with the code; 400 naming the limit at fault (or `account`, required with
 /// several accounts) before any call.
+#[utoipa::path(post, path = "/qrcodes", tag = "qrcodes", request_body = NewQrCode,
+    params(AccountParam),
+    responses(
+        (status = 201, description = "the code, created through WeChat and recorded", body = QrCodeJson),
+        (status = 400, description = "the field or WeChat limit at fault", body = ErrorBody),
+        (status = 502, description = "WeChat refused or failed", body = ErrorBody),
+        (status = 503, description = "no `[account] appsecret`", body = ErrorBody),
+    ))]
 pub async fn create(
     State(app): State<AppState>,
     Query(scope): Query<AccountParam>,
     body: Bytes,
-) -> Result<(StatusCode, Json<Value>), ApiError> {
+) -> Result<(StatusCode, Json<QrCodeJson>), ApiError> {
     let (request, label, named) = parse_create(&body)?;
     let account = one(&app, scope.name().or(named.as_deref()))?;
     let api = client(&account)?;
-    let code = qr::create(
-        &api,
-        app.store.as_ref(),
-        &account.config.name,
-        &request,
-        label,
-    )
-    .await
-    .map_err(|err| match err {
-        CreateError::Api(err) => upstream(err),
-        CreateError::Store(err) => ApiError::Store(err),
-    })?;
+    let name = &account.config.name;
+    let code = qr::create(&api, app.store.as_ref(), name, &request, label)
+        .await
+        .map_err(|err| match err {
+            CreateError::Api(err) => upstream(err),
+            CreateError::Store(err) => ApiError::Store(err),
+        })?;
     let shown = app.config.lists_accounts();
     Ok((
         StatusCode::CREATED,
@@ -48,32 +141,48 @@ pub async fn create(
     ))
 }
 
-/// `GET /api/qrcodes?account=` → `{"qrcodes": [ the code + "subscribes", "scans" ]}`, newest
-/// first (every account's without `account`).
+/// `GET /api/qrcodes?account=` → `{"qrcodes": [ the code + "subscribes", "scans",
+/// "unsubscribes" ]}`, newest first (every account's without `account`).
+#[utoipa::path(get, path = "/qrcodes", tag = "qrcodes", params(AccountParam),
+    responses(
+        (status = 200, description = "the recorded codes with their counters", body = QrCodes),
+        (status = 400, description = "an unknown account", body = ErrorBody),
+    ))]
 pub async fn list(
     State(app): State<AppState>,
     Query(scope): Query<AccountParam>,
-) -> Result<Json<Value>, ApiError> {
+) -> Result<Json<QrCodes>, ApiError> {
     let account = filter(&app, scope.name())?;
     let codes = app.store.qrcodes(account.as_deref()).await?;
-    let codes: Vec<Value> = codes
+    let shown = app.config.lists_accounts();
+    let qrcodes = codes
         .iter()
-        .map(|(code, subscribes, scans)| {
-            let api = app.account(&code.account).and_then(|a| a.api.as_deref());
-            let mut value = code_json(code, api, app.config.lists_accounts());
-            if let Some(object) = value.as_object_mut() {
-                object.insert("subscribes".into(), json!(subscribes));
-                object.insert("scans".into(), json!(scans));
-            }
-            value
+        .map(|t: &QrCodeTotals| ListedQrCode {
+            code: code_json(
+                &t.code,
+                app.account(&t.code.account).and_then(|a| a.api.as_deref()),
+                shown,
+            ),
+            subscribes: t.subscribes,
+            scans: t.scans,
+            unsubscribes: t.unsubscribes,
         })
         .collect();
-    Ok(Json(json!({ "qrcodes": codes })))
+    Ok(Json(QrCodes { qrcodes }))
 }
 
 /// `GET /api/qrcodes/{scene}.svg` or `.png` `?account=`: the recorded code drawn from its
 /// `url`; without `account`, the one account's code of that scene (400 naming the accounts
 /// when several have one).
+#[utoipa::path(get, path = "/qrcodes/{file}", tag = "qrcodes",
+    params(("file" = String, Path, description = "`SCENE.svg` or `SCENE.png`", pattern = r"^.+\.(svg|png)$"), AccountParam),
+    responses(
+        (status = 400, description = "several accounts have a code of the scene, or an unknown account", body = ErrorBody),
+        (status = 200, description = "the code drawn locally from its `url`",
+            content((String = "image/svg+xml"), (Vec<u8> = "image/png"))),
+        (status = 404, description = "no code recorded for the scene, or another extension", body = ErrorBody),
+        (status = 502, description = "the code could not be drawn", body = ErrorBody),
+    ))]
 pub async fn image(
     State(app): State<AppState>,
     Path(file): Path<String>,
@@ -91,7 +200,7 @@ pub async fn image(
                 .qrcodes(None)
                 .await?
                 .into_iter()
-                .map(|(code, _, _)| code)
+                .map(|totals| totals.code)
                 .filter(|code| code.scene == scene)
                 .collect();
             if found.len() > 1 {
@@ -118,25 +227,21 @@ pub async fn image(
 }
 
 /// The contract's code: `{"scene", "action_name", "ticket", "url", "show_url",
-/// "expire_seconds", "expires_at", "label", "created_at"}`, with `"account"` when `account`
-/// (a config of `[[accounts]]`).
-fn code_json(code: &QrCode, api: Option<&ApiClient>, account: bool) -> Value {
-    let value = json!({
-        "scene": code.scene,
-        "action_name": code.action_name,
-        "ticket": code.ticket,
-        "url": code.url,
-        "show_url": qr::show_url(api, &code.ticket),
-        "expire_seconds": code.expire_seconds,
-        "expires_at": code.expires_at.as_ref().map(time),
-        "label": code.label,
-        "created_at": time(&code.created_at),
-    });
-    super::json::with_account(value, &code.account, account)
-}
-
-fn time(at: &DateTime<Utc>) -> String {
-    at.to_rfc3339_opts(SecondsFormat::Secs, true)
+/// "expire_seconds", "expires_at", "label", "created_at"}`, with `"account"` when `shown` (a
+/// config of `[[accounts]]`).
+fn code_json(code: &QrCode, api: Option<&ApiClient>, shown: bool) -> QrCodeJson {
+    QrCodeJson {
+        account: shown.then(|| code.account.clone()),
+        scene: code.scene.clone(),
+        action_name: code.action_name.clone(),
+        ticket: code.ticket.clone(),
+        url: code.url.clone(),
+        show_url: qr::show_url(api, &code.ticket),
+        expire_seconds: code.expire_seconds,
+        expires_at: code.expires_at.as_ref().map(time),
+        label: code.label.clone(),
+        created_at: time(&code.created_at),
+    }
 }
 
 /// The request body as a checked [`QrRequest`], label and account (its `"account"` field).
@@ -145,11 +250,12 @@ fn parse_create(body: &[u8]) -> Result<(QrRequest, Option<String>, Option<String
     let bad = |message: &str| ApiError::BadRequest(message.to_owned());
     let value: Value = serde_json::from_slice(body)
         .map_err(|e| ApiError::BadRequest(format!("body: not JSON: {e}")))?;
-    let fields: &Map<String, Value> = value
-        .as_object()
-        .ok_or_else(|| bad("body: must be a JSON object"))?;
-    let field = |name: &str| fields.get(name).filter(|v| !v.is_null());
-    let permanent = match field("permanent") {
+    if !value.is_object() {
+        return Err(bad("body: must be a JSON object"));
+    }
+    let fields: NewQrCode =
+        serde_json::from_value(value).map_err(|e| ApiError::BadRequest(format!("body: {e}")))?;
+    let permanent = match &fields.permanent {
         None => false,
         Some(v) => v
             .as_bool()
@@ -160,7 +266,7 @@ fn parse_create(body: &[u8]) -> Result<(QrRequest, Option<String>, Option<String
     } else {
         QrLimitError::TemporarySceneId
     };
-    let scene = match field("scene") {
+    let scene = match &fields.scene {
         None => return Err(bad("scene: required")),
         Some(Value::String(s)) => s.clone(),
         Some(Value::Number(n)) => n
@@ -169,19 +275,19 @@ fn parse_create(body: &[u8]) -> Result<(QrRequest, Option<String>, Option<String
             .ok_or_else(|| ApiError::BadRequest(out_of_range.to_string()))?,
         Some(_) => return Err(bad("scene: must be a string or an integer")),
     };
-    let expire_seconds = match field("expire_seconds") {
+    let expire_seconds = match &fields.expire_seconds {
         None => None,
         Some(v) => Some(
             v.as_u64()
                 .ok_or_else(|| ApiError::BadRequest(QrLimitError::Expire.to_string()))?,
         ),
     };
-    let label = match field("label") {
+    let label = match &fields.label {
         None => None,
         Some(Value::String(s)) => Some(s.clone()),
         Some(_) => return Err(bad("label: must be a string")),
     };
-    let account = match field("account") {
+    let account = match &fields.account {
         None => None,
         Some(Value::String(s)) => Some(s.clone()),
         Some(_) => return Err(bad("account: must be a string")),

@@ -190,7 +190,8 @@ async fn record_all(
                 reply: replies
                     .get(&(account.to_string(), key.to_string()))
                     .cloned()
-                    .ok_or(sqlx::Error::RowNotFound)?,
+                    .ok_or(sqlx::Error::RowNotFound)?
+                    .into(),
             },
         });
     }

@@ -19,7 +19,7 @@ use super::rows::{self, millis};
 use super::sql;
 use super::{
     DayStats, Delivery, EventQuery, EventRow, Follower, FollowerQuery, Health, PushWrite, QrCode,
-    Recorded, ReplayMark, Stats, Store, StoreError, StoredToken,
+    QrCodeTotals, Recorded, ReplayMark, Stats, Store, StoreError, StoredReply, StoredToken,
 };
 use writer::{Batch, BatchOutcome, Op, Writer};
 
@@ -152,12 +152,13 @@ impl Store for PgStore {
         &self,
         account: &str,
         dedupe_key: &str,
-    ) -> Result<Option<Option<String>>, StoreError> {
-        Ok(sqlx::query_scalar(sql::SELECT_REPLY)
+    ) -> Result<Option<StoredReply>, StoreError> {
+        let reply: Option<Option<String>> = sqlx::query_scalar(sql::SELECT_REPLY)
             .bind(account)
             .bind(dedupe_key)
             .fetch_optional(&self.pool)
-            .await?)
+            .await?;
+        Ok(reply.map(StoredReply::from))
     }
 
     async fn replay_marks(
@@ -332,7 +333,7 @@ impl Store for PgStore {
         Ok(())
     }
 
-    async fn qrcodes(&self, account: Option<&str>) -> Result<Vec<(QrCode, i64, i64)>, StoreError> {
+    async fn qrcodes(&self, account: Option<&str>) -> Result<Vec<QrCodeTotals>, StoreError> {
         sqlx::query_as::<_, rows::QrCodeTotalsDb>(&sql::select_qrcodes())
             .bind(account)
             .fetch_all(&self.pool)

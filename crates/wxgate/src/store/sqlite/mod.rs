@@ -26,7 +26,7 @@ use super::rows::{millis, DeliveryDb};
 use super::sql as shared;
 use super::{
     DayStats, Delivery, EventQuery, EventRow, Follower, FollowerQuery, Health, PushWrite, QrCode,
-    Recorded, ReplayMark, Stats, Store, StoreError, StoredToken,
+    QrCodeTotals, Recorded, ReplayMark, Stats, Store, StoreError, StoredReply, StoredToken,
 };
 use connect::Location;
 use read::Readers;
@@ -186,13 +186,15 @@ impl Store for SqliteStore {
         &self,
         account: &str,
         dedupe_key: &str,
-    ) -> Result<Option<Option<String>>, StoreError> {
+    ) -> Result<Option<StoredReply>, StoreError> {
         let (account, key) = (account.to_string(), dedupe_key.to_string());
-        self.exec(move |conn, state| match state.window.get(&account, &key) {
-            Some(id) => ops::stored_reply(conn, id, &account, &key),
-            None => Ok(None),
-        })
-        .await
+        let reply = self
+            .exec(move |conn, state| match state.window.get(&account, &key) {
+                Some(id) => ops::stored_reply(conn, id, &account, &key),
+                None => Ok(None),
+            })
+            .await?;
+        Ok(reply.map(StoredReply::from))
     }
 
     async fn replay_marks(
@@ -286,7 +288,7 @@ impl Store for SqliteStore {
         .await
     }
 
-    async fn qrcodes(&self, account: Option<&str>) -> Result<Vec<(QrCode, i64, i64)>, StoreError> {
+    async fn qrcodes(&self, account: Option<&str>) -> Result<Vec<QrCodeTotals>, StoreError> {
         let account = account.map(str::to_string);
         self.read(move |conn| read::qrcodes(conn, account.as_deref()))
             .await

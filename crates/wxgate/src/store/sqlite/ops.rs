@@ -39,8 +39,11 @@ impl Record {
         else {
             return Ok(None);
         };
-        stored_reply(conn, id, &self.write.account, &self.write.dedupe_key)
-            .map(|reply| reply.map(|reply| Recorded::Duplicate { reply }))
+        stored_reply(conn, id, &self.write.account, &self.write.dedupe_key).map(|reply| {
+            reply.map(|reply| Recorded::Duplicate {
+                reply: reply.into(),
+            })
+        })
     }
 
     fn append(&mut self, conn: &Connection, state: &mut State) -> rusqlite::Result<Recorded> {

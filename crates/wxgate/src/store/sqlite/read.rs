@@ -11,8 +11,8 @@ use crate::store::counters::{every_day, DayRow};
 use crate::store::rows::{mark, EventDb, FollowerDb, QrCodeDb, TokenDb};
 use crate::store::sql as shared;
 use crate::store::{
-    DayStats, EventQuery, EventRow, Follower, FollowerQuery, QrCode, ReplayMark, SceneStats, Stats,
-    StoreError, StoredToken,
+    DayStats, EventQuery, EventRow, Follower, FollowerQuery, QrCode, QrCodeTotals, ReplayMark,
+    SceneStats, Stats, StoreError, StoredToken,
 };
 
 /// Idle reader connections of a file database; a read takes one (or opens one) on a
@@ -233,21 +233,25 @@ fn qr_row(row: &Row<'_>) -> rusqlite::Result<QrCodeDb> {
     })
 }
 
-/// QR codes of one account or of every account newest first, with their scene's
-/// (subscribes, scans).
+/// QR codes of one account or of every account newest first, with their scene's counters.
 pub(super) fn qrcodes(
     conn: &Connection,
     account: Option<&str>,
-) -> Result<Vec<(QrCode, i64, i64)>, StoreError> {
+) -> Result<Vec<QrCodeTotals>, StoreError> {
     let values: [&dyn rusqlite::ToSql; 1] = [&account];
     let named = super::named(&values);
     let mut stmt = conn.prepare_cached(&shared::select_qrcodes())?;
     let rows = stmt.query_map(super::refs(&named).as_slice(), |row| {
-        Ok((qr_row(row)?, row.get(9)?, row.get(10)?))
+        Ok((qr_row(row)?, row.get(9)?, row.get(10)?, row.get(11)?))
     })?;
     rows.map(|row| {
-        let (code, subscribes, scans) = row?;
-        Ok((QrCode::try_from(code)?, subscribes, scans))
+        let (code, subscribes, scans, unsubscribes) = row?;
+        Ok(QrCodeTotals {
+            code: QrCode::try_from(code)?,
+            subscribes,
+            scans,
+            unsubscribes,
+        })
     })
     .collect()
 }

@@ -155,12 +155,12 @@ async fn dedupe_keys_are_per_account(db: TestDb) {
     assert_eq!(
         store.record(other).await.unwrap(),
         Recorded::Duplicate {
-            reply: Some("<xml>two</xml>".into())
+            reply: crate::store::StoredReply::Xml("<xml>two</xml>".into())
         }
     );
     assert_eq!(
         store.stored_reply("one", "m1").await.unwrap(),
-        Some(first.reply)
+        Some(first.reply.into())
     );
     assert_eq!(store.stored_reply("three", "m1").await.unwrap(), None);
     assert_eq!(store.stats(None).await.unwrap().events, 2);
@@ -251,12 +251,15 @@ async fn qr_codes_and_their_counts_are_per_account(db: TestDb) {
         .await
         .unwrap()
         .into_iter()
-        .map(|(code, subscribes, _)| (code.account, subscribes))
+        .map(|totals| (totals.code.account, totals.subscribes))
         .collect();
     assert_eq!(all, [("two".to_string(), 1), ("one".to_string(), 0)]);
     let one = store.qrcodes(Some("one")).await.unwrap();
     assert_eq!(one.len(), 1);
-    assert_eq!((one[0].0.account.as_str(), one[0].1), ("one", 0));
+    assert_eq!(
+        (one[0].code.account.as_str(), one[0].subscribes),
+        ("one", 0)
+    );
     let labels: Vec<(String, Option<String>)> = store
         .stats(None)
         .await

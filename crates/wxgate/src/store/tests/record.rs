@@ -1,7 +1,7 @@
 //! record(): dedupe and every follower effect.
 use super::fixtures::{at, push, text};
 use super::TestDb;
-use crate::store::{FollowerEffect, Location, Recorded};
+use crate::store::{FollowerEffect, Location, Recorded, StoredReply};
 
 async fn first_push_is_stored_and_a_resend_gets_its_reply(db: TestDb) {
     let store = db.store;
@@ -18,7 +18,7 @@ async fn first_push_is_stored_and_a_resend_gets_its_reply(db: TestDb) {
     assert_eq!(
         again,
         Recorded::Duplicate {
-            reply: first.reply.clone()
+            reply: first.reply.clone().into()
         }
     );
     // no effect of the resend: not re-subscribed, no counter, last_seen unchanged
@@ -39,7 +39,7 @@ async fn first_push_is_stored_and_a_resend_gets_its_reply(db: TestDb) {
             .stored_reply(crate::store::DEFAULT_ACCOUNT, "m1")
             .await
             .unwrap(),
-        Some(first.reply)
+        Some(StoredReply::from(first.reply))
     );
     assert_eq!(
         store
@@ -65,11 +65,13 @@ async fn a_success_reply_is_stored_as_none(db: TestDb) {
             .stored_reply(crate::store::DEFAULT_ACCOUNT, "m1")
             .await
             .unwrap(),
-        Some(None)
+        Some(StoredReply::Success)
     );
     assert_eq!(
         db.store.record(write).await.unwrap(),
-        Recorded::Duplicate { reply: None }
+        Recorded::Duplicate {
+            reply: StoredReply::Success
+        }
     );
 }
 store_test!(a_success_reply_is_stored_as_none);

@@ -65,7 +65,7 @@ async fn every_old_row_is_the_default_accounts(store: &dyn Store) {
     assert_eq!(events[0].reply.as_deref(), Some("<xml>old</xml>"));
     assert_eq!(
         store.stored_reply(DEFAULT_ACCOUNT, "kOld").await.unwrap(),
-        Some(Some("<xml>old</xml>".into()))
+        Some(crate::store::StoredReply::Xml("<xml>old</xml>".into()))
     );
 
     let stats = store.stats(Some(DEFAULT_ACCOUNT)).await.unwrap();
@@ -104,7 +104,7 @@ async fn every_old_row_is_the_default_accounts(store: &dyn Store) {
     assert_eq!(
         store.record(resend).await.unwrap(),
         Recorded::Duplicate {
-            reply: Some("<xml>old</xml>".into())
+            reply: crate::store::StoredReply::Xml("<xml>old</xml>".into())
         }
     );
     store.forget(DEFAULT_ACCOUNT, "oOld").await.unwrap();
