@@ -101,6 +101,9 @@ pub struct AccountConfig {
     pub name: String,
     /// the config table it came from, for messages: `account` or `accounts[N]`
     pub table: String,
+    /// its name as the `account` label of the push metrics: Some for an entry of
+    /// `[[accounts]]`, None for `[account]` (whose series keep no such label)
+    pub metric_label: Option<String>,
     /// the push URL path it is served at: `server.path`, or `server.path/{name}` for
     /// `[[accounts]]`
     pub push_path: String,
@@ -540,6 +543,7 @@ fn account(
     Ok(AccountConfig {
         name: name.to_string(),
         table: prefix.to_string(),
+        metric_label: (prefix != "account").then(|| name.to_string()),
         push_path: push_path.to_string(),
         appid: a.appid.clone(),
         appsecret,

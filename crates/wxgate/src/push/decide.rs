@@ -78,7 +78,7 @@ pub async fn decide(
                         }
                     }
                     Err(_) => {
-                        metrics::deadline_miss();
+                        metrics::deadline_miss(account.metric_label.as_deref());
                         return Decision {
                             reply: None,
                             late: Some(task),

@@ -66,7 +66,7 @@ pub async fn handle(
     let inflight_key = format!("{}:{}", account.name, key.as_str());
     match pipeline.inflight.claim(&inflight_key) {
         Claim::Resend(waiter) => {
-            metrics::retry();
+            metrics::retry(account.metric_label.as_deref());
             tokio::time::timeout_at(deadline, waiter.wait())
                 .await
                 .unwrap_or(Err(PushError::NotInTime))
@@ -79,7 +79,7 @@ pub async fn handle(
                 if calls {
                     let stored = pipeline.store.stored_reply(&account.name, key.as_str());
                     if let Some(stored) = stored.await? {
-                        metrics::retry();
+                        metrics::retry(account.metric_label.as_deref());
                         return Ok(Passive::from(stored));
                     }
                 }
@@ -138,7 +138,7 @@ async fn run(
     };
     let answer = match pipeline.store.record(write).await? {
         Recorded::Duplicate { reply } => {
-            metrics::retry();
+            metrics::retry(account.metric_label.as_deref());
             Passive::from(reply)
         }
         Recorded::Stored { .. } | Recorded::Forgotten => {

@@ -91,7 +91,9 @@ pub async fn receive(
     }
     let span = spans::push(&accepted.msg);
     let series = PushSeries::get();
+    let label = account.config.metric_label.as_deref();
     series.push(
+        label,
         accepted.msg.type_label(),
         accepted.msg.event_label().unwrap_or(""),
     );
@@ -113,14 +115,14 @@ pub async fn receive(
             };
             span.record("reply", passive.kind());
             spans::finish(&span, outcome, started);
-            series.reply(passive.kind());
+            series.reply(label, passive.kind());
             answer_response(&account.config, passive, crypt.as_ref(), &nonce)
         }
         Err(refusal) => {
             let outcome = if matches!(refusal, Refusal::NotInTime) {
                 // Not durable in time: no 200, so WeChat resends and the resend finds the
                 // result.
-                metrics::deadline_miss();
+                metrics::deadline_miss(label);
                 span.in_scope(|| tracing::warn!("push not recorded by the deadline: 503"));
                 "not_in_time"
             } else {
@@ -131,7 +133,7 @@ pub async fn receive(
         }
     };
     span.in_scope(|| tracing::debug!("push answered"));
-    series.duration(started.elapsed());
+    series.duration(label, started.elapsed());
     response
 }
 

@@ -83,3 +83,42 @@ async fn rules_narrowed_to_an_account_answer_only_its_pushes() {
     assert_eq!(gw.push(&one(), &subscribe).await.0, StatusCode::OK);
     gw.stop().await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn push_metrics_carry_the_account_label() {
+    let gw = Gateway::start("").await;
+    assert_eq!(
+        gw.push(&two(), &text_xml("oM", "hi", 21)).await.0,
+        StatusCode::OK
+    );
+    assert_eq!(
+        gw.push(&two(), &text_xml("oM", "hi", 21)).await.0,
+        StatusCode::OK
+    );
+    let text = gw
+        .http
+        .get(gw.url("/metrics"))
+        .send()
+        .await
+        .expect("metrics")
+        .text()
+        .await
+        .expect("text");
+    let has = |name: &str| {
+        text.lines()
+            .any(|l| l.starts_with(name) && l.contains("account=\"two\""))
+    };
+    for name in [
+        "wxgate_pushes_total{",
+        "wxgate_replies_total{",
+        "wxgate_retries_total{",
+        "wxgate_push_duration_seconds_bucket{",
+    ] {
+        assert!(has(name), "{name} with account=\"two\" in:\n{text}");
+    }
+    assert!(
+        !text.contains("account=\"three\""),
+        "labels come from the config only"
+    );
+    gw.stop().await;
+}
