@@ -77,13 +77,16 @@ async fn every(period: Duration, mut work: impl FnMut()) {
     }
 }
 
+/// A `wxgate_pushes_total` series: (account label, msg_type, event).
+type PushKey = (Option<String>, &'static str, &'static str);
+
 /// The series every answered push updates, their handles registered once: a `counter!` call
 /// builds its key and looks it up in the recorder's registry each time.
 ///
 /// `account` is the account's label (`AccountConfig::metric_label`): with `[[accounts]]` each
 /// series has an `account` label, bounded by the config; with `[account]` alone none.
 pub struct PushSeries {
-    pushes: Mutex<HashMap<(Option<String>, &'static str, &'static str), Counter>>,
+    pushes: Mutex<HashMap<PushKey, Counter>>,
     replies: Mutex<HashMap<(Option<String>, &'static str), Counter>>,
     durations: Mutex<HashMap<Option<String>, Histogram>>,
 }
