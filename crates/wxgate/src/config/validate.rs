@@ -171,6 +171,15 @@ pub struct WebhookConfig {
     pub accounts: Option<Vec<String>>,
 }
 
+impl AccountConfig {
+    /// Whether it is an entry of `[[accounts]]` (not the single `[account]`): then webhook
+    /// bodies, admin items and push metrics name it; with `[account]` they keep the shapes of
+    /// before.
+    pub fn listed(&self) -> bool {
+        self.metric_label.is_some()
+    }
+}
+
 impl WebhookConfig {
     /// Whether it serves pushes to `account`.
     pub fn serves(&self, account: &str) -> bool {

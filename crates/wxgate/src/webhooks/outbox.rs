@@ -458,6 +458,18 @@ mod tests {
         let v: serde_json::Value = serde_json::from_str(&out[0].payload).expect("JSON");
         assert_eq!(v["account"], "two");
         assert!(v["appid"].is_null(), "an account without appid");
+        // With `[account]` alone the body keeps the shape of before.
+        let single = crate::config::Config::from_raw(
+            crate::config::parse_toml("[account]\nappid = \"wx1\"\n").expect("parses"),
+            std::path::Path::new("/"),
+            |_| None,
+        )
+        .expect("valid");
+        let body = payload(&single.accounts[0], &text);
+        assert!(
+            body.get("account").is_none() && body.get("appid").is_none(),
+            "{body}"
+        );
     }
 
     #[test]

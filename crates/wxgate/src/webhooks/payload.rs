@@ -4,21 +4,25 @@ use wechat_proto::Message;
 
 use crate::config::AccountConfig;
 
-/// `{"id", "account", "appid", "openid", "msg_type", "event", "event_key", "create_time",
-/// "fields"}` of a push to `account`; `id` is the push's dedupe key, the same for every resend
-/// of it, so receivers can drop duplicates (with several accounts, per account: the same id
-/// can come from two accounts). `appid` is null when the account has none (plain mode).
+/// `{"id", "openid", "msg_type", "event", "event_key", "create_time", "fields"}` of a push to
+/// `account`, plus `"account"` and `"appid"` when it is an entry of `[[accounts]]` (with
+/// `[account]` alone the body is as before); `id` is the push's dedupe key, the same for every
+/// resend of it, so receivers can drop duplicates (with several accounts, per account: the
+/// same id can come from two accounts). `appid` is null when the account has none (plain mode).
 pub fn payload(account: &AccountConfig, msg: &Message) -> serde_json::Value {
-    let appid = Some(account.appid.as_str()).filter(|appid| !appid.is_empty());
-    json!({
+    let mut body = json!({
         "id": msg.dedupe_key().as_str(),
-        "account": account.name,
-        "appid": appid,
         "openid": msg.from_user_name,
         "msg_type": msg.msg_type(),
         "event": msg.event(),
         "event_key": msg.event_key(),
         "create_time": msg.create_time,
         "fields": msg.fields,
-    })
+    });
+    if let (true, Some(object)) = (account.listed(), body.as_object_mut()) {
+        let appid = Some(account.appid.as_str()).filter(|appid| !appid.is_empty());
+        object.insert("account".into(), json!(account.name));
+        object.insert("appid".into(), json!(appid));
+    }
+    body
 }
