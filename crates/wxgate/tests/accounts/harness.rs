@@ -57,7 +57,7 @@ pub fn two() -> Account {
 pub struct Gateway {
     pub addr: SocketAddr,
     pub http: reqwest::Client,
-    _mock: MockServer,
+    mock: MockServer,
     _dir: TempDir,
     stop: Option<oneshot::Sender<()>>,
     handle: Option<JoinHandle<std::io::Result<()>>>,
@@ -118,11 +118,16 @@ impl Gateway {
         Gateway {
             addr,
             http: reqwest::Client::new(),
-            _mock: mock,
+            mock,
             _dir: dir,
             stop: Some(stop),
             handle: Some(handle),
         }
+    }
+
+    /// The mock WeChat API's base URL.
+    pub fn mock_url(&self) -> String {
+        self.mock.base_url()
     }
 
     pub fn url(&self, path: &str) -> String {

@@ -7,5 +7,6 @@ mod harness;
 mod pushes;
 
 mod api;
+mod cli;
 mod endpoint;
 mod upgrade;
