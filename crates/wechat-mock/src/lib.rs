@@ -31,5 +31,5 @@ mod template;
 mod token;
 
 pub use error::WxError;
-pub use server::{router, serve, MockConfig, MockServer};
+pub use server::{router, serve, MockConfig, MockServer, PushAccount};
 pub use state::{MockState, SentCall};

@@ -15,18 +15,19 @@ use crate::state::MockState;
 
 type Params = Query<HashMap<String, String>>;
 
-fn authorize(state: &MockState, query: &HashMap<String, String>) -> Result<(), WxError> {
+/// The appid of the call's `access_token` (each account has its own menu).
+fn authorize(state: &MockState, query: &HashMap<String, String>) -> Result<String, WxError> {
     state.begin_call(false)?;
     state.check_token(query.get("access_token").map(String::as_str))
 }
 
 /// `POST /cgi-bin/menu/create?access_token=` with `{"button":[...]}`.
 pub async fn create(State(state): State<MockState>, Query(query): Params, body: Bytes) -> Response {
-    let result = authorize(&state, &query).and_then(|()| {
+    let result = authorize(&state, &query).and_then(|appid| {
         let request = parse_body(&body)?;
         let buttons = request.get("button").ok_or(WxError(40016))?;
         check_menu(buttons)?;
-        state.set_menu(Some(buttons.clone()));
+        state.set_menu(&appid, Some(buttons.clone()));
         state.record("POST", "/cgi-bin/menu/create", request);
         Ok(ok())
     });
@@ -36,8 +37,8 @@ pub async fn create(State(state): State<MockState>, Query(query): Params, body: 
 /// `GET /cgi-bin/menu/get?access_token=`: the menu as WeChat shows it (every leaf gets an
 /// empty `sub_button`), 46003 when none exists.
 pub async fn get(State(state): State<MockState>, Query(query): Params) -> Response {
-    let result = authorize(&state, &query).and_then(|()| {
-        let (buttons, menu_id) = state.menu().ok_or(WxError(46003))?;
+    let result = authorize(&state, &query).and_then(|appid| {
+        let (buttons, menu_id) = state.menu(&appid).ok_or(WxError(46003))?;
         let buttons = with_empty_sub_buttons(buttons);
         Ok(Json(json!({ "menu": { "button": buttons, "menuid": menu_id } })).into_response())
     });
@@ -46,8 +47,8 @@ pub async fn get(State(state): State<MockState>, Query(query): Params) -> Respon
 
 /// `GET /cgi-bin/menu/delete?access_token=`.
 pub async fn delete(State(state): State<MockState>, Query(query): Params) -> Response {
-    let result = authorize(&state, &query).map(|()| {
-        state.set_menu(None);
+    let result = authorize(&state, &query).map(|appid| {
+        state.set_menu(&appid, None);
         state.record("GET", "/cgi-bin/menu/delete", Value::Null);
         ok()
     });
@@ -57,7 +58,7 @@ pub async fn delete(State(state): State<MockState>, Query(query): Params) -> Res
 /// `GET /cgi-bin/get_current_selfmenu_info?access_token=`: the mock has no admin console,
 /// so this shows the API menu in the console's shape, or `is_menu_open: 0`.
 pub async fn selfmenu_info(State(state): State<MockState>, Query(query): Params) -> Response {
-    let result = authorize(&state, &query).map(|()| match state.menu() {
+    let result = authorize(&state, &query).map(|appid| match state.menu(&appid) {
         None => Json(json!({ "is_menu_open": 0 })).into_response(),
         Some((buttons, _)) => {
             let buttons = wrap_sub_buttons(buttons);

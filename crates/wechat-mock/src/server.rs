@@ -1,5 +1,6 @@
 //! Configuration, routes and the ways to run the mock.
 
+use std::collections::HashMap;
 use std::fmt;
 use std::future::Future;
 use std::io;
@@ -14,13 +15,16 @@ use tokio::task::JoinHandle;
 use crate::state::MockState;
 use crate::{custom, followers, menu, qrcode, sent, template, token};
 
-/// What the mock accepts: one account's credentials and the lifetime of the tokens it issues.
+/// What the mock accepts: one account's credentials (and those of more accounts, each with
+/// its own tokens and menu) and the lifetime of the tokens it issues.
 #[derive(Clone)]
 pub struct MockConfig {
-    /// The account's AppID; other appids get 40013.
+    /// The account's AppID; appids not configured get 40013.
     pub appid: String,
     /// The account's AppSecret; other secrets get 40001 (well-formed) or 40125.
     pub appsecret: String,
+    /// More accounts, as (AppID, AppSecret): a gateway serving several accounts.
+    pub more_apps: Vec<(String, String)>,
     /// Lifetime of issued tokens (WeChat: 7200 s); short values let tests see expiry.
     pub token_ttl: Duration,
     /// How many followers `user/get` lists (`--followers N`), with scenes.
@@ -30,6 +34,28 @@ pub struct MockConfig {
     pub push_to: Option<String>,
     /// The account's Token (of the admin console), to sign those pushes.
     pub push_token: String,
+    /// Per AppID of a gateway serving several accounts, how its pushes are addressed:
+    /// `push_to` + `/{name}`, signed with that account's Token. An AppID not listed uses
+    /// `push_to` as it is and `push_token`.
+    pub push_accounts: HashMap<String, PushAccount>,
+}
+
+/// Where the job-finish pushes of one AppID go on a gateway serving several accounts.
+#[derive(Clone)]
+pub struct PushAccount {
+    /// the account's name: its push URL is `push_to/{name}`
+    pub name: String,
+    /// the account's Token, to sign its pushes
+    pub token: String,
+}
+
+impl fmt::Debug for PushAccount {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("PushAccount")
+            .field("name", &self.name)
+            .field("token", &"<redacted>")
+            .finish()
+    }
 }
 
 impl Default for MockConfig {
@@ -39,10 +65,12 @@ impl Default for MockConfig {
         Self {
             appid: "wx0123456789abcdef".to_owned(),
             appsecret: "0123456789abcdef0123456789abcdef".to_owned(),
+            more_apps: Vec::new(),
             token_ttl: Duration::from_secs(7200),
             followers: 0,
             push_to: None,
             push_token: "wxgate-dev-token".to_owned(),
+            push_accounts: HashMap::new(),
         }
     }
 }
@@ -52,6 +80,14 @@ impl fmt::Debug for MockConfig {
         f.debug_struct("MockConfig")
             .field("appid", &self.appid)
             .field("appsecret", &"<redacted>")
+            .field(
+                "more_apps",
+                &self
+                    .more_apps
+                    .iter()
+                    .map(|(appid, _)| appid)
+                    .collect::<Vec<_>>(),
+            )
             .field("token_ttl", &self.token_ttl)
             .field("followers", &self.followers)
             .field("push_to", &self.push_to)

@@ -35,6 +35,8 @@ pub(crate) enum Issuer {
 
 #[derive(Debug)]
 struct Issued {
+    /// the account it was issued to
+    appid: String,
     expires_at: DateTime<Utc>,
     revoked: bool,
 }
@@ -42,13 +44,16 @@ struct Issued {
 #[derive(Debug, Default)]
 struct Data {
     tokens: HashMap<String, Issued>,
-    current_plain: Option<String>,
-    current_stable: Option<String>,
+    /// the current token of `GET token`, by appid
+    current_plain: HashMap<String, String>,
+    /// the current token of `stable_token`, by appid
+    current_stable: HashMap<String, String>,
     token_requests: u64,
     requests: u64,
     inject: VecDeque<i64>,
     stable_disabled: bool,
-    menu: Option<Value>,
+    /// the menu of each appid
+    menus: HashMap<String, Value>,
     menu_id: u64,
     tickets: HashSet<String>,
     out_of_window: HashSet<String>,
@@ -135,8 +140,8 @@ impl MockState {
         for issued in data.tokens.values_mut() {
             issued.revoked = true;
         }
-        data.current_plain = None;
-        data.current_stable = None;
+        data.current_plain.clear();
+        data.current_stable.clear();
     }
 
     /// Makes every token issued so far refused (40001) while `stable_token` in normal mode
@@ -191,9 +196,17 @@ impl MockState {
         self.data().push_to = url.map(str::to_owned);
     }
 
-    /// Where job-finish pushes go.
-    pub(crate) fn push_to(&self) -> Option<String> {
-        self.data().push_to.clone()
+    /// Where the job-finish pushes of `appid`'s template messages go, and the Token that
+    /// signs them: `push_to` (+ `/{name}` for an account of [`MockConfig::push_accounts`]).
+    pub(crate) fn push_target(&self, appid: &str) -> Option<(String, String)> {
+        let url = self.data().push_to.clone()?;
+        Some(match self.config.push_accounts.get(appid) {
+            Some(account) => (
+                format!("{}/{}", url.trim_end_matches('/'), account.name),
+                account.token.clone(),
+            ),
+            None => (url, self.config.push_token.clone()),
+        })
     }
 
     /// The Status the job-finish push of a message to `openid` carries.
@@ -267,8 +280,8 @@ impl MockState {
     }
 
     /// Checks `access_token` as WeChat does: 41001 missing, 40014 malformed, 40001 unknown or
-    /// revoked, 42001 expired.
-    pub(crate) fn check_token(&self, token: Option<&str>) -> Result<(), WxError> {
+    /// revoked, 42001 expired. The appid it was issued to.
+    pub(crate) fn check_token(&self, token: Option<&str>) -> Result<String, WxError> {
         let token = match token {
             None | Some("") => return Err(WxError(41001)),
             Some(token) => token,
@@ -283,7 +296,7 @@ impl MockState {
             None => Err(WxError(40001)),
             Some(issued) if issued.revoked => Err(WxError(40001)),
             Some(issued) if issued.expires_at <= Utc::now() => Err(WxError(42001)),
-            Some(_) => Ok(()),
+            Some(issued) => Ok(issued.appid.clone()),
         }
     }
 
@@ -292,13 +305,21 @@ impl MockState {
         if appid.is_empty() {
             return Err(WxError(41002));
         }
-        if appid != self.config.appid {
-            return Err(WxError(40013));
-        }
+        let config = &self.config;
+        let expected = std::iter::once((&config.appid, &config.appsecret))
+            .chain(
+                config
+                    .more_apps
+                    .iter()
+                    .map(|(appid, secret)| (appid, secret)),
+            )
+            .find(|(known, _)| known.as_str() == appid)
+            .map(|(_, secret)| secret)
+            .ok_or(WxError(40013))?;
         if secret.is_empty() {
             return Err(WxError(41004));
         }
-        if secret == self.config.appsecret {
+        if secret == expected.as_str() {
             return Ok(());
         }
         // WeChat answers 40125 for something that is not an AppSecret at all and 40001
@@ -310,19 +331,19 @@ impl MockState {
         }
     }
 
-    /// Issues a token and returns it with its remaining lifetime in seconds.
+    /// Issues a token to `appid` and returns it with its remaining lifetime in seconds.
     ///
     /// `GET token` always issues a new one and lets the previous one live 5 more minutes;
     /// `stable_token` returns the current one while it is not in its last 1/24 of life
     /// (5 minutes of 7200 s) unless `force`, which revokes it.
-    pub(crate) fn issue_token(&self, issuer: Issuer, force: bool) -> (String, u64) {
+    pub(crate) fn issue_token(&self, issuer: Issuer, appid: &str, force: bool) -> (String, u64) {
         let now = Utc::now();
         let ttl = self.config.token_ttl;
         let rotate_before = chrono_duration(ttl / 24);
         let mut data = self.data();
         let current = match issuer {
-            Issuer::Token => data.current_plain.clone(),
-            Issuer::Stable => data.current_stable.clone(),
+            Issuer::Token => data.current_plain.get(appid).cloned(),
+            Issuer::Stable => data.current_stable.get(appid).cloned(),
         };
         if let Some(current) = current {
             let expires_at = data.tokens.get(&current).map(|issued| issued.expires_at);
@@ -349,14 +370,15 @@ impl MockState {
         data.tokens.insert(
             token.clone(),
             Issued {
+                appid: appid.to_owned(),
                 expires_at: now + chrono_duration(ttl),
                 revoked: false,
             },
         );
         match issuer {
-            Issuer::Token => data.current_plain = Some(token.clone()),
-            Issuer::Stable => data.current_stable = Some(token.clone()),
-        }
+            Issuer::Token => data.current_plain.insert(appid.to_owned(), token.clone()),
+            Issuer::Stable => data.current_stable.insert(appid.to_owned(), token.clone()),
+        };
         (token, ttl.as_secs().max(1))
     }
 
@@ -371,17 +393,24 @@ impl MockState {
         self.data().sent.push(call);
     }
 
-    /// Stores a menu and returns its menu id.
-    pub(crate) fn set_menu(&self, buttons: Option<Value>) -> u64 {
+    /// Stores (or with None deletes) the menu of `appid` and returns the new menu id.
+    pub(crate) fn set_menu(&self, appid: &str, buttons: Option<Value>) -> u64 {
         let mut data = self.data();
-        data.menu = buttons;
+        match buttons {
+            Some(buttons) => data.menus.insert(appid.to_owned(), buttons),
+            None => data.menus.remove(appid),
+        };
         data.menu_id += 1;
         data.menu_id
     }
 
-    pub(crate) fn menu(&self) -> Option<(Value, u64)> {
+    /// The menu of `appid`, with the last menu id.
+    pub(crate) fn menu(&self, appid: &str) -> Option<(Value, u64)> {
         let data = self.data();
-        data.menu.clone().map(|menu| (menu, data.menu_id))
+        data.menus
+            .get(appid)
+            .cloned()
+            .map(|menu| (menu, data.menu_id))
     }
 
     pub(crate) fn add_ticket(&self, ticket: &str) {

@@ -32,7 +32,7 @@ pub async fn send(
 ) -> Response {
     let result = (|| -> Result<Response, WxError> {
         state.begin_call(false)?;
-        state.check_token(query.get("access_token").map(String::as_str))?;
+        let appid = state.check_token(query.get("access_token").map(String::as_str))?;
         let message = parse_body(&body)?;
         let text = |field: &str| message.get(field).and_then(Value::as_str).unwrap_or("");
         let touser = text("touser").to_owned();
@@ -51,9 +51,8 @@ pub async fn send(
         }
         let msgid = state.next_msgid();
         state.record("POST", "/cgi-bin/message/template/send", message);
-        if let Some(url) = state.push_to() {
+        if let Some((url, token)) = state.push_target(&appid) {
             let status = state.template_outcome(&touser);
-            let token = state.config().push_token.clone();
             tokio::spawn(jobfinish::send(url, token, touser, msgid, status));
         }
         Ok(Json(json!({ "errcode": 0, "errmsg": "ok", "msgid": msgid })).into_response())

@@ -78,6 +78,6 @@ fn issue(
         return Err(WxError(40002));
     }
     state.check_credentials(appid, secret)?;
-    let (access_token, expires_in) = state.issue_token(issuer, force);
+    let (access_token, expires_in) = state.issue_token(issuer, appid, force);
     Ok(Json(json!({ "access_token": access_token, "expires_in": expires_in })).into_response())
 }

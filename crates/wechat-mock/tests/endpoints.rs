@@ -201,3 +201,64 @@ async fn debug_hides_the_appsecret() {
     let shown = format!("{:?}", MockConfig::default());
     assert!(!shown.contains(&MockConfig::default().appsecret), "{shown}");
 }
+
+/// A mock for several accounts: each appid with its own secret gets its own tokens, and
+/// each token reaches only its own account's menu.
+#[tokio::test]
+async fn every_account_has_its_own_secret_tokens_and_menu() {
+    let second = ("wx2222222222222222", "22222222222222222222222222222222");
+    let server = match MockServer::spawn(MockConfig {
+        more_apps: vec![(second.0.into(), second.1.into())],
+        ..MockConfig::default()
+    })
+    .await
+    {
+        Ok(server) => server,
+        Err(err) => panic!("mock did not start: {err}"),
+    };
+    let c = MockConfig::default();
+    let token = |v: Value| v["access_token"].as_str().map(str::to_string);
+    let first = token(
+        get(
+            &server,
+            &token_query("client_credential", &c.appid, &c.appsecret),
+        )
+        .await,
+    )
+    .expect("first account's token");
+    let other = token(
+        get(
+            &server,
+            &token_query("client_credential", second.0, second.1),
+        )
+        .await,
+    )
+    .expect("second account's token");
+    assert_ne!(first, other);
+    let crossed = get(
+        &server,
+        &token_query("client_credential", second.0, &c.appsecret),
+    )
+    .await;
+    assert_eq!(
+        crossed["errcode"].as_i64(),
+        Some(40001),
+        "another account's secret"
+    );
+    let menu = json!({"button": [{"type": "click", "name": "one", "key": "K1"}]});
+    let created = post(
+        &server,
+        &format!("/cgi-bin/menu/create?access_token={first}"),
+        &menu,
+    )
+    .await;
+    assert_eq!(created["errcode"].as_i64(), Some(0));
+    let mine = get(&server, &format!("/cgi-bin/menu/get?access_token={first}")).await;
+    assert_eq!(mine["menu"]["button"][0]["name"], "one");
+    let theirs = get(&server, &format!("/cgi-bin/menu/get?access_token={other}")).await;
+    assert_eq!(
+        theirs["errcode"].as_i64(),
+        Some(46003),
+        "no menu for the second account"
+    );
+}

@@ -78,6 +78,7 @@ fn push(n: usize) -> PushWrite {
     };
     let msg_type = if event.is_some() { "event" } else { "text" };
     PushWrite {
+        account: "default".to_string(),
         dedupe_key: format!("{openid}|{n}|{}", event.unwrap_or("")),
         openid: openid.clone(),
         msg_type: msg_type.into(),
@@ -136,7 +137,7 @@ fn main() {
             .await;
             seconds += started.elapsed().as_secs_f64();
             let (_, after_pushes) = wal_frames(&probe, "PASSIVE");
-            store.stats().await.expect("catch-up");
+            store.stats(None).await.expect("catch-up");
             let (_, after_catch_up) = wal_frames(&probe, "PASSIVE");
             if busy == 0 {
                 pushes += per_round;

@@ -2,10 +2,12 @@
 //! test build it.
 //!
 //! ```text
-//! build: bind [server] listen → open the store → API client (+ late-reply sender)
+//! build: bind [server] listen → open the store → API clients (+ late-reply senders), one
+//!        per account with an appsecret
 //!        → routing → Pipeline → AppState → outbox Dispatcher
 //! run:   purge loop (retain_events) → server::run (the owner of shutdown)
 //! ```
+use std::collections::HashMap;
 use std::future::Future;
 use std::net::SocketAddr;
 use std::sync::Arc;
@@ -80,31 +82,39 @@ impl Application {
             addr: config.server.listen,
             source,
         })?;
-        let api = match crate::api::client(&config, Arc::clone(&store)) {
-            Ok(api) => api,
-            Err(e) => {
-                store.close().await;
-                return Err(e.into());
-            }
-        };
-        let late = api.clone().map(|client| {
-            Arc::new(crate::api::CustomServiceSender::new(client)) as Arc<dyn LateSender>
-        });
         let routing = RoutingHandle::new(Routing::of(&config));
-        let pipeline = Pipeline::new(
+        let mut pipeline = Pipeline::new(
             Arc::clone(&store),
             routing.clone(),
             config.server.reply_deadline,
-        )
-        .with_late(late);
-        // Template messages wait in the outbox too; they need the API client.
-        let templates = api.clone().map(|api| {
-            Arc::new(TemplateSender::new(
-                api,
-                Arc::clone(&store),
-                config.template_rate,
-            ))
-        });
+        );
+        let mut apis = HashMap::new();
+        let mut templates = HashMap::new();
+        for account in &config.accounts {
+            let api = match crate::api::client(&config, account, Arc::clone(&store)) {
+                Ok(api) => api,
+                Err(e) => {
+                    store.close().await;
+                    return Err(e.into());
+                }
+            };
+            let late = api.clone().map(|client| {
+                Arc::new(crate::api::CustomServiceSender::new(client)) as Arc<dyn LateSender>
+            });
+            pipeline = pipeline.with_late(&account.name, late);
+            if let Some(api) = api {
+                // Template messages wait in the outbox too; they need the account's client.
+                templates.insert(
+                    account.name.clone(),
+                    Arc::new(TemplateSender::new(
+                        Arc::clone(&api),
+                        Arc::clone(&store),
+                        config.template_rate,
+                    )),
+                );
+                apis.insert(account.name.clone(), api);
+            }
+        }
         let dispatcher = Dispatcher::new(
             store,
             routing,
@@ -112,7 +122,7 @@ impl Application {
             Arc::clone(&pipeline.outbox),
         )
         .templates(templates);
-        let state = AppState::new(config, pipeline).with_api(api);
+        let state = AppState::new(config, pipeline, apis);
         Ok(Application {
             listener,
             local,

@@ -68,19 +68,24 @@ pub trait Progress {
 
 /// The sync of one account's followers.
 pub struct FollowerSync {
+    account: String,
     api: Arc<ApiClient>,
     store: Arc<dyn Store>,
 }
 
 impl FollowerSync {
-    /// A sync through `api` into `store`.
-    pub fn new(api: Arc<ApiClient>, store: Arc<dyn Store>) -> Self {
-        FollowerSync { api, store }
+    /// A sync of `account`'s followers through its `api` into `store`.
+    pub fn new(account: String, api: Arc<ApiClient>, store: Arc<dyn Store>) -> Self {
+        FollowerSync {
+            account,
+            api,
+            store,
+        }
     }
 
     /// Runs the sync to its end (or resumes the stored one), reporting to `progress`.
     pub async fn run(&self, progress: &dyn Progress) -> Result<Summary, SyncError> {
-        let stored = self.store.sync_cursor().await?;
+        let stored = self.store.sync_cursor(&self.account).await?;
         let resumed = stored.is_some();
         let mut cursor = stored.unwrap_or(SyncCursor {
             started_at: now_ms(),
@@ -112,7 +117,10 @@ impl FollowerSync {
                     .map_err(|e| quota_or(e, done))?;
                 let followers: Vec<SyncedFollower> =
                     infos.iter().filter_map(synced_follower).collect();
-                summary.new += self.store.save_synced(&followers, &cursor).await?;
+                summary.new += self
+                    .store
+                    .save_synced(&self.account, &followers, &cursor)
+                    .await?;
                 done += followers.len() as u64;
                 progress.done(done);
             }
@@ -122,18 +130,22 @@ impl FollowerSync {
                 synced: i64::try_from(done).unwrap_or(i64::MAX),
                 ..cursor
             };
-            self.store.save_synced(&[], &cursor).await?;
+            self.store.save_synced(&self.account, &[], &cursor).await?;
             progress.page(done, page.total);
             if next.is_none() {
                 break;
             }
         }
         summary.synced = u64::try_from(cursor.synced).unwrap_or(0);
-        for openid in self.store.unsynced_followers(cursor.started_at).await? {
-            self.store.forget(&openid).await?;
+        for openid in self
+            .store
+            .unsynced_followers(&self.account, cursor.started_at)
+            .await?
+        {
+            self.store.forget(&self.account, &openid).await?;
             summary.forgotten += 1;
         }
-        self.store.finish_sync().await?;
+        self.store.finish_sync(&self.account).await?;
         Ok(summary)
     }
 }

@@ -12,21 +12,22 @@ use wechat_api::{ApiClient, ClientConfig};
 pub use late::CustomServiceSender;
 pub use tokens::StoreTokens;
 
-use crate::config::{Config, ConfigError};
+use crate::config::{AccountConfig, Config, ConfigError};
 use crate::store::Store;
 
-/// The account's API client, or `None` when the config has no `account.appsecret`.
+/// `account`'s API client, or `None` when it has no `appsecret`.
 ///
 /// The config already guarantees an appid beside the appsecret; this fails only when the
 /// HTTP client cannot be built for `wechat_api.base_url`.
 pub fn client(
     config: &Config,
+    account: &AccountConfig,
     store: Arc<dyn Store>,
 ) -> Result<Option<Arc<ApiClient>>, ConfigError> {
-    let Some(secret) = &config.account.appsecret else {
+    let Some(secret) = &account.appsecret else {
         return Ok(None);
     };
-    let client_config = ClientConfig::new(config.account.appid.clone(), secret.to_secret_string())
+    let client_config = ClientConfig::new(account.appid.clone(), secret.to_secret_string())
         .with_base_url(config.api_base_url.clone());
     let tokens = Arc::new(StoreTokens::new(store));
     ApiClient::new(client_config, tokens)
@@ -34,18 +35,22 @@ pub fn client(
         .map_err(|err| ConfigError::new("wechat_api.base_url", err.to_string()))
 }
 
-/// The account's API client for `command` (e.g. `qrcode create`), or [`missing_secret`] when
-/// the config has no appsecret.
+/// `account`'s API client for `command` (e.g. `qrcode create`), or [`missing_secret`] when
+/// it has no appsecret.
 pub fn require(
     config: &Config,
+    account: &AccountConfig,
     store: Arc<dyn Store>,
     command: &str,
 ) -> Result<Arc<ApiClient>, ConfigError> {
-    client(config, store)?.ok_or_else(|| missing_secret(command))
+    client(config, account, store)?.ok_or_else(|| missing_secret(account, command))
 }
 
-/// `account.appsecret: required for <command>`: what a command needing the API says (exit 2)
-/// when the config has no appsecret.
-pub fn missing_secret(command: &str) -> ConfigError {
-    ConfigError::new("account.appsecret", format!("required for {command}"))
+/// `account.appsecret: required for <command>` (or `accounts[N].appsecret`): what a command
+/// needing the API says (exit 2) when the account has no appsecret.
+pub fn missing_secret(account: &AccountConfig, command: &str) -> ConfigError {
+    ConfigError::new(
+        format!("{}.appsecret", account.table),
+        format!("required for {command}"),
+    )
 }

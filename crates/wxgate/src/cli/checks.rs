@@ -16,16 +16,21 @@ pub fn before_serving(
     file: Option<&Path>,
     secrets_in_file: bool,
 ) -> Result<(), Failure> {
-    if config.account.token.matches(DEV_TOKEN) {
+    for account in config
+        .accounts
+        .iter()
+        .filter(|a| a.token.matches(DEV_TOKEN))
+    {
+        let key = format!("{}.token", account.table);
         if !config.server.listen.ip().is_loopback() {
             return Err(Failure::usage(format!(
-                "config: account.token: the public default token {DEV_TOKEN:?} may only be used \
+                "config: {key}: the public default token {DEV_TOKEN:?} may only be used \
                  on a loopback address, not on {}; set the Token of your admin console",
                 config.server.listen
             )));
         }
         tracing::warn!(
-            "account.token is the public default {DEV_TOKEN:?}: anyone can sign pushes; \
+            "{key} is the public default {DEV_TOKEN:?}: anyone can sign pushes; \
              set the Token of your admin console before exposing the gateway"
         );
     }

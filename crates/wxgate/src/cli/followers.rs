@@ -1,15 +1,26 @@
-//! `wxgate followers sync`: the whole follower list from WeChat, with a progress bar on a
-//! terminal and plain lines otherwise (`follower_sync` does the work).
+//! `wxgate followers [--account NAME] sync`: the whole follower list from WeChat, with a
+//! progress bar on a terminal and plain lines otherwise (`follower_sync` does the work).
 use std::io::IsTerminal;
 use std::path::Path;
 use std::time::Instant;
 
-use clap::Subcommand;
+use clap::{Args, Subcommand};
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 
 use super::account::Account;
-use super::Failure;
+use super::{AccountArg, Failure};
 use crate::follower_sync::{FollowerSync, Progress, SyncError};
+
+/// `wxgate followers [--account NAME] ...`
+#[derive(Debug, Args)]
+pub struct FollowersArgs {
+    /// `--account NAME`
+    #[command(flatten)]
+    pub account: AccountArg,
+    /// what to do
+    #[command(subcommand)]
+    pub command: FollowersCommand,
+}
 
 /// `wxgate followers ...`
 #[derive(Debug, Subcommand)]
@@ -21,19 +32,24 @@ pub enum FollowersCommand {
 }
 
 /// Run `wxgate followers ...`.
-pub async fn run(config_path: Option<&Path>, command: FollowersCommand) -> Result<(), Failure> {
-    match command {
-        FollowersCommand::Sync => sync(config_path).await,
+pub async fn run(config_path: Option<&Path>, args: FollowersArgs) -> Result<(), Failure> {
+    let account = args.account.account.as_deref();
+    match args.command {
+        FollowersCommand::Sync => sync(config_path, account).await,
     }
 }
 
-async fn sync(config_path: Option<&Path>) -> Result<(), Failure> {
-    let account = Account::open(config_path, "followers sync").await?;
+async fn sync(config_path: Option<&Path>, name: Option<&str>) -> Result<(), Failure> {
+    let account = Account::open(config_path, name, "followers sync").await?;
     let started = Instant::now();
     let progress = Shown::new();
-    let outcome = FollowerSync::new(account.client.clone(), account.store.clone())
-        .run(&progress)
-        .await;
+    let outcome = FollowerSync::new(
+        account.name.clone(),
+        account.client.clone(),
+        account.store.clone(),
+    )
+    .run(&progress)
+    .await;
     progress.finish();
     account.close().await;
     let summary = outcome.map_err(|e| match e {

@@ -1,12 +1,23 @@
 //! `wxgate menu push FILE [--dry-run]`, `menu show`, `menu delete`.
 use std::path::{Path, PathBuf};
 
-use clap::Subcommand;
+use clap::{Args, Subcommand};
 use wechat_api::{Menu, MenuView};
 
 use super::account::Account;
-use super::Failure;
+use super::{AccountArg, Failure};
 use crate::menu;
+
+/// `wxgate menu [--account NAME] ...`
+#[derive(Debug, Args)]
+pub struct MenuArgs {
+    /// `--account NAME`
+    #[command(flatten)]
+    pub account: AccountArg,
+    /// push, show or delete
+    #[command(subcommand)]
+    pub command: MenuCommand,
+}
 
 /// `wxgate menu ...`
 #[derive(Debug, Subcommand)]
@@ -26,15 +37,21 @@ pub enum MenuCommand {
 }
 
 /// Run `wxgate menu ...`.
-pub async fn run(config_path: Option<&Path>, command: MenuCommand) -> Result<(), Failure> {
-    match command {
-        MenuCommand::Push { file, dry_run } => push(config_path, &file, dry_run).await,
-        MenuCommand::Show => show(config_path).await,
-        MenuCommand::Delete => delete(config_path).await,
+pub async fn run(config_path: Option<&Path>, args: MenuArgs) -> Result<(), Failure> {
+    let account = args.account.account.as_deref();
+    match args.command {
+        MenuCommand::Push { file, dry_run } => push(config_path, account, &file, dry_run).await,
+        MenuCommand::Show => show(config_path, account).await,
+        MenuCommand::Delete => delete(config_path, account).await,
     }
 }
 
-async fn push(config_path: Option<&Path>, file: &Path, dry_run: bool) -> Result<(), Failure> {
+async fn push(
+    config_path: Option<&Path>,
+    name: Option<&str>,
+    file: &Path,
+    dry_run: bool,
+) -> Result<(), Failure> {
     // The file is read and every limit checked before the config, the store or WeChat.
     let new = menu::read(file).map_err(Failure::usage)?;
     let command = if dry_run {
@@ -42,7 +59,7 @@ async fn push(config_path: Option<&Path>, file: &Path, dry_run: bool) -> Result<
     } else {
         "menu push"
     };
-    let account = Account::open(config_path, command).await?;
+    let account = Account::open(config_path, name, command).await?;
     let outcome = if dry_run {
         account
             .client
@@ -85,8 +102,8 @@ fn pretty(value: &impl serde::Serialize) -> String {
     serde_json::to_string_pretty(value).unwrap_or_default()
 }
 
-async fn show(config_path: Option<&Path>) -> Result<(), Failure> {
-    let account = Account::open(config_path, "menu show").await?;
+async fn show(config_path: Option<&Path>, name: Option<&str>) -> Result<(), Failure> {
+    let account = Account::open(config_path, name, "menu show").await?;
     let live = account.client.menu().await;
     account.close().await;
     let live = live.map_err(Failure::other)?;
@@ -94,8 +111,8 @@ async fn show(config_path: Option<&Path>) -> Result<(), Failure> {
     Ok(())
 }
 
-async fn delete(config_path: Option<&Path>) -> Result<(), Failure> {
-    let account = Account::open(config_path, "menu delete").await?;
+async fn delete(config_path: Option<&Path>, name: Option<&str>) -> Result<(), Failure> {
+    let account = Account::open(config_path, name, "menu delete").await?;
     let deleted = account.client.delete_menu().await;
     account.close().await;
     deleted.map_err(Failure::other)?;

@@ -6,7 +6,7 @@ use std::path::Path;
 use clap::Args;
 use secrecy::ExposeSecret;
 use tokio::net::TcpListener;
-use wechat_mock::MockConfig;
+use wechat_mock::{MockConfig, PushAccount};
 
 use super::Failure;
 use crate::{config, shutdown};
@@ -20,36 +20,77 @@ pub struct MockApiArgs {
     /// Address to listen on.
     #[arg(long, default_value = DEFAULT_LISTEN)]
     pub listen: SocketAddr,
-    /// Give the account N followers for user/get and user/info/batchget, with scenes.
+    /// Give each account N followers for user/get and user/info/batchget, with scenes.
     #[arg(long, value_name = "N", default_value_t = 0)]
     pub followers: u32,
     /// Send each template message's TEMPLATESENDJOBFINISH push, signed with the account's
-    /// Token, to this push URL (the gateway's, e.g. http://127.0.0.1:8080/wechat).
+    /// Token, to this push URL (the gateway's, e.g. http://127.0.0.1:8080/wechat; with
+    /// several accounts, URL/{name} for account `name`).
     #[arg(long, value_name = "URL")]
     pub push_to: Option<reqwest::Url>,
 }
 
-/// Serve the mock until SIGINT/SIGTERM. It accepts the config's `account.appid` and
-/// `account.appsecret`, or the dev defaults (`wx0123456789abcdef` /
-/// `0123456789abcdef0123456789abcdef`) for whichever is not set.
+/// Serve the mock until SIGINT/SIGTERM, for every account of the config: each account's
+/// `appid` with its `appsecret` (the dev default secret `0123456789abcdef0123456789abcdef`
+/// where none is set); without a config, or when no account has an appid, the dev default
+/// appid `wx0123456789abcdef`.
 pub async fn run(config_path: Option<&Path>, args: MockApiArgs) -> Result<(), Failure> {
     let (config, _) = config::load(config_path)?;
     let mut mock = MockConfig {
         followers: args.followers,
         push_to: args.push_to.as_ref().map(reqwest::Url::to_string),
-        push_token: config.account.token.expose().to_owned(),
         ..MockConfig::default()
     };
-    if !config.account.appid.is_empty() {
-        mock.appid = config.account.appid.clone();
+    // Job-finish pushes are signed with the account's Token and, with several accounts, go to
+    // `URL/{name}`.
+    if let [single] = config.accounts.as_slice() {
+        mock.push_token = single.token.expose().to_owned();
     }
-    let secret_note = match &config.account.appsecret {
-        Some(secret) => {
-            mock.appsecret = secret.expose_secret().to_owned();
-            "account.appsecret of the config".to_owned()
+    if config.accounts.len() > 1 {
+        mock.push_accounts = config
+            .accounts
+            .iter()
+            .filter(|account| !account.appid.is_empty())
+            .map(|account| {
+                let route = PushAccount {
+                    name: account.name.clone(),
+                    token: account.token.expose().to_owned(),
+                };
+                (account.appid.clone(), route)
+            })
+            .collect();
+    }
+    let default_secret = mock.appsecret.clone();
+    let mut apps = config
+        .accounts
+        .iter()
+        .filter(|account| !account.appid.is_empty())
+        .map(|account| {
+            let secret = account
+                .appsecret
+                .as_ref()
+                .map_or_else(|| default_secret.clone(), |s| s.expose_secret().to_owned());
+            let note = match account.appsecret {
+                Some(_) => format!("{}.appsecret of the config", account.table),
+                None => format!("dev default {default_secret}"),
+            };
+            (account.appid.clone(), secret, note)
+        });
+    let mut notes = Vec::new();
+    match apps.next() {
+        Some((appid, secret, note)) => {
+            (mock.appid, mock.appsecret) = (appid, secret);
+            notes.push(format!("appid {}, appsecret: {note}", mock.appid));
         }
-        None => format!("dev default {}", mock.appsecret),
-    };
+        None => notes.push(format!(
+            "appid {}, appsecret: dev default {default_secret}",
+            mock.appid
+        )),
+    }
+    for (appid, secret, note) in apps {
+        notes.push(format!("appid {appid}, appsecret: {note}"));
+        mock.more_apps.push((appid, secret));
+    }
     let listener = TcpListener::bind(args.listen)
         .await
         .map_err(|e| Failure::other(format!("cannot listen on {}: {e}", args.listen)))?;
@@ -57,13 +98,19 @@ pub async fn run(config_path: Option<&Path>, args: MockApiArgs) -> Result<(), Fa
         .local_addr()
         .map_err(|e| Failure::other(format!("listener: {e}")))?;
     println!("wxgate mock-api: base URL http://{local}");
-    println!("  appid {}, appsecret: {secret_note}", mock.appid);
+    for note in &notes {
+        println!("  {note}");
+    }
     println!("  point [wechat_api] base_url at it; calls that change something: GET /mock/sent");
     if args.followers > 0 {
         println!("  {} followers for user/get", args.followers);
     }
     if let Some(url) = &args.push_to {
-        println!("  template job-finish pushes go to {url}");
+        if config.accounts.len() > 1 {
+            println!("  template job-finish pushes go to {url}/{{account name}}");
+        } else {
+            println!("  template job-finish pushes go to {url}");
+        }
     }
     wechat_mock::serve(listener, mock, shutdown::signal())
         .await

@@ -13,7 +13,7 @@ mod simulate;
 
 use std::path::PathBuf;
 
-use clap::{Parser, Subcommand};
+use clap::{Args, Parser, Subcommand};
 
 /// An error with its exit status: 2 for usage/config errors, 1 for anything else.
 #[derive(Debug)]
@@ -67,19 +67,25 @@ pub enum Command {
     /// Send one signed push as WeChat would and print the reply.
     Simulate(simulate::SimulateArgs),
     /// Parametric QR codes: create one through the WeChat API, list the recorded ones.
-    #[command(subcommand)]
-    Qrcode(qrcode::QrcodeCommand),
+    Qrcode(qrcode::QrcodeArgs),
     /// The custom menu: push a TOML/JSON menu file, show or delete the live menu.
-    #[command(subcommand)]
-    Menu(menu::MenuCommand),
+    Menu(menu::MenuArgs),
     /// The account's followers: sync the whole list from WeChat.
-    #[command(subcommand)]
-    Followers(followers::FollowersCommand),
+    Followers(followers::FollowersArgs),
     /// A local stand-in for the WeChat server API, for development and tests.
     #[cfg(feature = "mock")]
     MockApi(mock_api::MockApiArgs),
     /// Print a shell completion script (e.g. `wxgate completions bash > /etc/bash_completion.d/wxgate`).
     Completions(completions::CompletionsArgs),
+}
+
+/// `--account NAME`: which account of `[[accounts]]` a command is about (required when the
+/// config has several).
+#[derive(Debug, Clone, Default, Args)]
+pub struct AccountArg {
+    /// The account (a `name` of `[[accounts]]`); required when the config has several.
+    #[arg(long = "account", value_name = "NAME", global = true)]
+    pub account: Option<String>,
 }
 
 /// Run the parsed command.

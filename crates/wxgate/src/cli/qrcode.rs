@@ -6,9 +6,20 @@ use clap::{Args, Subcommand};
 use wechat_api::QrRequest;
 
 use super::account::Account;
-use super::Failure;
+use super::{AccountArg, Failure};
 use crate::qr;
 use crate::store::QrCode;
+
+/// `wxgate qrcode [--account NAME] ...`
+#[derive(Debug, Args)]
+pub struct QrcodeArgs {
+    /// `--account NAME`
+    #[command(flatten)]
+    pub account: AccountArg,
+    /// create or list
+    #[command(subcommand)]
+    pub command: QrcodeCommand,
+}
 
 /// `wxgate qrcode ...`
 #[derive(Debug, Subcommand)]
@@ -44,21 +55,27 @@ pub struct CreateArgs {
 }
 
 /// Run `wxgate qrcode ...`.
-pub async fn run(config_path: Option<&Path>, command: QrcodeCommand) -> Result<(), Failure> {
-    match command {
-        QrcodeCommand::Create(args) => create(config_path, args).await,
-        QrcodeCommand::List => list(config_path).await,
+pub async fn run(config_path: Option<&Path>, args: QrcodeArgs) -> Result<(), Failure> {
+    let account = args.account.account.as_deref();
+    match args.command {
+        QrcodeCommand::Create(create_args) => create(config_path, account, create_args).await,
+        QrcodeCommand::List => list(config_path, account).await,
     }
 }
 
-async fn create(config_path: Option<&Path>, args: CreateArgs) -> Result<(), Failure> {
+async fn create(
+    config_path: Option<&Path>,
+    name: Option<&str>,
+    args: CreateArgs,
+) -> Result<(), Failure> {
     // Every limit before the config, the store or WeChat is touched.
     let request =
         QrRequest::new(&args.scene, args.permanent, args.expire).map_err(Failure::usage)?;
-    let account = Account::open(config_path, "qrcode create").await?;
+    let account = Account::open(config_path, name, "qrcode create").await?;
     let created = qr::create(
         &account.client,
         account.store.as_ref(),
+        &account.name,
         &request,
         args.label,
     )
@@ -104,12 +121,17 @@ fn write(path: &Path, bytes: &[u8]) -> Result<(), Failure> {
     Ok(())
 }
 
-async fn list(config_path: Option<&Path>) -> Result<(), Failure> {
+async fn list(config_path: Option<&Path>, name: Option<&str>) -> Result<(), Failure> {
     let (config, _) = crate::config::load(config_path)?;
+    let account = config
+        .select(name, "--account")
+        .map_err(|e| Failure::usage(e.to_string()))?
+        .name
+        .clone();
     let store = crate::store::open(&config.storage.url)
         .await
         .map_err(|e| Failure::other(format!("storage: {e}")))?;
-    let codes = store.qrcodes().await;
+    let codes = store.qrcodes(Some(&account)).await;
     store.close().await;
     let codes = codes.map_err(|e| Failure::other(format!("storage: {e}")))?;
     if codes.is_empty() {

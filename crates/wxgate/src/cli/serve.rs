@@ -21,13 +21,22 @@ pub async fn run(config_path: Option<&Path>) -> Result<(), Failure> {
     let state = app.state().clone();
     // SIGHUP is caught from here on: one sent as soon as the URL line shows must not kill us.
     let reload = reload_on_hangup(state.clone(), source.file);
-    println!(
-        "wxgate: push URL http://{}{} ({:?} mode, {} rules)",
-        app.local_addr(),
-        state.config.server.path,
-        state.config.account.security,
-        state.routing().rules.len()
-    );
+    let several = state.config.accounts.len() > 1;
+    for account in state.config.accounts.iter() {
+        // One line per account; with `[account]` alone exactly the line of before.
+        let name = if several {
+            format!("account {}, ", account.name)
+        } else {
+            String::new()
+        };
+        println!(
+            "wxgate: push URL http://{}{} ({name}{:?} mode, {} rules)",
+            app.local_addr(),
+            account.push_path,
+            account.security,
+            state.routing().rules.len()
+        );
+    }
     tracing::info!(local = %app.local_addr(), "listening");
     state.pipeline.tasks.spawn_background(reload);
     app.run_until(shutdown::signal())

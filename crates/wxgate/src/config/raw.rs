@@ -14,8 +14,10 @@ pub struct RawConfig {
     pub server: RawServer,
     /// `[log]`
     pub log: RawLog,
-    /// `[account]`
-    pub account: RawAccount,
+    /// `[account]` (the single account, named `default`)
+    pub account: Option<RawAccount>,
+    /// `[[accounts]]` (several accounts, each with a `name`), instead of `[account]`
+    pub accounts: Vec<RawAccount>,
     /// `[storage]`
     pub storage: RawStorage,
     /// `[admin]`
@@ -32,11 +34,13 @@ impl RawConfig {
     /// Whether the file holds a secret: an appsecret, a Token other than the public default,
     /// an EncodingAESKey, the admin token or a webhook secret.
     pub fn holds_secrets(&self) -> bool {
-        let a = &self.account;
-        a.appsecret.is_some()
-            || a.token != RawAccount::default().token
-            || a.encoding_aes_key.is_some()
-            || a.previous_encoding_aes_key.is_some()
+        let secret = |a: &RawAccount| {
+            a.appsecret.is_some()
+                || a.token != RawAccount::default().token
+                || a.encoding_aes_key.is_some()
+                || a.previous_encoding_aes_key.is_some()
+        };
+        self.account.iter().chain(&self.accounts).any(secret)
             || self.admin.token.is_some()
             || !self.admin.service_tokens.is_empty()
             || self.webhooks.iter().any(|w| w.secret.is_some())
@@ -93,10 +97,12 @@ impl Default for RawLog {
     }
 }
 
-/// `[account]`
-#[derive(Debug, Deserialize)]
+/// `[account]`, or one entry of `[[accounts]]`
+#[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields, default)]
 pub struct RawAccount {
+    /// the account's name (`[[accounts]]` only): 1–32 of `a-z 0-9 _ -`
+    pub name: Option<String>,
     /// appid
     pub appid: String,
     /// appsecret
@@ -118,6 +124,7 @@ pub struct RawAccount {
 impl Default for RawAccount {
     fn default() -> Self {
         RawAccount {
+            name: None,
             appid: String::new(),
             appsecret: None,
             token: "wxgate-dev-token".into(),
@@ -200,6 +207,8 @@ pub struct RawWebhook {
     /// per request
     #[serde(default = "default_timeout_ms")]
     pub timeout_ms: u64,
+    /// the accounts whose pushes it serves (names of `[[accounts]]`); all when absent
+    pub accounts: Option<Vec<String>>,
 }
 
 fn default_mode() -> String {

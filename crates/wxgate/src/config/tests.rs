@@ -27,10 +27,10 @@ fn defaults_match_the_contract() {
     assert_eq!(c.server.path, "/wechat");
     assert_eq!(c.server.reply_deadline.as_millis(), 4000);
     assert_eq!(c.server.max_body_bytes, 65536);
-    assert!(c.account.token.matches("wxgate-dev-token"));
-    assert_eq!(c.account.security, Security::Plain);
-    assert!(c.account.refuse_replays);
-    assert_eq!(c.account.max_clock_skew.map(|d| d.as_secs()), Some(300));
+    assert!(c.accounts[0].token.matches("wxgate-dev-token"));
+    assert_eq!(c.accounts[0].security, Security::Plain);
+    assert!(c.accounts[0].refuse_replays);
+    assert_eq!(c.accounts[0].max_clock_skew.map(|d| d.as_secs()), Some(300));
     assert_eq!(c.server.header_timeout.as_millis(), 5000);
     assert_eq!(c.server.max_connections, 10_000);
     assert_eq!(c.server.shutdown_timeout.as_secs(), 10);
@@ -141,10 +141,10 @@ fn environment_overrides_the_file() {
     )
     .unwrap();
     assert_eq!(c.server.listen.to_string(), "0.0.0.0:9999");
-    assert!(c.account.token.matches("envtoken"));
-    assert_eq!(c.account.appid, "wxenv");
-    assert_eq!(c.account.security, Security::Safe);
-    assert!(c.account.crypt.is_some());
+    assert!(c.accounts[0].token.matches("envtoken"));
+    assert_eq!(c.accounts[0].appid, "wxenv");
+    assert_eq!(c.accounts[0].security, Security::Safe);
+    assert!(c.accounts[0].crypt.is_some());
     assert_eq!(c.storage.url, "postgres://u@h/db");
     assert!(c.admin.token.as_ref().is_some_and(|t| t.matches("adm")));
     assert_eq!(c.api_base_url, "http://127.0.0.1:1");
@@ -223,14 +223,14 @@ timeout_ms = 3000
     let c = build(text, &[]).unwrap();
     assert_eq!(c.rules.len(), 4);
     assert_eq!(c.storage.url, "sqlite:///srv/wx/data/wxgate.db");
-    assert_eq!(c.account.max_clock_skew.map(|d| d.as_secs()), Some(300));
+    assert_eq!(c.accounts[0].max_clock_skew.map(|d| d.as_secs()), Some(300));
     assert_eq!(c.webhooks[0].mode, WebhookMode::Call);
 }
 
 #[test]
 fn clock_skew_zero_turns_the_check_off() {
     let c = build("[account]\nmax_clock_skew_s = 0\n", &[]).unwrap();
-    assert!(c.account.max_clock_skew.is_none());
+    assert!(c.accounts[0].max_clock_skew.is_none());
 }
 
 #[test]
@@ -300,4 +300,125 @@ fn rule_compile_errors_keep_their_key_and_message() {
     assert_eq!(err.key, "rules[0].when.content_regex");
     let err = build("[[rules]]\ncall = \"nope\"", &[]).unwrap_err();
     assert_eq!(err.to_string(), "rules[0].call: unknown webhook \"nope\"");
+}
+
+/// Two accounts: `one` plain, `two` safe.
+fn two_accounts() -> String {
+    format!(
+        "[server]\npath = \"/wx/\"\n\
+         [[accounts]]\nname = \"one\"\nappid = \"wx1\"\ntoken = \"t1\"\n\
+         [[accounts]]\nname = \"two\"\nappid = \"wx2\"\ntoken = \"t2\"\nsecurity = \"safe\"\n\
+         encoding_aes_key = \"{KEY}\"\nmax_clock_skew_s = 0\nrefuse_replays = false\n"
+    )
+}
+
+#[test]
+fn the_single_account_is_default_at_the_server_path() {
+    let c = build("[account]\ntoken = \"t\"", &[]).unwrap();
+    assert_eq!(c.account_names(), ["default"]);
+    let only = c.only_account().unwrap();
+    assert_eq!(
+        (only.push_path.as_str(), only.table.as_str()),
+        ("/wechat", "account")
+    );
+    assert_eq!(build("", &[]).unwrap().accounts[0].name, "default");
+    assert_eq!(key_of("[account]\nname = \"x\""), "account.name");
+}
+
+#[test]
+fn several_accounts_each_at_their_own_path_with_their_own_keys() {
+    let c = build(&two_accounts(), &[]).unwrap();
+    assert_eq!(c.account_names(), ["one", "two"]);
+    assert!(c.only_account().is_none());
+    let (one, two) = (c.account("one").unwrap(), c.account("two").unwrap());
+    assert_eq!(one.push_path, "/wx/one");
+    assert_eq!(two.push_path, "/wx/two");
+    assert_eq!(two.table, "accounts[1]");
+    assert!(one.token.matches("t1") && two.token.matches("t2"));
+    assert_eq!(
+        (one.security, two.security),
+        (Security::Plain, Security::Safe)
+    );
+    assert!(one.crypt.is_none() && two.crypt.is_some());
+    assert!(one.max_clock_skew.is_some() && two.max_clock_skew.is_none());
+    assert!(one.refuse_replays && !two.refuse_replays);
+    assert_eq!(c.select(Some("two"), "account").unwrap().name, "two");
+    let missing = c.select(None, "--account").unwrap_err();
+    assert_eq!(missing.key, "--account");
+    assert!(missing.message.contains("one, two"), "{}", missing.message);
+    assert_eq!(c.select(Some("six"), "account").unwrap_err().key, "account");
+}
+
+#[test]
+fn bad_accounts_name_their_key() {
+    let entry =
+        |name: &str, appid: &str| format!("[[accounts]]\nname = \"{name}\"\nappid = \"{appid}\"\n");
+    assert_eq!(
+        key_of(&format!("[account]\ntoken = \"t\"\n{}", entry("a", "wx1"))),
+        "accounts"
+    );
+    assert_eq!(
+        key_of(&format!("{}{}", entry("a", "wx1"), entry("a", "wx2"))),
+        "accounts[1].name"
+    );
+    assert_eq!(
+        key_of(&format!("{}{}", entry("a", "wx1"), entry("b", "wx1"))),
+        "accounts[1].appid"
+    );
+    for bad in ["", "Upper", "has space", "a/b", &"x".repeat(33)] {
+        assert_eq!(
+            key_of(&format!("{}{}", entry("ok", "wx1"), entry(bad, "wx2"))),
+            "accounts[1].name",
+            "{bad:?}"
+        );
+    }
+    assert!(build(&entry(&"x".repeat(32), "wx1"), &[]).is_ok());
+    assert!(build(&entry("a-b_9", "wx1"), &[]).is_ok());
+    assert_eq!(key_of("[[accounts]]\nappid = \"wx1\""), "accounts[0].name");
+    assert_eq!(
+        key_of("[[accounts]]\nname = \"a\"\nsecurity = \"safe\""),
+        "accounts[0].encoding_aes_key"
+    );
+    assert_eq!(
+        key_of("[[accounts]]\nname = \"a\"\nappsecret = \"s\""),
+        "accounts[0].appid"
+    );
+    assert_eq!(
+        key_of("[[accounts]]\nname = \"a\"\ntypo = 1"),
+        "accounts[0].typo"
+    );
+}
+
+#[test]
+fn environment_overrides_apply_to_the_single_account_only() {
+    let env = [("WXGATE_TOKEN", "envtoken")];
+    let one = build("[[accounts]]\nname = \"solo\"\ntoken = \"file\"", &env).unwrap();
+    assert!(one.accounts[0].token.matches("envtoken"));
+    assert_eq!(one.accounts[0].push_path, "/wechat/solo");
+    let err = build(&two_accounts(), &env).unwrap_err();
+    assert_eq!(err.key, "WXGATE_TOKEN");
+    assert!(build(&two_accounts(), &[("WXGATE_LISTEN", "127.0.0.1:1")]).is_ok());
+}
+
+#[test]
+fn rules_and_webhooks_may_only_name_configured_accounts() {
+    let accounts = "[[accounts]]\nname = \"one\"\n[[accounts]]\nname = \"two\"\n";
+    let rule = |account: &str| {
+        format!("{accounts}[[rules]]\nwhen = {{ account = \"{account}\" }}\nreply = {{ text = \"x\" }}\n")
+    };
+    assert!(build(&rule("two"), &[]).is_ok());
+    assert_eq!(key_of(&rule("three")), "rules[0].when.account");
+    let hook = |names: &str| {
+        format!("{accounts}[[webhooks]]\nname = \"h\"\nurl = \"http://127.0.0.1:1/\"\naccounts = {names}\n")
+    };
+    let c = build(&hook("[\"one\"]"), &[]).unwrap();
+    assert!(c.webhooks[0].serves("one") && !c.webhooks[0].serves("two"));
+    assert_eq!(key_of(&hook("[\"one\", \"six\"]")), "webhooks[0].accounts");
+    assert_eq!(key_of(&hook("[]")), "webhooks[0].accounts");
+    let every = build(
+        &format!("{accounts}[[webhooks]]\nname = \"h\"\nurl = \"http://127.0.0.1:1/\"\n"),
+        &[],
+    )
+    .unwrap();
+    assert!(every.webhooks[0].serves("one") && every.webhooks[0].serves("two"));
 }

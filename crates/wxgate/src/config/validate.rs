@@ -6,7 +6,7 @@ use std::time::Duration;
 
 use wechat_proto::{EncodingAesKey, MessageCrypt};
 
-use super::raw::{RawConfig, RawWebhook};
+use super::raw::{RawAccount, RawConfig, RawWebhook};
 use super::{ConfigError, Secret, ENV_OVERRIDES};
 use crate::rules::{RuleSet, WebhookRef};
 use crate::webhooks::WebhookKey;
@@ -18,8 +18,9 @@ pub struct Config {
     pub server: ServerConfig,
     /// `[log]`
     pub log: LogConfig,
-    /// `[account]`
-    pub account: AccountConfig,
+    /// `[account]` (one account, named `default`) or `[[accounts]]`: never empty, names and
+    /// non-empty appids unique
+    pub accounts: Vec<AccountConfig>,
     /// `[storage]`
     pub storage: StorageConfig,
     /// `[admin]`
@@ -95,9 +96,19 @@ pub enum Security {
     Safe,
 }
 
-/// `[account]`
+/// `[account]`, or one of `[[accounts]]`
 #[derive(Debug, Clone)]
 pub struct AccountConfig {
+    /// its name: `default` for `[account]`; records carry it
+    pub name: String,
+    /// the config table it came from, for messages: `account` or `accounts[N]`
+    pub table: String,
+    /// its name as the `account` label of the push metrics: Some for an entry of
+    /// `[[accounts]]`, None for `[account]` (whose series keep no such label)
+    pub metric_label: Option<String>,
+    /// the push URL path it is served at: `server.path`, or `server.path/{name}` for
+    /// `[[accounts]]`
+    pub push_path: String,
     /// appid (may be empty in plain mode)
     pub appid: String,
     /// appsecret, needed for the server API
@@ -161,9 +172,77 @@ pub struct WebhookConfig {
     pub max_age: Duration,
     /// per request
     pub timeout: Duration,
+    /// `accounts`: the accounts whose pushes it serves; None = every account
+    pub accounts: Option<Vec<String>>,
+}
+
+impl AccountConfig {
+    /// Whether it is an entry of `[[accounts]]` (not the single `[account]`): then webhook
+    /// bodies, admin items and push metrics name it; with `[account]` they keep the shapes of
+    /// before.
+    pub fn listed(&self) -> bool {
+        self.metric_label.is_some()
+    }
+}
+
+impl WebhookConfig {
+    /// Whether it serves pushes to `account`.
+    pub fn serves(&self, account: &str) -> bool {
+        self.accounts
+            .as_ref()
+            .is_none_or(|names| names.iter().any(|name| name == account))
+    }
 }
 
 impl Config {
+    /// The account named `name`.
+    pub fn account(&self, name: &str) -> Option<&AccountConfig> {
+        self.accounts.iter().find(|account| account.name == name)
+    }
+
+    /// The account when the config has exactly one (`[account]`, or one `[[accounts]]`).
+    pub fn only_account(&self) -> Option<&AccountConfig> {
+        match self.accounts.as_slice() {
+            [only] => Some(only),
+            _ => None,
+        }
+    }
+
+    /// The account a command or call means: `name`, or the only account when `name` is
+    /// None. An unknown name, or none with several accounts, is an error naming `key` (the
+    /// argument or parameter: `--account`, `account`) and the accounts there are.
+    pub fn select(&self, name: Option<&str>, key: &str) -> Result<&AccountConfig, ConfigError> {
+        let names = || self.account_names().join(", ");
+        match name {
+            Some(name) => self.account(name).ok_or_else(|| {
+                ConfigError::new(
+                    key,
+                    format!("no account named {name:?} (there are {})", names()),
+                )
+            }),
+            None => self.only_account().ok_or_else(|| {
+                ConfigError::new(
+                    key,
+                    format!("required: the config has several accounts ({})", names()),
+                )
+            }),
+        }
+    }
+
+    /// Whether the config lists `[[accounts]]` (the form for several accounts, each at
+    /// `server.path/{name}`) rather than the single `[account]`: then the admin API's items
+    /// carry their `"account"`.
+    pub fn lists_accounts(&self) -> bool {
+        self.accounts
+            .iter()
+            .any(|account| account.table != "account")
+    }
+
+    /// The names of the accounts, in config order.
+    pub fn account_names(&self) -> Vec<&str> {
+        self.accounts.iter().map(|a| a.name.as_str()).collect()
+    }
+
     /// Apply environment overrides (`env` looks a variable up) and validate.
     pub fn from_raw(
         mut raw: RawConfig,
@@ -173,13 +252,12 @@ impl Config {
         let mut from_env_db = false;
         for (var, _key) in ENV_OVERRIDES {
             let Some(value) = env(var) else { continue };
+            if let Some(set) = account_override(var) {
+                set(overridden_account(&mut raw, var)?, value);
+                continue;
+            }
             match *var {
                 "WXGATE_LISTEN" => raw.server.listen = value,
-                "WXGATE_TOKEN" => raw.account.token = value,
-                "WXGATE_APPID" => raw.account.appid = value,
-                "WXGATE_APPSECRET" => raw.account.appsecret = Some(value),
-                "WXGATE_AES_KEY" => raw.account.encoding_aes_key = Some(value),
-                "WXGATE_SECURITY" => raw.account.security = value,
                 "WXGATE_DATABASE_URL" => {
                     raw.storage.url = value;
                     from_env_db = true;
@@ -193,7 +271,7 @@ impl Config {
         let log = LogConfig {
             format: LogFormat::parse(&raw.log.format)?,
         };
-        let account = account(&raw)?;
+        let accounts = accounts(&raw)?;
         let db_base = if from_env_db {
             std::env::current_dir().unwrap_or_else(|_| base_dir.to_path_buf())
         } else {
@@ -231,11 +309,12 @@ impl Config {
         if reqwest::Url::parse(&api_base_url).is_err() {
             return Err(ConfigError::new("wechat_api.base_url", "not a URL"));
         }
+        let names: Vec<&str> = accounts.iter().map(|a| a.name.as_str()).collect();
         let webhooks = raw
             .webhooks
             .iter()
             .enumerate()
-            .map(|(i, w)| webhook(i, w))
+            .map(|(i, w)| webhook(i, w, &names))
             .collect::<Result<Vec<_>, _>>()?;
         for (i, w) in webhooks.iter().enumerate() {
             if webhooks[..i].iter().any(|o| o.name == w.name) {
@@ -252,11 +331,11 @@ impl Config {
                 is_call: w.mode == WebhookMode::Call,
             })
             .collect();
-        let rules = RuleSet::compile(&raw.rules, &refs)?;
+        let rules = RuleSet::compile(&raw.rules, &refs, &names)?;
         Ok(Config {
             server,
             log,
-            account,
+            accounts,
             storage,
             admin,
             api_base_url,
@@ -350,10 +429,107 @@ fn server(raw: &RawConfig) -> Result<ServerConfig, ConfigError> {
     })
 }
 
-fn account(raw: &RawConfig) -> Result<AccountConfig, ConfigError> {
-    let a = &raw.account;
+/// How an environment variable sets a key of the account, if it is one of those.
+fn account_override(var: &str) -> Option<fn(&mut RawAccount, String)> {
+    Some(match var {
+        "WXGATE_TOKEN" => |a, v| a.token = v,
+        "WXGATE_APPID" => |a, v| a.appid = v,
+        "WXGATE_APPSECRET" => |a, v| a.appsecret = Some(v),
+        "WXGATE_AES_KEY" => |a, v| a.encoding_aes_key = Some(v),
+        "WXGATE_SECURITY" => |a, v| a.security = v,
+        _ => return None,
+    })
+}
+
+/// The account an environment override applies to: `[account]` (created with its defaults
+/// when the file has none), or the one `[[accounts]]` entry. With several accounts it would
+/// be ambiguous: an error naming the variable.
+fn overridden_account<'a>(
+    raw: &'a mut RawConfig,
+    var: &str,
+) -> Result<&'a mut RawAccount, ConfigError> {
+    match raw.accounts.len() {
+        0 => Ok(raw.account.get_or_insert_with(RawAccount::default)),
+        1 => Ok(&mut raw.accounts[0]),
+        _ => Err(ConfigError::new(
+            var,
+            "applies to a single account; with several [[accounts]] set the key in each entry",
+        )),
+    }
+}
+
+/// The longest account name.
+const MAX_NAME: usize = 32;
+
+/// `[account]` as the account `default` at `server.path`, or each of `[[accounts]]` at
+/// `server.path/{name}`; names and appids unique.
+fn accounts(raw: &RawConfig) -> Result<Vec<AccountConfig>, ConfigError> {
+    let path = raw.server.path.as_str();
+    if raw.accounts.is_empty() {
+        let single = raw.account.clone().unwrap_or_default();
+        if single.name.is_some() {
+            return Err(ConfigError::new(
+                "account.name",
+                "only [[accounts]] entries have a name ([account] is the account \"default\")",
+            ));
+        }
+        let default = crate::store::DEFAULT_ACCOUNT;
+        return Ok(vec![account(&single, "account", default, path)?]);
+    }
+    if raw.account.is_some() {
+        return Err(ConfigError::new(
+            "accounts",
+            "[account] and [[accounts]] together: list every account in [[accounts]]",
+        ));
+    }
+    let base = path.trim_end_matches('/');
+    let mut accounts: Vec<AccountConfig> = Vec::with_capacity(raw.accounts.len());
+    for (i, entry) in raw.accounts.iter().enumerate() {
+        let prefix = format!("accounts[{i}]");
+        let name = entry
+            .name
+            .as_deref()
+            .ok_or_else(|| ConfigError::new(format!("{prefix}.name"), "is required"))?;
+        check_name(name).map_err(|message| ConfigError::new(format!("{prefix}.name"), message))?;
+        if accounts.iter().any(|a| a.name == name) {
+            return Err(ConfigError::new(
+                format!("{prefix}.name"),
+                format!("duplicate account name {name:?}"),
+            ));
+        }
+        if !entry.appid.is_empty() && accounts.iter().any(|a| a.appid == entry.appid) {
+            return Err(ConfigError::new(
+                format!("{prefix}.appid"),
+                format!("{:?} is another account's appid too", entry.appid),
+            ));
+        }
+        let push_path = format!("{base}/{name}");
+        accounts.push(account(entry, &prefix, name, &push_path)?);
+    }
+    Ok(accounts)
+}
+
+/// An account name: 1–32 of `a-z 0-9 _ -` (it is a path segment and a metric label).
+fn check_name(name: &str) -> Result<(), String> {
+    let allowed = |c: char| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_' || c == '-';
+    if name.is_empty() || name.len() > MAX_NAME || !name.chars().all(allowed) {
+        return Err(format!(
+            "{name:?} is not 1 to {MAX_NAME} of a-z, 0-9, _ and -"
+        ));
+    }
+    Ok(())
+}
+
+/// One account's keys (`prefix` is `account` or `accounts[N]`, for the errors).
+fn account(
+    a: &RawAccount,
+    prefix: &str,
+    name: &str,
+    push_path: &str,
+) -> Result<AccountConfig, ConfigError> {
+    let key = |field: &str| format!("{prefix}.{field}");
     if a.token.is_empty() {
-        return Err(ConfigError::new("account.token", "must not be empty"));
+        return Err(ConfigError::new(key("token"), "must not be empty"));
     }
     let security = match a.security.to_ascii_lowercase().as_str() {
         "plain" => Security::Plain,
@@ -361,7 +537,7 @@ fn account(raw: &RawConfig) -> Result<AccountConfig, ConfigError> {
         "safe" => Security::Safe,
         _ => {
             return Err(ConfigError::new(
-                "account.security",
+                key("security"),
                 format!("{:?} is not one of plain, compatible, safe", a.security),
             ))
         }
@@ -378,23 +554,23 @@ fn account(raw: &RawConfig) -> Result<AccountConfig, ConfigError> {
     let current = a
         .encoding_aes_key
         .as_deref()
-        .map(|k| crypt(k, "account.encoding_aes_key"))
+        .map(|k| crypt(k, &key("encoding_aes_key")))
         .transpose()?;
     let previous = a
         .previous_encoding_aes_key
         .as_deref()
-        .map(|k| crypt(k, "account.previous_encoding_aes_key"))
+        .map(|k| crypt(k, &key("previous_encoding_aes_key")))
         .transpose()?;
     if security != Security::Plain {
         if current.is_none() {
             return Err(ConfigError::new(
-                "account.encoding_aes_key",
+                key("encoding_aes_key"),
                 format!("required when security = {:?}", a.security),
             ));
         }
         if a.appid.is_empty() {
             return Err(ConfigError::new(
-                "account.appid",
+                key("appid"),
                 format!("required when security = {:?}", a.security),
             ));
         }
@@ -405,11 +581,15 @@ fn account(raw: &RawConfig) -> Result<AccountConfig, ConfigError> {
     };
     if appsecret.is_some() && a.appid.is_empty() {
         return Err(ConfigError::new(
-            "account.appid",
-            "required with account.appsecret",
+            key("appid"),
+            format!("required with {}", key("appsecret")),
         ));
     }
     Ok(AccountConfig {
+        name: name.to_string(),
+        table: prefix.to_string(),
+        metric_label: (prefix != "account").then(|| name.to_string()),
+        push_path: push_path.to_string(),
         appid: a.appid.clone(),
         appsecret,
         token: Secret::new(a.token.clone()),
@@ -463,7 +643,7 @@ fn bad_duration(key: &str) -> ConfigError {
     ConfigError::new(key, "not a duration like \"30d\", \"72h\" or \"0\"")
 }
 
-fn webhook(i: usize, w: &RawWebhook) -> Result<WebhookConfig, ConfigError> {
+fn webhook(i: usize, w: &RawWebhook, accounts: &[&str]) -> Result<WebhookConfig, ConfigError> {
     let key = |field: &str| format!("webhooks[{i}].{field}");
     if w.name.is_empty() {
         return Err(ConfigError::new(key("name"), "must not be empty"));
@@ -473,6 +653,23 @@ fn webhook(i: usize, w: &RawWebhook) -> Result<WebhookConfig, ConfigError> {
             key("name"),
             "names starting with @ are reserved (the gateway's own queues)",
         ));
+    }
+    if let Some(names) = &w.accounts {
+        if names.is_empty() {
+            return Err(ConfigError::new(
+                key("accounts"),
+                "must name at least one account (leave it out for every account)",
+            ));
+        }
+        if let Some(unknown) = names.iter().find(|n| !accounts.contains(&n.as_str())) {
+            return Err(ConfigError::new(
+                key("accounts"),
+                format!(
+                    "no account named {unknown:?} (there are {})",
+                    accounts.join(", ")
+                ),
+            ));
+        }
     }
     let url = reqwest::Url::parse(&w.url)
         .ok()
@@ -508,5 +705,6 @@ fn webhook(i: usize, w: &RawWebhook) -> Result<WebhookConfig, ConfigError> {
         events: w.events.iter().map(|e| e.to_ascii_lowercase()).collect(),
         max_age,
         timeout: Duration::from_millis(w.timeout_ms),
+        accounts: w.accounts.clone(),
     })
 }

@@ -18,9 +18,11 @@
     eventsBefore: null, // null: the newest page
     followersAfter: null, // null: the first page
     followersNext: null,
-    qrImages: new Map(), // "scene\nticket" -> blob URL
+    qrImages: new Map(), // "account\nscene\nticket" -> blob URL
     scenes: [], // the last `/api/stats` scenes
     days: null, // the last `/api/stats/daily` days
+    account: "", // the account picked ("": every account, totals summed)
+    several: false, // whether the gateway serves several accounts
   };
   const DAYS = 30;
 
@@ -32,7 +34,15 @@
     }
   }
 
+  /**
+   * An admin API call, scoped to the picked account (`options.account` overrides it: the
+   * account of an item listed under "All accounts"); `/accounts` is never scoped.
+   */
   async function api(path, options) {
+    const account = options && options.account !== undefined ? options.account : state.account;
+    if (account && !path.startsWith("/accounts")) {
+      path += (path.includes("?") ? "&" : "?") + "account=" + encodeURIComponent(account);
+    }
     const resp = await fetch("/api" + path, {
       method: (options && options.method) || "GET",
       headers: { Authorization: "Bearer " + state.token },
@@ -51,6 +61,39 @@
 
   async function apiJson(path) {
     return (await api(path)).json();
+  }
+
+  /** An item's openid, prefixed with its account when every account is listed. */
+  function who(item) {
+    return state.several && !state.account && item.account
+      ? item.account + " · " + item.openid
+      : item.openid;
+  }
+
+  /** The account picker: shown only when the gateway serves several accounts. */
+  async function loadAccounts() {
+    let accounts = [];
+    try {
+      const page = await apiJson("/accounts");
+      accounts = Array.isArray(page.accounts) ? page.accounts : [];
+    } catch (e) {
+      if (!(e instanceof ApiError) || e.status === 401) throw e;
+    }
+    const select = $("account");
+    const all = document.createElement("option");
+    all.value = "";
+    all.textContent = "All accounts";
+    const options = accounts.map((a) => {
+      const option = document.createElement("option");
+      option.value = String(a.name);
+      option.textContent = String(a.name);
+      return option;
+    });
+    select.replaceChildren(all, ...options);
+    state.several = accounts.length > 1;
+    if (!accounts.some((a) => a.name === state.account)) state.account = "";
+    select.value = state.account;
+    $("account-picker").hidden = !state.several;
   }
 
   // ---------- rendering helpers ----------
@@ -154,7 +197,8 @@
     const scenes = Array.isArray(stats.scenes) ? stats.scenes : [];
     state.scenes = scenes;
     fill("scenes", "scenes-empty", scenes.map((s) => row([
-      cell(s.scene, "mono"),
+      cell(state.several && !state.account && s.account ? s.account + " · " + s.scene : s.scene,
+        "mono"),
       cell(s.label),
       cell(s.subscribes, "num"),
       cell(s.scans, "num"),
@@ -254,7 +298,7 @@
     const events = Array.isArray(page.events) ? page.events : [];
     fill("events", "events-empty", events.map((e) => row([
       timeCell(e.received_at),
-      cell(e.openid, "mono"),
+      cell(who(e), "mono"),
       cell(e.event ? e.msg_type + " / " + e.event : e.msg_type),
       cell(message(e), "message"),
       replyCell(e.reply),
@@ -280,12 +324,12 @@
       forget.type = "button";
       forget.className = "forget danger";
       forget.textContent = "Forget";
-      forget.addEventListener("click", () => forgetFollower(String(f.openid)));
+      forget.addEventListener("click", () => forgetFollower(String(f.openid), f.account));
       const action = document.createElement("td");
       action.className = "action";
       action.append(forget);
       return row([
-        cell(f.openid, "mono"),
+        cell(who(f), "mono"),
         badgeCell(Boolean(f.subscribed), "yes", "no"),
         timeCell(f.subscribed_at),
         cell(f.scene, "mono"),
@@ -300,9 +344,10 @@
 
   /** A QR code image: the SVG needs the bearer token, so it is fetched and shown as a blob. */
   async function qrImage(code) {
-    const key = String(code.scene) + "\n" + String(code.ticket);
+    const key = String(code.account || "") + "\n" + String(code.scene) + "\n" + String(code.ticket);
     if (!state.qrImages.has(key)) {
-      const resp = await api("/qrcodes/" + encodeURIComponent(String(code.scene)) + ".svg");
+      const path = "/qrcodes/" + encodeURIComponent(String(code.scene)) + ".svg";
+      const resp = await api(path, { account: code.account || state.account });
       const blob = await resp.blob();
       state.qrImages.set(key, URL.createObjectURL(new Blob([blob], { type: "image/svg+xml" })));
     }
@@ -362,13 +407,16 @@
 
   // ---------- actions ----------
 
-  async function forgetFollower(openid) {
+  async function forgetFollower(openid, account) {
     if (!window.confirm("Forget follower " + openid + "?\n\nTheir events, location and " +
       "profile are deleted for good.")) {
       return;
     }
     try {
-      await api("/followers/" + encodeURIComponent(openid), { method: "DELETE" });
+      await api("/followers/" + encodeURIComponent(openid), {
+        method: "DELETE",
+        account: account || state.account,
+      });
       await Promise.all([loadFollowers(), loadStats(), loadEvents()]);
       showError("");
     } catch (e) {
@@ -429,6 +477,7 @@
     $("token-submit").disabled = true;
     try {
       await loadStats();
+      await loadAccounts();
     } catch (e) {
       if (e instanceof ApiError && e.status === 404) {
         signOut("The admin API is disabled: set [admin] token in the gateway config.");
@@ -477,6 +526,12 @@
       start();
     });
     $("sign-out").addEventListener("click", () => signOut(""));
+    $("account").addEventListener("change", pageWith(() => {
+      state.account = $("account").value;
+      state.eventsBefore = null;
+      state.followersAfter = null;
+      return Promise.all([loadStats(), loadEvents(), loadFollowers(), loadQrcodes(), loadDaily()]);
+    }));
     $("zone").textContent = zoneNote();
     $("chart-scene").addEventListener("change", pageWith(() => {
       drawFunnel();

@@ -19,9 +19,14 @@ pub fn status_of(wechat: &str) -> &'static str {
     }
 }
 
-/// If `msg` is a `TEMPLATESENDJOBFINISH` push, keeps its outcome and applies it to the
-/// message sent as its MsgID. Idempotent (a resend of the push changes nothing more).
-pub async fn record_receipt(store: &dyn Store, msg: &Message) -> Result<(), StoreError> {
+/// If `msg` is a `TEMPLATESENDJOBFINISH` push to `account`, keeps its outcome and applies it
+/// to the account's message sent as its MsgID. Idempotent (a resend of the push changes
+/// nothing more).
+pub async fn record_receipt(
+    store: &dyn Store,
+    account: &str,
+    msg: &Message,
+) -> Result<(), StoreError> {
     let MessageKind::Event(Event::TemplateSendJobFinish { msg_id, status }) = &msg.kind else {
         return Ok(());
     };
@@ -29,7 +34,10 @@ pub async fn record_receipt(store: &dyn Store, msg: &Message) -> Result<(), Stor
         return Ok(());
     };
     let ours = status_of(status);
-    if let Some(id) = store.message_receipt(msgid, ours, Utc::now()).await? {
+    if let Some(id) = store
+        .message_receipt(account, msgid, ours, Utc::now())
+        .await?
+    {
         tracing::debug!(id, msgid, status = ours, "template message finished");
         super::count(ours);
     }

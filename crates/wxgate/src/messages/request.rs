@@ -103,9 +103,10 @@ impl TemplateRequest {
         })
     }
 
-    /// The row to queue, at `now`.
-    pub fn to_new(&self, now: DateTime<Utc>) -> NewMessage {
+    /// The row to queue from `account`, at `now`.
+    pub fn to_new(&self, account: &str, now: DateTime<Utc>) -> NewMessage {
         NewMessage {
+            account: account.to_owned(),
             openid: self.message.touser.clone(),
             template_id: self.message.template_id.clone(),
             idempotency_key: self.idempotency_key.clone(),
@@ -152,7 +153,7 @@ mod tests {
         assert_eq!(request.message.touser, "o1");
         assert_eq!(request.idempotency_key, None);
         let payload: Value =
-            serde_json::from_str(&request.to_new(Utc::now()).payload).expect("JSON");
+            serde_json::from_str(&request.to_new("default", Utc::now()).payload).expect("JSON");
         assert_eq!(payload["data"]["thing1"]["value"], "hi");
         assert!(payload.get("url").is_none());
     }

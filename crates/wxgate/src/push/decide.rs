@@ -5,7 +5,10 @@ use tokio::time::Instant;
 use tracing::Instrument;
 use wechat_proto::{Message, Reply};
 
+use std::sync::Arc;
+
 use super::Pipeline;
+use crate::config::AccountConfig;
 use crate::routing::Routing;
 use crate::rules::Action;
 use crate::telemetry::metrics;
@@ -33,14 +36,16 @@ pub struct Decision {
     pub late: Option<CallTask>,
 }
 
-/// Run `routing`'s rules on `msg`; a call webhook gets until `by` to answer.
+/// Run `routing`'s rules on `msg`, a push to `account`; a call webhook gets until `by` to
+/// answer. A call webhook narrowed to other accounts (`accounts = [...]`) is passed over.
 pub async fn decide(
     pipeline: &Pipeline,
     routing: &Routing,
+    account: &Arc<AccountConfig>,
     msg: &Message,
     by: Instant,
 ) -> Decision {
-    for action in routing.rules.matching(msg) {
+    for action in routing.rules.matching(&account.name, msg) {
         match action {
             Action::Reply(template) => {
                 return Decision {
@@ -52,11 +57,15 @@ pub async fn decide(
                 let Some(hook) = routing.webhooks.get(*index).cloned() else {
                     continue;
                 };
+                if !hook.serves(&account.name) {
+                    continue;
+                }
                 let http = pipeline.http.clone();
                 let owned = msg.clone();
+                let to = Arc::clone(account);
                 // A child of the push's span: its lines carry the push's dedupe key.
                 let mut task = pipeline.tasks.spawn_background(
-                    async move { webhooks::call(&http, &hook, &owned, hook.timeout).await }
+                    async move { webhooks::call(&http, &hook, &to, &owned, hook.timeout).await }
                         .in_current_span(),
                 );
                 match tokio::time::timeout_at(by, &mut task).await {
@@ -69,7 +78,7 @@ pub async fn decide(
                         }
                     }
                     Err(_) => {
-                        metrics::deadline_miss();
+                        metrics::deadline_miss(account.metric_label.as_deref());
                         return Decision {
                             reply: None,
                             late: Some(task),

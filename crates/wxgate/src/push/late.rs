@@ -38,9 +38,10 @@ pub trait LateSender: Send + Sync {
     async fn send(&self, openid: &str, reply: &Reply) -> Result<(), LateError>;
 }
 
-/// Wait for a late call-webhook answer and send it on, when the account can.
-pub fn deliver_when_ready(pipeline: &Pipeline, openid: String, pending: CallTask) {
-    let sender: Option<Arc<dyn LateSender>> = pipeline.late.clone();
+/// Wait for a late call-webhook answer and send it on to `openid` of `account`, when the
+/// account can.
+pub fn deliver_when_ready(pipeline: &Pipeline, account: &str, openid: String, pending: CallTask) {
+    let sender: Option<Arc<dyn LateSender>> = pipeline.late.get(account).cloned();
     // Shutdown cancels it: a reply not sent by then is dropped (the push was answered).
     // In the push's span, so its lines carry the push's dedupe key.
     let deliver = async move {

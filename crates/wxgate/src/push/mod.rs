@@ -15,12 +15,14 @@ pub mod replay;
 #[cfg(test)]
 mod tests;
 
+use std::sync::Arc;
 use std::time::Duration;
 
 use chrono::Utc;
 use tokio::time::Instant;
 use wechat_proto::{Event, Message, MessageKind};
 
+use crate::config::AccountConfig;
 use crate::rules::Action;
 use crate::store::{FollowerEffect, PushWrite, Recorded, ReplayMark};
 use crate::telemetry::metrics;
@@ -39,19 +41,20 @@ fn commit_reserve(deadline: Duration) -> Duration {
 /// before its outcome is recorded. Any other push runs as the request's own future: once its
 /// write is queued the store's writer commits it whatever the caller does, and a push cut
 /// off before that is not acknowledged (WeChat resends it).
-pub fn calls_webhook(pipeline: &Pipeline, msg: &Message) -> bool {
+pub fn calls_webhook(pipeline: &Pipeline, account: &str, msg: &Message) -> bool {
     pipeline
         .routing
         .current()
         .rules
-        .matching(msg)
+        .matching(account, msg)
         .any(|action| matches!(action, Action::Call(_)))
 }
 
-/// Process a verified push: coalesce resends, decide, record durably. `calls` is
-/// [`calls_webhook`]'s answer for it.
+/// Process a verified push to `account`: coalesce resends (per account), decide, record
+/// durably. `calls` is [`calls_webhook`]'s answer for it.
 pub async fn handle(
     pipeline: Pipeline,
+    account: Arc<AccountConfig>,
     msg: Message,
     raw_xml: String,
     replay: Option<ReplayMark>,
@@ -59,24 +62,30 @@ pub async fn handle(
     deadline: Instant,
 ) -> Answer {
     let key = msg.dedupe_key();
-    match pipeline.inflight.claim(key.as_str()) {
+    // Account names hold no ':', so the in-flight key of two accounts cannot collide.
+    let inflight_key = format!("{}:{}", account.name, key.as_str());
+    match pipeline.inflight.claim(&inflight_key) {
         Claim::Resend(waiter) => {
-            metrics::retry();
+            metrics::retry(account.metric_label.as_deref());
             tokio::time::timeout_at(deadline, waiter.wait())
                 .await
                 .unwrap_or(Err(PushError::NotInTime))
         }
         Claim::First(guard) => {
             // Logged in the push's span: its dedupe key, msg_type and hashed openid.
-            let answer = run(
-                &pipeline,
-                msg,
-                raw_xml,
-                replay,
-                calls,
-                key.as_str(),
-                deadline,
-            )
+            let answer = async {
+                // A call webhook has side effects: don't call it again for a resend whose
+                // first attempt finished (in this or an earlier process).
+                if calls {
+                    let stored = pipeline.store.stored_reply(&account.name, key.as_str());
+                    if let Some(stored) = stored.await? {
+                        metrics::retry(account.metric_label.as_deref());
+                        return Ok(Passive::from(stored));
+                    }
+                }
+                let key = key.as_str();
+                run(&pipeline, &account, msg, raw_xml, replay, key, deadline).await
+            }
             .await
             .inspect_err(|e| tracing::error!(error = %e, "a push failed"));
             guard.complete(answer.clone());
@@ -87,24 +96,16 @@ pub async fn handle(
 
 async fn run(
     pipeline: &Pipeline,
+    account: &Arc<AccountConfig>,
     msg: Message,
     raw_xml: String,
     replay: Option<ReplayMark>,
-    calls: bool,
     key: &str,
     deadline: Instant,
 ) -> Answer {
     let routing = pipeline.routing.current();
-    // A call webhook has side effects: don't call it again for a resend whose first attempt
-    // finished (in this or an earlier process).
-    if calls {
-        if let Some(stored) = pipeline.store.stored_reply(key).await? {
-            metrics::retry();
-            return Ok(Passive::from(stored));
-        }
-    }
     let decide_by = deadline - commit_reserve(pipeline.reply_deadline);
-    let decision = decide::decide(pipeline, &routing, &msg, decide_by).await;
+    let decision = decide::decide(pipeline, &routing, account, &msg, decide_by).await;
     let rendered = decision.reply.as_ref().map(|reply| {
         let xml = reply.render(
             &msg.from_user_name,
@@ -113,13 +114,14 @@ async fn run(
         );
         Passive::rendered(reply, xml)
     });
-    let deliveries = crate::webhooks::outbox::deliveries(&routing.webhooks, &msg);
+    let deliveries = crate::webhooks::outbox::deliveries(&routing.webhooks, account, &msg);
     let wrote_deliveries = !deliveries.is_empty();
     let late_to = decision.late.is_some().then(|| msg.from_user_name.clone());
     // A template message's outcome, kept before the push is acknowledged (a failure is not
     // answered 200, so WeChat resends; applying it again changes nothing).
-    crate::messages::record_receipt(pipeline.store.as_ref(), &msg).await?;
+    crate::messages::record_receipt(pipeline.store.as_ref(), &account.name, &msg).await?;
     let write = PushWrite {
+        account: account.name.clone(),
         dedupe_key: key.to_string(),
         msg_type: msg.msg_type().to_string(),
         event: msg.event().map(str::to_string),
@@ -139,7 +141,7 @@ async fn run(
     };
     let answer = match pipeline.store.record(write).await? {
         Recorded::Duplicate { reply } => {
-            metrics::retry();
+            metrics::retry(account.metric_label.as_deref());
             Passive::from(reply)
         }
         Recorded::Stored { .. } | Recorded::Forgotten => {
@@ -147,7 +149,7 @@ async fn run(
                 pipeline.outbox.notify_one();
             }
             if let (Some(pending), Some(openid)) = (decision.late, late_to) {
-                late::deliver_when_ready(pipeline, openid, pending);
+                late::deliver_when_ready(pipeline, &account.name, openid, pending);
             }
             rendered.unwrap_or(Passive::Success)
         }

@@ -1,4 +1,5 @@
 //! [`Pipeline`]: everything a verified push needs after the HTTP layer is done with it.
+use std::collections::HashMap;
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -23,8 +24,9 @@ pub struct Pipeline {
     pub inflight: Arc<Inflight>,
     /// HTTP client of call webhooks
     pub http: reqwest::Client,
-    /// customer-service sender for late replies, when the account has an appsecret
-    pub late: Option<Arc<dyn LateSender>>,
+    /// customer-service senders of late replies, by account name (the accounts with an
+    /// appsecret)
+    pub late: Arc<HashMap<String, Arc<dyn LateSender>>>,
     /// poked after a commit that wrote notify-webhook deliveries (wakes the dispatcher)
     pub outbox: Arc<Notify>,
     /// every task spawned for a push, stopped by shutdown
@@ -41,16 +43,22 @@ impl Pipeline {
             routing,
             inflight: Arc::default(),
             http: reqwest::Client::new(),
-            late: None,
+            late: Arc::default(),
             outbox: Arc::default(),
             tasks: Tasks::default(),
             reply_deadline,
         }
     }
 
-    /// The same pipeline sending late replies through `late`.
-    pub fn with_late(mut self, late: Option<Arc<dyn LateSender>>) -> Self {
-        self.late = late;
+    /// The same pipeline sending `account`'s late replies through `late` (None: it has no
+    /// sender, its late replies are dropped).
+    pub fn with_late(mut self, account: &str, late: Option<Arc<dyn LateSender>>) -> Self {
+        let mut senders = HashMap::clone(&self.late);
+        match late {
+            Some(sender) => senders.insert(account.to_string(), sender),
+            None => senders.remove(account),
+        };
+        self.late = Arc::new(senders);
         self
     }
 }

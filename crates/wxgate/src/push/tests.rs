@@ -47,6 +47,7 @@ async fn the_first_replying_rule_answers_at_once() {
     let decision = decide(
         &pipeline,
         &pipeline.routing.current(),
+        &std::sync::Arc::new(config.accounts[0].clone()),
         &text("hi"),
         started + Duration::from_secs(3),
     )
@@ -82,6 +83,7 @@ async fn a_silent_call_webhook_is_cut_at_the_deadline_and_left_running() {
     let decision = decide(
         &pipeline,
         &pipeline.routing.current(),
+        &std::sync::Arc::new(config.accounts[0].clone()),
         &text("hi"),
         started + Duration::from_millis(2500),
     )
@@ -97,5 +99,37 @@ async fn a_silent_call_webhook_is_cut_at_the_deadline_and_left_running() {
     );
     assert!(started.elapsed() >= Duration::from_secs(4));
     hold.abort();
+    pipeline.store.close().await;
+}
+
+/// `when.account` narrows a rule to one account; a call webhook narrowed to other accounts is
+/// passed over (the next matching rule answers).
+#[tokio::test(start_paused = true)]
+async fn rules_and_call_webhooks_narrowed_to_an_account_serve_only_it() {
+    let config = config(
+        "[[accounts]]\nname = \"one\"\n[[accounts]]\nname = \"two\"\n\
+         [[rules]]\nwhen = { account = \"two\" }\nreply = { text = \"two only\" }\n\
+         [[rules]]\nwhen = { msg_type = \"text\" }\ncall = \"bot\"\n\
+         [[rules]]\nwhen = { msg_type = \"text\" }\nreply = { text = \"anyone\" }\n\
+         [[webhooks]]\nname = \"bot\"\nurl = \"http://127.0.0.1:9/\"\nmode = \"call\"\n\
+         accounts = [\"two\"]\n",
+    );
+    let pipeline = pipeline(&config).await;
+    let reply = |content: &str| {
+        Some(Reply::Text {
+            content: content.into(),
+        })
+    };
+    for (account, expected) in [(0, "anyone"), (1, "two only")] {
+        let decision = decide(
+            &pipeline,
+            &pipeline.routing.current(),
+            &std::sync::Arc::new(config.accounts[account].clone()),
+            &text("hi"),
+            Instant::now() + Duration::from_secs(3),
+        )
+        .await;
+        assert_eq!(decision.reply, reply(expected), "account {account}");
+    }
     pipeline.store.close().await;
 }

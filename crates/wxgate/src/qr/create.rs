@@ -16,18 +16,20 @@ pub enum CreateError {
 }
 
 /// Creates the code `request` describes (its limits were checked when it was built) and
-/// records it under its scene with `label`, replacing an earlier code of that scene. Without a
+/// records it as `account`'s under its scene with `label`, replacing an earlier code of that
+/// account and scene. Without a
 /// `label` the earlier code's label is kept; an empty one clears it.
 pub async fn create(
     client: &ApiClient,
     store: &dyn Store,
+    account: &str,
     request: &QrRequest,
     label: Option<String>,
 ) -> Result<QrCode, CreateError> {
     let label = match label {
         Some(label) => Some(label).filter(|l| !l.trim().is_empty()),
         None => store
-            .qrcode(&request.scene().to_string())
+            .qrcode(account, &request.scene().to_string())
             .await?
             .and_then(|earlier| earlier.label),
     };
@@ -35,6 +37,7 @@ pub async fn create(
     let created_at = Utc::now();
     let expire_seconds = created.expire_seconds.map(i64::from);
     let code = QrCode {
+        account: account.to_string(),
         scene: request.scene().to_string(),
         action_name: created.action_name.as_str().to_owned(),
         ticket: created.ticket,

@@ -37,6 +37,8 @@ pub enum Action {
 /// One compiled rule.
 #[derive(Debug, Clone)]
 struct Rule {
+    /// `when.account`: only pushes to this account (None: every account)
+    account: Option<String>,
     when: Matcher,
     action: Action,
 }
@@ -49,11 +51,28 @@ pub struct RuleSet {
 
 impl RuleSet {
     /// Compile `[[rules]]` against the configured webhooks (`webhooks[i]` describes the
-    /// webhook at index `i` of the config's list, which [`Action::Call`] refers to).
-    pub fn compile(raw: &[RawRule], webhooks: &[WebhookRef<'_>]) -> Result<RuleSet, CompileError> {
+    /// webhook at index `i` of the config's list, which [`Action::Call`] refers to) and the
+    /// names of the configured accounts (`when.account` must name one).
+    pub fn compile(
+        raw: &[RawRule],
+        webhooks: &[WebhookRef<'_>],
+        accounts: &[&str],
+    ) -> Result<RuleSet, CompileError> {
         let mut rules = Vec::with_capacity(raw.len());
         for (i, r) in raw.iter().enumerate() {
             let when = Matcher::compile(&r.when, &format!("rules[{i}].when"))?;
+            let account = r.when.account.clone();
+            if let Some(name) = account.as_deref() {
+                if !accounts.contains(&name) {
+                    return Err(CompileError::new(
+                        format!("rules[{i}].when.account"),
+                        format!(
+                            "no account named {name:?} (there are {})",
+                            accounts.join(", ")
+                        ),
+                    ));
+                }
+            }
             let action = match (&r.reply, &r.call) {
                 (Some(reply), None) => {
                     Action::Reply(ReplyTemplate::compile(reply, &format!("rules[{i}].reply"))?)
@@ -83,16 +102,25 @@ impl RuleSet {
                     ))
                 }
             };
-            rules.push(Rule { when, action });
+            rules.push(Rule {
+                account,
+                when,
+                action,
+            });
         }
         Ok(RuleSet { rules })
     }
 
-    /// The actions of the rules that match `msg`, in file order. The caller takes the first
-    /// that produces a reply (a call webhook may answer nothing).
-    pub fn matching<'a>(&'a self, msg: &'a Message) -> impl Iterator<Item = &'a Action> + 'a {
+    /// The actions of the rules that match `msg`, a push to `account`, in file order. The
+    /// caller takes the first that produces a reply (a call webhook may answer nothing).
+    pub fn matching<'a>(
+        &'a self,
+        account: &'a str,
+        msg: &'a Message,
+    ) -> impl Iterator<Item = &'a Action> + 'a {
         self.rules
             .iter()
+            .filter(move |r| r.account.as_deref().is_none_or(|a| a == account))
             .filter(move |r| r.when.matches(msg))
             .map(|r| &r.action)
     }

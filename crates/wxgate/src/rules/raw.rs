@@ -19,6 +19,8 @@ pub struct RawRule {
 #[derive(Debug, Default, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct RawWhen {
+    /// the account the push came to (its config name); any account when absent
+    pub account: Option<String>,
     /// MsgType
     pub msg_type: Option<String>,
     /// Event (case-insensitive)

@@ -14,13 +14,14 @@ mod refusal;
 pub mod state;
 
 use std::future::Future;
+use std::sync::Arc;
 use std::time::Duration;
 
 use axum::extract::{DefaultBodyLimit, State};
 use axum::http::header;
 use axum::response::IntoResponse;
 use axum::routing::get;
-use axum::Router;
+use axum::{Extension, Router};
 use tokio::net::TcpListener;
 use tokio::time::Instant;
 use tokio_util::sync::CancellationToken;
@@ -29,16 +30,22 @@ use crate::webhooks::outbox::{Dispatcher, DispatcherHandle};
 
 pub use state::AppState;
 
-/// The whole router.
+/// The whole router: each account's push path (its [`state::AccountState`] handed to the
+/// push handlers as an extension), the admin API, health, metrics, the dashboard.
 pub fn router(state: AppState) -> Router {
-    let path = state.config.server.path.clone();
-    Router::new()
-        .route(
-            &path,
-            get(push::verify_url)
-                .post(push::receive)
-                .layer(DefaultBodyLimit::disable()),
-        )
+    let mut routes = Router::new();
+    for account in state.accounts.iter() {
+        let path = Router::new()
+            .route(
+                &account.config.push_path,
+                get(push::verify_url)
+                    .post(push::receive)
+                    .layer(DefaultBodyLimit::disable()),
+            )
+            .layer(Extension(Arc::clone(account)));
+        routes = routes.merge(path);
+    }
+    routes
         .nest("/api", admin::router(state.clone()))
         .route("/healthz", get(health))
         .route("/metrics", get(render_metrics))
@@ -120,16 +127,19 @@ pub async fn run(
     Ok(())
 }
 
-/// Seeds the replay guard with the marks the store kept (the last 10 minutes), so a
-/// captured query stays refused across a restart.
+/// Seeds each account's replay guard with the marks the store kept for it (the last 10
+/// minutes), so a captured query stays refused across a restart.
 async fn seed_replays(state: &AppState) {
-    if !state.config.account.refuse_replays {
-        return;
-    }
     let since = chrono::Utc::now() - crate::store::REPLAY_WINDOW;
-    match state.store.replay_marks(since).await {
-        Ok(marks) => state.replays.seed(&marks),
-        Err(error) => tracing::warn!(%error, "loading the replay guard's marks failed"),
+    for account in state.accounts.iter().filter(|a| a.config.refuse_replays) {
+        match state.store.replay_marks(&account.config.name, since).await {
+            Ok(marks) => account.replays.seed(&marks),
+            Err(error) => tracing::warn!(
+                %error,
+                account = %account.config.name,
+                "loading the replay guard's marks failed"
+            ),
+        }
     }
 }
 

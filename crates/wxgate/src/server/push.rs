@@ -1,9 +1,12 @@
-//! `GET {path}` (URL verification) and `POST {path}` (pushes).
+//! `GET {path}` (URL verification) and `POST {path}` (pushes), for each account at its own
+//! path: its [`AccountState`] comes as an extension of the route.
+use std::sync::Arc;
 use std::time::Instant as StdInstant;
 
 use axum::extract::{RawQuery, Request, State};
 use axum::http::{header, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
+use axum::Extension;
 use chrono::Utc;
 use rand::RngCore;
 use tokio::time::Instant;
@@ -14,14 +17,19 @@ use super::accept::{accept, Accepted};
 use super::body::{read_limited, BodyError};
 use super::params::PushParams;
 use super::refusal::Refusal;
-use super::state::AppState;
+use super::state::{AccountState, AppState};
+use crate::config::AccountConfig;
 use crate::push::{self, Passive, PushError};
 use crate::store::ReplayMark;
 use crate::telemetry::metrics::{self, PushSeries};
 use crate::telemetry::spans;
 
-/// URL verification: echo `echostr` when the signature holds.
-pub async fn verify_url(State(app): State<AppState>, RawQuery(query): RawQuery) -> Response {
+/// URL verification of an account's push path: echo `echostr` when the signature holds under
+/// its token.
+pub async fn verify_url(
+    Extension(account): Extension<Arc<AccountState>>,
+    RawQuery(query): RawQuery,
+) -> Response {
     let p = PushParams::parse(query.as_deref());
     let (Some(signature), Some(timestamp), Some(nonce), Some(echostr)) =
         (&p.signature, &p.timestamp, &p.nonce, p.echostr)
@@ -32,19 +40,24 @@ pub async fn verify_url(State(app): State<AppState>, RawQuery(query): RawQuery) 
         )
             .into_response();
     };
-    let token = app.config.account.token.expose();
+    let token = account.config.token.expose();
     match verify_signature(token, timestamp, nonce, signature) {
         Ok(()) => ([(header::CONTENT_TYPE, "text/plain")], echostr).into_response(),
         Err(e) => Refusal::Signature(e.into()).into_response(),
     }
 }
 
-/// A push: verify, open, parse, process, answer — always before the deadline.
+/// A push to an account: verify (its token, keys, mode, clock skew, replay guard), open,
+/// parse, process, answer — always before the deadline.
 ///
 /// The body is due by the deadline too: a client still sending then gets 408 and the
 /// connection closes. A declared `Content-Length` over `max_body_bytes` gets 413 at once,
 /// without waiting for the body.
-pub async fn receive(State(app): State<AppState>, req: Request) -> Response {
+pub async fn receive(
+    State(app): State<AppState>,
+    Extension(account): Extension<Arc<AccountState>>,
+    req: Request,
+) -> Response {
     let (parts, body) = req.into_parts();
     let started = StdInstant::now();
     let deadline = Instant::now() + app.config.server.reply_deadline;
@@ -65,19 +78,22 @@ pub async fn receive(State(app): State<AppState>, req: Request) -> Response {
         Err(_) => return closing(refuse(Refusal::BodyTimeout)),
     };
     let params = PushParams::parse(parts.uri.query());
-    let accepted = match accept(&app.config.account, &app.replays, &params, &body) {
+    let accepted = match accept(&account.config, &account.replays, &params, &body) {
         Ok(a) => a,
         Err(refusal) => return refuse(refusal),
     };
     if let Some(mark) = &accepted.replay {
         // Another instance on the same database may have seen the triple (PostgreSQL).
-        if matches!(app.store.replayed_elsewhere(mark).await, Ok(true)) {
+        let name = &account.config.name;
+        if matches!(app.store.replayed_elsewhere(name, mark).await, Ok(true)) {
             return refuse(Refusal::Replay);
         }
     }
     let span = spans::push(&accepted.msg);
     let series = PushSeries::get();
+    let label = account.config.metric_label.as_deref();
     series.push(
+        label,
         accepted.msg.type_label(),
         accepted.msg.event_label().unwrap_or(""),
     );
@@ -88,7 +104,7 @@ pub async fn receive(State(app): State<AppState>, req: Request) -> Response {
         nonce,
         replay,
     } = accepted;
-    let answer = process(&app, msg, raw_xml, replay, deadline)
+    let answer = process(&app, &account.config, msg, raw_xml, replay, deadline)
         .instrument(span.clone())
         .await;
     let response = match answer {
@@ -99,15 +115,15 @@ pub async fn receive(State(app): State<AppState>, req: Request) -> Response {
             };
             span.record("reply", passive.kind());
             spans::finish(&span, outcome, started);
-            series.reply(passive.kind());
-            answer_response(&app, passive, crypt.as_ref(), &nonce)
+            series.reply(label, passive.kind());
+            answer_response(&account.config, passive, crypt.as_ref(), &nonce)
         }
         Err(refusal) => {
             let outcome = match &refusal {
                 Refusal::NotInTime => {
                     // Not durable in time: no 200, so WeChat resends and the resend finds
                     // the result.
-                    metrics::deadline_miss();
+                    metrics::deadline_miss(label);
                     span.in_scope(|| tracing::warn!("push not recorded by the deadline: 503"));
                     "not_in_time"
                 }
@@ -123,7 +139,7 @@ pub async fn receive(State(app): State<AppState>, req: Request) -> Response {
         }
     };
     span.in_scope(|| tracing::debug!("push answered"));
-    series.duration(started.elapsed());
+    series.duration(label, started.elapsed());
     response
 }
 
@@ -132,13 +148,22 @@ pub async fn receive(State(app): State<AppState>, req: Request) -> Response {
 /// cut it off; any other runs as this future.
 async fn process(
     app: &AppState,
+    account: &Arc<AccountConfig>,
     msg: Message,
     raw_xml: String,
     replay: Option<ReplayMark>,
     deadline: Instant,
 ) -> Result<Passive, Refusal> {
-    let calls = push::calls_webhook(&app.pipeline, &msg);
-    let handled = push::handle(app.pipeline.clone(), msg, raw_xml, replay, calls, deadline);
+    let calls = push::calls_webhook(&app.pipeline, &account.name, &msg);
+    let handled = push::handle(
+        app.pipeline.clone(),
+        Arc::clone(account),
+        msg,
+        raw_xml,
+        replay,
+        calls,
+        deadline,
+    );
     let answer = if calls {
         let task = app.pipeline.tasks.spawn_work(handled.in_current_span());
         let joined = async { task.await.unwrap_or_else(|e| Err(PushError::from(e))) };
@@ -172,7 +197,7 @@ fn closing(answer: impl IntoResponse) -> Response {
 
 /// The passive reply (encrypted when the push was), or `success`.
 fn answer_response(
-    app: &AppState,
+    account: &AccountConfig,
     answer: Passive,
     crypt: Option<&MessageCrypt>,
     nonce: &str,
@@ -188,7 +213,7 @@ fn answer_response(
             let timestamp = Utc::now().timestamp().to_string();
             seal_reply(
                 crypt,
-                app.config.account.token.expose(),
+                account.token.expose(),
                 &xml,
                 &timestamp,
                 nonce,

@@ -1,16 +1,28 @@
 //! Shared state of the HTTP server, built from the push [`Pipeline`] and the server's own
 //! parts; handlers that need only the pipeline take it through [`FromRef`].
+use std::collections::HashMap;
 use std::sync::Arc;
 
 use axum::extract::FromRef;
 use metrics_exporter_prometheus::PrometheusHandle;
 use wechat_api::ApiClient;
 
-use crate::config::Config;
+use crate::config::{AccountConfig, Config};
 use crate::push::replay::ReplayGuard;
 use crate::push::Pipeline;
 use crate::routing::Routing;
 use crate::store::Store;
+
+/// One account's runtime parts beside its config: the replay guard of its push path and its
+/// WeChat API client.
+pub struct AccountState {
+    /// its config (name, push path, token, keys, mode, skew, replays)
+    pub config: Arc<AccountConfig>,
+    /// recent signature triples of pushes to it
+    pub replays: ReplayGuard,
+    /// its WeChat API client, when it has an appsecret
+    pub api: Option<Arc<ApiClient>>,
+}
 
 /// Everything a handler may need; cheap to clone.
 #[derive(Clone)]
@@ -21,10 +33,8 @@ pub struct AppState {
     pub pipeline: Pipeline,
     /// storage (the pipeline's), read by the admin API
     pub store: Arc<dyn Store>,
-    /// recent signature triples
-    pub replays: Arc<ReplayGuard>,
-    /// the account's WeChat API client, when the account has an appsecret
-    pub api: Option<Arc<ApiClient>>,
+    /// the accounts, in config order, with their runtime parts
+    pub accounts: Arc<Vec<Arc<AccountState>>>,
     /// Prometheus exposition
     pub metrics: PrometheusHandle,
     /// failed admin sign-ins per address (429 past the limit)
@@ -32,24 +42,38 @@ pub struct AppState {
 }
 
 impl AppState {
-    /// New state serving `config` through `pipeline`.
-    pub fn new(config: Config, pipeline: Pipeline) -> Self {
+    /// New state serving `config` through `pipeline`; `apis` are the API clients of the
+    /// accounts that have an appsecret, by name (`/api/qrcodes`, `/api/menu`,
+    /// `/api/access_token` answer 503 for an account without one).
+    pub fn new(
+        config: Config,
+        pipeline: Pipeline,
+        mut apis: HashMap<String, Arc<ApiClient>>,
+    ) -> Self {
+        let accounts = config
+            .accounts
+            .iter()
+            .map(|account| {
+                Arc::new(AccountState {
+                    config: Arc::new(account.clone()),
+                    replays: ReplayGuard::default(),
+                    api: apis.remove(&account.name),
+                })
+            })
+            .collect();
         AppState {
             config: Arc::new(config),
             store: Arc::clone(&pipeline.store),
             pipeline,
-            replays: Arc::default(),
-            api: None,
+            accounts: Arc::new(accounts),
             metrics: crate::telemetry::metrics::handle(),
             auth_failures: Arc::default(),
         }
     }
 
-    /// The same state with the account's API client (`/api/qrcodes`, `/api/menu`,
-    /// `/api/access_token` answer 503 without one).
-    pub fn with_api(mut self, api: Option<Arc<ApiClient>>) -> Self {
-        self.api = api;
-        self
+    /// The account named `name`.
+    pub fn account(&self, name: &str) -> Option<&Arc<AccountState>> {
+        self.accounts.iter().find(|a| a.config.name == name)
     }
 
     /// The current rules and webhooks.

@@ -17,6 +17,8 @@ pub const TEMPLATE_QUEUE: &str = "@template";
 /// A template message to queue.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct NewMessage {
+    /// the account it is sent from
+    pub account: String,
     /// the recipient
     pub openid: String,
     /// the template
@@ -43,6 +45,8 @@ pub struct Queued {
 pub struct MessageRow {
     /// id
     pub id: i64,
+    /// the account it is sent from
+    pub account: String,
     /// recipient
     pub openid: String,
     /// template
@@ -70,6 +74,7 @@ pub(super) struct MessageDb {
     pub(super) error: Option<String>,
     pub(super) created_at: i64,
     pub(super) updated_at: Option<i64>,
+    pub(super) account: String,
 }
 
 impl TryFrom<MessageDb> for MessageRow {
@@ -79,6 +84,7 @@ impl TryFrom<MessageDb> for MessageRow {
         let created_at = time(row.created_at)?;
         Ok(MessageRow {
             id: row.id,
+            account: row.account,
             openid: row.openid,
             template_id: row.template_id,
             status: row.status,
@@ -93,19 +99,22 @@ impl TryFrom<MessageDb> for MessageRow {
 /// How long a receipt whose message never showed up is kept.
 pub(super) const RECEIPT_DAYS: i64 = 7;
 
-/// Queues a message ($1 openid, $2 template_id, $3 key, $4 created_at) unless its key is
-/// taken; returns its id when inserted.
+/// Queues a message of account $1 ($2 openid, $3 template_id, $4 key, $5 created_at) unless
+/// the account's key is taken; returns its id when inserted.
 pub(super) const INSERT_MESSAGE: &str = "INSERT INTO messages \
-    (openid, template_id, idempotency_key, status, created_at, updated_at) \
-    VALUES ($1, $2, $3, 'queued', $4, $4) ON CONFLICT (idempotency_key) DO NOTHING RETURNING id";
+    (account, openid, template_id, idempotency_key, status, created_at, updated_at) \
+    VALUES ($1, $2, $3, $4, 'queued', $5, $5) ON CONFLICT (account, idempotency_key) DO NOTHING \
+    RETURNING id";
 
-/// The message holding idempotency key $1.
-pub(super) const MESSAGE_BY_KEY: &str = "SELECT id FROM messages WHERE idempotency_key = $1";
+/// The message of account $1 holding idempotency key $2.
+pub(super) const MESSAGE_BY_KEY: &str =
+    "SELECT id FROM messages WHERE account = $1 AND idempotency_key = $2";
 
-/// The outbox row that sends message $3 ($1 webhook, $2 openid, $4 payload, $5 now).
+/// The outbox row that sends message $4 ($1 account, $2 webhook, $3 openid, $5 payload,
+/// $6 now).
 pub(super) const QUEUE_SEND: &str = "INSERT INTO outbox \
-    (webhook, openid, event_id, payload, attempts, created_at, next_at, claimed_until) \
-    VALUES ($1, $2, $3, $4, 0, $5, $5, 0)";
+    (account, webhook, openid, event_id, payload, attempts, created_at, next_at, claimed_until) \
+    VALUES ($1, $2, $3, $4, $5, 0, $6, $6, 0)";
 
 /// One message ($1 id), with a receipt that came in while it was `sent`.
 pub(super) const SELECT_MESSAGE: &str = "SELECT m.id AS id, m.openid AS openid, \
@@ -113,37 +122,41 @@ pub(super) const SELECT_MESSAGE: &str = "SELECT m.id AS id, m.openid AS openid, 
     CASE WHEN m.status = 'sent' AND r.status IS NOT NULL THEN r.status ELSE m.status END AS status, \
     m.msgid AS msgid, m.error AS error, m.created_at AS created_at, \
     CASE WHEN m.status = 'sent' AND r.status IS NOT NULL THEN r.received_at ELSE m.updated_at END \
-    AS updated_at \
-    FROM messages m LEFT JOIN receipts r ON r.msgid = m.msgid WHERE m.id = $1";
+    AS updated_at, m.account AS account \
+    FROM messages m LEFT JOIN receipts r ON r.account = m.account AND r.msgid = m.msgid \
+    WHERE m.id = $1";
 
 /// Message $1 was sent as WeChat's $2 at $3: `sent`, or its receipt's status if that came first.
 pub(super) const MESSAGE_SENT: &str = "UPDATE messages SET msgid = $2, updated_at = $3, \
-    status = COALESCE((SELECT r.status FROM receipts r WHERE r.msgid = $2), 'sent') \
+    status = COALESCE((SELECT r.status FROM receipts r \
+    WHERE r.account = messages.account AND r.msgid = $2), 'sent') \
     WHERE id = $1 AND status = 'queued'";
 
 /// Message $1 failed for good at $3 with $2 (WeChat's errcode and errmsg).
 pub(super) const MESSAGE_FAILED: &str = "UPDATE messages SET status = 'failed', error = $2, \
     updated_at = $3 WHERE id = $1 AND status = 'queued'";
 
-/// Keeps the outcome $2 of WeChat's msgid $1, received at $3.
-pub(super) const UPSERT_RECEIPT: &str = "INSERT INTO receipts (msgid, status, received_at) \
-    VALUES ($1, $2, $3) ON CONFLICT (msgid) DO UPDATE SET status = excluded.status, \
+/// Keeps the outcome $3 of account $1's msgid $2, received at $4.
+pub(super) const UPSERT_RECEIPT: &str = "INSERT INTO receipts \
+    (account, msgid, status, received_at) VALUES ($1, $2, $3, $4) \
+    ON CONFLICT (account, msgid) DO UPDATE SET status = excluded.status, \
     received_at = excluded.received_at";
 
-/// The `sent` message of msgid $1 gets the outcome $2 at $3; returns its id.
-pub(super) const MESSAGE_FINISHED: &str = "UPDATE messages SET status = $2, updated_at = $3 \
-    WHERE msgid = $1 AND status = 'sent' RETURNING id";
+/// The `sent` message of account $1's msgid $2 gets the outcome $3 at $4; returns its id.
+pub(super) const MESSAGE_FINISHED: &str = "UPDATE messages SET status = $3, updated_at = $4 \
+    WHERE account = $1 AND msgid = $2 AND status = 'sent' RETURNING id";
 
 /// Receipts received before $1.
 pub(super) const EXPIRE_RECEIPTS: &str = "DELETE FROM receipts WHERE received_at < $1";
 
-/// Forget: the messages of openid $1.
-pub(super) const DELETE_MESSAGES_OF: &str = "DELETE FROM messages WHERE openid = $1";
+/// Forget: the messages of openid $2 of account $1.
+pub(super) const DELETE_MESSAGES_OF: &str =
+    "DELETE FROM messages WHERE account = $1 AND openid = $2";
 
-/// Forget: the unsent template messages of openid $1 in the outbox (they hold the openid
-/// and were not asked for by the user's own pushes, unlike notify deliveries).
+/// Forget: the unsent template messages of openid $2 of account $1 in the outbox (they hold
+/// the openid and were not asked for by the user's own pushes, unlike notify deliveries).
 pub(super) const DELETE_SENDS_OF: &str =
-    "DELETE FROM outbox WHERE webhook = '@template' AND openid = $1";
+    "DELETE FROM outbox WHERE webhook = '@template' AND account = $1 AND openid = $2";
 
 /// When receipts received before `now` - [`RECEIPT_DAYS`] are dropped.
 pub(super) fn receipts_cutoff(now: DateTime<Utc>) -> i64 {

@@ -23,6 +23,9 @@ mod tests;
 
 pub use messages::{MessageRow, NewMessage, Queued, TEMPLATE_QUEUE};
 pub use sync::{SyncCursor, SyncedFollower};
+/// The account of a config with a single `[account]`, and of every row written before
+/// migration 0007 (several accounts).
+pub const DEFAULT_ACCOUNT: &str = "default";
 
 /// A storage failure. Shown to HTTP clients only as a generic 500 / 503.
 #[derive(Debug, thiserror::Error)]
@@ -134,7 +137,9 @@ pub enum FollowerEffect {
 /// One processed push, written in one transaction (group-committed with others).
 #[derive(Debug, Clone)]
 pub struct PushWrite {
-    /// resend key (MsgId, or FromUserName+CreateTime+Event+EventKey); unique
+    /// the account (its config name) the push came to
+    pub account: String,
+    /// resend key (MsgId, or FromUserName+CreateTime+Event+EventKey); unique per account
     pub dedupe_key: String,
     /// FromUserName
     pub openid: String,
@@ -193,6 +198,8 @@ pub struct Delivery {
     pub id: i64,
     /// webhook name
     pub webhook: String,
+    /// the account of the push
+    pub account: String,
     /// openid of the push
     pub openid: String,
     /// `X-Wxgate-Event-Id`
@@ -241,6 +248,8 @@ pub enum Recorded {
 /// A follower as the admin API shows it.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Follower {
+    /// the account it follows
+    pub account: String,
     /// openid
     pub openid: String,
     /// subscribed
@@ -280,20 +289,24 @@ pub struct Location {
     pub reported_at: DateTime<Utc>,
 }
 
-/// `GET /api/followers` filter; ordered by openid ascending.
+/// `GET /api/followers` filter; ordered by (account, openid) ascending.
 #[derive(Debug, Clone, Default)]
 pub struct FollowerQuery {
+    /// one account's (None: every account's)
+    pub account: Option<String>,
     /// only (un)subscribed
     pub subscribed: Option<bool>,
     /// page size
     pub limit: u32,
-    /// openids strictly after this one
-    pub after: Option<String>,
+    /// followers strictly after this (account, openid)
+    pub after: Option<(String, String)>,
 }
 
 /// `GET /api/events` filter; newest (highest id) first.
 #[derive(Debug, Clone, Default)]
 pub struct EventQuery {
+    /// one account's (None: every account's)
+    pub account: Option<String>,
     /// by openid
     pub openid: Option<String>,
     /// by msg_type, case-insensitive
@@ -311,6 +324,8 @@ pub struct EventQuery {
 pub struct EventRow {
     /// id
     pub id: i64,
+    /// the account it came to
+    pub account: String,
     /// openid
     pub openid: String,
     /// MsgType
@@ -332,6 +347,8 @@ pub struct EventRow {
 /// Per-scene totals.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct SceneStats {
+    /// the account the scene belongs to
+    pub account: String,
     /// scene
     pub scene: String,
     /// label of the QR code recorded for it
@@ -366,13 +383,15 @@ pub struct Stats {
     pub total: i64,
     /// events stored
     pub events: i64,
-    /// per scene, ordered by scene
+    /// per scene, ordered by (account, scene)
     pub scenes: Vec<SceneStats>,
 }
 
 /// A recorded parameterised QR code.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct QrCode {
+    /// the account it was created for
+    pub account: String,
     /// scene (string form)
     pub scene: String,
     /// QR_SCENE / QR_STR_SCENE / QR_LIMIT_SCENE / QR_LIMIT_STR_SCENE
@@ -428,39 +447,59 @@ pub trait Store: Send + Sync + 'static {
     /// Durably record one push (event, follower effect, counters) — group-committed: returns
     /// only once the write is committed (fsynced).
     async fn record(&self, write: PushWrite) -> Result<Recorded, StoreError>;
-    /// The reply stored for a dedupe key, if a push with it was recorded.
-    async fn stored_reply(&self, dedupe_key: &str) -> Result<Option<StoredReply>, StoreError>;
-    /// The replay marks of the pushes accepted since `since` (to seed the in-memory guard at
-    /// start).
-    async fn replay_marks(&self, since: DateTime<Utc>) -> Result<Vec<ReplayMark>, StoreError>;
-    /// Whether another instance sharing the database accepted `mark`'s triple with another
-    /// body within the window. Always `false` on SQLite (one process writes it; its memory
-    /// is complete).
-    async fn replayed_elsewhere(&self, mark: &ReplayMark) -> Result<bool, StoreError>;
-    /// One follower.
-    async fn follower(&self, openid: &str) -> Result<Option<Follower>, StoreError>;
+    /// The reply stored for a dedupe key of an account, if a push with it was recorded.
+    async fn stored_reply(
+        &self,
+        account: &str,
+        dedupe_key: &str,
+    ) -> Result<Option<StoredReply>, StoreError>;
+    /// The replay marks of `account`'s pushes accepted since `since` (to seed its in-memory
+    /// guard at start).
+    async fn replay_marks(
+        &self,
+        account: &str,
+        since: DateTime<Utc>,
+    ) -> Result<Vec<ReplayMark>, StoreError>;
+    /// Whether another instance sharing the database accepted `mark`'s triple for `account`
+    /// with another body within the window. Always `false` on SQLite (one process writes it;
+    /// its memory is complete).
+    async fn replayed_elsewhere(
+        &self,
+        account: &str,
+        mark: &ReplayMark,
+    ) -> Result<bool, StoreError>;
+    /// The followers with this openid: of one account, or of every account (None) — the
+    /// same openid string under two accounts is two followers. Ordered by account.
+    async fn follower(
+        &self,
+        account: Option<&str>,
+        openid: &str,
+    ) -> Result<Vec<Follower>, StoreError>;
     /// A page of followers.
     async fn followers(&self, query: &FollowerQuery) -> Result<Vec<Follower>, StoreError>;
-    /// Forget a user (as an unsubscribe does). Idempotent.
-    async fn forget(&self, openid: &str) -> Result<(), StoreError>;
+    /// Forget a user of one account (as an unsubscribe does). Idempotent.
+    async fn forget(&self, account: &str, openid: &str) -> Result<(), StoreError>;
     /// A page of events.
     async fn events(&self, query: &EventQuery) -> Result<Vec<EventRow>, StoreError>;
-    /// Totals.
-    async fn stats(&self) -> Result<Stats, StoreError>;
+    /// Totals of one account, or of every account (None: summed, scenes of each).
+    async fn stats(&self, account: Option<&str>) -> Result<Stats, StoreError>;
     /// The counters of the `days` UTC days up to and including `today`'s, oldest first, every
-    /// day present (zeros too); `scene` narrows subscribes, unsubscribes and scans to one scene.
+    /// day present (zeros too), of one account or summed over every account (None); `scene`
+    /// narrows subscribes, unsubscribes and scans to one scene.
     async fn daily(
         &self,
+        account: Option<&str>,
         today: DateTime<Utc>,
         days: u32,
         scene: Option<&str>,
     ) -> Result<Vec<DayStats>, StoreError>;
-    /// Record (or replace, by scene) a QR code.
+    /// Record (or replace, by account and scene) a QR code.
     async fn save_qrcode(&self, code: &QrCode) -> Result<(), StoreError>;
-    /// Recorded QR codes, newest first, with their scene's counters.
-    async fn qrcodes(&self) -> Result<Vec<QrCodeTotals>, StoreError>;
-    /// One QR code by scene.
-    async fn qrcode(&self, scene: &str) -> Result<Option<QrCode>, StoreError>;
+    /// Recorded QR codes of one account or of every account (None), newest first, with
+    /// their scene's counters.
+    async fn qrcodes(&self, account: Option<&str>) -> Result<Vec<QrCodeTotals>, StoreError>;
+    /// One QR code of an account by scene.
+    async fn qrcode(&self, account: &str, scene: &str) -> Result<Option<QrCode>, StoreError>;
     /// The stored access token of an appid.
     async fn load_token(&self, appid: &str) -> Result<Option<StoredToken>, StoreError>;
     /// Store the access token of an appid.
@@ -482,7 +521,7 @@ pub trait Store: Send + Sync + 'static {
     async fn release_token_lease(&self, appid: &str, holder: &str) -> Result<(), StoreError>;
     /// Delete events received before `cutoff`; returns how many.
     async fn purge_events(&self, cutoff: DateTime<Utc>) -> Result<u64, StoreError>;
-    /// Claim due deliveries: per (webhook, openid) only its oldest pending delivery, and only
+    /// Claim due deliveries: per (webhook, account, openid) only its oldest pending delivery, and only
     /// if that one is due (next_at <= now) and not claimed (claimed_until <= now); at most
     /// `limit`, oldest first. Claimed ones are not handed out again before `now + lease`.
     async fn claim_deliveries(
@@ -526,29 +565,34 @@ pub trait Store: Send + Sync + 'static {
         error: &str,
         at: DateTime<Utc>,
     ) -> Result<(), StoreError>;
-    /// A `TEMPLATESENDJOBFINISH` outcome (`delivered`, `blocked`, `failed`) for WeChat's
-    /// `msgid`: kept, and applied to the `sent` message of that msgid, whose id is returned.
+    /// A `TEMPLATESENDJOBFINISH` outcome (`delivered`, `blocked`, `failed`) for `account`'s
+    /// WeChat `msgid`: kept, and applied to the `sent` message of that msgid, whose id is
+    /// returned.
     async fn message_receipt(
         &self,
+        account: &str,
         msgid: i64,
         status: &str,
         at: DateTime<Utc>,
     ) -> Result<Option<i64>, StoreError>;
-    /// Store a page of synced followers and the sync's cursor in one transaction; returns how
-    /// many followers were new to the gateway (those are counted under their scene).
+    /// Store a page of `account`'s synced followers and the sync's cursor in one transaction;
+    /// returns how many followers were new to the gateway (those are counted under their
+    /// scene).
     async fn save_synced(
         &self,
+        account: &str,
         followers: &[SyncedFollower],
         cursor: &SyncCursor,
     ) -> Result<u64, StoreError>;
-    /// The cursor of an unfinished sync.
-    async fn sync_cursor(&self) -> Result<Option<SyncCursor>, StoreError>;
-    /// The sync is over: its cursor deleted.
-    async fn finish_sync(&self) -> Result<(), StoreError>;
-    /// The openids known before the sync that started at `started_at` and seen neither by it
-    /// nor by a push since: no longer following.
+    /// The cursor of `account`'s unfinished sync.
+    async fn sync_cursor(&self, account: &str) -> Result<Option<SyncCursor>, StoreError>;
+    /// `account`'s sync is over: its cursor deleted.
+    async fn finish_sync(&self, account: &str) -> Result<(), StoreError>;
+    /// `account`'s openids known before the sync that started at `started_at` and seen
+    /// neither by it nor by a push since: no longer following.
     async fn unsynced_followers(
         &self,
+        account: &str,
         started_at: DateTime<Utc>,
     ) -> Result<Vec<String>, StoreError>;
     /// `Err(reason)` while writes fail (the last batch did not commit); `Ok` again once one

@@ -60,6 +60,7 @@ pub(super) fn opt_time(ms: Option<i64>) -> Result<Option<DateTime<Utc>>, StoreEr
 /// `followers` row.
 #[derive(sqlx::FromRow)]
 pub(super) struct FollowerDb {
+    pub(super) account: String,
     pub(super) openid: String,
     pub(super) subscribed: bool,
     pub(super) subscribed_at: Option<i64>,
@@ -96,6 +97,7 @@ impl TryFrom<FollowerDb> for Follower {
             _ => None,
         };
         Ok(Follower {
+            account: row.account,
             openid: row.openid,
             subscribed: row.subscribed,
             subscribed_at: opt_time(row.subscribed_at)?,
@@ -116,6 +118,7 @@ impl TryFrom<FollowerDb> for Follower {
 #[derive(sqlx::FromRow)]
 pub(super) struct EventDb {
     pub(super) id: i64,
+    pub(super) account: String,
     pub(super) openid: String,
     pub(super) msg_type: String,
     pub(super) event: Option<String>,
@@ -132,6 +135,7 @@ impl TryFrom<EventDb> for EventRow {
     fn try_from(row: EventDb) -> Result<Self, StoreError> {
         Ok(EventRow {
             id: row.id,
+            account: row.account,
             openid: row.openid,
             msg_type: row.msg_type,
             event: row.event,
@@ -158,6 +162,7 @@ pub(super) struct TotalsDb {
 /// One scene's totals.
 #[derive(sqlx::FromRow)]
 pub(super) struct SceneDb {
+    account: String,
     scene: String,
     label: Option<String>,
     subscribes: i64,
@@ -168,6 +173,7 @@ pub(super) struct SceneDb {
 impl From<SceneDb> for SceneStats {
     fn from(row: SceneDb) -> Self {
         SceneStats {
+            account: row.account,
             scene: row.scene,
             label: row.label,
             subscribes: row.subscribes,
@@ -180,6 +186,7 @@ impl From<SceneDb> for SceneStats {
 /// `qrcodes` row.
 #[derive(sqlx::FromRow)]
 pub(super) struct QrCodeDb {
+    pub(super) account: String,
     pub(super) scene: String,
     pub(super) action_name: String,
     pub(super) ticket: String,
@@ -195,6 +202,7 @@ impl TryFrom<QrCodeDb> for QrCode {
 
     fn try_from(row: QrCodeDb) -> Result<Self, StoreError> {
         Ok(QrCode {
+            account: row.account,
             scene: row.scene,
             action_name: row.action_name,
             ticket: row.ticket,
@@ -253,6 +261,7 @@ impl TryFrom<TokenDb> for StoredToken {
 pub(super) struct DeliveryDb {
     pub(super) id: i64,
     pub(super) webhook: String,
+    pub(super) account: String,
     pub(super) openid: String,
     pub(super) event_id: String,
     pub(super) payload: String,
@@ -267,6 +276,7 @@ impl TryFrom<DeliveryDb> for Delivery {
         Ok(Delivery {
             id: row.id,
             webhook: row.webhook,
+            account: row.account,
             openid: row.openid,
             event_id: row.event_id,
             payload: row.payload,

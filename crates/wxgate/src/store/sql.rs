@@ -2,16 +2,34 @@
 //! position, SQLite by name), integer unix-millisecond times, no dialect-specific syntax.
 //! Multi-row and filtered statements are built per backend (`postgres/apply.rs` with
 //! `sqlx::QueryBuilder`, `sqlite/`).
+//!
+//! An optional account filter is bound as `CAST($n AS TEXT) IS NULL OR account = $n`
+//! (`any_account!`): NULL means every account.
 
-/// Claims due deliveries ($1 now, $2 claimed until, $3 limit): per (webhook, openid) only the
-/// oldest pending one, if it is due and unclaimed. The outer `claimed_until` check makes a
+/// The account filter of column `account` against parameter `$N` (NULL: every account).
+macro_rules! any_account {
+    ($column:literal, $n:literal) => {
+        concat!(
+            "(CAST($",
+            $n,
+            " AS TEXT) IS NULL OR ",
+            $column,
+            " = $",
+            $n,
+            ")"
+        )
+    };
+}
+
+/// Claims due deliveries ($1 now, $2 claimed until, $3 limit): per (webhook, account, openid)
+/// only the oldest pending one, if it is due and unclaimed. The outer `claimed_until` check makes a
 /// concurrent claimer (PostgreSQL re-checks it on the locked row) skip a row just claimed.
 pub(super) const CLAIM_DELIVERIES: &str = "UPDATE outbox SET claimed_until = $2 \
     WHERE claimed_until <= $1 AND id IN (SELECT o.id FROM outbox o \
     WHERE o.next_at <= $1 AND o.claimed_until <= $1 AND NOT EXISTS (SELECT 1 FROM outbox p \
-    WHERE p.webhook = o.webhook AND p.openid = o.openid AND p.id < o.id) \
-    ORDER BY o.id LIMIT $3) \
-    RETURNING id, webhook, openid, event_id, payload, attempts, created_at";
+    WHERE p.webhook = o.webhook AND p.account = o.account AND p.openid = o.openid \
+    AND p.id < o.id) ORDER BY o.id LIMIT $3) \
+    RETURNING id, webhook, account, openid, event_id, payload, attempts, created_at";
 
 /// A delivery succeeded ($1 id).
 pub(super) const DELIVERY_DONE: &str = "DELETE FROM outbox WHERE id = $1";
@@ -27,25 +45,29 @@ pub(super) const DROP_DELIVERIES: &str =
 /// Pending deliveries.
 pub(super) const COUNT_DELIVERIES: &str = "SELECT COUNT(*) FROM outbox";
 
-/// The reply stored with a dedupe key.
-pub(super) const SELECT_REPLY: &str = "SELECT reply FROM events WHERE dedupe_key = $1";
+/// The reply stored with a dedupe key of an account ($1 account, $2 key).
+pub(super) const SELECT_REPLY: &str =
+    "SELECT reply FROM events WHERE account = $1 AND dedupe_key = $2";
 
-/// Forget, part 1: every event of an openid.
-pub(super) const DELETE_EVENTS_OF: &str = "DELETE FROM events WHERE openid = $1";
-/// Forget, part 2: the follower row (with its location).
-pub(super) const DELETE_FOLLOWER: &str = "DELETE FROM followers WHERE openid = $1";
+/// Forget, part 1: every event of an openid of an account ($1 account, $2 openid).
+pub(super) const DELETE_EVENTS_OF: &str = "DELETE FROM events WHERE account = $1 AND openid = $2";
+/// Forget, part 2: the follower row (with its location) ($1 account, $2 openid).
+pub(super) const DELETE_FOLLOWER: &str = "DELETE FROM followers WHERE account = $1 AND openid = $2";
 
-const FOLLOWER_COLUMNS: &str = "openid, subscribed, subscribed_at, scene, loc_latitude, \
-    loc_longitude, loc_precision, loc_reported_at, last_seen_at, unionid, subscribe_scene, \
-    source, language, remark, tags";
+const FOLLOWER_COLUMNS: &str = "account, openid, subscribed, subscribed_at, scene, \
+    loc_latitude, loc_longitude, loc_precision, loc_reported_at, last_seen_at, unionid, \
+    subscribe_scene, source, language, remark, tags";
 
-/// One follower by openid.
+/// The followers with openid $2 of account $1 (NULL: of every account), by account.
 pub(super) fn select_follower() -> String {
-    format!("SELECT {FOLLOWER_COLUMNS} FROM followers WHERE openid = $1")
+    format!(
+        "SELECT {FOLLOWER_COLUMNS} FROM followers WHERE openid = $2 AND {} ORDER BY account",
+        any_account!("account", 1)
+    )
 }
 
 const EVENT_COLUMNS: &str =
-    "id, openid, msg_type, event, event_key, create_time, received_at, raw_xml, reply";
+    "id, account, openid, msg_type, event, event_key, create_time, received_at, raw_xml, reply";
 
 /// Every follower (the caller adds its filters, order and limit).
 pub(super) fn select_all_followers() -> String {
@@ -57,52 +79,68 @@ pub(super) fn select_all_events() -> String {
     format!("SELECT {EVENT_COLUMNS} FROM events")
 }
 
-/// Follower and event totals.
-pub(super) const SELECT_TOTALS: &str = "SELECT \
-    (SELECT COUNT(*) FROM followers WHERE subscribed = TRUE) AS subscribed, \
-    (SELECT COUNT(*) FROM followers) AS total, \
-    (SELECT COUNT(*) FROM events) AS events";
+/// Follower and event totals of account $1 (NULL: of every account).
+pub(super) const SELECT_TOTALS: &str = concat!(
+    "SELECT (SELECT COUNT(*) FROM followers WHERE subscribed = TRUE AND ",
+    any_account!("account", 1),
+    ") AS subscribed, (SELECT COUNT(*) FROM followers WHERE ",
+    any_account!("account", 1),
+    ") AS total, (SELECT COUNT(*) FROM events WHERE ",
+    any_account!("account", 1),
+    ") AS events"
+);
 
-/// Counter totals per scene.
-const SCENE_TOTALS: &str = "SELECT scene, CAST(SUM(subscribes) AS BIGINT) AS subscribes, \
-    CAST(SUM(scans) AS BIGINT) AS scans, CAST(SUM(unsubscribes) AS BIGINT) AS unsubscribes \
-    FROM scene_counters GROUP BY scene";
+/// Counter totals per (account, scene), of account $1 (NULL: every account).
+const SCENE_TOTALS: &str = concat!(
+    "SELECT account, scene, CAST(SUM(subscribes) AS BIGINT) AS subscribes, \
+     CAST(SUM(scans) AS BIGINT) AS scans, CAST(SUM(unsubscribes) AS BIGINT) AS unsubscribes \
+     FROM scene_counters WHERE ",
+    any_account!("account", 1),
+    " GROUP BY account, scene"
+);
 
-/// Per-scene totals for every scene that has counters or a QR code, ordered by scene.
+/// Per-scene totals of account $1 (NULL: every account) for every scene that has counters or
+/// a QR code, ordered by (account, scene).
 pub(super) fn select_scene_stats() -> String {
     format!(
-        "SELECT s.scene AS scene, q.label AS label, \
+        "SELECT s.account AS account, s.scene AS scene, q.label AS label, \
          COALESCE(c.subscribes, 0) AS subscribes, COALESCE(c.scans, 0) AS scans, \
          COALESCE(c.unsubscribes, 0) AS unsubscribes \
-         FROM (SELECT scene FROM scene_counters UNION SELECT scene FROM qrcodes) s \
-         LEFT JOIN ({SCENE_TOTALS}) c ON c.scene = s.scene \
-         LEFT JOIN qrcodes q ON q.scene = s.scene ORDER BY s.scene"
+         FROM (SELECT account, scene FROM scene_counters WHERE {any} \
+               UNION SELECT account, scene FROM qrcodes WHERE {any}) s \
+         LEFT JOIN ({SCENE_TOTALS}) c ON c.account = s.account AND c.scene = s.scene \
+         LEFT JOIN qrcodes q ON q.account = s.account AND q.scene = s.scene \
+         ORDER BY s.account, s.scene",
+        any = any_account!("account", 1)
     )
 }
 
-const QRCODE_COLUMNS: &str = "q.scene AS scene, q.action_name AS action_name, q.ticket AS ticket, \
-    q.url AS url, q.expire_seconds AS expire_seconds, q.expires_at AS expires_at, \
-    q.label AS label, q.created_at AS created_at";
+const QRCODE_COLUMNS: &str = "q.account AS account, q.scene AS scene, \
+    q.action_name AS action_name, q.ticket AS ticket, q.url AS url, \
+    q.expire_seconds AS expire_seconds, q.expires_at AS expires_at, q.label AS label, \
+    q.created_at AS created_at";
 
-/// QR codes newest first, with their scene's totals.
+/// QR codes of account $1 (NULL: every account) newest first, with their scene's totals.
 pub(super) fn select_qrcodes() -> String {
     format!(
         "SELECT {QRCODE_COLUMNS}, COALESCE(c.subscribes, 0) AS subscribes, \
          COALESCE(c.scans, 0) AS scans, COALESCE(c.unsubscribes, 0) AS unsubscribes \
          FROM qrcodes q LEFT JOIN ({SCENE_TOTALS}) c \
-         ON c.scene = q.scene ORDER BY q.created_at DESC, q.scene DESC"
+         ON c.account = q.account AND c.scene = q.scene WHERE {any} \
+         ORDER BY q.created_at DESC, q.account DESC, q.scene DESC",
+        any = any_account!("q.account", 1)
     )
 }
 
-/// One QR code by scene.
+/// One QR code of account $1 by scene $2.
 pub(super) fn select_qrcode() -> String {
-    format!("SELECT {QRCODE_COLUMNS} FROM qrcodes q WHERE q.scene = $1")
+    format!("SELECT {QRCODE_COLUMNS} FROM qrcodes q WHERE q.account = $1 AND q.scene = $2")
 }
 
-/// Records or replaces a QR code by scene.
+/// Records or replaces a QR code by (account, scene) ($9 account).
 pub(super) const UPSERT_QRCODE: &str = "INSERT INTO qrcodes \
-    (scene, action_name, ticket, url, expire_seconds, expires_at, label, created_at) \
-    VALUES ($1, $2, $3, $4, $5, $6, $7, $8) ON CONFLICT (scene) DO UPDATE SET \
+    (scene, action_name, ticket, url, expire_seconds, expires_at, label, created_at, account) \
+    VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) ON CONFLICT (account, scene) DO UPDATE SET \
     action_name = excluded.action_name, ticket = excluded.ticket, url = excluded.url, \
     expire_seconds = excluded.expire_seconds, expires_at = excluded.expires_at, \
     label = excluded.label, created_at = excluded.created_at";
@@ -137,10 +175,22 @@ pub(super) const RELEASE_LEASE: &str = "UPDATE tokens SET lease_holder = NULL, l
 pub(super) const PURGE_EVENTS: &str = "DELETE FROM events WHERE id IN \
     (SELECT id FROM events WHERE received_at < $1 ORDER BY id LIMIT $2)";
 
-/// The day counters of days $1..=$2 (day, subscribes, unsubscribes, scans, events).
-pub(super) const SELECT_DAYS: &str = "SELECT day, subscribes, unsubscribes, scans, events \
-    FROM day_counters WHERE day >= $1 AND day <= $2";
+/// The day counters of days $1..=$2 of account $3 (NULL: summed over every account):
+/// (day, subscribes, unsubscribes, scans, events).
+pub(super) const SELECT_DAYS: &str = concat!(
+    "SELECT day, CAST(SUM(subscribes) AS BIGINT), CAST(SUM(unsubscribes) AS BIGINT), \
+     CAST(SUM(scans) AS BIGINT), CAST(SUM(events) AS BIGINT) \
+     FROM day_counters WHERE day >= $1 AND day <= $2 AND ",
+    any_account!("account", 3),
+    " GROUP BY day"
+);
 
-/// One scene's counters of days $2..=$3 (day, subscribes, unsubscribes, scans, 0).
-pub(super) const SELECT_SCENE_DAYS: &str = "SELECT day, subscribes, unsubscribes, scans, \
-    CAST(0 AS BIGINT) FROM scene_counters WHERE scene = $1 AND day >= $2 AND day <= $3";
+/// One scene's counters of days $2..=$3 of account $4 (NULL: summed over every account):
+/// (day, subscribes, unsubscribes, scans, 0).
+pub(super) const SELECT_SCENE_DAYS: &str = concat!(
+    "SELECT day, CAST(SUM(subscribes) AS BIGINT), CAST(SUM(unsubscribes) AS BIGINT), \
+     CAST(SUM(scans) AS BIGINT), CAST(0 AS BIGINT) FROM scene_counters \
+     WHERE scene = $1 AND day >= $2 AND day <= $3 AND ",
+    any_account!("account", 4),
+    " GROUP BY day"
+);

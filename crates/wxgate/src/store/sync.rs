@@ -35,41 +35,45 @@ pub struct SyncCursor {
     pub synced: i64,
 }
 
-/// Whether follower $1 is known.
-pub(super) const FOLLOWER_EXISTS: &str = "SELECT 1 FROM followers WHERE openid = $1";
+/// Whether follower $2 of account $1 is known.
+pub(super) const FOLLOWER_EXISTS: &str =
+    "SELECT 1 FROM followers WHERE account = $1 AND openid = $2";
 
-/// Stores a synced follower ($1 openid, $2 subscribed_at, $3 scene, $4 unionid,
-/// $5 subscribe_scene, $6 language, $7 remark, $8 tags JSON, $9 synced_at). A follower known
+/// Stores a synced follower of account $1 ($2 openid, $3 subscribed_at, $4 scene, $5 unionid,
+/// $6 subscribe_scene, $7 language, $8 remark, $9 tags JSON, $10 synced_at). A follower known
 /// from pushes keeps its source, subscribe time and scene when it has them.
-pub(super) const UPSERT_SYNCED: &str = "INSERT INTO followers (openid, subscribed, \
+pub(super) const UPSERT_SYNCED: &str = "INSERT INTO followers (account, openid, subscribed, \
     subscribed_at, scene, unionid, subscribe_scene, source, language, remark, tags, synced_at) \
-    VALUES ($1, TRUE, $2, $3, $4, $5, 'sync', $6, $7, $8, $9) ON CONFLICT (openid) DO UPDATE SET \
+    VALUES ($1, $2, TRUE, $3, $4, $5, $6, 'sync', $7, $8, $9, $10) \
+    ON CONFLICT (account, openid) DO UPDATE SET \
     subscribed = TRUE, subscribed_at = COALESCE(followers.subscribed_at, excluded.subscribed_at), \
     scene = COALESCE(followers.scene, excluded.scene), unionid = excluded.unionid, \
     subscribe_scene = excluded.subscribe_scene, language = excluded.language, \
     remark = excluded.remark, tags = excluded.tags, synced_at = excluded.synced_at";
 
-/// Counts a synced follower new to the gateway under its scene ($1 scene, $2 day).
+/// Counts a synced follower new to the gateway under its scene ($1 account, $2 scene,
+/// $3 day).
 pub(super) const COUNT_SYNCED: &str = "INSERT INTO scene_counters \
-    (scene, day, subscribes, scans, unsubscribes) VALUES ($1, $2, 1, 0, 0) \
-    ON CONFLICT (scene, day) DO UPDATE SET subscribes = scene_counters.subscribes + 1";
+    (account, scene, day, subscribes, scans, unsubscribes) VALUES ($1, $2, $3, 1, 0, 0) \
+    ON CONFLICT (account, scene, day) DO UPDATE SET subscribes = scene_counters.subscribes + 1";
 
-/// The cursor of an unfinished sync.
+/// The cursor of account $1's unfinished sync.
 pub(super) const SELECT_CURSOR: &str =
-    "SELECT started_at, next_openid, synced FROM follower_sync WHERE id = 1";
+    "SELECT started_at, next_openid, synced FROM follower_sync WHERE account = $1";
 
-/// Saves the cursor ($1 started_at, $2 next_openid, $3 synced).
-pub(super) const UPSERT_CURSOR: &str = "INSERT INTO follower_sync (id, started_at, next_openid, \
-    synced) VALUES (1, $1, $2, $3) ON CONFLICT (id) DO UPDATE SET started_at = excluded.started_at, \
-    next_openid = excluded.next_openid, synced = excluded.synced";
+/// Saves account $1's cursor ($2 started_at, $3 next_openid, $4 synced).
+pub(super) const UPSERT_CURSOR: &str = "INSERT INTO follower_sync (account, started_at, \
+    next_openid, synced) VALUES ($1, $2, $3, $4) ON CONFLICT (account) DO UPDATE SET \
+    started_at = excluded.started_at, next_openid = excluded.next_openid, \
+    synced = excluded.synced";
 
-/// The sync is over.
-pub(super) const DELETE_CURSOR: &str = "DELETE FROM follower_sync";
+/// Account $1's sync is over.
+pub(super) const DELETE_CURSOR: &str = "DELETE FROM follower_sync WHERE account = $1";
 
-/// Followers neither seen by the sync that started at $1 nor by a push since then.
-pub(super) const SELECT_UNSYNCED: &str = "SELECT openid FROM followers \
-    WHERE (synced_at IS NULL OR synced_at < $1) AND (last_seen_at IS NULL OR last_seen_at < $1) \
-    AND (subscribed_at IS NULL OR subscribed_at < $1) ORDER BY openid";
+/// Account $1's followers neither seen by the sync that started at $2 nor by a push since.
+pub(super) const SELECT_UNSYNCED: &str = "SELECT openid FROM followers WHERE account = $1 \
+    AND (synced_at IS NULL OR synced_at < $2) AND (last_seen_at IS NULL OR last_seen_at < $2) \
+    AND (subscribed_at IS NULL OR subscribed_at < $2) ORDER BY openid";
 
 /// `tags` as stored: a JSON array.
 pub(super) fn tags_json(tags: &[i64]) -> String {

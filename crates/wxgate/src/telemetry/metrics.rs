@@ -82,12 +82,18 @@ async fn every(period: Duration, mut work: impl FnMut()) {
     }
 }
 
+/// A `wxgate_pushes_total` series: (account label, msg_type, event).
+type PushKey = (Option<String>, &'static str, &'static str);
+
 /// The series every answered push updates, their handles registered once: a `counter!` call
 /// builds its key and looks it up in the recorder's registry each time.
+///
+/// `account` is the account's label (`AccountConfig::metric_label`): with `[[accounts]]` each
+/// series has an `account` label, bounded by the config; with `[account]` alone none.
 pub struct PushSeries {
-    pushes: Mutex<HashMap<(&'static str, &'static str), Counter>>,
-    replies: Mutex<HashMap<&'static str, Counter>>,
-    duration: Histogram,
+    pushes: Mutex<HashMap<PushKey, Counter>>,
+    replies: Mutex<HashMap<(Option<String>, &'static str), Counter>>,
+    durations: Mutex<HashMap<Option<String>, Histogram>>,
 }
 
 impl PushSeries {
@@ -99,46 +105,72 @@ impl PushSeries {
             PushSeries {
                 pushes: Mutex::default(),
                 replies: Mutex::default(),
-                duration: metrics::histogram!(PUSH_DURATION),
+                durations: Mutex::default(),
             }
         })
     }
 
-    /// `wxgate_pushes_total{msg_type, event}` + 1: `msg_type` is `Message::type_label`,
-    /// `event` its `event_label` or `""` when the push is no event.
-    pub fn push(&self, msg_type: &'static str, event: &'static str) {
+    /// `wxgate_pushes_total{msg_type, event[, account]}` + 1: `msg_type` is
+    /// `Message::type_label`, `event` its `event_label` or `""` when the push is no event.
+    pub fn push(&self, account: Option<&str>, msg_type: &'static str, event: &'static str) {
         let mut pushes = self.pushes.lock().unwrap_or_else(|p| p.into_inner());
+        let key = (account.map(str::to_string), msg_type, event);
         pushes
-            .entry((msg_type, event))
-            .or_insert_with(|| metrics::counter!(PUSHES, "msg_type" => msg_type, "event" => event))
+            .entry(key)
+            .or_insert_with(|| match account {
+                None => metrics::counter!(PUSHES, "msg_type" => msg_type, "event" => event),
+                Some(name) => metrics::counter!(PUSHES, "msg_type" => msg_type, "event" => event,
+                    "account" => name.to_string()),
+            })
             .increment(1);
     }
 
-    /// `wxgate_replies_total{kind}` + 1: `success`, or a reply's MsgType (`Reply::kind`).
-    pub fn reply(&self, kind: &'static str) {
+    /// `wxgate_replies_total{kind[, account]}` + 1: `success`, or a reply's MsgType
+    /// (`Reply::kind`).
+    pub fn reply(&self, account: Option<&str>, kind: &'static str) {
         let mut replies = self.replies.lock().unwrap_or_else(|p| p.into_inner());
         replies
-            .entry(kind)
-            .or_insert_with(|| metrics::counter!(REPLIES, "kind" => kind))
+            .entry((account.map(str::to_string), kind))
+            .or_insert_with(|| match account {
+                None => metrics::counter!(REPLIES, "kind" => kind),
+                Some(name) => {
+                    metrics::counter!(REPLIES, "kind" => kind, "account" => name.to_string())
+                }
+            })
             .increment(1);
     }
 
-    /// `wxgate_push_duration_seconds` observes `elapsed`.
-    pub fn duration(&self, elapsed: Duration) {
-        self.duration.record(elapsed.as_secs_f64());
+    /// `wxgate_push_duration_seconds[{account}]` observes `elapsed`.
+    pub fn duration(&self, account: Option<&str>, elapsed: Duration) {
+        let mut durations = self.durations.lock().unwrap_or_else(|p| p.into_inner());
+        durations
+            .entry(account.map(str::to_string))
+            .or_insert_with(|| match account {
+                None => metrics::histogram!(PUSH_DURATION),
+                Some(name) => metrics::histogram!(PUSH_DURATION, "account" => name.to_string()),
+            })
+            .record(elapsed.as_secs_f64());
     }
 }
 
-/// `wxgate_retries_total` + 1: a resend answered from its first attempt (in flight, stored
-/// before, or found stored at commit).
-pub fn retry() {
-    metrics::counter!(RETRIES).increment(1);
+/// `wxgate_retries_total[{account}]` + 1: a resend answered from its first attempt (in
+/// flight, stored before, or found stored at commit). `account`: the account's metric label.
+pub fn retry(account: Option<&str>) {
+    match account {
+        None => metrics::counter!(RETRIES).increment(1),
+        Some(name) => metrics::counter!(RETRIES, "account" => name.to_string()).increment(1),
+    }
 }
 
-/// `wxgate_deadline_misses_total` + 1: a push not recorded in time, or a call webhook that
-/// lost the race against the deadline.
-pub fn deadline_miss() {
-    metrics::counter!(DEADLINE_MISSES).increment(1);
+/// `wxgate_deadline_misses_total[{account}]` + 1: a push not recorded in time, or a call
+/// webhook that lost the race against the deadline. `account`: the account's metric label.
+pub fn deadline_miss(account: Option<&str>) {
+    match account {
+        None => metrics::counter!(DEADLINE_MISSES).increment(1),
+        Some(name) => {
+            metrics::counter!(DEADLINE_MISSES, "account" => name.to_string()).increment(1)
+        }
+    }
 }
 
 /// Why a push got no 200 before it was processed: `wxgate_refused_total{reason}`.

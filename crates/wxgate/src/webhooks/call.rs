@@ -7,7 +7,7 @@ use wechat_api::NetError;
 use wechat_proto::{Message, Reply};
 
 use super::{headers, payload};
-use crate::config::WebhookConfig;
+use crate::config::{AccountConfig, WebhookConfig};
 use crate::rules::{CompileError, RawReply};
 use crate::telemetry::spans;
 
@@ -35,19 +35,21 @@ struct Answer {
     reply: Option<RawReply>,
 }
 
-/// Call `hook` for `msg` with at most `timeout`. `Ok(None)`: answered without a reply.
+/// Call `hook` for `msg`, a push to `account`, with at most `timeout`. `Ok(None)`: answered
+/// without a reply.
 ///
 /// Runs in a `call` span (webhook, outcome, ms); a failure is logged there as a warning.
 pub async fn call(
     http: &reqwest::Client,
     hook: &WebhookConfig,
+    account: &AccountConfig,
     msg: &Message,
     timeout: Duration,
 ) -> Result<Option<Reply>, CallError> {
     let span = spans::call(&hook.name);
     let started = Instant::now();
     async {
-        let result = request(http, hook, msg, timeout).await;
+        let result = request(http, hook, account, msg, timeout).await;
         let span = tracing::Span::current();
         match &result {
             Ok(reply) => {
@@ -69,10 +71,11 @@ pub async fn call(
 async fn request(
     http: &reqwest::Client,
     hook: &WebhookConfig,
+    account: &AccountConfig,
     msg: &Message,
     timeout: Duration,
 ) -> Result<Option<Reply>, CallError> {
-    let body = payload(msg).to_string().into_bytes();
+    let body = payload(account, msg).to_string().into_bytes();
     let mut req = http
         .post(hook.url.clone())
         .timeout(timeout)
@@ -102,6 +105,14 @@ mod tests {
     use super::*;
     use crate::config::WebhookMode;
 
+    /// The account of a config with `[account]` alone.
+    fn account() -> AccountConfig {
+        let raw = crate::config::parse_toml("").expect("parses");
+        let config = crate::config::Config::from_raw(raw, std::path::Path::new("/"), |_| None)
+            .expect("valid");
+        config.accounts[0].clone()
+    }
+
     fn hook(url: String) -> WebhookConfig {
         WebhookConfig {
             name: "h".into(),
@@ -111,6 +122,7 @@ mod tests {
             events: vec!["*".into()],
             max_age: Duration::from_secs(3600),
             timeout: Duration::from_secs(1),
+            accounts: None,
         }
     }
 
@@ -129,9 +141,15 @@ mod tests {
         // taken by a server another test starts meanwhile).
         let url = "http://127.0.0.1:9/hook".to_string();
         let http = reqwest::Client::new();
-        let err = call(&http, &hook(url), &msg(), Duration::from_secs(1))
-            .await
-            .expect_err("nobody listens");
+        let err = call(
+            &http,
+            &hook(url),
+            &account(),
+            &msg(),
+            Duration::from_secs(1),
+        )
+        .await
+        .expect_err("nobody listens");
         assert!(matches!(err, CallError::Transport(_)), "{err:?}");
         assert_eq!(
             err.to_string(),
@@ -154,9 +172,15 @@ mod tests {
             }
         });
         let http = reqwest::Client::new();
-        let err = call(&http, &hook(url), &msg(), Duration::from_millis(200))
-            .await
-            .expect_err("no answer");
+        let err = call(
+            &http,
+            &hook(url),
+            &account(),
+            &msg(),
+            Duration::from_millis(200),
+        )
+        .await
+        .expect_err("no answer");
         assert_eq!(
             err.to_string(),
             "webhook request failed: timed out after 200 ms"

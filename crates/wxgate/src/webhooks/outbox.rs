@@ -16,6 +16,7 @@
 //! (webhook, openid); the next one waits until it is deleted. Delivery is at-least-once: a
 //! crash between the receiver's 2xx and the delete sends it again, so receivers dedupe by
 //! `X-Wxgate-Event-Id`.
+use std::collections::HashMap;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
@@ -28,7 +29,7 @@ use wechat_api::NetError;
 use wechat_proto::Message;
 
 use super::{headers, payload};
-use crate::config::{WebhookConfig, WebhookMode};
+use crate::config::{AccountConfig, WebhookConfig, WebhookMode};
 use crate::messages::TemplateSender;
 use crate::routing::{Routing, RoutingHandle};
 use crate::store::{Delivery, NewDelivery, Store, TEMPLATE_QUEUE};
@@ -45,17 +46,22 @@ pub fn selects(hook: &WebhookConfig, msg: &Message) -> bool {
     })
 }
 
-/// The outbox rows a push writes: one per `notify` webhook whose `events` select it, all
-/// sharing one payload text and the push's dedupe key as event id.
-pub fn deliveries(webhooks: &[WebhookConfig], msg: &Message) -> Vec<NewDelivery> {
+/// The outbox rows a push to `account` writes: one per `notify` webhook that serves the
+/// account and whose `events` select the push, all sharing one payload text and the push's
+/// dedupe key as event id.
+pub fn deliveries(
+    webhooks: &[WebhookConfig],
+    account: &AccountConfig,
+    msg: &Message,
+) -> Vec<NewDelivery> {
     let mut hooks = webhooks
         .iter()
-        .filter(|h| h.mode == WebhookMode::Notify && selects(h, msg))
+        .filter(|h| h.mode == WebhookMode::Notify && h.serves(&account.name) && selects(h, msg))
         .peekable();
     if hooks.peek().is_none() {
         return Vec::new();
     }
-    let body = payload(msg).to_string();
+    let body = payload(account, msg).to_string();
     let event_id = msg.dedupe_key().as_str().to_string();
     hooks
         .map(|h| NewDelivery {
@@ -91,7 +97,7 @@ pub struct Dispatcher {
     backoff_cap: Duration,
     sweep_every: Duration,
     shutdown_grace: Duration,
-    templates: Option<Arc<TemplateSender>>,
+    templates: HashMap<String, Arc<TemplateSender>>,
 }
 
 impl Dispatcher {
@@ -114,14 +120,15 @@ impl Dispatcher {
             backoff_cap: Duration::from_secs(600),
             sweep_every: Duration::from_secs(60),
             shutdown_grace: Duration::from_secs(5),
-            templates: None,
+            templates: HashMap::new(),
         }
     }
 
-    /// Rows of [`TEMPLATE_QUEUE`] (template messages) go to `sender`; without one they wait,
+    /// Rows of [`TEMPLATE_QUEUE`] (template messages) go to their account's sender in
+    /// `senders` (by account name); an account without one (no appsecret) keeps them waiting,
     /// with backoff.
-    pub fn templates(mut self, sender: Option<Arc<TemplateSender>>) -> Self {
-        self.templates = sender;
+    pub fn templates(mut self, senders: HashMap<String, Arc<TemplateSender>>) -> Self {
+        self.templates = senders;
         self
     }
 
@@ -298,9 +305,12 @@ impl Dispatcher {
     /// A template message's row: sent by the [`TemplateSender`] (which settles it in the
     /// store), or due again after the backoff.
     async fn send_template(&self, d: &Delivery, now: DateTime<Utc>) -> DeliveryOutcome {
-        let sent = match &self.templates {
+        let sent = match self.templates.get(&d.account) {
             Some(sender) => sender.send(d).await.map_err(|e| e.to_string()),
-            None => Err("account.appsecret is not configured".to_string()),
+            None => Err(format!(
+                "account {:?} has no appsecret: template messages wait",
+                d.account
+            )),
         };
         match sent {
             Ok(()) => DeliveryOutcome::Delivered,
@@ -410,7 +420,17 @@ mod tests {
             events: events.iter().map(|e| e.to_string()).collect(),
             max_age: Duration::from_secs(3600),
             timeout: Duration::from_secs(1),
+            accounts: None,
         }
+    }
+
+    /// Two accounts: `one` (appid wx1) and `two` (no appid).
+    fn two_accounts() -> crate::config::Config {
+        let raw = crate::config::parse_toml(
+            "[[accounts]]\nname = \"one\"\nappid = \"wx1\"\n[[accounts]]\nname = \"two\"\n",
+        )
+        .expect("parses");
+        crate::config::Config::from_raw(raw, std::path::Path::new("/"), |_| None).expect("valid")
     }
 
     fn msg(xml: &str) -> Message {
@@ -447,14 +467,47 @@ mod tests {
         let mut c = hook(&["*"], WebhookMode::Notify);
         c.name = "c".into();
         let text = msg(TEXT);
-        let out = deliveries(&[call, a, b, c], &text);
+        let config = two_accounts();
+        let one = &config.accounts[0];
+        let out = deliveries(&[call, a, b, c], one, &text);
         let names: Vec<_> = out.iter().map(|d| d.webhook.as_str()).collect();
         assert_eq!(names, ["a", "c"]);
         assert_eq!(out[0].event_id, "7");
         assert_eq!(out[0].payload, out[1].payload);
         let v: serde_json::Value = serde_json::from_str(&out[0].payload).expect("JSON");
-        assert_eq!(v, payload(&text));
-        assert!(deliveries(&[hook(&["image"], WebhookMode::Notify)], &text).is_empty());
+        assert_eq!(v, payload(one, &text));
+        assert_eq!(
+            (v["account"].as_str(), v["appid"].as_str()),
+            (Some("one"), Some("wx1"))
+        );
+        assert!(deliveries(&[hook(&["image"], WebhookMode::Notify)], one, &text).is_empty());
+    }
+
+    #[test]
+    fn a_webhook_narrowed_to_accounts_gets_only_their_pushes() {
+        let config = two_accounts();
+        let (one, two) = (&config.accounts[0], &config.accounts[1]);
+        let mut narrowed = hook(&["*"], WebhookMode::Notify);
+        narrowed.accounts = Some(vec!["two".into()]);
+        let text = msg(TEXT);
+        assert!(deliveries(std::slice::from_ref(&narrowed), one, &text).is_empty());
+        let out = deliveries(std::slice::from_ref(&narrowed), two, &text);
+        assert_eq!(out.len(), 1);
+        let v: serde_json::Value = serde_json::from_str(&out[0].payload).expect("JSON");
+        assert_eq!(v["account"], "two");
+        assert!(v["appid"].is_null(), "an account without appid");
+        // With `[account]` alone the body keeps the shape of before.
+        let single = crate::config::Config::from_raw(
+            crate::config::parse_toml("[account]\nappid = \"wx1\"\n").expect("parses"),
+            std::path::Path::new("/"),
+            |_| None,
+        )
+        .expect("valid");
+        let body = payload(&single.accounts[0], &text);
+        assert!(
+            body.get("account").is_none() && body.get("appid").is_none(),
+            "{body}"
+        );
     }
 
     #[test]

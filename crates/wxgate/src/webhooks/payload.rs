@@ -2,10 +2,15 @@
 use serde_json::json;
 use wechat_proto::Message;
 
-/// `{"id", "openid", "msg_type", "event", "event_key", "create_time", "fields"}`; `id` is the
-/// push's dedupe key, the same for every resend of it, so receivers can drop duplicates.
-pub fn payload(msg: &Message) -> serde_json::Value {
-    json!({
+use crate::config::AccountConfig;
+
+/// `{"id", "openid", "msg_type", "event", "event_key", "create_time", "fields"}` of a push to
+/// `account`, plus `"account"` and `"appid"` when it is an entry of `[[accounts]]` (with
+/// `[account]` alone the body is as before); `id` is the push's dedupe key, the same for every
+/// resend of it, so receivers can drop duplicates (with several accounts, per account: the
+/// same id can come from two accounts). `appid` is null when the account has none (plain mode).
+pub fn payload(account: &AccountConfig, msg: &Message) -> serde_json::Value {
+    let mut body = json!({
         "id": msg.dedupe_key().as_str(),
         "openid": msg.from_user_name,
         "msg_type": msg.msg_type(),
@@ -13,5 +18,11 @@ pub fn payload(msg: &Message) -> serde_json::Value {
         "event_key": msg.event_key(),
         "create_time": msg.create_time,
         "fields": msg.fields,
-    })
+    });
+    if let (true, Some(object)) = (account.listed(), body.as_object_mut()) {
+        let appid = Some(account.appid.as_str()).filter(|appid| !appid.is_empty());
+        object.insert("account".into(), json!(account.name));
+        object.insert("appid".into(), json!(appid));
+    }
+    body
 }

@@ -31,6 +31,7 @@ const CONTRACT_CALLS: &[(&str, &str)] = &[
     ("put", "/api/menu"),
     ("delete", "/api/menu"),
     ("get", "/api/access_token"),
+    ("get", "/api/accounts"),
     ("get", "/api/wechat/{path}"),
     ("post", "/api/wechat/{path}"),
     ("post", "/api/messages/template"),

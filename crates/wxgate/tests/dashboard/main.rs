@@ -5,6 +5,7 @@
 //!
 //! Needs the Debian packages `chromium` and `chromium-driver`. Without them the test prints a
 //! note and passes, unless `CI` is set: then it fails.
+mod accounts;
 mod charts;
 mod webdriver;
 

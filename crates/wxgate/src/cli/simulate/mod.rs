@@ -29,7 +29,11 @@ const DEFAULT_OPENID: &str = "oTestOpenId0000000000000000";
 /// Options of `wxgate simulate`; each may stand before or after KIND.
 #[derive(Debug, Args)]
 pub struct SimulateArgs {
-    /// Push URL (default: the listen address and path of the config).
+    /// The account of `[[accounts]]` to send to (its push path and keys); required when the
+    /// config has several and the push URL, token or key comes from it.
+    #[arg(long = "account", value_name = "NAME", global = true)]
+    pub account: Option<String>,
+    /// Push URL (default: the listen address and the account's push path of the config).
     #[arg(long, global = true)]
     pub target: Option<String>,
     /// Token (default: account.token of the config).
@@ -56,6 +60,11 @@ pub struct SimulateArgs {
 pub async fn run(config_path: Option<&Path>, args: SimulateArgs) -> Result<(), Failure> {
     let (raw, source) = config::read_raw(config_path)?;
     let config = config::Config::from_raw(raw, &source.base_dir, |k| std::env::var(k).ok())?;
+    let account = || {
+        config
+            .select(args.account.as_deref(), "--account")
+            .map_err(|e| Failure::usage(e.to_string()))
+    };
     let target = match &args.target {
         Some(t) => t.clone(),
         None => {
@@ -63,15 +72,15 @@ pub async fn run(config_path: Option<&Path>, args: SimulateArgs) -> Result<(), F
             if addr.ip().is_unspecified() {
                 addr.set_ip(std::net::Ipv4Addr::LOCALHOST.into());
             }
-            format!("http://{addr}{}", config.server.path)
+            format!("http://{addr}{}", account()?.push_path)
         }
     };
-    let token = args
-        .token
-        .clone()
-        .unwrap_or_else(|| config.account.token.expose_secret().to_string());
+    let token = match &args.token {
+        Some(token) => token.clone(),
+        None => account()?.token.expose_secret().to_string(),
+    };
     let crypt = if args.encrypt {
-        Some(crypt(&args, &config)?)
+        Some(crypt(&args, account)?)
     } else {
         None
     };
@@ -142,22 +151,29 @@ pub async fn run(config_path: Option<&Path>, args: SimulateArgs) -> Result<(), F
     Ok(())
 }
 
-fn crypt(args: &SimulateArgs, config: &config::Config) -> Result<MessageCrypt, Failure> {
-    let appid = args
-        .appid
-        .clone()
-        .unwrap_or_else(|| config.account.appid.clone());
+/// The envelope of `--encrypt`: `--appid` and `--aes-key`, else the account's (`account`
+/// selects it from the config, only when one of them is missing).
+fn crypt<'c>(
+    args: &SimulateArgs,
+    account: impl Fn() -> Result<&'c config::AccountConfig, Failure>,
+) -> Result<MessageCrypt, Failure> {
+    let appid = match &args.appid {
+        Some(appid) => appid.clone(),
+        None => account()?.appid.clone(),
+    };
     if appid.is_empty() {
         return Err(Failure::usage(
             "--appid: required with --encrypt (or account.appid in the config)",
         ));
     }
-    match (&args.aes_key, &config.account.crypt) {
-        (Some(key), _) => EncodingAesKey::parse(key)
+    if let Some(key) = &args.aes_key {
+        return EncodingAesKey::parse(key)
             .map(|k| MessageCrypt::new(k, appid))
-            .map_err(|e| Failure::usage(format!("--aes-key: {e}"))),
-        (None, Some(c)) => Ok(c.with_appid(appid)),
-        (None, None) => Err(Failure::usage(
+            .map_err(|e| Failure::usage(format!("--aes-key: {e}")));
+    }
+    match &account()?.crypt {
+        Some(c) => Ok(c.with_appid(appid)),
+        None => Err(Failure::usage(
             "--aes-key: required with --encrypt (or account.encoding_aes_key in the config)",
         )),
     }

@@ -4,6 +4,7 @@ use axum::Json;
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
+use super::accounts::{filter, AccountParam};
 use super::json::{ErrorBody, EventJson};
 use super::ApiError;
 use crate::server::state::AppState;
@@ -61,8 +62,9 @@ pub struct EventsPage {
     events: Vec<EventJson>,
 }
 
-/// `GET /api/events?openid=&msg_type=&event=&limit=&before=`, newest first.
-#[utoipa::path(get, path = "/events", tag = "events", params(PageQuery),
+/// `GET /api/events?account=&openid=&msg_type=&event=&limit=&before=`, newest first (every
+/// account's without `account`).
+#[utoipa::path(get, path = "/events", tag = "events", params(PageQuery, AccountParam),
     responses(
         (status = 200, description = "a page of events, newest received first", body = EventsPage),
         (status = 400, description = "a parameter at fault", body = ErrorBody),
@@ -70,7 +72,9 @@ pub struct EventsPage {
 pub async fn page(
     State(app): State<AppState>,
     Query(q): Query<PageQuery>,
+    Query(scope): Query<AccountParam>,
 ) -> Result<Json<EventsPage>, ApiError> {
+    let account = filter(&app, scope.name())?;
     let before = match q.before.as_deref() {
         None => None,
         Some(b) => Some(
@@ -82,6 +86,7 @@ pub async fn page(
     let events = app
         .store
         .events(&EventQuery {
+            account,
             openid: nonempty(q.openid),
             msg_type: nonempty(q.msg_type),
             event: nonempty(q.event),
@@ -90,7 +95,10 @@ pub async fn page(
         })
         .await?;
     Ok(Json(EventsPage {
-        events: events.iter().map(EventJson::from).collect(),
+        events: events
+            .iter()
+            .map(|e| EventJson::of(e, app.config.lists_accounts()))
+            .collect(),
     }))
 }
 

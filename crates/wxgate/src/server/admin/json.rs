@@ -31,6 +31,9 @@ pub struct ErrorBody {
 #[derive(Debug, Serialize, ToSchema)]
 #[schema(as = Follower)]
 pub struct FollowerJson {
+    /// the account it follows (only when the config lists `[[accounts]]`)
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub account: Option<String>,
     /// the follower's openid
     pub openid: String,
     /// whether the user follows the account now
@@ -73,6 +76,7 @@ pub struct LocationJson {
 impl From<&Follower> for FollowerJson {
     fn from(f: &Follower) -> Self {
         FollowerJson {
+            account: None,
             openid: f.openid.clone(),
             subscribed: f.subscribed,
             subscribed_at: f.subscribed_at.as_ref().map(time),
@@ -95,6 +99,9 @@ impl From<&Follower> for FollowerJson {
 #[derive(Debug, Serialize, ToSchema)]
 #[schema(as = Event)]
 pub struct EventJson {
+    /// the account it came to (only when the config lists `[[accounts]]`)
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub account: Option<String>,
     /// the event's id (pass it as `before` for the next page)
     pub id: i64,
     /// FromUserName
@@ -120,6 +127,7 @@ pub struct EventJson {
 impl From<&EventRow> for EventJson {
     fn from(e: &EventRow) -> Self {
         EventJson {
+            account: None,
             id: e.id,
             openid: e.openid.clone(),
             msg_type: e.msg_type.clone(),
@@ -129,6 +137,27 @@ impl From<&EventRow> for EventJson {
             received_at: time(&e.received_at),
             fields: serde_json::from_str(&e.fields_json).unwrap_or_default(),
             reply: e.reply.clone(),
+        }
+    }
+}
+
+impl FollowerJson {
+    /// `f` as the API shows it: with its `account` when `shown` (a config of `[[accounts]]`;
+    /// with the single `[account]` the shape stays as it was).
+    pub fn of(f: &Follower, shown: bool) -> Self {
+        FollowerJson {
+            account: shown.then(|| f.account.clone()),
+            ..FollowerJson::from(f)
+        }
+    }
+}
+
+impl EventJson {
+    /// `e` as the API shows it: with its `account` when `shown` (see [`FollowerJson::of`]).
+    pub fn of(e: &EventRow, shown: bool) -> Self {
+        EventJson {
+            account: shown.then(|| e.account.clone()),
+            ..EventJson::from(e)
         }
     }
 }

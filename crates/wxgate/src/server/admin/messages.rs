@@ -1,6 +1,6 @@
 //! `POST /api/messages/template` (202, queued durably) and `GET /api/messages/{id}`.
 use axum::body::Bytes;
-use axum::extract::{Path, State};
+use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
 use axum::Json;
 use chrono::Utc;
@@ -8,6 +8,7 @@ use serde::Serialize;
 use serde_json::Value;
 use utoipa::ToSchema;
 
+use super::accounts::{one as account_of, AccountParam};
 use super::json::{time, ErrorBody};
 use super::wechat::client;
 use super::ApiError;
@@ -37,8 +38,12 @@ pub struct NewTemplateMessage {
     #[schema(value_type = Object)]
     data: Value,
     /// the caller's key: the same key answers the first message's id and sends nothing more
+    /// (per account)
     #[schema(min_length = 1, max_length = 128)]
     idempotency_key: Option<String>,
+    /// the account to send from (instead of the `account` query parameter; required with
+    /// several accounts)
+    account: Option<String>,
 }
 
 /// A queued template message's id and status.
@@ -93,20 +98,29 @@ impl From<&MessageRow> for MessageJson {
 /// `POST /api/messages/template` → 202 `{"id", "status": "queued"}`; the same
 /// `idempotency_key` answers the first message's id (and its status) and queues nothing.
 #[utoipa::path(post, path = "/messages/template", tag = "messages", request_body = NewTemplateMessage,
+    params(AccountParam),
     responses(
         (status = 202, description = "queued durably (or the first message of the same idempotency_key)", body = QueuedMessage),
-        (status = 400, description = "the field at fault", body = ErrorBody),
+        (status = 400, description = "the field at fault (or `account`, missing with several accounts)", body = ErrorBody),
         (status = 503, description = "no `[account] appsecret`", body = ErrorBody),
     ))]
 pub async fn queue(
     State(app): State<AppState>,
+    Query(scope): Query<AccountParam>,
     body: Bytes,
 ) -> Result<(StatusCode, Json<QueuedMessage>), ApiError> {
-    client(&app)?;
     let body: Value = serde_json::from_slice(&body)
         .map_err(|e| ApiError::BadRequest(format!("body: not JSON ({e})")))?;
+    let named = match body.get("account") {
+        None | Some(Value::Null) => None,
+        Some(Value::String(name)) => Some(name.as_str()),
+        Some(_) => return Err(ApiError::BadRequest("account: must be a string".into())),
+    };
+    let account = account_of(&app, scope.name().or(named))?;
+    client(&account)?;
     let request = TemplateRequest::parse(&body).map_err(|e| ApiError::BadRequest(e.to_string()))?;
-    let queued = app.store.queue_message(&request.to_new(Utc::now())).await?;
+    let new = request.to_new(&account.config.name, Utc::now());
+    let queued = app.store.queue_message(&new).await?;
     let status = if queued.created {
         crate::messages::count("queued");
         app.pipeline.outbox.notify_one();
@@ -128,16 +142,24 @@ pub async fn queue(
 
 /// `GET /api/messages/{id}` → the message, 404 if unknown or forgotten.
 #[utoipa::path(get, path = "/messages/{id}", tag = "messages",
-    params(("id" = String, Path, description = "the message's id")),
+    params(("id" = String, Path, description = "the message's id"), AccountParam),
     responses(
         (status = 200, description = "the message and its status", body = MessageJson),
+        (status = 400, description = "`account` missing (several accounts) or unknown", body = ErrorBody),
         (status = 404, description = "no such message (or its recipient was forgotten)", body = ErrorBody),
     ))]
 pub async fn one(
     State(app): State<AppState>,
     Path(id): Path<String>,
+    Query(scope): Query<AccountParam>,
 ) -> Result<Json<MessageJson>, ApiError> {
+    let account = account_of(&app, scope.name())?;
     let id: i64 = id.parse().map_err(|_| ApiError::NotFound)?;
-    let message = app.store.message(id).await?.ok_or(ApiError::NotFound)?;
+    let message = app
+        .store
+        .message(id)
+        .await?
+        .filter(|m| m.account == account.config.name)
+        .ok_or(ApiError::NotFound)?;
     Ok(Json(MessageJson::from(&message)))
 }

@@ -1,5 +1,6 @@
 //! The admin API under `/api`: bearer auth (throttled per address), JSON shaped as the
 //! contract says, on every answer.
+mod accounts;
 mod answers;
 mod error;
 mod events;
@@ -38,7 +39,7 @@ use super::state::AppState;
 /// added by one line here (handlers of one path share a line). See `openapi.rs`.
 fn routes() -> OpenApiRouter<AppState> {
     OpenApiRouter::new()
-        .routes(routes!(followers::one, followers::forget))
+        .routes(routes!(followers::one_follower, followers::forget))
         .routes(routes!(followers::page))
         .routes(routes!(events::page))
         .routes(routes!(stats::totals))
@@ -47,6 +48,7 @@ fn routes() -> OpenApiRouter<AppState> {
         .routes(routes!(qrcodes::image))
         .routes(routes!(menu::show, menu::replace, menu::delete))
         .routes(routes!(token::current))
+        .routes(routes!(accounts::list))
         .routes(routes!(messages::queue))
         .routes(routes!(messages::one))
         // A wildcard path, which `routes!` cannot register: documented through

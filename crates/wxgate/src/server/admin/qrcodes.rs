@@ -3,7 +3,7 @@
 //! Creating needs the API client (503 without an appsecret); listing and drawing read only
 //! the store, so recorded codes stay visible whatever the config.
 use axum::body::Bytes;
-use axum::extract::{Path, State};
+use axum::extract::{Path, Query, State};
 use axum::http::{header, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::Json;
@@ -13,6 +13,7 @@ use utoipa::openapi::schema::{ObjectBuilder, OneOfBuilder, Schema, Type};
 use utoipa::ToSchema;
 use wechat_api::{ApiClient, QrLimitError, QrRequest};
 
+use super::accounts::{filter, one, AccountParam};
 use super::json::{time, ErrorBody};
 use super::wechat::{client, upstream};
 use super::ApiError;
@@ -37,6 +38,10 @@ pub struct NewQrCode {
     /// a name for the code (which poster it is on)
     #[schema(value_type = Option<String>)]
     label: Option<Value>,
+    /// the account to create it for (instead of the `account` query parameter; required
+    /// with several accounts)
+    #[schema(value_type = Option<String>)]
+    account: Option<Value>,
 }
 
 /// `scene` of [`NewQrCode`]: a positive 32-bit integer or a printable ASCII string.
@@ -58,6 +63,9 @@ fn scene_schema() -> Schema {
 #[derive(Debug, Serialize, ToSchema)]
 #[schema(as = QrCode)]
 pub struct QrCodeJson {
+    /// the account it was created for (only when the config lists `[[accounts]]`)
+    #[serde(skip_serializing_if = "Option::is_none")]
+    account: Option<String>,
     /// the scene (always a string)
     scene: String,
     /// QR_SCENE / QR_STR_SCENE / QR_LIMIT_SCENE / QR_LIMIT_STR_SCENE
@@ -100,9 +108,11 @@ pub struct QrCodes {
     qrcodes: Vec<ListedQrCode>,
 }
 
-/// `POST /api/qrcodes` `{"scene", "permanent", "expire_seconds", "label"}` → 201 with the
-/// code; 400 naming the limit at fault before any call.
+/// `POST /api/qrcodes?account=` `{"scene", "permanent", "expire_seconds", "label",
+/// "account"}` → 201 with the code; 400 naming the limit at fault (or `account`, required with
+/// several accounts) before any call.
 #[utoipa::path(post, path = "/qrcodes", tag = "qrcodes", request_body = NewQrCode,
+    params(AccountParam),
     responses(
         (status = 201, description = "the code, created through WeChat and recorded", body = QrCodeJson),
         (status = 400, description = "the field or WeChat limit at fault", body = ErrorBody),
@@ -111,30 +121,48 @@ pub struct QrCodes {
     ))]
 pub async fn create(
     State(app): State<AppState>,
+    Query(scope): Query<AccountParam>,
     body: Bytes,
 ) -> Result<(StatusCode, Json<QrCodeJson>), ApiError> {
-    let (request, label) = parse_create(&body)?;
-    let api = client(&app)?;
-    let code = qr::create(&api, app.store.as_ref(), &request, label)
+    let (request, label, named) = parse_create(&body)?;
+    let account = one(&app, scope.name().or(named.as_deref()))?;
+    let api = client(&account)?;
+    let name = &account.config.name;
+    let code = qr::create(&api, app.store.as_ref(), name, &request, label)
         .await
         .map_err(|err| match err {
             CreateError::Api(err) => upstream(err),
             CreateError::Store(err) => ApiError::Store(err),
         })?;
-    Ok((StatusCode::CREATED, Json(code_json(&code, Some(&api)))))
+    let shown = app.config.lists_accounts();
+    Ok((
+        StatusCode::CREATED,
+        Json(code_json(&code, Some(&api), shown)),
+    ))
 }
 
-/// `GET /api/qrcodes` → `{"qrcodes": [ the code + "subscribes", "scans", "unsubscribes" ]}`,
-/// newest first.
-#[utoipa::path(get, path = "/qrcodes", tag = "qrcodes",
-    responses((status = 200, description = "the recorded codes with their counters", body = QrCodes)))]
-pub async fn list(State(app): State<AppState>) -> Result<Json<QrCodes>, ApiError> {
-    let codes = app.store.qrcodes().await?;
-    let api = app.api.as_deref();
+/// `GET /api/qrcodes?account=` → `{"qrcodes": [ the code + "subscribes", "scans",
+/// "unsubscribes" ]}`, newest first (every account's without `account`).
+#[utoipa::path(get, path = "/qrcodes", tag = "qrcodes", params(AccountParam),
+    responses(
+        (status = 200, description = "the recorded codes with their counters", body = QrCodes),
+        (status = 400, description = "an unknown account", body = ErrorBody),
+    ))]
+pub async fn list(
+    State(app): State<AppState>,
+    Query(scope): Query<AccountParam>,
+) -> Result<Json<QrCodes>, ApiError> {
+    let account = filter(&app, scope.name())?;
+    let codes = app.store.qrcodes(account.as_deref()).await?;
+    let shown = app.config.lists_accounts();
     let qrcodes = codes
         .iter()
         .map(|t: &QrCodeTotals| ListedQrCode {
-            code: code_json(&t.code, api),
+            code: code_json(
+                &t.code,
+                app.account(&t.code.account).and_then(|a| a.api.as_deref()),
+                shown,
+            ),
             subscribes: t.subscribes,
             scans: t.scans,
             unsubscribes: t.unsubscribes,
@@ -143,10 +171,13 @@ pub async fn list(State(app): State<AppState>) -> Result<Json<QrCodes>, ApiError
     Ok(Json(QrCodes { qrcodes }))
 }
 
-/// `GET /api/qrcodes/{scene}.svg` or `.png`: the recorded code drawn from its `url`.
+/// `GET /api/qrcodes/{scene}.svg` or `.png` `?account=`: the recorded code drawn from its
+/// `url`; without `account`, the one account's code of that scene (400 naming the accounts
+/// when several have one).
 #[utoipa::path(get, path = "/qrcodes/{file}", tag = "qrcodes",
-    params(("file" = String, Path, description = "`SCENE.svg` or `SCENE.png`", pattern = r"^.+\.(svg|png)$")),
+    params(("file" = String, Path, description = "`SCENE.svg` or `SCENE.png`", pattern = r"^.+\.(svg|png)$"), AccountParam),
     responses(
+        (status = 400, description = "several accounts have a code of the scene, or an unknown account", body = ErrorBody),
         (status = 200, description = "the code drawn locally from its `url`",
             content((String = "image/svg+xml"), (Vec<u8> = "image/png"))),
         (status = 404, description = "no code recorded for the scene, or another extension", body = ErrorBody),
@@ -155,12 +186,34 @@ pub async fn list(State(app): State<AppState>) -> Result<Json<QrCodes>, ApiError
 pub async fn image(
     State(app): State<AppState>,
     Path(file): Path<String>,
+    Query(scope): Query<AccountParam>,
 ) -> Result<Response, ApiError> {
     let (scene, extension) = file.rsplit_once('.').ok_or(ApiError::NotFound)?;
     if extension != "svg" && extension != "png" {
         return Err(ApiError::NotFound);
     }
-    let code = app.store.qrcode(scene).await?.ok_or(ApiError::NotFound)?;
+    let code = match filter(&app, scope.name())? {
+        Some(account) => app.store.qrcode(&account, scene).await?,
+        None => {
+            let mut found: Vec<QrCode> = app
+                .store
+                .qrcodes(None)
+                .await?
+                .into_iter()
+                .map(|totals| totals.code)
+                .filter(|code| code.scene == scene)
+                .collect();
+            if found.len() > 1 {
+                let names: Vec<&str> = found.iter().map(|c| c.account.as_str()).collect();
+                return Err(ApiError::BadRequest(format!(
+                    "account: required: accounts {} each have a code of this scene",
+                    names.join(", ")
+                )));
+            }
+            found.pop()
+        }
+    }
+    .ok_or(ApiError::NotFound)?;
     let drawn = if extension == "svg" {
         qr::svg(&code.url).map(|svg| ("image/svg+xml", svg.into_bytes()))
     } else {
@@ -174,9 +227,11 @@ pub async fn image(
 }
 
 /// The contract's code: `{"scene", "action_name", "ticket", "url", "show_url",
-/// "expire_seconds", "expires_at", "label", "created_at"}`.
-fn code_json(code: &QrCode, api: Option<&ApiClient>) -> QrCodeJson {
+/// "expire_seconds", "expires_at", "label", "created_at"}`, with `"account"` when `shown` (a
+/// config of `[[accounts]]`).
+fn code_json(code: &QrCode, api: Option<&ApiClient>, shown: bool) -> QrCodeJson {
     QrCodeJson {
+        account: shown.then(|| code.account.clone()),
         scene: code.scene.clone(),
         action_name: code.action_name.clone(),
         ticket: code.ticket.clone(),
@@ -189,9 +244,9 @@ fn code_json(code: &QrCode, api: Option<&ApiClient>) -> QrCodeJson {
     }
 }
 
-/// The request body as a checked [`QrRequest`] and label. The scene may be a JSON string or
-/// number; every WeChat limit is checked here.
-fn parse_create(body: &[u8]) -> Result<(QrRequest, Option<String>), ApiError> {
+/// The request body as a checked [`QrRequest`], label and account (its `"account"` field).
+/// The scene may be a JSON string or number; every WeChat limit is checked here.
+fn parse_create(body: &[u8]) -> Result<(QrRequest, Option<String>, Option<String>), ApiError> {
     let bad = |message: &str| ApiError::BadRequest(message.to_owned());
     let value: Value = serde_json::from_slice(body)
         .map_err(|e| ApiError::BadRequest(format!("body: not JSON: {e}")))?;
@@ -232,9 +287,14 @@ fn parse_create(body: &[u8]) -> Result<(QrRequest, Option<String>), ApiError> {
         Some(Value::String(s)) => Some(s.clone()),
         Some(_) => return Err(bad("label: must be a string")),
     };
+    let account = match &fields.account {
+        None => None,
+        Some(Value::String(s)) => Some(s.clone()),
+        Some(_) => return Err(bad("account: must be a string")),
+    };
     let request = QrRequest::new(&scene, permanent, expire_seconds)
         .map_err(|e| ApiError::BadRequest(e.to_string()))?;
-    Ok((request, label))
+    Ok((request, label, account))
 }
 
 #[cfg(test)]
@@ -250,10 +310,12 @@ mod tests {
 
     #[test]
     fn numbers_and_strings_are_scenes() {
-        let number = parse_create(br#"{"scene": 42}"#).map(|(r, _)| r.scene().to_string());
+        let number = parse_create(br#"{"scene": 42}"#).map(|(r, _, _)| r.scene().to_string());
         assert_eq!(number.ok().as_deref(), Some("42"));
-        let string = parse_create(br#"{"scene": "poster", "label": "p"}"#).map(|(_, l)| l);
+        let string = parse_create(br#"{"scene": "poster", "label": "p"}"#).map(|(_, l, _)| l);
         assert_eq!(string.ok().flatten().as_deref(), Some("p"));
+        let account = parse_create(br#"{"scene": "p", "account": "two"}"#).map(|(_, _, a)| a);
+        assert_eq!(account.ok().flatten().as_deref(), Some("two"));
     }
 
     #[test]

@@ -4,6 +4,7 @@ use axum::Json;
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
+use super::accounts::{filter, AccountParam};
 use super::json::ErrorBody;
 use super::ApiError;
 use crate::server::state::AppState;
@@ -15,7 +16,7 @@ pub struct Totals {
     followers: FollowerTotals,
     /// events stored
     events: i64,
-    /// every scene with counters or a QR code, ordered by scene
+    /// every scene with counters or a QR code, ordered by (account, scene)
     scenes: Vec<SceneTotals>,
 }
 
@@ -31,6 +32,9 @@ pub struct FollowerTotals {
 /// One scene's anonymous counters, kept after its users are forgotten.
 #[derive(Debug, Serialize, ToSchema)]
 pub struct SceneTotals {
+    /// the account the scene is of (only when the config lists `[[accounts]]`)
+    #[serde(skip_serializing_if = "Option::is_none")]
+    account: Option<String>,
     /// the scene
     scene: String,
     /// the label of the QR code recorded for it
@@ -43,11 +47,20 @@ pub struct SceneTotals {
     unsubscribes: i64,
 }
 
-/// `GET /api/stats`
-#[utoipa::path(get, path = "/stats", tag = "stats",
-    responses((status = 200, description = "follower, event and per-scene totals", body = Totals)))]
-pub async fn totals(State(app): State<AppState>) -> Result<Json<Totals>, ApiError> {
-    let s = app.store.stats().await?;
+/// `GET /api/stats?account=`: one account's totals, or every account's summed (the scenes of
+/// each, with their `account`).
+#[utoipa::path(get, path = "/stats", tag = "stats", params(AccountParam),
+    responses(
+        (status = 200, description = "follower, event and per-scene totals", body = Totals),
+        (status = 400, description = "an unknown account", body = ErrorBody),
+    ))]
+pub async fn totals(
+    State(app): State<AppState>,
+    Query(scope): Query<AccountParam>,
+) -> Result<Json<Totals>, ApiError> {
+    let account = filter(&app, scope.name())?;
+    let s = app.store.stats(account.as_deref()).await?;
+    let shown = app.config.lists_accounts();
     Ok(Json(Totals {
         followers: FollowerTotals {
             subscribed: s.subscribed,
@@ -58,6 +71,7 @@ pub async fn totals(State(app): State<AppState>) -> Result<Json<Totals>, ApiErro
             .scenes
             .into_iter()
             .map(|sc| SceneTotals {
+                account: shown.then_some(sc.account),
                 scene: sc.scene,
                 label: sc.label,
                 subscribes: sc.subscribes,
@@ -120,9 +134,10 @@ fn days(raw: Option<&str>) -> Result<u32, ApiError> {
     }
 }
 
-/// `GET /api/stats/daily?days=N&scene=S`: the anonymous counters of the last N UTC days,
-/// oldest first, the last being today, every day present.
-#[utoipa::path(get, path = "/stats/daily", tag = "stats", params(DailyQuery),
+/// `GET /api/stats/daily?account=&days=N&scene=S`: the anonymous counters of the last N UTC
+/// days (one account's, or summed over every account), oldest first, the last being today,
+/// every day present.
+#[utoipa::path(get, path = "/stats/daily", tag = "stats", params(DailyQuery, AccountParam),
     responses(
         (status = 200, description = "the counters of every day", body = Daily),
         (status = 400, description = "`days` out of range", body = ErrorBody),
@@ -130,10 +145,15 @@ fn days(raw: Option<&str>) -> Result<u32, ApiError> {
 pub async fn daily(
     State(app): State<AppState>,
     Query(query): Query<DailyQuery>,
+    Query(scope): Query<AccountParam>,
 ) -> Result<Json<Daily>, ApiError> {
     let days = days(query.days.as_deref())?;
     let scene = query.scene.as_deref().filter(|scene| !scene.is_empty());
-    let rows = app.store.daily(chrono::Utc::now(), days, scene).await?;
+    let account = filter(&app, scope.name())?;
+    let rows = app
+        .store
+        .daily(account.as_deref(), chrono::Utc::now(), days, scene)
+        .await?;
     Ok(Json(Daily {
         days: rows
             .into_iter()

@@ -4,13 +4,17 @@ use std::sync::Arc;
 use wechat_api::ApiClient;
 
 use super::ApiError;
-use crate::server::state::AppState;
+use crate::server::state::AccountState;
 
-/// The account's API client, or 503 `account.appsecret is not configured`.
-pub fn client(app: &AppState) -> Result<Arc<ApiClient>, ApiError> {
-    app.api
-        .clone()
-        .ok_or_else(|| ApiError::Unavailable("account.appsecret is not configured".into()))
+/// The account's API client, or 503 `account.appsecret is not configured` (or
+/// `accounts[N].appsecret`).
+pub fn client(account: &AccountState) -> Result<Arc<ApiClient>, ApiError> {
+    account.api.clone().ok_or_else(|| {
+        ApiError::Unavailable(format!(
+            "{}.appsecret is not configured",
+            account.config.table
+        ))
+    })
 }
 
 /// A failed WeChat call: 502 with WeChat's code and message (never a token or the secret).

@@ -17,6 +17,7 @@ use axum::response::{IntoResponse, Response};
 use futures::StreamExt;
 use wechat_api::{Forward, Forwarded, ForwardedBody};
 
+use super::accounts::{one, AccountParam};
 use super::json::ErrorBody;
 use super::wechat::{client, upstream};
 use super::ApiError;
@@ -35,11 +36,11 @@ pub struct Passthrough;
 
 /// `GET|POST /api/wechat/{*path}`.
 #[utoipa::path(method(get, post), path = "/api/wechat/{path}", tag = "wechat",
-    params(("path" = String, Path, description = "a WeChat API path, e.g. `cgi-bin/user/info` (may hold `/`)")),
+    params(("path" = String, Path, description = "a WeChat API path, e.g. `cgi-bin/user/info` (may hold `/`)"), AccountParam),
     request_body(content = Vec<u8>, description = "passed on as it came (JSON, multipart, ...), at most 12 MiB", content_type = "*/*"),
     responses(
         (status = 200, description = "WeChat's answer, as it came"),
-        (status = 400, description = "a path holding `..` or characters no API path has", body = ErrorBody),
+        (status = 400, description = "a path holding `..` or characters no API path has; `account` missing (several accounts) or unknown", body = ErrorBody),
         (status = 403, description = "a token endpoint (`cgi-bin/token`, `cgi-bin/stable_token`): only the gateway refreshes", body = ErrorBody),
         (status = 404, description = "WeChat's own 404 as it came (any body, or none); `{\"error\"}` when the admin API is disabled"),
         (status = 502, description = "WeChat could not be reached", body = ErrorBody),
@@ -53,7 +54,13 @@ pub async fn forward(
     request: Request,
 ) -> Result<Response, ApiError> {
     let path = checked_path(&path)?;
-    let api = client(&app)?;
+    // `account` is the gateway's (which account's token); the rest goes on to WeChat.
+    let (named, query): (Vec<_>, Vec<_>) =
+        form_urlencoded::parse(query.unwrap_or_default().as_bytes())
+            .into_owned()
+            .partition(|(name, _)| name == "account");
+    let account = one(&app, named.first().map(|(_, value)| value.as_str()))?;
+    let api = client(&account)?;
     let method = request.method().clone();
     let content_type = request
         .headers()
@@ -64,9 +71,7 @@ pub async fn forward(
     let call = Forward {
         method,
         path: path.clone(),
-        query: form_urlencoded::parse(query.unwrap_or_default().as_bytes())
-            .into_owned()
-            .collect(),
+        query,
         content_type,
         body,
     };

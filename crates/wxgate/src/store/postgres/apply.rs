@@ -77,11 +77,15 @@ async fn apply_plain(conn: &mut PgConnection, ops: &[Op]) -> Result<Vec<Recorded
     let mut tally = Tally::default();
     for segment in plan::segments(ops) {
         match segment {
-            Segment::Forget { openid, write } => {
+            Segment::Forget {
+                account,
+                openid,
+                write,
+            } => {
                 if let Some(write) = write {
                     count_unsubscribe(conn, write, &mut tally).await?;
                 }
-                recorded.push(forget(conn, openid).await?);
+                recorded.push(forget(conn, account, openid).await?);
                 // The unsubscribe's own deliveries outlive the forget (contract §4).
                 let write: Vec<&PushWrite> = write.into_iter().collect();
                 insert_deliveries(conn, &plan::deliveries(&write)).await?;
@@ -112,14 +116,15 @@ async fn record_all(
     let mut firsts = plan::first_of_keys(writes);
     // In key order: instances inserting the same keys (a resend that reached another
     // instance) then wait for each other in one order instead of deadlocking.
-    firsts.sort_unstable_by(|a, b| a.dedupe_key.cmp(&b.dedupe_key));
-    for chunk in firsts.chunks(rows_per_statement(9)) {
+    firsts.sort_unstable_by(|a, b| (&a.account, &a.dedupe_key).cmp(&(&b.account, &b.dedupe_key)));
+    for chunk in firsts.chunks(rows_per_statement(10)) {
         let mut query = QueryBuilder::<Postgres>::new(
-            "INSERT INTO events (dedupe_key, openid, msg_type, event, event_key, create_time, \
-             received_at, raw_xml, reply) ",
+            "INSERT INTO events (account, dedupe_key, openid, msg_type, event, event_key, \
+             create_time, received_at, raw_xml, reply) ",
         );
         query.push_values(chunk, |mut row, write| {
-            row.push_bind(&write.dedupe_key)
+            row.push_bind(&write.account)
+                .push_bind(&write.dedupe_key)
                 .push_bind(&write.openid)
                 .push_bind(&write.msg_type)
                 .push_bind(&write.event)
@@ -129,41 +134,48 @@ async fn record_all(
                 .push_bind(&write.raw_xml)
                 .push_bind(&write.reply);
         });
-        query.push(" ON CONFLICT (dedupe_key) DO NOTHING RETURNING id, dedupe_key");
-        for (id, key) in query
-            .build_query_as::<(i64, String)>()
+        query.push(
+            " ON CONFLICT (account, dedupe_key) DO NOTHING RETURNING id, account, dedupe_key",
+        );
+        for (id, account, key) in query
+            .build_query_as::<(i64, String, String)>()
             .fetch_all(&mut *conn)
             .await?
         {
-            inserted.insert(key, id);
+            inserted.insert((account, key), id);
         }
     }
     let resolved = plan::resolve(writes, &inserted);
-    let resent: Vec<&str> = resolved
+    let resent: Vec<(&str, &str)> = resolved
         .iter()
         .filter_map(|r| match r {
-            Resolved::Duplicate(key) => Some(*key),
+            Resolved::Duplicate(account, key) => Some((*account, *key)),
             Resolved::Stored(..) => None,
         })
         .collect::<BTreeSet<_>>()
         .into_iter()
         .collect();
-    let mut replies = HashMap::new();
-    for chunk in resent.chunks(rows_per_statement(1)) {
+    let mut replies: HashMap<(String, String), Option<String>> = HashMap::new();
+    for chunk in resent.chunks(rows_per_statement(2)) {
         let mut query = QueryBuilder::<Postgres>::new(
-            "SELECT dedupe_key, reply FROM events WHERE dedupe_key IN (",
+            "SELECT account, dedupe_key, reply FROM events WHERE (account, dedupe_key) IN (",
         );
         let mut keys = query.separated(", ");
-        for key in chunk {
-            keys.push_bind(*key);
+        for (account, key) in chunk {
+            keys.push("(");
+            keys.push_bind_unseparated(*account);
+            keys.push_unseparated(", ");
+            keys.push_bind_unseparated(*key);
+            keys.push_unseparated(")");
         }
         keys.push_unseparated(")");
-        replies.extend(
-            query
-                .build_query_as::<(String, Option<String>)>()
-                .fetch_all(&mut *conn)
-                .await?,
-        );
+        for (account, key, reply) in query
+            .build_query_as::<(String, String, Option<String>)>()
+            .fetch_all(&mut *conn)
+            .await?
+        {
+            replies.insert((account, key), reply);
+        }
     }
     let mut stored = Vec::with_capacity(resolved.len());
     for r in resolved {
@@ -174,9 +186,9 @@ async fn record_all(
             }
             // Stored by another instance and deleted meanwhile: fails the write (the careful
             // re-run answers it alone).
-            Resolved::Duplicate(key) => Recorded::Duplicate {
+            Resolved::Duplicate(account, key) => Recorded::Duplicate {
                 reply: replies
-                    .get(key)
+                    .get(&(account.to_string(), key.to_string()))
                     .cloned()
                     .ok_or(sqlx::Error::RowNotFound)?
                     .into(),
@@ -192,16 +204,21 @@ async fn record_all(
 
 /// Keeps the replay marks of `writes` (a resend's mark is already there).
 async fn insert_marks(conn: &mut PgConnection, writes: &[&PushWrite]) -> Result<(), sqlx::Error> {
-    let marks: Vec<&ReplayMark> = writes.iter().filter_map(|w| w.replay.as_ref()).collect();
-    for chunk in marks.chunks(rows_per_statement(3)) {
-        let mut query =
-            QueryBuilder::<Postgres>::new("INSERT INTO replay_guard (query, body, seen_at) ");
-        query.push_values(chunk, |mut row, mark| {
-            row.push_bind(&mark.query[..])
+    let marks: Vec<(&str, &ReplayMark)> = writes
+        .iter()
+        .filter_map(|w| Some((w.account.as_str(), w.replay.as_ref()?)))
+        .collect();
+    for chunk in marks.chunks(rows_per_statement(4)) {
+        let mut query = QueryBuilder::<Postgres>::new(
+            "INSERT INTO replay_guard (account, query, body, seen_at) ",
+        );
+        query.push_values(chunk, |mut row, (account, mark)| {
+            row.push_bind(*account)
+                .push_bind(&mark.query[..])
                 .push_bind(&mark.body[..])
                 .push_bind(millis(mark.seen_at));
         });
-        query.push(" ON CONFLICT (query) DO NOTHING");
+        query.push(" ON CONFLICT (account, query) DO NOTHING");
         query.build().execute(&mut *conn).await?;
     }
     Ok(())
@@ -222,12 +239,14 @@ async fn insert_deliveries(
     conn: &mut PgConnection,
     rows: &[DeliveryRow<'_>],
 ) -> Result<(), sqlx::Error> {
-    for chunk in rows.chunks(rows_per_statement(6)) {
+    for chunk in rows.chunks(rows_per_statement(7)) {
         let mut query = QueryBuilder::<Postgres>::new(
-            "INSERT INTO outbox (webhook, openid, event_id, payload, created_at, next_at) ",
+            "INSERT INTO outbox (webhook, account, openid, event_id, payload, created_at, \
+             next_at) ",
         );
         query.push_values(chunk, |mut row, delivery| {
             row.push_bind(delivery.webhook)
+                .push_bind(delivery.account)
                 .push_bind(delivery.openid)
                 .push_bind(delivery.event_id)
                 .push_bind(delivery.payload)
@@ -246,13 +265,14 @@ async fn upsert_followers(
     conn: &mut PgConnection,
     rows: &[FollowerRow<'_>],
 ) -> Result<(), sqlx::Error> {
-    for chunk in rows.chunks(rows_per_statement(8)) {
+    for chunk in rows.chunks(rows_per_statement(9)) {
         let mut query = QueryBuilder::<Postgres>::new(
-            "INSERT INTO followers (openid, subscribed, last_seen_at, subscribed_at, scene, \
-             loc_latitude, loc_longitude, loc_precision, loc_reported_at) ",
+            "INSERT INTO followers (account, openid, subscribed, last_seen_at, subscribed_at, \
+             scene, loc_latitude, loc_longitude, loc_precision, loc_reported_at) ",
         );
         query.push_values(chunk, |mut row, follower| {
-            row.push_bind(follower.openid)
+            row.push_bind(follower.account)
+                .push_bind(follower.openid)
                 .push("TRUE")
                 .push_bind(follower.last_seen_at)
                 .push_bind(follower.subscribed_at)
@@ -263,7 +283,7 @@ async fn upsert_followers(
                 .push_bind(follower.loc_reported_at);
         });
         query.push(
-            " ON CONFLICT (openid) DO UPDATE SET subscribed = TRUE, \
+            " ON CONFLICT (account, openid) DO UPDATE SET subscribed = TRUE, \
              last_seen_at = excluded.last_seen_at, \
              subscribed_at = COALESCE(excluded.subscribed_at, followers.subscribed_at), \
              scene = CASE WHEN excluded.subscribed_at IS NULL THEN followers.scene \
@@ -282,14 +302,15 @@ async fn upsert_followers(
 /// instances).
 async fn apply_tally(tally: Tally, conn: &mut PgConnection) -> Result<(), sqlx::Error> {
     let scenes: Vec<_> = tally.scenes.into_iter().collect();
-    for chunk in scenes.chunks(rows_per_statement(5)) {
+    for chunk in scenes.chunks(rows_per_statement(6)) {
         let mut query = QueryBuilder::<Postgres>::new(
-            "INSERT INTO scene_counters (scene, day, subscribes, scans, unsubscribes) ",
+            "INSERT INTO scene_counters (account, scene, day, subscribes, scans, unsubscribes) ",
         );
         query.push_values(
             chunk,
-            |mut row, ((scene, day), (subscribes, scans, unsubscribes))| {
-                row.push_bind(scene.as_str())
+            |mut row, ((account, scene, day), (subscribes, scans, unsubscribes))| {
+                row.push_bind(account.as_str())
+                    .push_bind(scene.as_str())
                     .push_bind(*day)
                     .push_bind(*subscribes)
                     .push_bind(*scans)
@@ -297,7 +318,7 @@ async fn apply_tally(tally: Tally, conn: &mut PgConnection) -> Result<(), sqlx::
             },
         );
         query.push(
-            " ON CONFLICT (scene, day) DO UPDATE SET \
+            " ON CONFLICT (account, scene, day) DO UPDATE SET \
                  subscribes = scene_counters.subscribes + excluded.subscribes, \
                  scans = scene_counters.scans + excluded.scans, \
                  unsubscribes = scene_counters.unsubscribes + excluded.unsubscribes",
@@ -305,14 +326,15 @@ async fn apply_tally(tally: Tally, conn: &mut PgConnection) -> Result<(), sqlx::
         query.build().execute(&mut *conn).await?;
     }
     let days: Vec<_> = tally.days.into_iter().collect();
-    for chunk in days.chunks(rows_per_statement(5)) {
+    for chunk in days.chunks(rows_per_statement(6)) {
         let mut query = QueryBuilder::<Postgres>::new(
-            "INSERT INTO day_counters (day, events, subscribes, unsubscribes, scans) ",
+            "INSERT INTO day_counters (account, day, events, subscribes, unsubscribes, scans) ",
         );
         query.push_values(
             chunk,
-            |mut row, (day, (events, subscribes, unsubscribes, scans))| {
-                row.push_bind(*day)
+            |mut row, ((account, day), (events, subscribes, unsubscribes, scans))| {
+                row.push_bind(account.as_str())
+                    .push_bind(*day)
                     .push_bind(*events)
                     .push_bind(*subscribes)
                     .push_bind(*unsubscribes)
@@ -320,7 +342,7 @@ async fn apply_tally(tally: Tally, conn: &mut PgConnection) -> Result<(), sqlx::
             },
         );
         query.push(
-            " ON CONFLICT (day) DO UPDATE SET events = day_counters.events + excluded.events, \
+            " ON CONFLICT (account, day) DO UPDATE SET events = day_counters.events + excluded.events, \
                  subscribes = day_counters.subscribes + excluded.subscribes, \
                  unsubscribes = day_counters.unsubscribes + excluded.unsubscribes, \
                  scans = day_counters.scans + excluded.scans",
@@ -338,7 +360,8 @@ async fn count_unsubscribe(
     tally: &mut Tally,
 ) -> Result<(), sqlx::Error> {
     let scene: Option<Option<String>> =
-        sqlx::query_scalar("SELECT scene FROM followers WHERE openid = $1")
+        sqlx::query_scalar("SELECT scene FROM followers WHERE account = $1 AND openid = $2")
+            .bind(&write.account)
             .bind(&write.openid)
             .fetch_optional(&mut *conn)
             .await?;
@@ -347,13 +370,19 @@ async fn count_unsubscribe(
 }
 
 /// Deletes every event, the follower row and the template messages (with their unsent
-/// outbox rows) of `openid`; counters and notify deliveries stay.
-async fn forget(conn: &mut PgConnection, openid: &str) -> Result<Recorded, sqlx::Error> {
+/// outbox rows) of `openid` of `account`; counters and notify deliveries stay.
+async fn forget(
+    conn: &mut PgConnection,
+    account: &str,
+    openid: &str,
+) -> Result<Recorded, sqlx::Error> {
     sqlx::query(sql::DELETE_EVENTS_OF)
+        .bind(account)
         .bind(openid)
         .execute(&mut *conn)
         .await?;
     sqlx::query(sql::DELETE_FOLLOWER)
+        .bind(account)
         .bind(openid)
         .execute(&mut *conn)
         .await?;
@@ -362,6 +391,7 @@ async fn forget(conn: &mut PgConnection, openid: &str) -> Result<Recorded, sqlx:
         crate::store::messages::DELETE_SENDS_OF,
     ] {
         sqlx::query(statement)
+            .bind(account)
             .bind(openid)
             .execute(&mut *conn)
             .await?;

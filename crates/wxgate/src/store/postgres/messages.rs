@@ -14,6 +14,7 @@ impl PgStore {
         let at = millis(message.created_at);
         let mut tx = self.pool.begin().await?;
         let inserted: Option<i64> = sqlx::query_scalar(m::INSERT_MESSAGE)
+            .bind(&message.account)
             .bind(&message.openid)
             .bind(&message.template_id)
             .bind(&message.idempotency_key)
@@ -24,12 +25,14 @@ impl PgStore {
             tx.rollback().await?;
             // The key's holder committed first (a unique conflict waits for it).
             let id: i64 = sqlx::query_scalar(m::MESSAGE_BY_KEY)
+                .bind(&message.account)
                 .bind(&message.idempotency_key)
                 .fetch_one(&self.pool)
                 .await?;
             return Ok(Queued { id, created: false });
         };
         sqlx::query(m::QUEUE_SEND)
+            .bind(&message.account)
             .bind(m::TEMPLATE_QUEUE)
             .bind(&message.openid)
             .bind(id.to_string())
@@ -86,6 +89,7 @@ impl PgStore {
 
     pub(super) async fn message_receipt_on(
         &self,
+        account: &str,
         msgid: i64,
         status: &str,
         at: DateTime<Utc>,
@@ -96,12 +100,14 @@ impl PgStore {
             .execute(&mut *tx)
             .await?;
         sqlx::query(m::UPSERT_RECEIPT)
+            .bind(account)
             .bind(msgid)
             .bind(status)
             .bind(millis(at))
             .execute(&mut *tx)
             .await?;
         let id: Option<i64> = sqlx::query_scalar(m::MESSAGE_FINISHED)
+            .bind(account)
             .bind(msgid)
             .bind(status)
             .bind(millis(at))

@@ -151,19 +151,30 @@ impl Store for PgStore {
         self.writer.write(Op::Record(Box::new(write))).await
     }
 
-    async fn stored_reply(&self, dedupe_key: &str) -> Result<Option<StoredReply>, StoreError> {
+    async fn stored_reply(
+        &self,
+        account: &str,
+        dedupe_key: &str,
+    ) -> Result<Option<StoredReply>, StoreError> {
         let reply: Option<Option<String>> = sqlx::query_scalar(sql::SELECT_REPLY)
+            .bind(account)
             .bind(dedupe_key)
             .fetch_optional(&self.pool)
             .await?;
         Ok(reply.map(StoredReply::from))
     }
 
-    async fn replay_marks(&self, since: DateTime<Utc>) -> Result<Vec<ReplayMark>, StoreError> {
+    async fn replay_marks(
+        &self,
+        account: &str,
+        since: DateTime<Utc>,
+    ) -> Result<Vec<ReplayMark>, StoreError> {
         let rows: Vec<(i64, Vec<u8>, Vec<u8>)> = sqlx::query_as(
-            "SELECT seen_at, query, body FROM replay_guard WHERE seen_at >= $1 ORDER BY seen_at",
+            "SELECT seen_at, query, body FROM replay_guard WHERE seen_at >= $1 AND account = $2 \
+             ORDER BY seen_at",
         )
         .bind(millis(since))
+        .bind(account)
         .fetch_all(&self.pool)
         .await?;
         rows.iter()
@@ -171,36 +182,52 @@ impl Store for PgStore {
             .collect()
     }
 
-    async fn replayed_elsewhere(&self, mark: &ReplayMark) -> Result<bool, StoreError> {
+    async fn replayed_elsewhere(
+        &self,
+        account: &str,
+        mark: &ReplayMark,
+    ) -> Result<bool, StoreError> {
         let since = millis(Utc::now() - super::REPLAY_WINDOW);
-        let body: Option<Vec<u8>> =
-            sqlx::query_scalar("SELECT body FROM replay_guard WHERE query = $1 AND seen_at >= $2")
-                .bind(&mark.query[..])
-                .bind(since)
-                .fetch_optional(&self.pool)
-                .await?;
+        let body: Option<Vec<u8>> = sqlx::query_scalar(
+            "SELECT body FROM replay_guard WHERE account = $3 AND query = $1 AND seen_at >= $2",
+        )
+        .bind(&mark.query[..])
+        .bind(since)
+        .bind(account)
+        .fetch_optional(&self.pool)
+        .await?;
         Ok(body.is_some_and(|body| body != mark.body))
     }
 
-    async fn follower(&self, openid: &str) -> Result<Option<Follower>, StoreError> {
+    async fn follower(
+        &self,
+        account: Option<&str>,
+        openid: &str,
+    ) -> Result<Vec<Follower>, StoreError> {
         sqlx::query_as::<_, rows::FollowerDb>(&sql::select_follower())
+            .bind(account)
             .bind(openid)
-            .fetch_optional(&self.pool)
+            .fetch_all(&self.pool)
             .await?
+            .into_iter()
             .map(Follower::try_from)
-            .transpose()
+            .collect()
     }
 
     async fn followers(&self, query: &FollowerQuery) -> Result<Vec<Follower>, StoreError> {
         let mut filter = Where::new(&sql::select_all_followers());
+        if let Some(account) = &query.account {
+            filter.and("account = ", account.as_str(), "");
+        }
         if let Some(subscribed) = query.subscribed {
             filter.and("subscribed = ", subscribed, "");
         }
-        if let Some(after) = &query.after {
-            filter.and("openid > ", after.as_str(), "");
+        if let Some((account, openid)) = &query.after {
+            filter.and("(account, openid) > (", account.as_str(), ", ");
+            filter.query.push_bind(openid.clone()).push(")");
         }
         filter
-            .finish("ORDER BY openid", query.limit)
+            .finish("ORDER BY account, openid", query.limit)
             .build_query_as::<rows::FollowerDb>()
             .fetch_all(&self.pool)
             .await?
@@ -209,15 +236,18 @@ impl Store for PgStore {
             .collect()
     }
 
-    async fn forget(&self, openid: &str) -> Result<(), StoreError> {
+    async fn forget(&self, account: &str, openid: &str) -> Result<(), StoreError> {
         self.writer
-            .write(Op::Forget(openid.to_string()))
+            .write(Op::Forget(account.to_string(), openid.to_string()))
             .await
             .map(drop)
     }
 
     async fn events(&self, query: &EventQuery) -> Result<Vec<EventRow>, StoreError> {
         let mut filter = Where::new(&sql::select_all_events());
+        if let Some(account) = &query.account {
+            filter.and("account = ", account.as_str(), "");
+        }
         if let Some(openid) = &query.openid {
             filter.and("openid = ", openid.as_str(), "");
         }
@@ -240,11 +270,13 @@ impl Store for PgStore {
             .collect()
     }
 
-    async fn stats(&self) -> Result<Stats, StoreError> {
+    async fn stats(&self, account: Option<&str>) -> Result<Stats, StoreError> {
         let totals = sqlx::query_as::<_, rows::TotalsDb>(sql::SELECT_TOTALS)
+            .bind(account)
             .fetch_one(&self.pool)
             .await?;
         let scenes = sqlx::query_as::<_, rows::SceneDb>(&sql::select_scene_stats())
+            .bind(account)
             .fetch_all(&self.pool)
             .await?;
         Ok(Stats {
@@ -257,6 +289,7 @@ impl Store for PgStore {
 
     async fn daily(
         &self,
+        account: Option<&str>,
         today: DateTime<Utc>,
         days: u32,
         scene: Option<&str>,
@@ -265,6 +298,7 @@ impl Store for PgStore {
         let totals: Vec<DayRow> = sqlx::query_as(sql::SELECT_DAYS)
             .bind(span.0)
             .bind(span.1)
+            .bind(account)
             .fetch_all(&self.pool)
             .await?;
         let narrowed: Option<Vec<DayRow>> = match scene {
@@ -273,6 +307,7 @@ impl Store for PgStore {
                     .bind(scene)
                     .bind(span.0)
                     .bind(span.1)
+                    .bind(account)
                     .fetch_all(&self.pool)
                     .await?,
             ),
@@ -295,13 +330,15 @@ impl Store for PgStore {
             .bind(code.expires_at.map(millis))
             .bind(&code.label)
             .bind(millis(code.created_at))
+            .bind(&code.account)
             .execute(&self.pool)
             .await?;
         Ok(())
     }
 
-    async fn qrcodes(&self) -> Result<Vec<QrCodeTotals>, StoreError> {
+    async fn qrcodes(&self, account: Option<&str>) -> Result<Vec<QrCodeTotals>, StoreError> {
         sqlx::query_as::<_, rows::QrCodeTotalsDb>(&sql::select_qrcodes())
+            .bind(account)
             .fetch_all(&self.pool)
             .await?
             .into_iter()
@@ -309,8 +346,9 @@ impl Store for PgStore {
             .collect()
     }
 
-    async fn qrcode(&self, scene: &str) -> Result<Option<QrCode>, StoreError> {
+    async fn qrcode(&self, account: &str, scene: &str) -> Result<Option<QrCode>, StoreError> {
         sqlx::query_as::<_, rows::QrCodeDb>(&sql::select_qrcode())
+            .bind(account)
             .bind(scene)
             .fetch_optional(&self.pool)
             .await?
@@ -476,34 +514,37 @@ impl Store for PgStore {
 
     async fn message_receipt(
         &self,
+        account: &str,
         msgid: i64,
         status: &str,
         at: DateTime<Utc>,
     ) -> Result<Option<i64>, StoreError> {
-        self.message_receipt_on(msgid, status, at).await
+        self.message_receipt_on(account, msgid, status, at).await
     }
 
     async fn save_synced(
         &self,
+        account: &str,
         followers: &[SyncedFollower],
         cursor: &SyncCursor,
     ) -> Result<u64, StoreError> {
-        self.save_synced_on(followers, cursor).await
+        self.save_synced_on(account, followers, cursor).await
     }
 
-    async fn sync_cursor(&self) -> Result<Option<SyncCursor>, StoreError> {
-        self.sync_cursor_on().await
+    async fn sync_cursor(&self, account: &str) -> Result<Option<SyncCursor>, StoreError> {
+        self.sync_cursor_on(account).await
     }
 
-    async fn finish_sync(&self) -> Result<(), StoreError> {
-        self.finish_sync_on().await
+    async fn finish_sync(&self, account: &str) -> Result<(), StoreError> {
+        self.finish_sync_on(account).await
     }
 
     async fn unsynced_followers(
         &self,
+        account: &str,
         started_at: DateTime<Utc>,
     ) -> Result<Vec<String>, StoreError> {
-        self.unsynced_on(started_at).await
+        self.unsynced_on(account, started_at).await
     }
 
     fn health(&self) -> Result<(), String> {

@@ -12,9 +12,11 @@ use crate::store::{FollowerEffect, PushWrite};
 pub(in crate::store) enum Segment<'a> {
     /// consecutive pushes that are not forgets
     Records(Vec<&'a PushWrite>),
-    /// a forget of `openid`: an unsubscribe push (its deliveries are queued after the
-    /// forget: they outlive it), or the admin API (`write` None)
+    /// a forget of `openid` of `account`: an unsubscribe push (its deliveries are queued
+    /// after the forget: they outlive it), or the admin API (`write` None)
     Forget {
+        /// the account
+        account: &'a str,
         /// the openid forgotten
         openid: &'a str,
         /// the unsubscribe push, if it was one
@@ -30,6 +32,7 @@ pub(in crate::store) fn segments(ops: &[Op]) -> Vec<Segment<'_>> {
     for op in ops {
         let forget = match op {
             Op::Record(write) if write.effect == FollowerEffect::Forget => Segment::Forget {
+                account: &write.account,
                 openid: &write.openid,
                 write: Some(write),
             },
@@ -37,7 +40,8 @@ pub(in crate::store) fn segments(ops: &[Op]) -> Vec<Segment<'_>> {
                 records.push(&**write);
                 continue;
             }
-            Op::Forget(openid) => Segment::Forget {
+            Op::Forget(account, openid) => Segment::Forget {
+                account,
                 openid,
                 write: None,
             },
@@ -53,14 +57,17 @@ pub(in crate::store) fn segments(ops: &[Op]) -> Vec<Segment<'_>> {
     segments
 }
 
-/// The writes whose dedupe key occurs in `writes` for the first time: the ones to insert
-/// (a later write with the same key is a resend of it).
+/// An event's identity: (account, dedupe key).
+pub(in crate::store) type EventKey = (String, String);
+
+/// The writes whose (account, dedupe key) occurs in `writes` for the first time: the ones to
+/// insert (a later write with the same key is a resend of it).
 pub(in crate::store) fn first_of_keys<'a>(writes: &[&'a PushWrite]) -> Vec<&'a PushWrite> {
     let mut seen = HashSet::new();
     writes
         .iter()
         .copied()
-        .filter(|write| seen.insert(write.dedupe_key.as_str()))
+        .filter(|write| seen.insert((write.account.as_str(), write.dedupe_key.as_str())))
         .collect()
 }
 
@@ -70,24 +77,26 @@ pub(in crate::store) enum Resolved<'a> {
     /// newly stored as event `id`: its effects apply
     Stored(i64, &'a PushWrite),
     /// a resend (of a stored push or of an earlier write of the segment): answered with the
-    /// reply stored under this key
-    Duplicate(&'a str),
+    /// reply stored under this (account, key)
+    Duplicate(&'a str, &'a str),
 }
 
-/// Resolves each write of `writes` (in order) from the ids `inserted` returned per key: the
-/// first write of a key that was inserted is stored; every other write is a duplicate.
+/// Resolves each write of `writes` (in order) from the ids `inserted` returned per
+/// (account, key): the first write of a key that was inserted is stored; every other write is
+/// a duplicate.
 pub(in crate::store) fn resolve<'a>(
     writes: &[&'a PushWrite],
-    inserted: &HashMap<String, i64>,
+    inserted: &HashMap<EventKey, i64>,
 ) -> Vec<Resolved<'a>> {
     let mut seen = HashSet::new();
     writes
         .iter()
         .map(|write| {
-            let key = write.dedupe_key.as_str();
-            match inserted.get(key) {
-                Some(&id) if seen.insert(key) => Resolved::Stored(id, write),
-                _ => Resolved::Duplicate(key),
+            let (account, key) = (write.account.as_str(), write.dedupe_key.as_str());
+            let id = inserted.get(&(account.to_string(), key.to_string()));
+            match id {
+                Some(&id) if seen.insert((account, key)) => Resolved::Stored(id, write),
+                _ => Resolved::Duplicate(account, key),
             }
         })
         .collect()
@@ -98,6 +107,8 @@ pub(in crate::store) fn resolve<'a>(
 /// are kept).
 #[derive(Debug, Clone, PartialEq)]
 pub(in crate::store) struct FollowerRow<'a> {
+    /// account
+    pub(in crate::store) account: &'a str,
     /// openid
     pub(in crate::store) openid: &'a str,
     /// received_at of its last write (ms)
@@ -116,15 +127,16 @@ pub(in crate::store) struct FollowerRow<'a> {
     pub(in crate::store) loc_reported_at: Option<i64>,
 }
 
-/// The follower upserts of the new writes `stored` (in batch order): one row per openid,
-/// ordered by openid (a stable lock order between instances).
+/// The follower upserts of the new writes `stored` (in batch order): one row per
+/// (account, openid), ordered by it (a stable lock order between instances).
 pub(in crate::store) fn followers<'a>(stored: &[&'a PushWrite]) -> Vec<FollowerRow<'a>> {
-    let mut rows: BTreeMap<&str, FollowerRow<'a>> = BTreeMap::new();
+    let mut rows: BTreeMap<(&str, &str), FollowerRow<'a>> = BTreeMap::new();
     for write in stored {
         let at = millis(write.received_at);
         let row = rows
-            .entry(write.openid.as_str())
+            .entry((write.account.as_str(), write.openid.as_str()))
             .or_insert_with(|| FollowerRow {
+                account: &write.account,
                 openid: &write.openid,
                 last_seen_at: at,
                 subscribed_at: None,
@@ -156,33 +168,34 @@ pub(in crate::store) fn followers<'a>(stored: &[&'a PushWrite]) -> Vec<FollowerR
     rows.into_values().collect()
 }
 
-/// The counter increments of a batch: (subscribes, scans, unsubscribes) per (scene, day) and
-/// (events, subscribes, unsubscribes, scans) per day, summed, applied once at its end in key
-/// order.
+/// The counter increments of a batch: (subscribes, scans, unsubscribes) per (account, scene,
+/// day) and (events, subscribes, unsubscribes, scans) per (account, day), summed, applied once
+/// at its end in key order.
 #[derive(Debug, Default, PartialEq, Eq)]
 pub(in crate::store) struct Tally {
-    /// per (scene, UTC day): subscribes, scans, unsubscribes
-    pub(in crate::store) scenes: BTreeMap<(String, i64), (i64, i64, i64)>,
-    /// per UTC day: events, subscribes, unsubscribes, scans
-    pub(in crate::store) days: BTreeMap<i64, (i64, i64, i64, i64)>,
+    /// per (account, scene, UTC day): subscribes, scans, unsubscribes
+    pub(in crate::store) scenes: BTreeMap<(String, String, i64), (i64, i64, i64)>,
+    /// per (account, UTC day): events, subscribes, unsubscribes, scans
+    pub(in crate::store) days: BTreeMap<(String, i64), (i64, i64, i64, i64)>,
 }
 
 impl Tally {
     /// Counts a new push: in its day, and a subscribe with a scene / a scan in its scene.
     pub(in crate::store) fn record(&mut self, write: &PushWrite) {
         let day = utc_day(write.received_at);
+        let account = write.account.as_str();
         match &write.effect {
             FollowerEffect::Subscribe { scene } => {
                 if let Some(scene) = scene {
-                    self.scene(scene, day, (1, 0, 0));
+                    self.scene(account, scene, day, (1, 0, 0));
                 }
-                self.day(day, (1, 1, 0, 0));
+                self.day(account, day, (1, 1, 0, 0));
             }
             FollowerEffect::Scan { scene } => {
-                self.scene(scene, day, (0, 1, 0));
-                self.day(day, (1, 0, 0, 1));
+                self.scene(account, scene, day, (0, 1, 0));
+                self.day(account, day, (1, 0, 0, 1));
             }
-            _ => self.day(day, (1, 0, 0, 0)),
+            _ => self.day(account, day, (1, 0, 0, 0)),
         }
     }
 
@@ -190,18 +203,19 @@ impl Tally {
     pub(in crate::store) fn unsubscribe(&mut self, write: &PushWrite, scene: Option<&str>) {
         let day = utc_day(write.received_at);
         if let Some(scene) = scene {
-            self.scene(scene, day, (0, 0, 1));
+            self.scene(&write.account, scene, day, (0, 0, 1));
         }
-        self.day(day, (1, 0, 1, 0));
+        self.day(&write.account, day, (1, 0, 1, 0));
     }
 
-    fn scene(&mut self, scene: &str, day: i64, add: (i64, i64, i64)) {
-        let sum = self.scenes.entry((scene.to_string(), day)).or_default();
+    fn scene(&mut self, account: &str, scene: &str, day: i64, add: (i64, i64, i64)) {
+        let key = (account.to_string(), scene.to_string(), day);
+        let sum = self.scenes.entry(key).or_default();
         *sum = (sum.0 + add.0, sum.1 + add.1, sum.2 + add.2);
     }
 
-    fn day(&mut self, day: i64, add: (i64, i64, i64, i64)) {
-        let sum = self.days.entry(day).or_default();
+    fn day(&mut self, account: &str, day: i64, add: (i64, i64, i64, i64)) {
+        let sum = self.days.entry((account.to_string(), day)).or_default();
         *sum = (sum.0 + add.0, sum.1 + add.1, sum.2 + add.2, sum.3 + add.3);
     }
 }
@@ -211,6 +225,8 @@ impl Tally {
 pub(in crate::store) struct DeliveryRow<'a> {
     /// webhook name
     pub(in crate::store) webhook: &'a str,
+    /// account of the push
+    pub(in crate::store) account: &'a str,
     /// openid of the push
     pub(in crate::store) openid: &'a str,
     /// `X-Wxgate-Event-Id`
@@ -228,6 +244,7 @@ pub(in crate::store) fn deliveries<'a>(writes: &[&'a PushWrite]) -> Vec<Delivery
         .flat_map(|write| {
             write.deliveries.iter().map(|delivery| DeliveryRow {
                 webhook: &delivery.webhook,
+                account: &write.account,
                 openid: &write.openid,
                 event_id: &delivery.event_id,
                 payload: &delivery.payload,

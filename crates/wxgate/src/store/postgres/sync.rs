@@ -9,6 +9,7 @@ use crate::store::StoreError;
 impl PgStore {
     pub(super) async fn save_synced_on(
         &self,
+        account: &str,
         followers: &[SyncedFollower],
         cursor: &SyncCursor,
     ) -> Result<u64, StoreError> {
@@ -17,10 +18,12 @@ impl PgStore {
         let mut new = 0;
         for f in followers {
             let known: Option<i32> = sqlx::query_scalar(s::FOLLOWER_EXISTS)
+                .bind(account)
                 .bind(&f.openid)
                 .fetch_optional(&mut *tx)
                 .await?;
             sqlx::query(s::UPSERT_SYNCED)
+                .bind(account)
                 .bind(&f.openid)
                 .bind(f.subscribed_at.map(millis))
                 .bind(&f.scene)
@@ -37,6 +40,7 @@ impl PgStore {
                 if let Some(scene) = &f.scene {
                     let day = utc_day(f.subscribed_at.unwrap_or(cursor.started_at));
                     sqlx::query(s::COUNT_SYNCED)
+                        .bind(account)
                         .bind(scene)
                         .bind(day)
                         .execute(&mut *tx)
@@ -45,6 +49,7 @@ impl PgStore {
             }
         }
         sqlx::query(s::UPSERT_CURSOR)
+            .bind(account)
             .bind(synced_at)
             .bind(&cursor.next_openid)
             .bind(cursor.synced)
@@ -54,8 +59,12 @@ impl PgStore {
         Ok(new)
     }
 
-    pub(super) async fn sync_cursor_on(&self) -> Result<Option<SyncCursor>, StoreError> {
+    pub(super) async fn sync_cursor_on(
+        &self,
+        account: &str,
+    ) -> Result<Option<SyncCursor>, StoreError> {
         let row: Option<(i64, Option<String>, i64)> = sqlx::query_as(s::SELECT_CURSOR)
+            .bind(account)
             .fetch_optional(&self.pool)
             .await?;
         row.map(|(started_at, next_openid, synced)| {
@@ -68,16 +77,21 @@ impl PgStore {
         .transpose()
     }
 
-    pub(super) async fn finish_sync_on(&self) -> Result<(), StoreError> {
-        sqlx::query(s::DELETE_CURSOR).execute(&self.pool).await?;
+    pub(super) async fn finish_sync_on(&self, account: &str) -> Result<(), StoreError> {
+        sqlx::query(s::DELETE_CURSOR)
+            .bind(account)
+            .execute(&self.pool)
+            .await?;
         Ok(())
     }
 
     pub(super) async fn unsynced_on(
         &self,
+        account: &str,
         started_at: DateTime<Utc>,
     ) -> Result<Vec<String>, StoreError> {
         Ok(sqlx::query_scalar(s::SELECT_UNSYNCED)
+            .bind(account)
             .bind(millis(started_at))
             .fetch_all(&self.pool)
             .await?)

@@ -19,8 +19,8 @@ const QUEUE: usize = 4096;
 pub(in crate::store) enum Op {
     /// a processed push
     Record(Box<PushWrite>),
-    /// forget an openid (admin delete)
-    Forget(String),
+    /// forget an openid of an account (admin delete): (account, openid)
+    Forget(String, String),
 }
 
 impl Op {
@@ -28,7 +28,7 @@ impl Op {
     fn forgets(&self) -> bool {
         match self {
             Op::Record(write) => write.effect == crate::store::FollowerEffect::Forget,
-            Op::Forget(_) => true,
+            Op::Forget(..) => true,
         }
     }
 }

@@ -26,6 +26,7 @@ pub(super) enum Effect {
 #[derive(Debug)]
 struct Pending {
     id: i64,
+    account: String,
     openid: String,
     received_at: i64,
     effect: Effect,
@@ -37,21 +38,29 @@ struct Pending {
 #[derive(Debug, Default)]
 pub(super) struct Backlog {
     pending: Vec<Pending>,
-    /// hash of an openid → indexes into `pending` (no copy of the openid)
+    /// hash of an (account, openid) → indexes into `pending` (no copy of the openid)
     by_openid: HashMap<u64, Vec<usize>>,
     hasher: RandomState,
 }
 
 impl Backlog {
-    /// Adds an appended push.
-    pub(super) fn push(&mut self, id: i64, openid: String, received_at: i64, effect: Effect) {
-        let hash = self.hasher.hash_one(openid.as_str());
+    /// Adds an appended push of an account.
+    pub(super) fn push(
+        &mut self,
+        id: i64,
+        account: String,
+        openid: String,
+        received_at: i64,
+        effect: Effect,
+    ) {
+        let hash = self.hasher.hash_one((account.as_str(), openid.as_str()));
         self.by_openid
             .entry(hash)
             .or_default()
             .push(self.pending.len());
         self.pending.push(Pending {
             id,
+            account,
             openid,
             received_at,
             effect,
@@ -69,17 +78,17 @@ impl Backlog {
         self.pending.is_empty()
     }
 
-    /// The pending event ids of `openid` (to delete with a forget).
-    pub(super) fn ids_of(&self, openid: &str) -> Vec<i64> {
-        self.indexes_of(openid)
+    /// The pending event ids of `openid` of `account` (to delete with a forget).
+    pub(super) fn ids_of(&self, account: &str, openid: &str) -> Vec<i64> {
+        self.indexes_of(account, openid)
             .map(|index| self.pending[index].id)
             .collect()
     }
 
     /// The scene of `openid`'s last pending subscribe: `Some(scene)` if one is pending
     /// (it replaces the stored scene when applied).
-    pub(super) fn pending_scene(&self, openid: &str) -> Option<Option<&str>> {
-        self.indexes_of(openid)
+    pub(super) fn pending_scene(&self, account: &str, openid: &str) -> Option<Option<&str>> {
+        self.indexes_of(account, openid)
             .filter_map(|index| match &self.pending[index].effect {
                 Effect::Subscribe(scene) => Some(scene.as_deref()),
                 _ => None,
@@ -87,16 +96,21 @@ impl Backlog {
             .last()
     }
 
-    /// Marks the pending events of `openid` gone (its forget's statements succeeded).
-    pub(super) fn forget(&mut self, openid: &str) {
-        let indexes: Vec<usize> = self.indexes_of(openid).collect();
+    /// Marks the pending events of `openid` of `account` gone (its forget's statements
+    /// succeeded).
+    pub(super) fn forget(&mut self, account: &str, openid: &str) {
+        let indexes: Vec<usize> = self.indexes_of(account, openid).collect();
         for index in indexes {
             self.pending[index].gone = true;
         }
     }
 
-    fn indexes_of<'a>(&'a self, openid: &'a str) -> impl Iterator<Item = usize> + 'a {
-        let hash = self.hasher.hash_one(openid);
+    fn indexes_of<'a>(
+        &'a self,
+        account: &'a str,
+        openid: &'a str,
+    ) -> impl Iterator<Item = usize> + 'a {
+        let hash = self.hasher.hash_one((account, openid));
         self.by_openid
             .get(&hash)
             .into_iter()
@@ -104,7 +118,7 @@ impl Backlog {
             .copied()
             .filter(move |&index| {
                 let pending = &self.pending[index];
-                pending.openid == openid && !pending.gone
+                pending.openid == openid && pending.account == account && !pending.gone
             })
     }
 
@@ -134,7 +148,7 @@ impl Backlog {
                 },
                 _ => Effect::Touch,
             };
-            backlog.push(row.get(0)?, row.get(1)?, row.get(2)?, effect);
+            backlog.push(row.get(0)?, row.get(8)?, row.get(1)?, row.get(2)?, effect);
         }
         Ok(backlog)
     }
@@ -146,23 +160,23 @@ impl Backlog {
         let Some(last) = self.pending.last() else {
             return Ok(());
         };
-        let mut owners: Vec<(&str, i64)> = Vec::with_capacity(self.pending.len());
-        let mut followers: BTreeMap<&str, FollowerRow<'_>> = BTreeMap::new();
+        let mut owners: Vec<(&str, &str, i64)> = Vec::with_capacity(self.pending.len());
+        let mut followers: BTreeMap<(&str, &str), FollowerRow<'_>> = BTreeMap::new();
         for pending in self.pending.iter().filter(|p| !p.gone) {
-            owners.push((&pending.openid, pending.id));
+            owners.push((&pending.account, &pending.openid, pending.id));
             let row = followers
-                .entry(&pending.openid)
+                .entry((&pending.account, &pending.openid))
                 .or_insert_with(|| FollowerRow::new(pending.received_at));
             row.merge(pending);
         }
         // Sorted: each B-tree page is visited once, in order.
         owners.sort_unstable();
         let mut insert = conn.prepare_cached(sql::INSERT_OWNER)?;
-        for (openid, id) in owners {
-            insert.execute(params![openid, id])?;
+        for (account, openid, id) in owners {
+            insert.execute(params![openid, id, account])?;
         }
         let mut upsert = conn.prepare_cached(sql::UPSERT_FOLLOWER)?;
-        for (openid, row) in followers {
+        for ((account, openid), row) in followers {
             let (lat, lng, precision, at) = match row.location {
                 Some((lat, lng, precision, at)) => {
                     (Some(lat), Some(lng), Some(precision), Some(at))
@@ -177,7 +191,8 @@ impl Backlog {
                 lat,
                 lng,
                 precision,
-                at
+                at,
+                account
             ])?;
         }
         conn.prepare_cached(sql::SET_APPLIED)?
@@ -233,16 +248,18 @@ mod tests {
     use super::*;
 
     #[test]
-    fn forgetting_marks_only_that_openids_events() {
+    fn forgetting_marks_only_that_openids_events_of_that_account() {
         let mut backlog = Backlog::default();
-        backlog.push(1, "oA".into(), 0, Effect::Touch);
-        backlog.push(2, "oB".into(), 0, Effect::Touch);
-        backlog.push(3, "oA".into(), 0, Effect::Subscribe(None));
-        assert_eq!(backlog.ids_of("oA"), [1, 3]);
-        backlog.forget("oA");
-        assert_eq!(backlog.ids_of("oA"), Vec::<i64>::new(), "already gone");
-        assert_eq!(backlog.ids_of("oB"), [2]);
-        assert_eq!(backlog.ids_of("oC"), Vec::<i64>::new());
-        assert_eq!(backlog.len(), 3);
+        backlog.push(1, "a".into(), "oA".into(), 0, Effect::Touch);
+        backlog.push(2, "a".into(), "oB".into(), 0, Effect::Touch);
+        backlog.push(3, "a".into(), "oA".into(), 0, Effect::Subscribe(None));
+        backlog.push(4, "b".into(), "oA".into(), 0, Effect::Touch);
+        assert_eq!(backlog.ids_of("a", "oA"), [1, 3]);
+        backlog.forget("a", "oA");
+        assert_eq!(backlog.ids_of("a", "oA"), Vec::<i64>::new(), "already gone");
+        assert_eq!(backlog.ids_of("a", "oB"), [2]);
+        assert_eq!(backlog.ids_of("b", "oA"), [4], "another account's follower");
+        assert_eq!(backlog.ids_of("a", "oC"), Vec::<i64>::new());
+        assert_eq!(backlog.len(), 4);
     }
 }

@@ -32,6 +32,7 @@ impl SqliteStore {
                             error: row.get(5)?,
                             created_at: row.get(6)?,
                             updated_at: row.get(7)?,
+                            account: row.get(8)?,
                         })
                     })
                     .optional()
@@ -60,15 +61,20 @@ impl SqliteStore {
 
     pub(super) async fn message_receipt_on(
         &self,
+        account: &str,
         msgid: i64,
         status: &str,
         at: DateTime<Utc>,
     ) -> Result<Option<i64>, StoreError> {
-        let status = status.to_string();
+        let (account, status) = (account.to_string(), status.to_string());
         self.exec(move |conn, _| {
             execute(conn, m::EXPIRE_RECEIPTS, &[&m::receipts_cutoff(at)])?;
-            execute(conn, m::UPSERT_RECEIPT, &[&msgid, &status, &millis(at)])?;
-            let values: [&dyn rusqlite::ToSql; 3] = [&msgid, &status, &millis(at)];
+            execute(
+                conn,
+                m::UPSERT_RECEIPT,
+                &[&account, &msgid, &status, &millis(at)],
+            )?;
+            let values: [&dyn rusqlite::ToSql; 4] = [&account, &msgid, &status, &millis(at)];
             let named_values = named(&values);
             conn.prepare_cached(m::MESSAGE_FINISHED)?
                 .query_row(refs(&named_values).as_slice(), |row| row.get(0))
@@ -81,7 +87,8 @@ impl SqliteStore {
 /// Inserts the message and its outbox row, or finds the message holding its key.
 fn queue(conn: &Connection, message: &NewMessage) -> rusqlite::Result<Queued> {
     let at = millis(message.created_at);
-    let values: [&dyn rusqlite::ToSql; 4] = [
+    let values: [&dyn rusqlite::ToSql; 5] = [
+        &message.account,
         &message.openid,
         &message.template_id,
         &message.idempotency_key,
@@ -93,7 +100,7 @@ fn queue(conn: &Connection, message: &NewMessage) -> rusqlite::Result<Queued> {
         .query_row(refs(&named_values).as_slice(), |row| row.get(0))
         .optional()?;
     let Some(id) = inserted else {
-        let key: [&dyn rusqlite::ToSql; 1] = [&message.idempotency_key];
+        let key: [&dyn rusqlite::ToSql; 2] = [&message.account, &message.idempotency_key];
         let named_key = named(&key);
         let id = conn
             .prepare_cached(m::MESSAGE_BY_KEY)?
@@ -104,6 +111,7 @@ fn queue(conn: &Connection, message: &NewMessage) -> rusqlite::Result<Queued> {
         conn,
         m::QUEUE_SEND,
         &[
+            &message.account,
             &m::TEMPLATE_QUEUE,
             &message.openid,
             &id.to_string(),

@@ -18,7 +18,7 @@ mod connect;
 mod messages;
 mod ops;
 mod read;
-mod schema;
+pub(crate) mod schema;
 mod sql;
 mod sync;
 mod window;
@@ -185,30 +185,48 @@ impl Store for SqliteStore {
         self.write(op, outcome).await
     }
 
-    async fn stored_reply(&self, dedupe_key: &str) -> Result<Option<StoredReply>, StoreError> {
-        let key = dedupe_key.to_string();
+    async fn stored_reply(
+        &self,
+        account: &str,
+        dedupe_key: &str,
+    ) -> Result<Option<StoredReply>, StoreError> {
+        let (account, key) = (account.to_string(), dedupe_key.to_string());
         let reply = self
-            .exec(move |conn, state| match state.window.get(&key) {
-                Some(id) => ops::stored_reply(conn, id, &key),
+            .exec(move |conn, state| match state.window.get(&account, &key) {
+                Some(id) => ops::stored_reply(conn, id, &account, &key),
                 None => Ok(None),
             })
             .await?;
         Ok(reply.map(StoredReply::from))
     }
 
-    async fn replay_marks(&self, since: DateTime<Utc>) -> Result<Vec<ReplayMark>, StoreError> {
-        let since = millis(since);
-        self.read(move |conn| read::replay_marks(conn, since)).await
+    async fn replay_marks(
+        &self,
+        account: &str,
+        since: DateTime<Utc>,
+    ) -> Result<Vec<ReplayMark>, StoreError> {
+        let (account, since) = (account.to_string(), millis(since));
+        self.read(move |conn| read::replay_marks(conn, &account, since))
+            .await
     }
 
-    async fn replayed_elsewhere(&self, _mark: &ReplayMark) -> Result<bool, StoreError> {
+    async fn replayed_elsewhere(
+        &self,
+        _account: &str,
+        _mark: &ReplayMark,
+    ) -> Result<bool, StoreError> {
         Ok(false)
     }
 
-    async fn follower(&self, openid: &str) -> Result<Option<Follower>, StoreError> {
+    async fn follower(
+        &self,
+        account: Option<&str>,
+        openid: &str,
+    ) -> Result<Vec<Follower>, StoreError> {
         self.caught_up().await?;
-        let openid = openid.to_string();
-        self.read(move |conn| read::follower(conn, &openid)).await
+        let (account, openid) = (account.map(str::to_string), openid.to_string());
+        self.read(move |conn| read::follower(conn, account.as_deref(), &openid))
+            .await
     }
 
     async fn followers(&self, query: &FollowerQuery) -> Result<Vec<Follower>, StoreError> {
@@ -217,8 +235,8 @@ impl Store for SqliteStore {
         self.read(move |conn| read::followers(conn, &query)).await
     }
 
-    async fn forget(&self, openid: &str) -> Result<(), StoreError> {
-        let (op, outcome) = ops::Forget::new(openid);
+    async fn forget(&self, account: &str, openid: &str) -> Result<(), StoreError> {
+        let (op, outcome) = ops::Forget::new(account, openid);
         self.write(op, outcome).await
     }
 
@@ -230,20 +248,23 @@ impl Store for SqliteStore {
         self.read(move |conn| read::events(conn, &query)).await
     }
 
-    async fn stats(&self) -> Result<Stats, StoreError> {
+    async fn stats(&self, account: Option<&str>) -> Result<Stats, StoreError> {
         self.caught_up().await?;
-        self.read(read::stats).await
+        let account = account.map(str::to_string);
+        self.read(move |conn| read::stats(conn, account.as_deref()))
+            .await
     }
 
     async fn daily(
         &self,
+        account: Option<&str>,
         today: DateTime<Utc>,
         days: u32,
         scene: Option<&str>,
     ) -> Result<Vec<DayStats>, StoreError> {
         let span = super::counters::span(today, days);
-        let scene = scene.map(str::to_string);
-        self.read(move |conn| read::daily(conn, span, scene.as_deref()))
+        let (account, scene) = (account.map(str::to_string), scene.map(str::to_string));
+        self.read(move |conn| read::daily(conn, account.as_deref(), span, scene.as_deref()))
             .await
     }
 
@@ -262,6 +283,7 @@ impl Store for SqliteStore {
                     &code.expires_at.map(millis),
                     &code.label,
                     &millis(code.created_at),
+                    &code.account,
                 ],
             )
             .map(drop)
@@ -269,13 +291,16 @@ impl Store for SqliteStore {
         .await
     }
 
-    async fn qrcodes(&self) -> Result<Vec<QrCodeTotals>, StoreError> {
-        self.read(read::qrcodes).await
+    async fn qrcodes(&self, account: Option<&str>) -> Result<Vec<QrCodeTotals>, StoreError> {
+        let account = account.map(str::to_string);
+        self.read(move |conn| read::qrcodes(conn, account.as_deref()))
+            .await
     }
 
-    async fn qrcode(&self, scene: &str) -> Result<Option<QrCode>, StoreError> {
-        let scene = scene.to_string();
-        self.read(move |conn| read::qrcode(conn, &scene)).await
+    async fn qrcode(&self, account: &str, scene: &str) -> Result<Option<QrCode>, StoreError> {
+        let (account, scene) = (account.to_string(), scene.to_string());
+        self.read(move |conn| read::qrcode(conn, &account, &scene))
+            .await
     }
 
     async fn load_token(&self, appid: &str) -> Result<Option<StoredToken>, StoreError> {
@@ -372,11 +397,12 @@ impl Store for SqliteStore {
                     Ok(DeliveryDb {
                         id: row.get(0)?,
                         webhook: row.get(1)?,
-                        openid: row.get(2)?,
-                        event_id: row.get(3)?,
-                        payload: row.get(4)?,
-                        attempts: row.get(5)?,
-                        created_at: row.get(6)?,
+                        account: row.get(2)?,
+                        openid: row.get(3)?,
+                        event_id: row.get(4)?,
+                        payload: row.get(5)?,
+                        attempts: row.get(6)?,
+                        created_at: row.get(7)?,
                     })
                 })?;
                 rows.collect::<rusqlite::Result<Vec<_>>>()
@@ -450,34 +476,37 @@ impl Store for SqliteStore {
 
     async fn message_receipt(
         &self,
+        account: &str,
         msgid: i64,
         status: &str,
         at: DateTime<Utc>,
     ) -> Result<Option<i64>, StoreError> {
-        self.message_receipt_on(msgid, status, at).await
+        self.message_receipt_on(account, msgid, status, at).await
     }
 
     async fn save_synced(
         &self,
+        account: &str,
         followers: &[SyncedFollower],
         cursor: &SyncCursor,
     ) -> Result<u64, StoreError> {
-        self.save_synced_on(followers, cursor).await
+        self.save_synced_on(account, followers, cursor).await
     }
 
-    async fn sync_cursor(&self) -> Result<Option<SyncCursor>, StoreError> {
-        self.sync_cursor_on().await
+    async fn sync_cursor(&self, account: &str) -> Result<Option<SyncCursor>, StoreError> {
+        self.sync_cursor_on(account).await
     }
 
-    async fn finish_sync(&self) -> Result<(), StoreError> {
-        self.finish_sync_on().await
+    async fn finish_sync(&self, account: &str) -> Result<(), StoreError> {
+        self.finish_sync_on(account).await
     }
 
     async fn unsynced_followers(
         &self,
+        account: &str,
         started_at: DateTime<Utc>,
     ) -> Result<Vec<String>, StoreError> {
-        self.unsynced_on(started_at).await
+        self.unsynced_on(account, started_at).await
     }
 
     fn health(&self) -> Result<(), String> {
@@ -508,23 +537,23 @@ impl Store for SqliteStore {
 /// order, which is the order they were received in, give or take a deadline); (how many,
 /// whether there may be more).
 fn purge_chunk(conn: &Connection, state: &mut State, cutoff: i64) -> rusqlite::Result<(u64, bool)> {
-    let oldest: Vec<(i64, String, i64)> = conn
+    let oldest: Vec<(i64, String, i64, String)> = conn
         .prepare_cached(sql::SELECT_OLDEST)?
         .query_map(params![PURGE_CHUNK], |row| {
-            Ok((row.get(0)?, row.get(1)?, row.get(2)?))
+            Ok((row.get(0)?, row.get(1)?, row.get(2)?, row.get(3)?))
         })?
         .collect::<rusqlite::Result<_>>()?;
-    let expired: Vec<&(i64, String, i64)> = oldest
+    let expired: Vec<&(i64, String, i64, String)> = oldest
         .iter()
-        .take_while(|(_, _, at)| *at < cutoff)
+        .take_while(|(_, _, at, _)| *at < cutoff)
         .collect();
     let mut delete_event = conn.prepare_cached(sql::DELETE_EVENT)?;
     let mut delete_owner = conn.prepare_cached(sql::DELETE_OWNER)?;
-    for (id, openid, _) in &expired {
+    for (id, openid, _, account) in &expired {
         delete_event.execute(params![id])?;
-        delete_owner.execute(params![openid, id])?;
+        delete_owner.execute(params![openid, id, account])?;
     }
-    let ids: Vec<i64> = expired.iter().map(|(id, _, _)| *id).collect();
+    let ids: Vec<i64> = expired.iter().map(|(id, _, _, _)| *id).collect();
     state.backlog.drop_ids(&ids);
     let more = expired.len() == oldest.len() && oldest.len() as i64 == PURGE_CHUNK;
     Ok((ids.len() as u64, more))

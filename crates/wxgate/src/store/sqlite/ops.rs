@@ -33,10 +33,13 @@ impl Record {
     /// A resend of a push in the window: its stored reply, if the row is still there and
     /// really has this key (the window holds hashes).
     fn resent(&self, conn: &Connection, state: &State) -> rusqlite::Result<Option<Recorded>> {
-        let Some(id) = state.window.get(&self.write.dedupe_key) else {
+        let Some(id) = state
+            .window
+            .get(&self.write.account, &self.write.dedupe_key)
+        else {
             return Ok(None);
         };
-        stored_reply(conn, id, &self.write.dedupe_key).map(|reply| {
+        stored_reply(conn, id, &self.write.account, &self.write.dedupe_key).map(|reply| {
             reply.map(|reply| Recorded::Duplicate {
                 reply: reply.into(),
             })
@@ -75,6 +78,7 @@ impl Record {
             location.map(|l| l.0),
             location.map(|l| l.1),
             location.map(|l| l.2),
+            write.account,
         ])?;
         let id = conn.last_insert_rowid();
         let counted = match &write.effect {
@@ -84,17 +88,30 @@ impl Record {
         };
         let day = utc_day(write.received_at);
         if let Some((scene, subscribes, scans)) = counted {
-            conn.prepare_cached(sql::COUNT_SCENE)?
-                .execute(params![scene, day, subscribes, scans, 0])?;
+            conn.prepare_cached(sql::COUNT_SCENE)?.execute(params![
+                scene,
+                day,
+                subscribes,
+                scans,
+                0,
+                write.account
+            ])?;
         }
         let subscribed = i64::from(matches!(write.effect, FollowerEffect::Subscribe { .. }));
         let scanned = i64::from(matches!(write.effect, FollowerEffect::Scan { .. }));
-        conn.prepare_cached(sql::COUNT_DAY)?
-            .execute(params![day, subscribed, 0, scanned])?;
+        conn.prepare_cached(sql::COUNT_DAY)?.execute(params![
+            day,
+            subscribed,
+            0,
+            scanned,
+            write.account
+        ])?;
         insert_deliveries(conn, write)?;
         insert_mark(conn, write)?;
         // Every statement succeeded: now the in-memory state.
-        state.window.insert(&write.dedupe_key, id, received);
+        state
+            .window
+            .insert(&write.account, &write.dedupe_key, id, received);
         let effect = match std::mem::replace(&mut write.effect, FollowerEffect::Touch) {
             FollowerEffect::Subscribe { scene } => Effect::Subscribe(scene),
             FollowerEffect::Location {
@@ -104,9 +121,13 @@ impl Record {
             } => Effect::Location(latitude, longitude, precision),
             _ => Effect::Touch,
         };
-        state
-            .backlog
-            .push(id, std::mem::take(&mut write.openid), received, effect);
+        state.backlog.push(
+            id,
+            write.account.clone(),
+            std::mem::take(&mut write.openid),
+            received,
+            effect,
+        );
         Ok(Recorded::Stored { id })
     }
 }
@@ -115,11 +136,13 @@ impl WriteOp for Record {
     fn apply(&mut self, conn: &Connection, state: &mut State) -> rusqlite::Result<()> {
         let recorded = if self.write.effect == FollowerEffect::Forget {
             count_unsubscribe(conn, state, &self.write)?;
-            self.deleted = forget(conn, state, &self.write.openid)?;
+            self.deleted = forget(conn, state, &self.write.account, &self.write.openid)?;
             // The unsubscribe's own deliveries outlive the forget (contract §4).
             insert_deliveries(conn, &self.write)?;
             insert_mark(conn, &self.write)?;
-            state.backlog.forget(&self.write.openid);
+            state
+                .backlog
+                .forget(&self.write.account, &self.write.openid);
             Recorded::Forgotten
         } else if let Some(resent) = self.resent(conn, state)? {
             resent
@@ -145,6 +168,7 @@ impl WriteOp for Record {
 
 /// Forgetting a user from the admin API.
 pub(super) struct Forget {
+    account: String,
     openid: String,
     deleted: bool,
     answer: oneshot::Sender<Result<(), StoreError>>,
@@ -152,9 +176,13 @@ pub(super) struct Forget {
 
 impl Forget {
     /// The op and the receiver of its outcome.
-    pub(super) fn new(openid: &str) -> (Self, oneshot::Receiver<Result<(), StoreError>>) {
+    pub(super) fn new(
+        account: &str,
+        openid: &str,
+    ) -> (Self, oneshot::Receiver<Result<(), StoreError>>) {
         let (answer, outcome) = oneshot::channel();
         let op = Forget {
+            account: account.to_string(),
             openid: openid.to_string(),
             deleted: false,
             answer,
@@ -165,8 +193,8 @@ impl Forget {
 
 impl WriteOp for Forget {
     fn apply(&mut self, conn: &Connection, state: &mut State) -> rusqlite::Result<()> {
-        self.deleted = forget(conn, state, &self.openid)?;
-        state.backlog.forget(&self.openid);
+        self.deleted = forget(conn, state, &self.account, &self.openid)?;
+        state.backlog.forget(&self.account, &self.openid);
         Ok(())
     }
 
@@ -221,10 +249,12 @@ where
     }
 }
 
-/// The reply stored with event `id` if it exists and has `key`: `Some(None)` = `success`.
+/// The reply stored with event `id` if it exists and has `account` and `key`: `Some(None)` =
+/// `success`.
 pub(super) fn stored_reply(
     conn: &Connection,
     id: i64,
+    account: &str,
     key: &str,
 ) -> rusqlite::Result<Option<Option<String>>> {
     let mut stmt = conn.prepare_cached(sql::SELECT_KEY_REPLY)?;
@@ -232,49 +262,65 @@ pub(super) fn stored_reply(
     let Some(row) = rows.next()? else {
         return Ok(None);
     };
-    let stored: String = row.get(0)?;
-    (stored == key).then(|| row.get(1)).transpose()
+    let (stored_account, stored): (String, String) = (row.get(0)?, row.get(1)?);
+    (stored_account == account && stored == key)
+        .then(|| row.get(2))
+        .transpose()
 }
 
 /// Counts an unsubscribe in its day and against the scene its user came from (the last
 /// pending subscribe's, else the stored follower's), before the user is forgotten.
 fn count_unsubscribe(conn: &Connection, state: &State, write: &PushWrite) -> rusqlite::Result<()> {
     let day = utc_day(write.received_at);
-    let scene: Option<String> = match state.backlog.pending_scene(&write.openid) {
+    let scene: Option<String> = match state.backlog.pending_scene(&write.account, &write.openid) {
         Some(scene) => scene.map(str::to_string),
         None => conn
             .prepare_cached(sql::SELECT_SCENE_OF)?
-            .query_row(params![write.openid], |row| row.get(0))
+            .query_row(params![write.openid, write.account], |row| row.get(0))
             .optional()?
             .flatten(),
     };
     if let Some(scene) = scene {
-        conn.prepare_cached(sql::COUNT_SCENE)?
-            .execute(params![scene, day, 0, 0, 1])?;
+        conn.prepare_cached(sql::COUNT_SCENE)?.execute(params![
+            scene,
+            day,
+            0,
+            0,
+            1,
+            write.account
+        ])?;
     }
     conn.prepare_cached(sql::COUNT_DAY)?
-        .execute(params![day, 0, 1, 0])?;
+        .execute(params![day, 0, 1, 0, write.account])?;
     Ok(())
 }
 
-/// Deletes every row holding `openid` (its applied events through `openid_events`, its
-/// pending ones by id, its follower row, its template messages and their unsent outbox
-/// rows); counters and notify deliveries stay. Whether anything
+/// Deletes every row of `account` holding `openid` (its applied events through
+/// `openid_events`, its pending ones by id, its follower row, its template messages and their
+/// unsent outbox rows); counters and notify deliveries stay. Whether anything
 /// was deleted (then the files are scrubbed). The caller marks the backlog once every
 /// statement of its write succeeded.
-fn forget(conn: &Connection, state: &State, openid: &str) -> rusqlite::Result<bool> {
+fn forget(conn: &Connection, state: &State, account: &str, openid: &str) -> rusqlite::Result<bool> {
     let mut deleted = conn
         .prepare_cached(sql::DELETE_OWNED_EVENTS)?
-        .execute(params![openid])?;
+        .execute(params![openid, account])?;
     deleted += conn
         .prepare_cached(sql::DELETE_OWNERS)?
-        .execute(params![openid])?;
+        .execute(params![openid, account])?;
     deleted += conn
         .prepare_cached(sql::DELETE_FOLLOWER)?
-        .execute(params![openid])?;
-    deleted += super::execute(conn, crate::store::messages::DELETE_MESSAGES_OF, &[&openid])?;
-    deleted += super::execute(conn, crate::store::messages::DELETE_SENDS_OF, &[&openid])?;
-    let pending = state.backlog.ids_of(openid);
+        .execute(params![openid, account])?;
+    deleted += super::execute(
+        conn,
+        crate::store::messages::DELETE_MESSAGES_OF,
+        &[&account, &openid],
+    )?;
+    deleted += super::execute(
+        conn,
+        crate::store::messages::DELETE_SENDS_OF,
+        &[&account, &openid],
+    )?;
+    let pending = state.backlog.ids_of(account, openid);
     let mut delete = conn.prepare_cached(sql::DELETE_EVENT)?;
     for id in &pending {
         deleted += delete.execute(params![id])?;
@@ -288,7 +334,8 @@ fn insert_mark(conn: &Connection, write: &PushWrite) -> rusqlite::Result<()> {
         conn.prepare_cached(sql::INSERT_MARK)?.execute(params![
             millis(mark.seen_at),
             &mark.query[..],
-            &mark.body[..]
+            &mark.body[..],
+            write.account
         ])?;
     }
     Ok(())
@@ -307,7 +354,8 @@ fn insert_deliveries(conn: &Connection, write: &PushWrite) -> rusqlite::Result<(
             write.openid,
             delivery.event_id,
             delivery.payload,
-            at
+            at,
+            write.account
         ])?;
     }
     Ok(())

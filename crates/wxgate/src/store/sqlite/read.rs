@@ -72,35 +72,41 @@ impl Readers {
 
 fn follower_row(row: &Row<'_>) -> rusqlite::Result<FollowerDb> {
     Ok(FollowerDb {
-        openid: row.get(0)?,
-        subscribed: row.get(1)?,
-        subscribed_at: row.get(2)?,
-        scene: row.get(3)?,
-        loc_latitude: row.get(4)?,
-        loc_longitude: row.get(5)?,
-        loc_precision: row.get(6)?,
-        loc_reported_at: row.get(7)?,
-        last_seen_at: row.get(8)?,
-        unionid: row.get(9)?,
-        subscribe_scene: row.get(10)?,
-        source: row.get(11)?,
-        language: row.get(12)?,
-        remark: row.get(13)?,
-        tags: row.get(14)?,
+        account: row.get(0)?,
+        openid: row.get(1)?,
+        subscribed: row.get(2)?,
+        subscribed_at: row.get(3)?,
+        scene: row.get(4)?,
+        loc_latitude: row.get(5)?,
+        loc_longitude: row.get(6)?,
+        loc_precision: row.get(7)?,
+        loc_reported_at: row.get(8)?,
+        last_seen_at: row.get(9)?,
+        unionid: row.get(10)?,
+        subscribe_scene: row.get(11)?,
+        source: row.get(12)?,
+        language: row.get(13)?,
+        remark: row.get(14)?,
+        tags: row.get(15)?,
     })
 }
 
-/// One follower.
-pub(super) fn follower(conn: &Connection, openid: &str) -> Result<Option<Follower>, StoreError> {
-    let text = format!(
-        "SELECT {} FROM followers WHERE openid = ?1",
-        sql::FOLLOWER_COLUMNS
-    );
-    conn.prepare_cached(&text)?
-        .query_row(params![openid], follower_row)
-        .optional()?
-        .map(Follower::try_from)
-        .transpose()
+/// The followers with `openid`, of one account or of every account, by account.
+pub(super) fn follower(
+    conn: &Connection,
+    account: Option<&str>,
+    openid: &str,
+) -> Result<Vec<Follower>, StoreError> {
+    let mut filter = Filter::default();
+    filter.push("openid = ?", Value::Text(openid.to_string()));
+    if let Some(account) = account {
+        filter.push("account = ?", Value::Text(account.to_string()));
+    }
+    let select = format!("SELECT {} FROM followers", sql::FOLLOWER_COLUMNS);
+    let (text, args) = filter.finish(&select, "ORDER BY account", u32::MAX);
+    let mut stmt = conn.prepare_cached(&text)?;
+    let rows = stmt.query_map(params_from_iter(args), follower_row)?;
+    rows.map(|row| Follower::try_from(row?)).collect()
 }
 
 /// A page of followers, by openid.
@@ -109,14 +115,21 @@ pub(super) fn followers(
     query: &FollowerQuery,
 ) -> Result<Vec<Follower>, StoreError> {
     let mut filter = Filter::default();
+    if let Some(account) = &query.account {
+        filter.push("account = ?", Value::Text(account.clone()));
+    }
     if let Some(subscribed) = query.subscribed {
         filter.push("subscribed = ?", Value::Integer(i64::from(subscribed)));
     }
-    if let Some(after) = &query.after {
-        filter.push("openid > ?", Value::Text(after.clone()));
+    if let Some((account, openid)) = &query.after {
+        filter.push2(
+            "(account, openid) > (?, ?)",
+            Value::Text(account.clone()),
+            Value::Text(openid.clone()),
+        );
     }
     let select = format!("SELECT {} FROM followers", sql::FOLLOWER_COLUMNS);
-    let (text, args) = filter.finish(&select, "ORDER BY openid", query.limit);
+    let (text, args) = filter.finish(&select, "ORDER BY account, openid", query.limit);
     let mut stmt = conn.prepare(&text)?;
     let rows = stmt.query_map(params_from_iter(args), follower_row)?;
     rows.map(|row| Follower::try_from(row?)).collect()
@@ -129,6 +142,9 @@ pub(super) fn events(conn: &Connection, query: &EventQuery) -> Result<Vec<EventR
     let (select, id) = match &query.openid {
         Some(openid) => {
             filter.push("o.openid = ?", Value::Text(openid.clone()));
+            if let Some(account) = &query.account {
+                filter.push("o.account = ?", Value::Text(account.clone()));
+            }
             (
                 format!(
                     "SELECT {} FROM openid_events o JOIN events e ON e.id = o.event_id",
@@ -137,10 +153,15 @@ pub(super) fn events(conn: &Connection, query: &EventQuery) -> Result<Vec<EventR
                 "o.event_id",
             )
         }
-        None => (
-            format!("SELECT {} FROM events e", sql::EVENT_COLUMNS),
-            "e.id",
-        ),
+        None => {
+            if let Some(account) = &query.account {
+                filter.push("e.account = ?", Value::Text(account.clone()));
+            }
+            (
+                format!("SELECT {} FROM events e", sql::EVENT_COLUMNS),
+                "e.id",
+            )
+        }
     };
     if let Some(msg_type) = &query.msg_type {
         filter.push(
@@ -159,33 +180,40 @@ pub(super) fn events(conn: &Connection, query: &EventQuery) -> Result<Vec<EventR
     let rows = stmt.query_map(params_from_iter(args), |row| {
         Ok(EventDb {
             id: row.get(0)?,
-            openid: row.get(1)?,
-            msg_type: row.get(2)?,
-            event: row.get(3)?,
-            event_key: row.get(4)?,
-            create_time: row.get(5)?,
-            received_at: row.get(6)?,
-            raw_xml: row.get(7)?,
-            reply: row.get(8)?,
+            account: row.get(1)?,
+            openid: row.get(2)?,
+            msg_type: row.get(3)?,
+            event: row.get(4)?,
+            event_key: row.get(5)?,
+            create_time: row.get(6)?,
+            received_at: row.get(7)?,
+            raw_xml: row.get(8)?,
+            reply: row.get(9)?,
         })
     })?;
     rows.map(|row| EventRow::try_from(row?)).collect()
 }
 
-/// Totals (the caller has the backlog applied first).
-pub(super) fn stats(conn: &Connection) -> Result<Stats, StoreError> {
+/// Totals of one account or of every account (the caller has the backlog applied first).
+pub(super) fn stats(conn: &Connection, account: Option<&str>) -> Result<Stats, StoreError> {
+    let values: [&dyn rusqlite::ToSql; 1] = [&account];
+    let named = super::named(&values);
+    let refs = super::refs(&named);
     let (subscribed, total, events) = conn
         .prepare_cached(shared::SELECT_TOTALS)?
-        .query_row([], |row| Ok((row.get(0)?, row.get(1)?, row.get(2)?)))?;
+        .query_row(refs.as_slice(), |row| {
+            Ok((row.get(0)?, row.get(1)?, row.get(2)?))
+        })?;
     let mut stmt = conn.prepare_cached(&shared::select_scene_stats())?;
     let scenes = stmt
-        .query_map([], |row| {
+        .query_map(refs.as_slice(), |row| {
             Ok(SceneStats {
-                scene: row.get(0)?,
-                label: row.get(1)?,
-                subscribes: row.get(2)?,
-                scans: row.get(3)?,
-                unsubscribes: row.get(4)?,
+                account: row.get(0)?,
+                scene: row.get(1)?,
+                label: row.get(2)?,
+                subscribes: row.get(3)?,
+                scans: row.get(4)?,
+                unsubscribes: row.get(5)?,
             })
         })?
         .collect::<Result<_, _>>()?;
@@ -199,22 +227,28 @@ pub(super) fn stats(conn: &Connection) -> Result<Stats, StoreError> {
 
 fn qr_row(row: &Row<'_>) -> rusqlite::Result<QrCodeDb> {
     Ok(QrCodeDb {
-        scene: row.get(0)?,
-        action_name: row.get(1)?,
-        ticket: row.get(2)?,
-        url: row.get(3)?,
-        expire_seconds: row.get(4)?,
-        expires_at: row.get(5)?,
-        label: row.get(6)?,
-        created_at: row.get(7)?,
+        account: row.get(0)?,
+        scene: row.get(1)?,
+        action_name: row.get(2)?,
+        ticket: row.get(3)?,
+        url: row.get(4)?,
+        expire_seconds: row.get(5)?,
+        expires_at: row.get(6)?,
+        label: row.get(7)?,
+        created_at: row.get(8)?,
     })
 }
 
-/// QR codes newest first, with their scene's counters.
-pub(super) fn qrcodes(conn: &Connection) -> Result<Vec<QrCodeTotals>, StoreError> {
+/// QR codes of one account or of every account newest first, with their scene's counters.
+pub(super) fn qrcodes(
+    conn: &Connection,
+    account: Option<&str>,
+) -> Result<Vec<QrCodeTotals>, StoreError> {
+    let values: [&dyn rusqlite::ToSql; 1] = [&account];
+    let named = super::named(&values);
     let mut stmt = conn.prepare_cached(&shared::select_qrcodes())?;
-    let rows = stmt.query_map([], |row| {
-        Ok((qr_row(row)?, row.get(8)?, row.get(9)?, row.get(10)?))
+    let rows = stmt.query_map(super::refs(&named).as_slice(), |row| {
+        Ok((qr_row(row)?, row.get(9)?, row.get(10)?, row.get(11)?))
     })?;
     rows.map(|row| {
         let (code, subscribes, scans, unsubscribes) = row?;
@@ -228,10 +262,16 @@ pub(super) fn qrcodes(conn: &Connection) -> Result<Vec<QrCodeTotals>, StoreError
     .collect()
 }
 
-/// One QR code.
-pub(super) fn qrcode(conn: &Connection, scene: &str) -> Result<Option<QrCode>, StoreError> {
+/// One QR code of an account.
+pub(super) fn qrcode(
+    conn: &Connection,
+    account: &str,
+    scene: &str,
+) -> Result<Option<QrCode>, StoreError> {
+    let values: [&dyn rusqlite::ToSql; 2] = [&account, &scene];
+    let named = super::named(&values);
     conn.prepare_cached(&shared::select_qrcode())?
-        .query_row(params![scene], qr_row)
+        .query_row(super::refs(&named).as_slice(), qr_row)
         .optional()?
         .map(QrCode::try_from)
         .transpose()
@@ -254,6 +294,7 @@ pub(super) fn token(conn: &Connection, appid: &str) -> Result<Option<StoredToken
 /// `GET /api/stats/daily`: see `Store::daily`.
 pub(super) fn daily(
     conn: &Connection,
+    account: Option<&str>,
     span: (i64, i64),
     scene: Option<&str>,
 ) -> Result<Vec<DayStats>, StoreError> {
@@ -272,24 +313,25 @@ pub(super) fn daily(
         })?;
         Ok(rows.collect::<rusqlite::Result<_>>()?)
     };
-    let days = rows(shared::SELECT_DAYS, &[&span.0, &span.1])?;
+    let days = rows(shared::SELECT_DAYS, &[&span.0, &span.1, &account])?;
     let narrowed = match scene {
         Some(scene) => Some(rows(
             shared::SELECT_SCENE_DAYS,
-            &[&scene, &span.0, &span.1],
+            &[&scene, &span.0, &span.1, &account],
         )?),
         None => None,
     };
     Ok(every_day(span, &days, narrowed.as_deref()))
 }
 
-/// The replay marks since `since_ms`.
+/// The replay marks of `account` since `since_ms`.
 pub(super) fn replay_marks(
     conn: &Connection,
+    account: &str,
     since_ms: i64,
 ) -> Result<Vec<ReplayMark>, StoreError> {
     let mut stmt = conn.prepare_cached(sql::SELECT_MARKS)?;
-    let rows = stmt.query_map(params![since_ms], |row| {
+    let rows = stmt.query_map(params![since_ms, account], |row| {
         Ok((
             row.get::<_, i64>(0)?,
             row.get::<_, Vec<u8>>(1)?,
@@ -323,6 +365,21 @@ impl Filter {
         self.args.push(arg);
         let placeholder = format!("?{}", self.args.len());
         self.clauses.push(template.replace('?', &placeholder));
+    }
+
+    /// A clause with two `?`, bound to `first` and `second` in order.
+    fn push2(&mut self, template: &str, first: Value, second: Value) {
+        let (one, two) = (self.args.len() + 1, self.args.len() + 2);
+        self.args.push(first);
+        self.args.push(second);
+        let mut parts = template.splitn(3, '?');
+        let clause = format!(
+            "{}?{one}{}?{two}{}",
+            parts.next().unwrap_or_default(),
+            parts.next().unwrap_or_default(),
+            parts.next().unwrap_or_default()
+        );
+        self.clauses.push(clause);
     }
 
     fn finish(mut self, select: &str, order: &str, limit: u32) -> (String, Vec<Value>) {

@@ -10,22 +10,32 @@ use crate::store::StoreError;
 impl SqliteStore {
     pub(super) async fn save_synced_on(
         &self,
+        account: &str,
         followers: &[SyncedFollower],
         cursor: &SyncCursor,
     ) -> Result<u64, StoreError> {
         // Pushes already answered are applied first, so a follower they created is not
         // counted again as new.
         self.caught_up().await?;
-        let (followers, cursor) = (followers.to_vec(), cursor.clone());
-        self.exec(move |conn, _| save(conn, &followers, &cursor))
+        let (account, followers, cursor) =
+            (account.to_string(), followers.to_vec(), cursor.clone());
+        self.exec(move |conn, _| save(conn, &account, &followers, &cursor))
             .await
     }
 
-    pub(super) async fn sync_cursor_on(&self) -> Result<Option<SyncCursor>, StoreError> {
+    pub(super) async fn sync_cursor_on(
+        &self,
+        account: &str,
+    ) -> Result<Option<SyncCursor>, StoreError> {
+        let account = account.to_string();
         let row: Option<(i64, Option<String>, i64)> = self
-            .read(|conn| {
+            .read(move |conn| {
+                let values: [&dyn rusqlite::ToSql; 1] = [&account];
+                let named_values = named(&values);
                 conn.prepare_cached(s::SELECT_CURSOR)?
-                    .query_row([], |row| Ok((row.get(0)?, row.get(1)?, row.get(2)?)))
+                    .query_row(refs(&named_values).as_slice(), |row| {
+                        Ok((row.get(0)?, row.get(1)?, row.get(2)?))
+                    })
                     .optional()
                     .map_err(StoreError::from)
             })
@@ -40,19 +50,21 @@ impl SqliteStore {
         .transpose()
     }
 
-    pub(super) async fn finish_sync_on(&self) -> Result<(), StoreError> {
-        self.exec(|conn, _| execute(conn, s::DELETE_CURSOR, &[]).map(drop))
+    pub(super) async fn finish_sync_on(&self, account: &str) -> Result<(), StoreError> {
+        let account = account.to_string();
+        self.exec(move |conn, _| execute(conn, s::DELETE_CURSOR, &[&account]).map(drop))
             .await
     }
 
     pub(super) async fn unsynced_on(
         &self,
+        account: &str,
         started_at: DateTime<Utc>,
     ) -> Result<Vec<String>, StoreError> {
         self.caught_up().await?;
-        let at = millis(started_at);
+        let (account, at) = (account.to_string(), millis(started_at));
         self.read(move |conn| {
-            let values: [&dyn rusqlite::ToSql; 1] = [&at];
+            let values: [&dyn rusqlite::ToSql; 2] = [&account, &at];
             let named_values = named(&values);
             let mut stmt = conn.prepare_cached(s::SELECT_UNSYNCED)?;
             let rows = stmt.query_map(refs(&named_values).as_slice(), |row| row.get(0))?;
@@ -65,6 +77,7 @@ impl SqliteStore {
 
 fn save(
     conn: &Connection,
+    account: &str,
     followers: &[SyncedFollower],
     cursor: &SyncCursor,
 ) -> rusqlite::Result<u64> {
@@ -72,7 +85,7 @@ fn save(
     let mut new = 0;
     for f in followers {
         let known = {
-            let values: [&dyn rusqlite::ToSql; 1] = [&f.openid];
+            let values: [&dyn rusqlite::ToSql; 2] = [&account, &f.openid];
             let named_values = named(&values);
             conn.prepare_cached(s::FOLLOWER_EXISTS)?
                 .query_row(refs(&named_values).as_slice(), |_| Ok(()))
@@ -83,6 +96,7 @@ fn save(
             conn,
             s::UPSERT_SYNCED,
             &[
+                &account,
                 &f.openid,
                 &f.subscribed_at.map(millis),
                 &f.scene,
@@ -98,14 +112,14 @@ fn save(
             new += 1;
             if let Some(scene) = &f.scene {
                 let day = utc_day(f.subscribed_at.unwrap_or(cursor.started_at));
-                execute(conn, s::COUNT_SYNCED, &[scene, &day])?;
+                execute(conn, s::COUNT_SYNCED, &[&account, scene, &day])?;
             }
         }
     }
     execute(
         conn,
         s::UPSERT_CURSOR,
-        &[&synced_at, &cursor.next_openid, &cursor.synced],
+        &[&account, &synced_at, &cursor.next_openid, &cursor.synced],
     )?;
     Ok(new)
 }

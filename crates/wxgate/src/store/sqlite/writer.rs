@@ -47,8 +47,8 @@ impl State {
         let mut stmt = conn.prepare(sql::SELECT_RECENT_KEYS)?;
         let mut rows = stmt.query([super::window::MAX_KEYS as i64])?;
         while let Some(row) = rows.next()? {
-            let key: String = row.get(1)?;
-            window.insert(&key, row.get(0)?, row.get(2)?);
+            let (account, key): (String, String) = (row.get(1)?, row.get(2)?);
+            window.insert(&account, &key, row.get(0)?, row.get(3)?);
         }
         Ok(State {
             window,

@@ -40,7 +40,13 @@ async fn a_forget_inside_a_batch_splits_it_in_order(db: TestDb) {
             "stored"
         ]
     );
-    let a = db.store.follower("oA").await.unwrap().unwrap();
+    let a = db
+        .store
+        .follower(Some(crate::store::DEFAULT_ACCOUNT), "oA")
+        .await
+        .unwrap()
+        .pop()
+        .unwrap();
     assert_eq!((a.subscribed_at, a.scene), (None, None));
     let query = EventQuery {
         openid: Some("oA".into()),
@@ -56,7 +62,7 @@ async fn a_forget_inside_a_batch_splits_it_in_order(db: TestDb) {
         .map(|event| event.received_at.timestamp() % 100)
         .collect();
     assert_eq!(times, [5, 4], "newest first, the forgotten ones gone");
-    let stats = db.store.stats().await.unwrap();
+    let stats = db.store.stats(None).await.unwrap();
     assert_eq!((stats.events, stats.total), (3, 2));
     assert_eq!(stats.scenes[0].subscribes, 1, "counters stay");
 }
@@ -86,7 +92,13 @@ async fn effects_of_one_openid_in_a_batch_apply_in_order(db: TestDb) {
     assert!(outcomes
         .iter()
         .all(|o| matches!(o, Ok(Recorded::Stored { .. }))));
-    let a = db.store.follower("oA").await.unwrap().unwrap();
+    let a = db
+        .store
+        .follower(Some(crate::store::DEFAULT_ACCOUNT), "oA")
+        .await
+        .unwrap()
+        .pop()
+        .unwrap();
     assert_eq!(a.scene.as_deref(), Some("a"));
     assert_eq!(a.subscribed_at, Some(super::fixtures::at(1)));
     assert_eq!(a.last_seen_at, Some(super::fixtures::at(4)));
@@ -96,7 +108,7 @@ async fn effects_of_one_openid_in_a_batch_apply_in_order(db: TestDb) {
     );
     let totals: Vec<_> = db
         .store
-        .stats()
+        .stats(None)
         .await
         .unwrap()
         .scenes

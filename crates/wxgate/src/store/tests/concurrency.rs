@@ -21,7 +21,7 @@ async fn concurrent_records_are_all_committed_and_visible(db: TestDb) {
         })
         .collect();
     assert_eq!(ids.len(), 500, "distinct ids");
-    let stats = db.store.stats().await.unwrap();
+    let stats = db.store.stats(None).await.unwrap();
     assert_eq!((stats.events, stats.total), (500, 50));
     let events = db
         .store
@@ -56,7 +56,7 @@ async fn resends_in_one_batch_are_answered_with_the_first_reply(db: TestDb) {
         };
         assert_eq!(outcome.unwrap(), expected);
     }
-    assert_eq!(db.store.stats().await.unwrap().events, 10);
+    assert_eq!(db.store.stats(None).await.unwrap().events, 10);
 }
 store_test!(resends_in_one_batch_are_answered_with_the_first_reply);
 
@@ -87,10 +87,14 @@ async fn a_failing_write_fails_alone_in_its_batch(db: TestDb) {
             );
         }
     }
-    let stats = db.store.stats().await.unwrap();
+    let stats = db.store.stats(None).await.unwrap();
     assert_eq!((stats.events, stats.total), (57, 57));
     assert_eq!(
-        db.store.follower("bad").await.unwrap(),
+        db.store
+            .follower(Some(crate::store::DEFAULT_ACCOUNT), "bad")
+            .await
+            .unwrap()
+            .pop(),
         None,
         "no effect of the failed write"
     );
@@ -113,7 +117,7 @@ async fn close_applies_every_queued_write(db: TestDb) {
         Err(StoreError::Closed)
     ));
     let reopened = crate::store::open(&db.url).await.unwrap();
-    assert_eq!(reopened.stats().await.unwrap().events, 300);
+    assert_eq!(reopened.stats(None).await.unwrap().events, 300);
     reopened.close().await;
 }
 store_test!(close_applies_every_queued_write);

@@ -42,7 +42,13 @@ async fn unsubscribes_count_against_the_users_scene_and_days_are_complete(db: Te
         .await
         .unwrap();
     // oB's follower row is applied by this read; oA's subscribe may still be pending
-    assert!(db.store.follower("oB").await.unwrap().is_some());
+    assert!(db
+        .store
+        .follower(Some(crate::store::DEFAULT_ACCOUNT), "oB")
+        .await
+        .unwrap()
+        .pop()
+        .is_some());
     // day 1: oA and oB unsubscribe, one text from oC; an admin forget of oC is no unsubscribe
     let day1 = 86_400;
     db.store
@@ -54,10 +60,13 @@ async fn unsubscribes_count_against_the_users_scene_and_days_are_complete(db: Te
         .await
         .unwrap();
     db.store.record(text("oC", "c2", day1 + 2)).await.unwrap();
-    db.store.forget("oC").await.unwrap();
+    db.store
+        .forget(crate::store::DEFAULT_ACCOUNT, "oC")
+        .await
+        .unwrap();
 
     let today = at(day1) + Duration::hours(1);
-    let days = db.store.daily(today, 3, None).await.unwrap();
+    let days = db.store.daily(None, today, 3, None).await.unwrap();
     let rows: Vec<(String, i64, i64, i64, i64)> = days
         .iter()
         .map(|d| {
@@ -78,7 +87,11 @@ async fn unsubscribes_count_against_the_users_scene_and_days_are_complete(db: Te
             ("2024-05-02".to_string(), 0, 2, 0, 3),
         ]
     );
-    let poster = db.store.daily(today, 2, Some("poster")).await.unwrap();
+    let poster = db
+        .store
+        .daily(None, today, 2, Some("poster"))
+        .await
+        .unwrap();
     let rows: Vec<(i64, i64, i64, i64)> = poster
         .iter()
         .map(|d| (d.subscribes, d.unsubscribes, d.scans, d.events))
@@ -89,7 +102,7 @@ async fn unsubscribes_count_against_the_users_scene_and_days_are_complete(db: Te
         "events are the day's, all scenes"
     );
 
-    let stats = db.store.stats().await.unwrap();
+    let stats = db.store.stats(None).await.unwrap();
     let scene = &stats.scenes[0];
     assert_eq!(
         (

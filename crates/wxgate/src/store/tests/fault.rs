@@ -72,7 +72,11 @@ async fn a_full_disk_fails_writes_until_space_is_back_and_loses_nothing_acknowle
         .await
         .unwrap();
     assert_eq!(events.len(), acknowledged.len());
-    let follower = store.follower("oB").await.unwrap();
+    let follower = store
+        .follower(Some(crate::store::DEFAULT_ACCOUNT), "oB")
+        .await
+        .unwrap()
+        .pop();
     assert!(follower.is_some(), "effects applied after the fault");
     store.close().await;
 }

@@ -19,6 +19,7 @@ pub(super) fn push(openid: &str, key: &str, secs: i64, effect: FollowerEffect) -
         FollowerEffect::Touch => ("text", None),
     };
     PushWrite {
+        account: "default".to_string(),
         dedupe_key: key.to_string(),
         openid: openid.to_string(),
         msg_type: msg_type.to_string(),

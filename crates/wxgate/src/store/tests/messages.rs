@@ -8,6 +8,7 @@ use crate::store::{FollowerEffect, NewMessage, TEMPLATE_QUEUE};
 
 fn message(openid: &str, key: Option<&str>, secs: i64) -> NewMessage {
     NewMessage {
+        account: "default".into(),
         openid: openid.into(),
         template_id: "TPL".into(),
         idempotency_key: key.map(str::to_string),
@@ -103,13 +104,13 @@ async fn sent_then_receipt_or_receipt_first_end_the_same(db: TestDb) {
     );
     let finished = db
         .store
-        .message_receipt(1001, "delivered", at(3))
+        .message_receipt("default", 1001, "delivered", at(3))
         .await
         .unwrap();
     assert_eq!(finished, Some(a));
     let again = db
         .store
-        .message_receipt(1001, "delivered", at(4))
+        .message_receipt("default", 1001, "delivered", at(4))
         .await
         .unwrap();
     assert_eq!(again, None, "a resent push changes nothing more");
@@ -121,7 +122,7 @@ async fn sent_then_receipt_or_receipt_first_end_the_same(db: TestDb) {
     // The push before the msgid is stored.
     assert_eq!(
         db.store
-            .message_receipt(1002, "blocked", at(3))
+            .message_receipt("default", 1002, "blocked", at(3))
             .await
             .unwrap(),
         None
@@ -179,7 +180,7 @@ async fn forgetting_deletes_the_users_messages_and_unsent_rows(db: TestDb) {
         .await
         .unwrap()
         .id;
-    db.store.forget("o1").await.unwrap();
+    db.store.forget("default", "o1").await.unwrap();
     assert_eq!(db.store.message(sent).await.unwrap(), None);
     assert_eq!(db.store.message(unsent).await.unwrap(), None);
     assert!(db.store.message(kept).await.unwrap().is_some());

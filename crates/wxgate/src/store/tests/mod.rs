@@ -37,6 +37,25 @@ where
     F: FnOnce(TestDb) -> Fut,
     Fut: Future<Output = ()>,
 {
+    with_postgres_database(|url| async move {
+        let store = super::open(&url).await.expect("open postgres");
+        test(TestDb {
+            store: store.clone(),
+            url,
+        })
+        .await;
+        store.close().await;
+    })
+    .await;
+}
+
+/// Runs `test` with the url of a fresh, empty PostgreSQL database (dropped afterwards, also
+/// when it fails), or skips with a note when `WXGATE_TEST_DATABASE_URL` is unset.
+pub(super) async fn with_postgres_database<F, Fut>(test: F)
+where
+    F: FnOnce(String) -> Fut,
+    Fut: Future<Output = ()>,
+{
     use futures::FutureExt;
     use sqlx::{Connection, Executor};
 
@@ -56,16 +75,7 @@ where
         .rsplit_once('/')
         .map_or(admin_url.as_str(), |(base, _)| base);
     let url = format!("{base}/{name}");
-    let outcome = async {
-        let store = super::open(&url).await.expect("open postgres");
-        test(TestDb {
-            store: store.clone(),
-            url: url.clone(),
-        })
-        .await;
-        store.close().await;
-    };
-    let outcome = std::panic::AssertUnwindSafe(outcome).catch_unwind().await;
+    let outcome = std::panic::AssertUnwindSafe(test(url)).catch_unwind().await;
     admin
         .execute(format!("DROP DATABASE {name} WITH (FORCE)").as_str())
         .await
@@ -95,6 +105,7 @@ macro_rules! store_test {
 
 mod fixtures;
 
+mod accounts;
 mod batch;
 mod concurrency;
 mod daily;
@@ -111,3 +122,4 @@ mod replay;
 mod scrub;
 mod sync;
 mod tokens;
+mod upgrade;

@@ -9,9 +9,17 @@ async fn memory_store_is_one_database_for_writer_and_readers() {
     for recorded in futures::future::join_all(writes).await {
         assert!(matches!(recorded, Ok(Recorded::Stored { .. })));
     }
-    store.forget("oB").await.unwrap();
-    assert_eq!(store.stats().await.unwrap().events, 50);
-    assert!(store.follower("oA").await.unwrap().is_some());
+    store
+        .forget(crate::store::DEFAULT_ACCOUNT, "oB")
+        .await
+        .unwrap();
+    assert_eq!(store.stats(None).await.unwrap().events, 50);
+    assert!(store
+        .follower(Some(crate::store::DEFAULT_ACCOUNT), "oA")
+        .await
+        .unwrap()
+        .pop()
+        .is_some());
     store.close().await;
 }
 

@@ -67,8 +67,18 @@ async fn deliveries_are_kept_after_a_forget_ending_with_the_unsubscribe(db: Test
         store.record(unsubscribe).await.unwrap(),
         Recorded::Forgotten
     );
-    store.forget("oB").await.unwrap();
-    assert_eq!(store.follower("oA").await.unwrap(), None);
+    store
+        .forget(crate::store::DEFAULT_ACCOUNT, "oB")
+        .await
+        .unwrap();
+    assert_eq!(
+        store
+            .follower(Some(crate::store::DEFAULT_ACCOUNT), "oA")
+            .await
+            .unwrap()
+            .pop(),
+        None
+    );
     assert_eq!(store.pending_deliveries().await.unwrap(), 3);
     let mut delivered = Vec::new();
     for _ in 0..3 {
@@ -236,8 +246,14 @@ async fn a_push_and_its_deliveries_are_written_together_or_not_at_all(db: TestDb
     for (i, outcome) in outcomes.iter().enumerate() {
         assert_eq!(outcome.is_err(), i % 10 == 3, "{i}: {outcome:?}");
     }
-    assert_eq!(db.store.stats().await.unwrap().events, 27);
-    assert_eq!(db.store.stored_reply("k3").await.unwrap(), None);
+    assert_eq!(db.store.stats(None).await.unwrap().events, 27);
+    assert_eq!(
+        db.store
+            .stored_reply(crate::store::DEFAULT_ACCOUNT, "k3")
+            .await
+            .unwrap(),
+        None
+    );
     assert_eq!(db.store.pending_deliveries().await.unwrap(), 27);
 }
 store_test!(a_push_and_its_deliveries_are_written_together_or_not_at_all);

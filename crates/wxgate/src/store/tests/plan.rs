@@ -18,7 +18,7 @@ fn forgets_split_the_batch_in_order() {
     let ops = vec![
         Op::Record(Box::new(text("oA", "k1", 0))),
         Op::Record(Box::new(text("oB", "k2", 0))),
-        Op::Forget("oA".into()),
+        Op::Forget("default".into(), "oA".into()),
         Op::Record(Box::new(push("oB", "k3", 1, FollowerEffect::Forget))),
         Op::Record(Box::new(text("oA", "k1", 2))),
     ];
@@ -28,13 +28,14 @@ fn forgets_split_the_batch_in_order() {
     assert!(matches!(
         segments[1],
         Segment::Forget {
+            account: "default",
             openid: "oA",
             write: None
         }
     ));
     assert!(matches!(
         segments[2],
-        Segment::Forget { openid: "oB", write: Some(w) } if w.dedupe_key == "k3"
+        Segment::Forget { openid: "oB", write: Some(w), .. } if w.dedupe_key == "k3"
     ));
     assert!(matches!(&segments[3], Segment::Records(w) if keys(w) == ["k1"]));
 }
@@ -49,12 +50,12 @@ fn the_first_write_of_a_key_wins_and_later_ones_are_duplicates() {
     let writes = [&a, &b, &c];
     assert_eq!(keys(&first_of_keys(&writes)), ["k1", "k2"]);
     // k1 was inserted (id 7); k2 was already stored (no id back)
-    let inserted = HashMap::from([("k1".to_string(), 7)]);
+    let inserted = HashMap::from([(("default".to_string(), "k1".to_string()), 7)]);
     let resolved: Vec<_> = resolve(&writes, &inserted)
         .into_iter()
         .map(|r| match r {
             Resolved::Stored(id, write) => (Some(id), write.openid.as_str()),
-            Resolved::Duplicate(key) => (None, key),
+            Resolved::Duplicate(_, key) => (None, key),
         })
         .collect();
     assert_eq!(resolved, [(Some(7), "oA"), (None, "k1"), (None, "k2")]);
@@ -81,6 +82,7 @@ fn follower_effects_merge_per_openid_in_batch_order() {
     let stored: Vec<&PushWrite> = writes.iter().collect();
     let ms = |secs| millis(at(secs));
     let base = |openid, last| FollowerRow {
+        account: "default",
         openid,
         last_seen_at: ms(last),
         subscribed_at: None,
@@ -132,12 +134,19 @@ fn counters_sum_per_scene_and_day() {
     assert_eq!(
         scenes,
         vec![
-            (("s".to_string(), day), (2, 1, 1)),
-            (("s".to_string(), day + 1), (1, 0, 0))
+            (("default".to_string(), "s".to_string(), day), (2, 1, 1)),
+            (("default".to_string(), "s".to_string(), day + 1), (1, 0, 0))
         ]
     );
     let days: Vec<_> = tally.days.into_iter().collect();
-    assert_eq!(days, vec![(day, (6, 3, 1, 1)), (day + 1, (1, 1, 0, 0))]);
+    let default = || "default".to_string();
+    assert_eq!(
+        days,
+        vec![
+            ((default(), day), (6, 3, 1, 1)),
+            ((default(), day + 1), (1, 1, 0, 0))
+        ]
+    );
 }
 
 #[test]

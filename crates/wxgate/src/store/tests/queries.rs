@@ -15,7 +15,13 @@ async fn followers_page_by_openid_after_a_cursor(db: TestDb) {
     let page = |after: Option<&str>| FollowerQuery {
         subscribed: Some(true),
         limit: 2,
-        after: after.map(str::to_string),
+        after: after.map(|openid| {
+            (
+                crate::store::DEFAULT_ACCOUNT.to_string(),
+                openid.to_string(),
+            )
+        }),
+        ..Default::default()
     };
     let mut seen = Vec::new();
     let mut after: Option<String> = None;
@@ -32,7 +38,7 @@ async fn followers_page_by_openid_after_a_cursor(db: TestDb) {
     let unsubscribed = FollowerQuery {
         subscribed: Some(false),
         limit: 10,
-        after: None,
+        ..Default::default()
     };
     assert!(db.store.followers(&unsubscribed).await.unwrap().is_empty());
 }
@@ -119,6 +125,7 @@ store_test!(events_newest_first_with_cursor_and_filters);
 
 fn code(scene: &str, label: Option<&str>, created: i64) -> QrCode {
     QrCode {
+        account: crate::store::DEFAULT_ACCOUNT.into(),
         scene: scene.into(),
         action_name: "QR_STR_SCENE".into(),
         ticket: format!("ticket-{scene}"),
@@ -164,7 +171,7 @@ async fn qrcodes_newest_first_with_their_counts_and_stats_labels(db: TestDb) {
         ))
         .await
         .unwrap();
-    let codes = db.store.qrcodes().await.unwrap();
+    let codes = db.store.qrcodes(None).await.unwrap();
     let counts: Vec<_> = codes
         .iter()
         .map(|t| (t.code.clone(), t.subscribes, t.scans, t.unsubscribes))
@@ -176,9 +183,21 @@ async fn qrcodes_newest_first_with_their_counts_and_stats_labels(db: TestDb) {
             (code("p2", None, 20), 0, 0, 0)
         ]
     );
-    assert_eq!(db.store.qrcode("p1").await.unwrap(), Some(permanent));
-    assert_eq!(db.store.qrcode("nope").await.unwrap(), None);
-    let stats = db.store.stats().await.unwrap();
+    assert_eq!(
+        db.store
+            .qrcode(crate::store::DEFAULT_ACCOUNT, "p1")
+            .await
+            .unwrap(),
+        Some(permanent)
+    );
+    assert_eq!(
+        db.store
+            .qrcode(crate::store::DEFAULT_ACCOUNT, "nope")
+            .await
+            .unwrap(),
+        None
+    );
+    let stats = db.store.stats(None).await.unwrap();
     let scenes: Vec<_> = stats
         .scenes
         .iter()
@@ -199,7 +218,7 @@ async fn qrcodes_newest_first_with_their_counts_and_stats_labels(db: TestDb) {
         .record(push("oA", "u1", 70, FollowerEffect::Forget))
         .await
         .unwrap();
-    let codes = db.store.qrcodes().await.unwrap();
+    let codes = db.store.qrcodes(None).await.unwrap();
     assert_eq!(
         (
             codes[0].code.scene.as_str(),
@@ -297,7 +316,12 @@ async fn purge_deletes_events_before_the_cutoff_only(db: TestDb) {
     assert_eq!(left.len(), 1);
     assert_eq!(left[0].received_at, at(100));
     assert!(
-        db.store.follower("oA").await.unwrap().is_some(),
+        db.store
+            .follower(Some(crate::store::DEFAULT_ACCOUNT), "oA")
+            .await
+            .unwrap()
+            .pop()
+            .is_some(),
         "followers stay"
     );
 }

@@ -22,18 +22,32 @@ async fn first_push_is_stored_and_a_resend_gets_its_reply(db: TestDb) {
         }
     );
     // no effect of the resend: not re-subscribed, no counter, last_seen unchanged
-    let follower = store.follower("oA").await.unwrap().unwrap();
+    let follower = store
+        .follower(Some(crate::store::DEFAULT_ACCOUNT), "oA")
+        .await
+        .unwrap()
+        .pop()
+        .unwrap();
     assert_eq!(follower.subscribed_at, None);
     assert_eq!(follower.scene, None);
     assert_eq!(follower.last_seen_at, Some(at(0)));
-    let stats = store.stats().await.unwrap();
+    let stats = store.stats(None).await.unwrap();
     assert_eq!(stats.events, 1);
     assert!(stats.scenes.is_empty());
     assert_eq!(
-        store.stored_reply("m1").await.unwrap(),
+        store
+            .stored_reply(crate::store::DEFAULT_ACCOUNT, "m1")
+            .await
+            .unwrap(),
         Some(StoredReply::from(first.reply))
     );
-    assert_eq!(store.stored_reply("nope").await.unwrap(), None);
+    assert_eq!(
+        store
+            .stored_reply(crate::store::DEFAULT_ACCOUNT, "nope")
+            .await
+            .unwrap(),
+        None
+    );
     let query = crate::store::EventQuery {
         limit: 10,
         ..Default::default()
@@ -47,7 +61,10 @@ async fn a_success_reply_is_stored_as_none(db: TestDb) {
     write.reply = None;
     db.store.record(write.clone()).await.unwrap();
     assert_eq!(
-        db.store.stored_reply("m1").await.unwrap(),
+        db.store
+            .stored_reply(crate::store::DEFAULT_ACCOUNT, "m1")
+            .await
+            .unwrap(),
         Some(StoredReply::Success)
     );
     assert_eq!(
@@ -62,7 +79,13 @@ store_test!(a_success_reply_is_stored_as_none);
 async fn touch_creates_a_subscribed_follower_without_subscribed_at(db: TestDb) {
     db.store.record(text("oA", "m1", 5)).await.unwrap();
     db.store.record(text("oA", "m2", 9)).await.unwrap();
-    let follower = db.store.follower("oA").await.unwrap().unwrap();
+    let follower = db
+        .store
+        .follower(Some(crate::store::DEFAULT_ACCOUNT), "oA")
+        .await
+        .unwrap()
+        .pop()
+        .unwrap();
     assert!(follower.subscribed);
     assert_eq!(follower.subscribed_at, None);
     assert_eq!(follower.scene, None);
@@ -97,14 +120,26 @@ async fn subscribe_sets_scene_and_counts_per_scene(db: TestDb) {
         ))
         .await
         .unwrap();
-    let a = db.store.follower("oA").await.unwrap().unwrap();
+    let a = db
+        .store
+        .follower(Some(crate::store::DEFAULT_ACCOUNT), "oA")
+        .await
+        .unwrap()
+        .pop()
+        .unwrap();
     assert!(a.subscribed);
     assert_eq!(a.subscribed_at, Some(at(10)));
     assert_eq!(a.scene.as_deref(), Some("123"));
     assert_eq!(a.last_seen_at, Some(at(10)));
-    let d = db.store.follower("oD").await.unwrap().unwrap();
+    let d = db
+        .store
+        .follower(Some(crate::store::DEFAULT_ACCOUNT), "oD")
+        .await
+        .unwrap()
+        .pop()
+        .unwrap();
     assert_eq!((d.subscribed_at, d.scene), (Some(at(30)), None));
-    let stats = db.store.stats().await.unwrap();
+    let stats = db.store.stats(None).await.unwrap();
     assert_eq!(stats.scenes.len(), 1);
     assert_eq!((stats.scenes[0].subscribes, stats.scenes[0].scans), (3, 0));
 }
@@ -145,13 +180,25 @@ async fn scan_counts_and_touches_without_changing_scene(db: TestDb) {
         ))
         .await
         .unwrap();
-    let a = db.store.follower("oA").await.unwrap().unwrap();
+    let a = db
+        .store
+        .follower(Some(crate::store::DEFAULT_ACCOUNT), "oA")
+        .await
+        .unwrap()
+        .pop()
+        .unwrap();
     assert_eq!(a.scene.as_deref(), Some("a"));
     assert_eq!(a.subscribed_at, Some(at(0)));
     assert_eq!(a.last_seen_at, Some(at(60)));
-    let z = db.store.follower("oZ").await.unwrap().unwrap();
+    let z = db
+        .store
+        .follower(Some(crate::store::DEFAULT_ACCOUNT), "oZ")
+        .await
+        .unwrap()
+        .pop()
+        .unwrap();
     assert_eq!((z.subscribed, z.subscribed_at), (true, None));
-    let scenes = db.store.stats().await.unwrap().scenes;
+    let scenes = db.store.stats(None).await.unwrap().scenes;
     let totals: Vec<_> = scenes
         .iter()
         .map(|s| (s.scene.as_str(), s.subscribes, s.scans))
@@ -174,7 +221,13 @@ async fn location_sets_the_last_location(db: TestDb) {
         .record(push("oA", "l2", 20, location(24.5)))
         .await
         .unwrap();
-    let a = db.store.follower("oA").await.unwrap().unwrap();
+    let a = db
+        .store
+        .follower(Some(crate::store::DEFAULT_ACCOUNT), "oA")
+        .await
+        .unwrap()
+        .pop()
+        .unwrap();
     let expected = Location {
         latitude: 24.5,
         longitude: 113.5,
@@ -185,7 +238,13 @@ async fn location_sets_the_last_location(db: TestDb) {
     assert_eq!(a.last_seen_at, Some(at(20)));
     // a later plain push keeps the location
     db.store.record(text("oA", "m1", 30)).await.unwrap();
-    let a = db.store.follower("oA").await.unwrap().unwrap();
+    let a = db
+        .store
+        .follower(Some(crate::store::DEFAULT_ACCOUNT), "oA")
+        .await
+        .unwrap()
+        .pop()
+        .unwrap();
     assert_eq!(a.location.map(|l| l.reported_at), Some(at(20)));
 }
 store_test!(location_sets_the_last_location);

@@ -33,14 +33,20 @@ async fn the_log_beyond_the_last_applied_batch_is_applied_at_open() {
 
     let store = crate::store::open(&url).await.unwrap();
     let a = store
-        .follower("oA")
+        .follower(Some(crate::store::DEFAULT_ACCOUNT), "oA")
         .await
         .unwrap()
+        .pop()
         .expect("oA applied from the log");
     assert_eq!(a.scene.as_deref(), Some("poster"));
     assert_eq!(a.subscribed_at, Some(at(0)));
     assert_eq!(a.location.map(|l| l.latitude), Some(1.5));
-    assert!(store.follower("oB").await.unwrap().is_some());
+    assert!(store
+        .follower(Some(crate::store::DEFAULT_ACCOUNT), "oB")
+        .await
+        .unwrap()
+        .pop()
+        .is_some());
     let of_a = store
         .events(&EventQuery {
             openid: Some("oA".into()),
@@ -54,7 +60,7 @@ async fn the_log_beyond_the_last_applied_batch_is_applied_at_open() {
         store.record(text("oB", "k3", 2)).await.unwrap(),
         Recorded::Duplicate { .. }
     ));
-    let stats = store.stats().await.unwrap();
+    let stats = store.stats(None).await.unwrap();
     assert_eq!((stats.total, stats.events), (2, 3));
     store.close().await;
 }

@@ -20,10 +20,17 @@ async fn marks_are_kept_with_pushes_and_forgets(db: TestDb) {
     unsubscribe.replay = Some(mark(2, 20, 1));
     db.store.record(unsubscribe).await.unwrap();
 
-    let marks = db.store.replay_marks(at(0)).await.unwrap();
+    let marks = db
+        .store
+        .replay_marks(crate::store::DEFAULT_ACCOUNT, at(0))
+        .await
+        .unwrap();
     assert_eq!(marks, [mark(1, 10, 0), mark(2, 20, 1)]);
     assert_eq!(
-        db.store.replay_marks(at(1)).await.unwrap(),
+        db.store
+            .replay_marks(crate::store::DEFAULT_ACCOUNT, at(1))
+            .await
+            .unwrap(),
         [mark(2, 20, 1)]
     );
 }
@@ -41,11 +48,17 @@ async fn another_instance_sees_a_replay_on_postgres_only(db: TestDb) {
     };
     let shared = db.url.starts_with("postgres");
     assert_eq!(
-        db.store.replayed_elsewhere(&other_body).await.unwrap(),
+        db.store
+            .replayed_elsewhere(crate::store::DEFAULT_ACCOUNT, &other_body)
+            .await
+            .unwrap(),
         shared
     );
     assert!(
-        !db.store.replayed_elsewhere(&now).await.unwrap(),
+        !db.store
+            .replayed_elsewhere(crate::store::DEFAULT_ACCOUNT, &now)
+            .await
+            .unwrap(),
         "same body: a retry"
     );
 }

@@ -61,7 +61,10 @@ async fn forgotten_openids_leave_the_database_files() {
         store.record(unsubscribe).await.unwrap(),
         Recorded::Forgotten
     );
-    store.forget(ERASED).await.unwrap();
+    store
+        .forget(crate::store::DEFAULT_ACCOUNT, ERASED)
+        .await
+        .unwrap();
 
     assert_eq!(occurs(dir.path(), FORGOTTEN), Vec::<String>::new());
     assert_eq!(occurs(dir.path(), ERASED), Vec::<String>::new());
@@ -69,6 +72,11 @@ async fn forgotten_openids_leave_the_database_files() {
         !occurs(dir.path(), KEPT).is_empty(),
         "the other follower is still stored"
     );
-    assert!(store.follower(KEPT).await.unwrap().is_some());
+    assert!(store
+        .follower(Some(crate::store::DEFAULT_ACCOUNT), KEPT)
+        .await
+        .unwrap()
+        .pop()
+        .is_some());
     store.close().await;
 }

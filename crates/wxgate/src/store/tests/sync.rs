@@ -44,7 +44,7 @@ async fn synced_followers_are_stored_and_counted_once(db: TestDb) {
         ))
         .await
         .unwrap();
-    assert_eq!(db.store.sync_cursor().await.unwrap(), None);
+    assert_eq!(db.store.sync_cursor("default").await.unwrap(), None);
     let page = vec![
         synced("oA", Some("7"), 0),
         synced("oB", None, 0),
@@ -52,16 +52,16 @@ async fn synced_followers_are_stored_and_counted_once(db: TestDb) {
     ];
     let new = db
         .store
-        .save_synced(&page, &cursor(100, Some("oPush"), 3))
+        .save_synced("default", &page, &cursor(100, Some("oPush"), 3))
         .await
         .unwrap();
     assert_eq!(new, 2, "oPush was known");
     assert_eq!(
-        db.store.sync_cursor().await.unwrap(),
+        db.store.sync_cursor("default").await.unwrap(),
         Some(cursor(100, Some("oPush"), 3))
     );
 
-    let a = db.store.follower("oA").await.unwrap().unwrap();
+    let a = db.store.follower(None, "oA").await.unwrap().remove(0);
     assert!(a.subscribed);
     assert_eq!(a.subscribed_at, Some(at(0)));
     assert_eq!(a.scene.as_deref(), Some("7"));
@@ -73,7 +73,7 @@ async fn synced_followers_are_stored_and_counted_once(db: TestDb) {
         (Some("zh_CN"), Some("vip"))
     );
     assert_eq!(a.tags, vec![2, 128]);
-    let known = db.store.follower("oPush").await.unwrap().unwrap();
+    let known = db.store.follower(None, "oPush").await.unwrap().remove(0);
     assert_eq!(known.source, "push", "a push follower stays one");
     assert_eq!(
         known.scene.as_deref(),
@@ -86,12 +86,12 @@ async fn synced_followers_are_stored_and_counted_once(db: TestDb) {
     // Saving the same page again (a resumed sync) counts nothing twice.
     assert_eq!(
         db.store
-            .save_synced(&page, &cursor(100, None, 3))
+            .save_synced("default", &page, &cursor(100, None, 3))
             .await
             .unwrap(),
         0
     );
-    let stats = db.store.stats().await.unwrap();
+    let stats = db.store.stats(None).await.unwrap();
     let seven = stats.scenes.iter().find(|s| s.scene == "7").unwrap();
     assert_eq!(seven.subscribes, 2, "the push and the synced follower");
     assert!(
@@ -99,23 +99,31 @@ async fn synced_followers_are_stored_and_counted_once(db: TestDb) {
         "oPush not counted again"
     );
     assert_eq!((stats.subscribed, stats.total), (3, 3));
-    db.store.finish_sync().await.unwrap();
-    assert_eq!(db.store.sync_cursor().await.unwrap(), None);
+    db.store.finish_sync("default").await.unwrap();
+    assert_eq!(db.store.sync_cursor("default").await.unwrap(), None);
 }
 store_test!(synced_followers_are_stored_and_counted_once);
 
 async fn followers_seen_neither_by_the_sync_nor_since_are_listed(db: TestDb) {
     db.store
-        .save_synced(&[synced("oOld", None, 0)], &cursor(50, None, 1))
+        .save_synced("default", &[synced("oOld", None, 0)], &cursor(50, None, 1))
         .await
         .unwrap();
     db.store.record(text("oQuiet", "t1", 60)).await.unwrap();
     db.store.record(text("oLate", "t2", 150)).await.unwrap();
     db.store
-        .save_synced(&[synced("oStays", None, 0)], &cursor(100, None, 1))
+        .save_synced(
+            "default",
+            &[synced("oStays", None, 0)],
+            &cursor(100, None, 1),
+        )
         .await
         .unwrap();
-    let gone = db.store.unsynced_followers(at(100)).await.unwrap();
+    let gone = db
+        .store
+        .unsynced_followers("default", at(100))
+        .await
+        .unwrap();
     assert_eq!(gone, vec!["oOld".to_string(), "oQuiet".to_string()]);
 }
 store_test!(followers_seen_neither_by_the_sync_nor_since_are_listed);

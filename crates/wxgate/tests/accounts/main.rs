@@ -1,0 +1,12 @@
+//! Several accounts on one gateway, over real sockets: two accounts (`one` plain, `two` safe)
+//! each verify their own URL and refuse the other's signatures, and keep their own followers,
+//! scenes, tokens (two appids at the mock WeChat API), menus and QR codes; the single-account
+//! config and a database from before several accounts keep working.
+mod harness;
+#[path = "../common/pushes.rs"]
+mod pushes;
+
+mod api;
+mod cli;
+mod endpoint;
+mod upgrade;

@@ -1,0 +1,101 @@
+//! The account picker: with several accounts the dashboard shows every account's totals, or
+//! one account's when picked.
+use std::sync::atomic::{AtomicU64, Ordering};
+
+use reqwest::StatusCode;
+
+use super::webdriver::{self, Browser};
+use super::ADMIN_TOKEN;
+
+/// Subscribes `openid` at `account` (plain mode, token `t-{account}`).
+async fn subscribe(http: &reqwest::Client, base: &str, account: &str, openid: &str) {
+    static NONCE: AtomicU64 = AtomicU64::new(1);
+    let ts = chrono::Utc::now().timestamp().to_string();
+    let nonce = format!("a{}", NONCE.fetch_add(1, Ordering::Relaxed));
+    let signature = wechat_proto::signature(&format!("t-{account}"), &ts, &nonce);
+    let xml = format!(
+        "<xml><ToUserName><![CDATA[gh_1]]></ToUserName><FromUserName><![CDATA[{openid}]]>\
+         </FromUserName><CreateTime>{ts}</CreateTime><MsgType><![CDATA[event]]></MsgType>\
+         <Event><![CDATA[subscribe]]></Event></xml>"
+    );
+    let resp = http
+        .post(format!(
+            "{base}/wechat/{account}?signature={signature}&timestamp={ts}&nonce={nonce}"
+        ))
+        .body(xml)
+        .send()
+        .await
+        .expect("push sent");
+    assert_eq!(resp.status(), StatusCode::OK, "push accepted");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_account_picker_shows_every_account_or_one() {
+    let Some((chromium, chromedriver)) = webdriver::locate() else {
+        assert!(
+            std::env::var_os("CI").is_none(),
+            "CI is set but chromium/chromedriver are missing"
+        );
+        eprintln!("note: skipping the dashboard browser test: chromium/chromedriver not installed");
+        return;
+    };
+    let dir = tempfile::tempdir().expect("tempdir");
+    let toml = format!(
+        "[server]\nlisten = \"127.0.0.1:0\"\n[admin]\ntoken = \"{ADMIN_TOKEN}\"\n\
+         [storage]\nurl = \"sqlite://{}\"\n\
+         [[accounts]]\nname = \"one\"\ntoken = \"t-one\"\n\
+         [[accounts]]\nname = \"two\"\ntoken = \"t-two\"\n",
+        dir.path().join("wx.db").display()
+    );
+    let raw = wxgate::config::parse_toml(&toml).expect("config parses");
+    let config = wxgate::config::Config::from_raw(raw, dir.path(), |_| None).expect("valid");
+    let app = wxgate::app::Application::build(config)
+        .await
+        .expect("app builds");
+    let base = format!("http://{}", app.local_addr());
+    tokio::spawn(app.run_until(std::future::pending()));
+    let http = reqwest::Client::new();
+    subscribe(&http, &base, "one", "oPickOne").await;
+    subscribe(&http, &base, "two", "oPickTwo").await;
+    subscribe(&http, &base, "two", "oPickThree").await;
+
+    let browser = Browser::start(&chromium, &chromedriver).await;
+    browser.goto(&format!("{base}/admin")).await;
+    browser.wait_text("#login h2", |t| t == "Sign in").await;
+    browser.type_into("#token-input", ADMIN_TOKEN).await;
+    let submit = browser.wait_count("#token-submit", 1).await.remove(0);
+    browser.click(&submit).await;
+    browser.wait_text("#total-followers", |t| t == "3").await;
+    assert_eq!(
+        browser
+            .eval("return document.getElementById('account-picker').hidden")
+            .await,
+        false,
+        "two accounts: the picker shows"
+    );
+    let pick = |name: &str| {
+        format!(
+            "const s = document.getElementById('account'); s.value = '{name}'; \
+             s.dispatchEvent(new Event('change')); return s.options.length"
+        )
+    };
+    assert_eq!(
+        browser.eval(&pick("two")).await,
+        3,
+        "All accounts, one, two"
+    );
+    browser.wait_text("#total-followers", |t| t == "2").await;
+    browser
+        .wait_text("#followers tbody", |t| {
+            t.contains("oPickThree") && !t.contains("oPickOne")
+        })
+        .await;
+    browser.eval(&pick("one")).await;
+    browser.wait_text("#total-followers", |t| t == "1").await;
+    browser.eval(&pick("")).await;
+    browser.wait_text("#total-followers", |t| t == "3").await;
+    browser
+        .wait_text("#followers tbody", |t| t.contains("one · oPickOne"))
+        .await;
+    browser.quit().await;
+}
