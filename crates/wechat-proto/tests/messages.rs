@@ -196,3 +196,48 @@ fn nested_duplicates_become_lists_and_items_are_lists() {
         serde_json::json!({"B": ["1", "2"], "item": ["i"]})
     );
 }
+
+/// Every push type of the vectors gets its own bounded label, the lowercase name as sent; a
+/// typed event is never labelled `other`.
+#[test]
+fn every_message_case_has_a_bounded_label() {
+    for case in cases("messages") {
+        let name = &case["name"];
+        let msg = parse_message(s(&case, "xml").as_bytes())
+            .unwrap_or_else(|e| panic!("case {name}: {e}"));
+        let msg_type = s(&case, "msg_type").to_ascii_lowercase();
+        if msg.kind != MessageKind::Unknown {
+            assert_eq!(msg.type_label(), msg_type, "case {name}");
+        }
+        match (&msg.kind, case["event"].as_str()) {
+            (MessageKind::Event(Event::Unknown), Some(_)) => {}
+            (MessageKind::Event(_), Some(event)) => {
+                assert_eq!(
+                    msg.event_label(),
+                    Some(event.to_ascii_lowercase().as_str()),
+                    "case {name}"
+                );
+            }
+            (_, None) => assert_eq!(msg.event_label(), None, "case {name}"),
+            _ => {}
+        }
+    }
+    let odd = parse_message(
+        b"<xml><ToUserName>gh</ToUserName><FromUserName>o</FromUserName>\
+          <CreateTime>1</CreateTime><MsgType>event</MsgType><Event>user_get_card</Event></xml>",
+    )
+    .expect("an unknown event parses");
+    assert_eq!(
+        (odd.type_label(), odd.event_label()),
+        ("event", Some("other"))
+    );
+    let new_type = parse_message(
+        b"<xml><ToUserName>gh</ToUserName><FromUserName>o</FromUserName>\
+          <CreateTime>1</CreateTime><MsgType>miniprogrampage</MsgType></xml>",
+    )
+    .expect("an unknown MsgType parses");
+    assert_eq!(
+        (new_type.type_label(), new_type.event_label()),
+        ("other", None)
+    );
+}

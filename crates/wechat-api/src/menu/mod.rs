@@ -13,14 +13,17 @@ pub use validate::{MenuError, MenuProblem};
 
 /// A custom menu: 1 to 3 top-level buttons.
 #[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Menu {
     /// The top-level buttons.
     #[serde(default)]
+    #[cfg_attr(feature = "openapi", schema(min_items = 1, max_items = 3))]
     pub button: Vec<Button>,
 }
 
 /// One button: either a parent with `sub_button` (and only a name) or an action of `type`.
 #[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Button {
     /// What it does; absent on a parent button.
     #[serde(rename = "type", default, skip_serializing_if = "Option::is_none")]
@@ -45,13 +48,17 @@ pub struct Button {
     /// Mini program page of miniprogram.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub pagepath: Option<String>,
-    /// Children of a parent button (1 to 5).
+    /// Children of a parent button (1 to 5), each a button without `sub_button`.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    // Described as objects: a recursive schema trips some OpenAPI tools, and sub-buttons have
+    // no sub-buttons of their own anyway.
+    #[cfg_attr(feature = "openapi", schema(value_type = Vec<Object>, max_items = 5))]
     pub sub_button: Vec<Button>,
 }
 
 /// The button types WeChat accepts through the API.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum ButtonType {
     /// Pushes a CLICK event with `key`.

@@ -8,11 +8,9 @@ use wechat_api::{ApiError, MemoryTokenStore, NetCause, QrRequest};
 
 use crate::support::{client_with, config, mock, setup, SECRET};
 
-/// A port nothing listens on (bound, then released).
-async fn closed_port() -> u16 {
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-    listener.local_addr().unwrap().port()
-}
+/// The discard port: nothing listens there (a port bound and freed here could be taken by a
+/// server another test starts meanwhile).
+const CLOSED_PORT: u16 = 9;
 
 fn cause(err: &ApiError) -> Option<&NetCause> {
     match err {
@@ -25,7 +23,7 @@ fn cause(err: &ApiError) -> Option<&NetCause> {
 async fn a_refused_connection_says_connection_refused() {
     let server = mock(Duration::from_secs(7200)).await;
     let mut closed = config(&server);
-    closed.base_url = format!("http://127.0.0.1:{}", closed_port().await);
+    closed.base_url = format!("http://127.0.0.1:{CLOSED_PORT}");
     let client = client_with(closed, Arc::new(MemoryTokenStore::new()));
     let err = client.access_token().await.expect_err("nobody listens");
     assert_eq!(cause(&err), Some(&NetCause::Refused), "{err:?}");

@@ -15,7 +15,7 @@ use crate::store::QrCode;
 pub enum QrcodeCommand {
     /// Create a parametric QR code through the WeChat API and record it.
     Create(CreateArgs),
-    /// The recorded QR codes with their follow / scan counts.
+    /// The recorded QR codes with their follow / scan / unfollow counts.
     List,
 }
 
@@ -116,27 +116,38 @@ async fn list(config_path: Option<&Path>) -> Result<(), Failure> {
         println!("no QR codes recorded; create one with `wxgate qrcode create --scene S`");
         return Ok(());
     }
-    let rows: Vec<[String; 6]> = codes
+    let rows: Vec<[String; 7]> = codes
         .iter()
-        .map(|(code, subscribes, scans)| {
+        .map(|t| {
             [
-                code.scene.clone(),
-                code.label.clone().unwrap_or_else(|| "-".into()),
-                code.action_name.clone(),
-                subscribes.to_string(),
-                scans.to_string(),
-                code.expires_at
+                t.code.scene.clone(),
+                t.code.label.clone().unwrap_or_else(|| "-".into()),
+                t.code.action_name.clone(),
+                t.subscribes.to_string(),
+                t.scans.to_string(),
+                t.unsubscribes.to_string(),
+                t.code
+                    .expires_at
                     .as_ref()
                     .map_or_else(|| "permanent".into(), time),
             ]
         })
         .collect();
-    let header = ["SCENE", "LABEL", "KIND", "FOLLOWS", "SCANS", "EXPIRES"].map(String::from);
+    let header = [
+        "SCENE",
+        "LABEL",
+        "KIND",
+        "FOLLOWS",
+        "SCANS",
+        "UNFOLLOWS",
+        "EXPIRES",
+    ]
+    .map(String::from);
     print_table(&header, &rows);
     Ok(())
 }
 
-fn print_table(header: &[String; 6], rows: &[[String; 6]]) {
+fn print_table<const N: usize>(header: &[String; N], rows: &[[String; N]]) {
     let mut widths = header.clone().map(|h| h.chars().count());
     for row in rows {
         for (width, cell) in widths.iter_mut().zip(row) {

@@ -19,7 +19,10 @@
     followersAfter: null, // null: the first page
     followersNext: null,
     qrImages: new Map(), // "scene\nticket" -> blob URL
+    scenes: [], // the last `/api/stats` scenes
+    days: null, // the last `/api/stats/daily` days
   };
+  const DAYS = 30;
 
   /** A non-2xx answer of the admin API, with its `{"error"}` text. */
   class ApiError extends Error {
@@ -60,13 +63,32 @@
     return String(n).padStart(2, "0");
   }
 
-  /** An RFC 3339 time as local "YYYY-MM-DD HH:MM:SS". */
+  /** The browser's offset from UTC at `d`, as "UTC+08:00". */
+  function offset(d) {
+    const minutes = -d.getTimezoneOffset();
+    const sign = minutes < 0 ? "-" : "+";
+    const abs = Math.abs(minutes);
+    return "UTC" + sign + pad(Math.floor(abs / 60)) + ":" + pad(abs % 60);
+  }
+
+  /** An RFC 3339 time as local "YYYY-MM-DD HH:MM:SS UTC+hh:mm". */
   function when(iso) {
     if (!iso) return "–";
     const d = new Date(iso);
     if (Number.isNaN(d.getTime())) return String(iso);
     return d.getFullYear() + "-" + pad(d.getMonth() + 1) + "-" + pad(d.getDate()) + " " +
-      pad(d.getHours()) + ":" + pad(d.getMinutes()) + ":" + pad(d.getSeconds());
+      pad(d.getHours()) + ":" + pad(d.getMinutes()) + ":" + pad(d.getSeconds()) + " " + offset(d);
+  }
+
+  /** "times in UTC+08:00 (Asia/Shanghai)": the zone the tables are shown in. */
+  function zoneNote() {
+    let name = "";
+    try {
+      name = Intl.DateTimeFormat().resolvedOptions().timeZone || "";
+    } catch (_) {
+      // no Intl: the offset alone
+    }
+    return "times in " + offset(new Date()) + (name ? " (" + name + ")" : "");
   }
 
   function cell(value, className) {
@@ -97,7 +119,14 @@
     return tr;
   }
 
+  /** Rows into a table; each cell labelled with its column (shown on narrow screens). */
   function fill(table, emptyId, rows) {
+    const heads = [...$(table).tHead.rows[0].cells].map((th) => th.textContent);
+    for (const tr of rows) {
+      [...tr.cells].forEach((td, i) => {
+        if (heads[i]) td.dataset.label = heads[i];
+      });
+    }
     $(table).tBodies[0].replaceChildren(...rows);
     $(emptyId).hidden = rows.length > 0;
   }
@@ -123,12 +152,99 @@
     $("total-followers").textContent = text(followers.total);
     $("total-events").textContent = text(stats.events);
     const scenes = Array.isArray(stats.scenes) ? stats.scenes : [];
+    state.scenes = scenes;
     fill("scenes", "scenes-empty", scenes.map((s) => row([
       cell(s.scene, "mono"),
       cell(s.label),
       cell(s.subscribes, "num"),
       cell(s.scans, "num"),
+      cell(s.unsubscribes, "num"),
     ])));
+    scenePicker(scenes);
+    drawFunnel();
+  }
+
+  /** The scene picker's options: "All scenes" and every scene, the choice kept. */
+  function scenePicker(scenes) {
+    const select = $("chart-scene");
+    const chosen = select.value;
+    const options = [new Option("All scenes", "")];
+    for (const s of scenes) {
+      const name = String(s.scene);
+      options.push(new Option(s.label ? name + " – " + s.label : name, name));
+    }
+    select.replaceChildren(...options);
+    select.value = scenes.some((s) => String(s.scene) === chosen) ? chosen : "";
+  }
+
+  function drawFunnel() {
+    const chosen = $("chart-scene").value;
+    const scenes = state.scenes.filter((s) => chosen === "" || String(s.scene) === chosen);
+    window.wxgateCharts.drawFunnel($("funnel-chart"), scenes);
+    $("funnel-empty").hidden = scenes.length > 0;
+  }
+
+  async function loadDaily() {
+    const scene = $("chart-scene").value;
+    let path = "/stats/daily?days=" + DAYS;
+    if (scene !== "") path += "&scene=" + encodeURIComponent(scene);
+    const page = await apiJson(path);
+    state.days = Array.isArray(page.days) ? page.days : [];
+    drawDaily();
+  }
+
+  function drawDaily() {
+    if (state.days === null) return;
+    const box = $("daily-chart");
+    window.wxgateCharts.drawDaily(box, state.days);
+    box.dataset.scene = $("chart-scene").value;
+    $("daily-summary").textContent = window.wxgateCharts.summary(state.days);
+  }
+
+  /** What a push said: a user's text, a location, an event and its key, or the type. */
+  function message(e) {
+    const f = e.fields || {};
+    if (e.msg_type === "text" && typeof f.Content === "string") return f.Content;
+    if (e.msg_type === "location" && f.Location_X !== undefined) {
+      return String(f.Location_X) + ", " + String(f.Location_Y) + (f.Label ? " " + f.Label : "");
+    }
+    if (e.msg_type === "link" && typeof f.Title === "string") return f.Title;
+    if (e.event) return e.event_key ? e.event + " " + e.event_key : e.event;
+    return "[" + e.msg_type + "]";
+  }
+
+  /** A reply's text (a text reply's Content, else its MsgType and first title), from its XML. */
+  function replyText(xml) {
+    const doc = new DOMParser().parseFromString(xml, "application/xml");
+    if (doc.getElementsByTagName("parsererror").length > 0) return "reply";
+    const first = (name) => {
+      const node = doc.getElementsByTagName(name)[0];
+      return node ? node.textContent : "";
+    };
+    const type = first("MsgType");
+    if (type === "text") return first("Content");
+    const heading = first("Title");
+    return "[" + (type || "reply") + "]" + (heading ? " " + heading : "");
+  }
+
+  /** The reply: its text, the raw XML shown on click; "–" for `success`. */
+  function replyCell(xml) {
+    const td = document.createElement("td");
+    td.className = "reply";
+    if (typeof xml !== "string") {
+      td.textContent = "–";
+      return td;
+    }
+    const details = document.createElement("details");
+    const summary = document.createElement("summary");
+    summary.textContent = replyText(xml);
+    summary.title = "show the reply XML";
+    const pre = document.createElement("pre");
+    pre.className = "xml";
+    pre.textContent = xml;
+    details.append(summary, pre);
+    td.append(details);
+    return td;
   }
 
   async function loadEvents() {
@@ -140,8 +256,8 @@
       timeCell(e.received_at),
       cell(e.openid, "mono"),
       cell(e.event ? e.msg_type + " / " + e.event : e.msg_type),
-      cell(e.event_key, "mono"),
-      badgeCell(e.reply !== null && e.reply !== undefined, "yes", "no"),
+      cell(message(e), "message"),
+      replyCell(e.reply),
     ])));
     const last = events.length > 0 ? events[events.length - 1].id : null;
     $("events-older").disabled = events.length < EVENTS_LIMIT || last === null;
@@ -264,7 +380,7 @@
     if (state.ticking) return;
     state.ticking = true;
     try {
-      const work = [loadStats(), loadQrcodes()];
+      const work = [loadStats(), loadQrcodes(), loadDaily()];
       if (state.eventsBefore === null) work.push(loadEvents());
       await Promise.all(work);
       showError("");
@@ -333,7 +449,7 @@
     state.eventsBefore = null;
     state.followersAfter = null;
     try {
-      await Promise.all([loadEvents(), loadFollowers(), loadQrcodes()]);
+      await Promise.all([loadEvents(), loadFollowers(), loadQrcodes(), loadDaily()]);
       setStatus("Updated " + when(new Date().toISOString()), false);
     } catch (e) {
       failed(e);
@@ -361,6 +477,19 @@
       start();
     });
     $("sign-out").addEventListener("click", () => signOut(""));
+    $("zone").textContent = zoneNote();
+    $("chart-scene").addEventListener("change", pageWith(() => {
+      drawFunnel();
+      return loadDaily();
+    }));
+    let width = 0;
+    new ResizeObserver(() => {
+      const now = $("daily-chart").clientWidth;
+      if (now !== width) {
+        width = now;
+        drawDaily();
+      }
+    }).observe($("daily-chart"));
     $("events-older").addEventListener("click", pageWith(() => {
       state.eventsBefore = $("events-older").dataset.before || null;
       return loadEvents();

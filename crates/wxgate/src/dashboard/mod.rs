@@ -15,6 +15,8 @@ use axum::Router;
 const PAGE: &str = include_str!("page.html");
 /// The script: login, API calls, rendering with `textContent` only, paging, auto-refresh.
 const SCRIPT: &str = include_str!("app.js");
+/// The charts, drawn as inline SVG (`window.wxgateCharts`), loaded before [`SCRIPT`].
+const CHARTS: &str = include_str!("charts.js");
 /// The stylesheet.
 const STYLE: &str = include_str!("app.css");
 
@@ -23,7 +25,8 @@ const CSP: &str = "default-src 'none'; script-src 'self'; style-src 'self'; \
                    img-src 'self' blob:; connect-src 'self'; form-action 'self'; \
                    base-uri 'none'; frame-ancestors 'none'";
 
-/// `GET /admin`, `GET /admin/app.js` and `GET /admin/app.css`, for any router state.
+/// `GET /admin`, `GET /admin/app.js`, `GET /admin/charts.js` and `GET /admin/app.css`, for
+/// any router state.
 pub fn router<S>() -> Router<S>
 where
     S: Clone + Send + Sync + 'static,
@@ -36,6 +39,10 @@ where
         .route(
             "/admin/app.js",
             get(|| async { asset("text/javascript; charset=utf-8", SCRIPT) }),
+        )
+        .route(
+            "/admin/charts.js",
+            get(|| async { asset("text/javascript; charset=utf-8", CHARTS) }),
         )
         .route(
             "/admin/app.css",
@@ -109,7 +116,8 @@ mod tests {
         assert!(body.contains(r#"href="/admin/app.css""#));
         assert!(body.contains(r#"id="token-form""#));
         // No inline script or style the CSP would block.
-        assert_eq!(body.matches("<script").count(), 1);
+        assert!(body.contains(r#"<script src="/admin/charts.js" defer></script>"#));
+        assert_eq!(body.matches("<script").count(), 2);
         assert!(!body.contains("<style"));
         assert!(!body.contains(" style=\""));
         for handler in [" onclick=", " onsubmit=", " onload="] {
@@ -130,6 +138,13 @@ mod tests {
             !body.contains("innerHTML"),
             "data is rendered with textContent"
         );
+        let (status, headers, body) = fetch("/admin/charts.js").await;
+        assert_eq!(status, StatusCode::OK);
+        assert_eq!(
+            headers[header::CONTENT_TYPE],
+            "text/javascript; charset=utf-8"
+        );
+        assert!(!body.contains("innerHTML"));
         let (status, headers, _) = fetch("/admin/app.css").await;
         assert_eq!(status, StatusCode::OK);
         assert_eq!(headers[header::CONTENT_TYPE], "text/css; charset=utf-8");

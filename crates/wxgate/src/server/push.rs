@@ -103,14 +103,20 @@ pub async fn receive(State(app): State<AppState>, req: Request) -> Response {
             answer_response(&app, passive, crypt.as_ref(), &nonce)
         }
         Err(refusal) => {
-            let outcome = if matches!(refusal, Refusal::NotInTime) {
-                // Not durable in time: no 200, so WeChat resends and the resend finds the
-                // result.
-                metrics::deadline_miss();
-                span.in_scope(|| tracing::warn!("push not recorded by the deadline: 503"));
-                "not_in_time"
-            } else {
-                "failed"
+            let outcome = match &refusal {
+                Refusal::NotInTime => {
+                    // Not durable in time: no 200, so WeChat resends and the resend finds
+                    // the result.
+                    metrics::deadline_miss();
+                    span.in_scope(|| tracing::warn!("push not recorded by the deadline: 503"));
+                    "not_in_time"
+                }
+                // A failure inside the pipeline was logged there; a task that died was not.
+                Refusal::Failed(e @ PushError::Task(_)) => {
+                    span.in_scope(|| tracing::error!(error = %e, "a push failed"));
+                    "failed"
+                }
+                _ => "failed",
             };
             spans::finish(&span, outcome, started);
             refusal.into_response()

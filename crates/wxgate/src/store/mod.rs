@@ -391,6 +391,19 @@ pub struct QrCode {
     pub created_at: DateTime<Utc>,
 }
 
+/// A recorded QR code with its scene's anonymous counters (as in [`SceneStats`]).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct QrCodeTotals {
+    /// the code
+    pub code: QrCode,
+    /// follows through the code's scene
+    pub subscribes: i64,
+    /// scans by users who already followed
+    pub scans: i64,
+    /// unfollows of users who came through the scene
+    pub unsubscribes: i64,
+}
+
 /// A stored access token. Its `Debug` never shows the token.
 #[derive(Clone, PartialEq, Eq)]
 pub struct StoredToken {
@@ -444,8 +457,8 @@ pub trait Store: Send + Sync + 'static {
     ) -> Result<Vec<DayStats>, StoreError>;
     /// Record (or replace, by scene) a QR code.
     async fn save_qrcode(&self, code: &QrCode) -> Result<(), StoreError>;
-    /// Recorded QR codes, newest first, with (subscribes, scans) of their scene.
-    async fn qrcodes(&self) -> Result<Vec<(QrCode, i64, i64)>, StoreError>;
+    /// Recorded QR codes, newest first, with their scene's counters.
+    async fn qrcodes(&self) -> Result<Vec<QrCodeTotals>, StoreError>;
     /// One QR code by scene.
     async fn qrcode(&self, scene: &str) -> Result<Option<QrCode>, StoreError>;
     /// The stored access token of an appid.

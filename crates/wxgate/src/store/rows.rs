@@ -3,7 +3,8 @@
 use chrono::{DateTime, Utc};
 
 use super::{
-    Delivery, EventRow, Follower, Location, QrCode, ReplayMark, SceneStats, StoreError, StoredToken,
+    Delivery, EventRow, Follower, Location, QrCode, QrCodeTotals, ReplayMark, SceneStats,
+    StoreError, StoredToken,
 };
 
 /// Unix milliseconds of a time.
@@ -213,13 +214,19 @@ pub(super) struct QrCodeTotalsDb {
     code: QrCodeDb,
     subscribes: i64,
     scans: i64,
+    unsubscribes: i64,
 }
 
-impl TryFrom<QrCodeTotalsDb> for (QrCode, i64, i64) {
+impl TryFrom<QrCodeTotalsDb> for QrCodeTotals {
     type Error = StoreError;
 
     fn try_from(row: QrCodeTotalsDb) -> Result<Self, StoreError> {
-        Ok((row.code.try_into()?, row.subscribes, row.scans))
+        Ok(QrCodeTotals {
+            code: row.code.try_into()?,
+            subscribes: row.subscribes,
+            scans: row.scans,
+            unsubscribes: row.unsubscribes,
+        })
     }
 }
 

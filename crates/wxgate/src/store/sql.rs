@@ -88,7 +88,8 @@ const QRCODE_COLUMNS: &str = "q.scene AS scene, q.action_name AS action_name, q.
 pub(super) fn select_qrcodes() -> String {
     format!(
         "SELECT {QRCODE_COLUMNS}, COALESCE(c.subscribes, 0) AS subscribes, \
-         COALESCE(c.scans, 0) AS scans FROM qrcodes q LEFT JOIN ({SCENE_TOTALS}) c \
+         COALESCE(c.scans, 0) AS scans, COALESCE(c.unsubscribes, 0) AS unsubscribes \
+         FROM qrcodes q LEFT JOIN ({SCENE_TOTALS}) c \
          ON c.scene = q.scene ORDER BY q.created_at DESC, q.scene DESC"
     )
 }

@@ -243,6 +243,7 @@ impl Dispatcher {
         async move {
             let outcome = self.attempt(&routing, &d).await;
             spans::finish(&tracing::Span::current(), outcome.label(), started);
+            tracing::debug!("delivery attempt done");
         }
         .instrument(span)
         .await

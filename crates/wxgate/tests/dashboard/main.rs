@@ -1,9 +1,11 @@
 //! The admin dashboard in a real browser: a headless Chromium, driven through ChromeDriver,
 //! signs in to `/admin` of an in-process gateway, reads what a few signed pushes recorded,
-//! pages, and forgets a follower.
+//! checks the charts' bars against the API, pages, and forgets a follower; screenshots of the
+//! page wide and 420 px narrow go to `target/screenshots/`.
 //!
 //! Needs the Debian packages `chromium` and `chromium-driver`. Without them the test prints a
 //! note and passes, unless `CI` is set: then it fails.
+mod charts;
 mod webdriver;
 
 use std::net::SocketAddr;
@@ -18,6 +20,8 @@ const ADMIN_TOKEN: &str = "secret-admin";
 /// The default `[account] token`, which signs the pushes.
 const PUSH_TOKEN: &str = "wxgate-dev-token";
 const FAN: &str = "oDashboardFan0001";
+/// Came through scene 42 too, then unfollowed (forgotten: only the counters remember).
+const GONE: &str = "oDashboardGone0001";
 
 /// A gateway serving on 127.0.0.1:0 until the test ends.
 struct Gateway {
@@ -95,6 +99,19 @@ impl Gateway {
         self.push(from, &body).await;
     }
 
+    /// An admin API call answering JSON.
+    async fn api_json(&self, path: &str) -> serde_json::Value {
+        let resp = self
+            .http
+            .get(self.url(path))
+            .bearer_auth(ADMIN_TOKEN)
+            .send()
+            .await
+            .expect("API call");
+        assert_eq!(resp.status(), StatusCode::OK, "{path}");
+        resp.json().await.expect("JSON")
+    }
+
     async fn api_status(&self, path: &str) -> StatusCode {
         self.http
             .get(self.url(path))
@@ -106,11 +123,39 @@ impl Gateway {
     }
 }
 
-/// `target/` of the workspace (or `CARGO_TARGET_DIR`).
-fn target_dir() -> PathBuf {
-    std::env::var_os("CARGO_TARGET_DIR")
+/// `target/screenshots/` of the workspace (or under `CARGO_TARGET_DIR`), created.
+fn screenshots_dir() -> PathBuf {
+    let dir = std::env::var_os("CARGO_TARGET_DIR")
         .map(PathBuf::from)
         .unwrap_or_else(|| PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../target"))
+        .join("screenshots");
+    std::fs::create_dir_all(&dir).expect("screenshots dir");
+    dir
+}
+
+/// A screenshot at `width` px, of the whole page or of its first `height` px, written to
+/// `target/screenshots/NAME.png`.
+async fn screenshot(browser: &Browser, width: u32, height: Option<u32>, name: &str) {
+    browser.set_window_size(width, 900).await;
+    let height = match height {
+        Some(height) => height,
+        None => {
+            let page = browser
+                .eval("return Math.ceil(document.documentElement.scrollHeight)")
+                .await
+                .as_u64()
+                .unwrap_or(900)
+                .clamp(600, 6000) as u32;
+            page + 140
+        }
+    };
+    browser.set_window_size(width, height).await;
+    // Let the charts redraw at the new width.
+    tokio::time::sleep(std::time::Duration::from_millis(300)).await;
+    let png = browser.screenshot().await;
+    let shot = screenshots_dir().join(format!("{name}.png"));
+    std::fs::write(&shot, &png).expect("screenshot written");
+    eprintln!("screenshot: {}", shot.display());
 }
 
 /// Texts of the cells of every row of a table body.
@@ -142,6 +187,8 @@ async fn dashboard_signs_in_shows_the_records_pages_and_forgets() {
     };
     let gw = Gateway::start().await;
     gw.event(FAN, "subscribe", Some("qrscene_42")).await;
+    gw.event(GONE, "subscribe", Some("qrscene_42")).await;
+    gw.event(GONE, "unsubscribe", None).await;
     gw.text(FAN, "hello there", 1001).await;
     gw.event(FAN, "CLICK", Some("<b>menu</b> & more")).await;
 
@@ -190,23 +237,56 @@ async fn dashboard_signs_in_shows_the_records_pages_and_forgets() {
     let scenes = rows(&browser, "scenes").await;
     assert_eq!(scenes.len(), 1, "{scenes:?}");
     assert_eq!(scenes[0][0], "42");
-    assert_eq!(scenes[0][2], "1", "one subscribe from scene 42: {scenes:?}");
+    assert_eq!(
+        scenes[0][2..5],
+        ["2", "0", "1"],
+        "two follows from scene 42, one unfollow: {scenes:?}"
+    );
 
     let events = rows(&browser, "events").await;
     assert_eq!(events.len(), 3, "{events:?}");
-    // Newest first: the click, the text (answered by the rule), the subscribe.
+    // Newest first: the click, the text (answered by the rule), the subscribe; times in the
+    // browser's zone, named.
+    assert!(events[0][0].contains(" UTC"), "{events:?}");
+    assert!(
+        browser
+            .text_of("#zone")
+            .await
+            .unwrap_or_default()
+            .starts_with("times in UTC"),
+        "the zone is named"
+    );
     assert_eq!(events[0][1], FAN);
     assert_eq!(events[0][2], "event / CLICK");
-    assert_eq!(events[0][3], "<b>menu</b> & more", "markup shown as text");
-    assert_eq!(events[0][4], "no");
+    assert_eq!(
+        events[0][3], "CLICK <b>menu</b> & more",
+        "markup shown as text"
+    );
+    assert_eq!(events[0][4], "–", "answered success");
     assert_eq!(events[1][2], "text");
-    assert_eq!(events[1][4], "yes", "the rule replied");
+    assert_eq!(events[1][3], "hello there", "what the user sent");
+    assert_eq!(events[1][4], "Hello from wxgate", "the rule's reply");
     assert_eq!(events[2][2], "event / subscribe");
-    assert_eq!(events[2][3], "qrscene_42");
+    assert_eq!(events[2][3], "subscribe qrscene_42");
     assert!(
         browser.all("#events tbody b").await.is_empty(),
         "no HTML from data"
     );
+    // The reply's raw XML on click.
+    let reply = browser
+        .wait_count("#events tbody tr:nth-child(2) td.reply summary", 1)
+        .await
+        .remove(0);
+    browser.click(&reply).await;
+    let xml = browser
+        .wait_text("#events tbody tr:nth-child(2) td.reply pre.xml", |t| {
+            !t.is_empty()
+        })
+        .await;
+    assert!(xml.starts_with("<xml>"), "{xml}");
+    assert!(xml.contains("<![CDATA[Hello from wxgate]]>"), "{xml}");
+
+    charts::match_the_api(&browser, &gw).await;
 
     let followers = rows(&browser, "followers").await;
     assert_eq!(followers.len(), 1, "{followers:?}");
@@ -226,10 +306,9 @@ async fn dashboard_signs_in_shows_the_records_pages_and_forgets() {
     }
     assert_eq!(browser.text_of("#error").await.as_deref(), Some(""));
 
-    let png = browser.screenshot().await;
-    let shot = target_dir().join("dashboard.png");
-    std::fs::write(&shot, &png).expect("screenshot written");
-    eprintln!("screenshot: {}", shot.display());
+    screenshot(&browser, 1280, None, "dashboard-wide").await;
+    screenshot(&browser, 420, None, "dashboard-narrow").await;
+    browser.set_window_size(1280, 1400).await;
 
     // Forget: confirm, DELETE, refresh.
     let forget = browser
@@ -291,6 +370,7 @@ async fn dashboard_signs_in_shows_the_records_pages_and_forgets() {
     );
 
     qr_codes_render_as_images_with_safe_links(&browser).await;
+    charts::draw_a_month_that_reads_well(&browser).await;
     browser.quit().await;
 }
 

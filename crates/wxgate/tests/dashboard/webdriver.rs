@@ -272,6 +272,16 @@ impl Browser {
         .await
     }
 
+    /// Resize the window (the viewport follows; headless Chromium allows any size).
+    pub async fn set_window_size(&self, width: u32, height: u32) {
+        self.call(
+            reqwest::Method::POST,
+            "/window/rect",
+            Some(json!({"width": width, "height": height})),
+        )
+        .await;
+    }
+
     /// A PNG screenshot of the viewport.
     pub async fn screenshot(&self) -> Vec<u8> {
         let b64 = self.call(reqwest::Method::GET, "/screenshot", None).await;

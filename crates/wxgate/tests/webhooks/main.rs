@@ -2,6 +2,7 @@
 //! receiver stub on 127.0.0.1:0.
 mod examples;
 mod harness;
+mod logging;
 mod outbox;
 #[path = "../common/pushes.rs"]
 mod pushes;

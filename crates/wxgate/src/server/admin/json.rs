@@ -1,6 +1,9 @@
-//! Store rows → the contract's JSON shapes.
+//! Store rows → the contract's JSON shapes, as types: the answers are serialised from them
+//! and the OpenAPI document (`openapi.rs`) is generated from them, so the two cannot differ.
 use chrono::{DateTime, Datelike, SecondsFormat, Utc};
-use serde_json::{json, Value};
+use serde::Serialize;
+use serde_json::{Map, Value};
+use utoipa::ToSchema;
 
 use crate::store::{EventRow, Follower};
 
@@ -9,70 +12,144 @@ pub fn time(t: &DateTime<Utc>) -> String {
     t.to_rfc3339_opts(SecondsFormat::Secs, true)
 }
 
-/// A unix-seconds CreateTime as RFC 3339, or null when it is no time RFC 3339 can write (a year
-/// before 0000 or after 9999); the raw value stays in `fields.CreateTime`.
-pub fn unix_time(secs: i64) -> Value {
+/// A unix-seconds CreateTime as RFC 3339, or `None` when it is no time RFC 3339 can write (a
+/// year before 0000 or after 9999); the raw value stays in `fields.CreateTime`.
+pub fn unix_time(secs: i64) -> Option<String> {
     DateTime::<Utc>::from_timestamp(secs, 0)
         .filter(|t| (0..=9999).contains(&t.year()))
-        .map_or(Value::Null, |t| Value::String(time(&t)))
+        .map(|t| time(&t))
 }
 
-/// `{"openid", "subscribed", "subscribed_at", "scene", "location", "last_seen_at", "unionid",
-/// "subscribe_scene", "source"}`.
-pub fn follower(f: &Follower) -> Value {
-    json!({
-        "openid": f.openid,
-        "subscribed": f.subscribed,
-        "subscribed_at": f.subscribed_at.as_ref().map(time),
-        "scene": f.scene,
-        "location": f.location.as_ref().map(|l| json!({
-            "latitude": l.latitude,
-            "longitude": l.longitude,
-            "precision": l.precision,
-            "reported_at": time(&l.reported_at),
-        })),
-        "last_seen_at": f.last_seen_at.as_ref().map(time),
-        "unionid": f.unionid,
-        "subscribe_scene": f.subscribe_scene,
-        "source": f.source,
-    })
+/// An error answer: `{"error": "..."}`.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct ErrorBody {
+    /// what went wrong (the parameter or limit at fault, for a 400)
+    pub error: String,
 }
 
-/// `{"id", "openid", "msg_type", "event", "event_key", "create_time", "received_at", "fields", "reply"}`.
-pub fn event(e: &EventRow) -> Value {
-    json!({
-        "id": e.id,
-        "openid": e.openid,
-        "msg_type": e.msg_type,
-        "event": e.event,
-        "event_key": e.event_key,
-        "create_time": unix_time(e.create_time),
-        "received_at": time(&e.received_at),
-        "fields": serde_json::from_str::<Value>(&e.fields_json).unwrap_or(Value::Null),
-        "reply": e.reply,
-    })
+/// A follower (`GET /api/followers/{openid}` and the items of `GET /api/followers`).
+#[derive(Debug, Serialize, ToSchema)]
+#[schema(as = Follower)]
+pub struct FollowerJson {
+    /// the follower's openid
+    pub openid: String,
+    /// whether the user follows the account now
+    pub subscribed: bool,
+    /// when the user followed (RFC 3339 UTC); null if the subscribe was never seen
+    #[schema(format = DateTime)]
+    pub subscribed_at: Option<String>,
+    /// the QR scene the user came from (`qrscene_` prefix stripped)
+    pub scene: Option<String>,
+    /// the last LOCATION report
+    pub location: Option<LocationJson>,
+    /// the user's last push (RFC 3339 UTC)
+    #[schema(format = DateTime)]
+    pub last_seen_at: Option<String>,
+    /// the user's unionid (from `wxgate followers sync`); null until known
+    pub unionid: Option<String>,
+    /// how WeChat says the user followed, e.g. `ADD_SCENE_QR_CODE` (from a sync); null until known
+    pub subscribe_scene: Option<String>,
+    /// how the gateway learned of the user: `push` or `sync`
+    pub source: String,
+}
+
+/// A reported location.
+#[derive(Debug, Serialize, ToSchema)]
+#[schema(as = Location)]
+pub struct LocationJson {
+    /// latitude in degrees
+    pub latitude: f64,
+    /// longitude in degrees
+    pub longitude: f64,
+    /// precision in metres
+    pub precision: f64,
+    /// when it was reported (RFC 3339 UTC)
+    #[schema(format = DateTime)]
+    pub reported_at: String,
+}
+
+impl From<&Follower> for FollowerJson {
+    fn from(f: &Follower) -> Self {
+        FollowerJson {
+            openid: f.openid.clone(),
+            subscribed: f.subscribed,
+            subscribed_at: f.subscribed_at.as_ref().map(time),
+            scene: f.scene.clone(),
+            location: f.location.as_ref().map(|l| LocationJson {
+                latitude: l.latitude,
+                longitude: l.longitude,
+                precision: l.precision,
+                reported_at: time(&l.reported_at),
+            }),
+            last_seen_at: f.last_seen_at.as_ref().map(time),
+            unionid: f.unionid.clone(),
+            subscribe_scene: f.subscribe_scene.clone(),
+            source: f.source.clone(),
+        }
+    }
+}
+
+/// A recorded push (the items of `GET /api/events`).
+#[derive(Debug, Serialize, ToSchema)]
+#[schema(as = Event)]
+pub struct EventJson {
+    /// the event's id (pass it as `before` for the next page)
+    pub id: i64,
+    /// FromUserName
+    pub openid: String,
+    /// MsgType
+    pub msg_type: String,
+    /// Event, for event pushes
+    pub event: Option<String>,
+    /// EventKey
+    pub event_key: Option<String>,
+    /// CreateTime as RFC 3339 UTC; null when it cannot be one
+    #[schema(format = DateTime)]
+    pub create_time: Option<String>,
+    /// when the gateway received the push (RFC 3339 UTC)
+    #[schema(format = DateTime)]
+    pub received_at: String,
+    /// every element of the push, by name
+    pub fields: Map<String, Value>,
+    /// the reply XML as sent (before encryption), or null for `success`
+    pub reply: Option<String>,
+}
+
+impl From<&EventRow> for EventJson {
+    fn from(e: &EventRow) -> Self {
+        EventJson {
+            id: e.id,
+            openid: e.openid.clone(),
+            msg_type: e.msg_type.clone(),
+            event: e.event.clone(),
+            event_key: e.event_key.clone(),
+            create_time: unix_time(e.create_time),
+            received_at: time(&e.received_at),
+            fields: serde_json::from_str(&e.fields_json).unwrap_or_default(),
+            reply: e.reply.clone(),
+        }
+    }
 }
 
 #[cfg(test)]
 mod tests {
-    use serde_json::{json, Value};
-
     use super::unix_time;
 
     #[test]
     fn create_time_is_rfc3339_or_null() {
-        assert_eq!(unix_time(1_700_000_000), json!("2023-11-14T22:13:20Z"));
-        assert_eq!(unix_time(0), json!("1970-01-01T00:00:00Z"));
-        assert_eq!(unix_time(253_402_300_799), json!("9999-12-31T23:59:59Z"));
-        assert_eq!(unix_time(253_402_300_800), Value::Null, "year 10000");
+        let some = |s: &str| Some(s.to_string());
+        assert_eq!(unix_time(1_700_000_000), some("2023-11-14T22:13:20Z"));
+        assert_eq!(unix_time(0), some("1970-01-01T00:00:00Z"));
+        assert_eq!(unix_time(253_402_300_799), some("9999-12-31T23:59:59Z"));
+        assert_eq!(unix_time(253_402_300_800), None, "year 10000");
         assert_eq!(
             unix_time(1_764_547_200_999),
-            Value::Null,
+            None,
             "milliseconds as seconds"
         );
-        assert_eq!(unix_time(-62_167_219_200), json!("0000-01-01T00:00:00Z"));
-        assert_eq!(unix_time(-62_167_219_201), Value::Null, "before year 0");
-        assert_eq!(unix_time(i64::MAX), Value::Null);
-        assert_eq!(unix_time(i64::MIN), Value::Null);
+        assert_eq!(unix_time(-62_167_219_200), some("0000-01-01T00:00:00Z"));
+        assert_eq!(unix_time(-62_167_219_201), None, "before year 0");
+        assert_eq!(unix_time(i64::MAX), None);
+        assert_eq!(unix_time(i64::MIN), None);
     }
 }

@@ -7,6 +7,7 @@ mod followers;
 mod json;
 mod menu;
 mod messages;
+mod openapi;
 mod qrcodes;
 mod stats;
 mod throttle;
@@ -21,40 +22,50 @@ use axum::extract::{ConnectInfo, Request, State};
 use axum::http::header;
 use axum::middleware::{self, Next};
 use axum::response::Response;
-use axum::routing::{get, post};
+use axum::routing::get;
 use axum::Router;
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
 
 pub use error::ApiError;
+pub use openapi::document as openapi_document;
 pub use throttle::AuthThrottle;
 
 use super::state::AppState;
 
-/// `/api/*` routes (without the `/api` prefix), behind the bearer check.
-pub fn router(state: AppState) -> Router<AppState> {
-    Router::new()
-        .route(
-            "/followers/{openid}",
-            get(followers::one).delete(followers::forget),
-        )
-        .route("/followers", get(followers::page))
-        .route("/events", get(events::page))
-        .route("/stats", get(stats::totals))
-        .route("/stats/daily", get(stats::daily))
-        .route("/qrcodes", post(qrcodes::create).get(qrcodes::list))
-        .route("/qrcodes/{file}", get(qrcodes::image))
-        .route(
-            "/menu",
-            get(menu::show).put(menu::replace).delete(menu::delete),
-        )
-        .route("/access_token", get(token::current))
-        .route("/messages/template", post(messages::queue))
-        .route("/messages/{id}", get(messages::one))
+/// The authenticated `/api/*` routes (without the `/api` prefix), each registered with axum
+/// and with the OpenAPI document at once: a handler annotated with `#[utoipa::path(...)]` is
+/// added by one line here (handlers of one path share a line). See `openapi.rs`.
+fn routes() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new()
+        .routes(routes!(followers::one, followers::forget))
+        .routes(routes!(followers::page))
+        .routes(routes!(events::page))
+        .routes(routes!(stats::totals))
+        .routes(routes!(stats::daily))
+        .routes(routes!(qrcodes::create, qrcodes::list))
+        .routes(routes!(qrcodes::image))
+        .routes(routes!(menu::show, menu::replace, menu::delete))
+        .routes(routes!(token::current))
+        .routes(routes!(messages::queue))
+        .routes(routes!(messages::one))
+        // `{*path}` for axum; documented as `/api/wechat/{path}` in `openapi.rs` (`Fixed`).
         .route(
             "/wechat/{*path}",
             get(wechat_proxy::forward).post(wechat_proxy::forward),
         )
+}
+
+/// `/api/*` (without the `/api` prefix): [`routes`] behind the bearer check, and the
+/// OpenAPI document without it.
+pub fn router(state: AppState) -> Router<AppState> {
+    let (authenticated, _) = routes().split_for_parts();
+    let authenticated = authenticated
         .fallback(|| async { ApiError::NotFound })
-        .layer(middleware::from_fn_with_state(state.clone(), bearer))
+        .layer(middleware::from_fn_with_state(state.clone(), bearer));
+    Router::new()
+        .route("/openapi.json", get(openapi::serve))
+        .merge(authenticated)
         .layer(middleware::from_fn_with_state(state, answers::json_answers))
 }
 

@@ -7,22 +7,112 @@ use axum::extract::{Path, State};
 use axum::http::{header, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::Json;
-use chrono::{DateTime, SecondsFormat, Utc};
-use serde_json::{json, Map, Value};
+use serde::{Deserialize, Serialize};
+use serde_json::Value;
+use utoipa::openapi::schema::{ObjectBuilder, OneOfBuilder, Schema, Type};
+use utoipa::ToSchema;
 use wechat_api::{ApiClient, QrLimitError, QrRequest};
 
+use super::json::{time, ErrorBody};
 use super::wechat::{client, upstream};
 use super::ApiError;
 use crate::qr::{self, CreateError};
 use crate::server::state::AppState;
-use crate::store::QrCode;
+use crate::store::{QrCode, QrCodeTotals};
+
+/// The body of `POST /api/qrcodes`. Its fields are taken as raw JSON and checked one by one
+/// by [`parse_create`], so that a 400 names the field or WeChat limit at fault.
+#[derive(Deserialize, ToSchema)]
+pub struct NewQrCode {
+    /// an integer (QR_SCENE / QR_LIMIT_SCENE: 1..=4294967295, permanent 1..=100000) or any
+    /// other string of 1..=64 printable ASCII characters (QR_STR_SCENE / QR_LIMIT_STR_SCENE)
+    #[schema(schema_with = scene_schema, required)]
+    scene: Option<Value>,
+    /// a permanent code (default: temporary); takes no `expire_seconds`
+    #[schema(value_type = Option<bool>)]
+    permanent: Option<Value>,
+    /// lifetime of a temporary code in seconds (default 2592000)
+    #[schema(value_type = Option<u32>, minimum = 1, maximum = 2592000)]
+    expire_seconds: Option<Value>,
+    /// a name for the code (which poster it is on)
+    #[schema(value_type = Option<String>)]
+    label: Option<Value>,
+}
+
+/// `scene` of [`NewQrCode`]: a positive 32-bit integer or a printable ASCII string.
+fn scene_schema() -> Schema {
+    let id = ObjectBuilder::new()
+        .schema_type(Type::Integer)
+        .minimum(Some(1))
+        .maximum(Some(u32::MAX));
+    let text = ObjectBuilder::new()
+        .schema_type(Type::String)
+        .min_length(Some(1))
+        .max_length(Some(64))
+        // printable ASCII; a number in digits is an integer scene (not 0, at most 9 digits here)
+        .pattern(Some("^(?!0$)(?![1-9][0-9]{9,}$)[!-~]+$"));
+    Schema::OneOf(OneOfBuilder::new().item(id).item(text).build())
+}
+
+/// A recorded QR code.
+#[derive(Debug, Serialize, ToSchema)]
+#[schema(as = QrCode)]
+pub struct QrCodeJson {
+    /// the scene (always a string)
+    scene: String,
+    /// QR_SCENE / QR_STR_SCENE / QR_LIMIT_SCENE / QR_LIMIT_STR_SCENE
+    action_name: String,
+    /// WeChat's ticket
+    ticket: String,
+    /// the content of the code
+    url: String,
+    /// WeChat's address of the code's image
+    show_url: String,
+    /// lifetime in seconds; null for a permanent code
+    expire_seconds: Option<i64>,
+    /// when a temporary code expires (RFC 3339 UTC); null for a permanent code
+    #[schema(format = DateTime)]
+    expires_at: Option<String>,
+    /// the code's name
+    label: Option<String>,
+    /// when it was created (RFC 3339 UTC)
+    #[schema(format = DateTime)]
+    created_at: String,
+}
+
+/// A recorded QR code with its scene's anonymous counters.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct ListedQrCode {
+    #[serde(flatten)]
+    code: QrCodeJson,
+    /// follows through the code
+    subscribes: i64,
+    /// scans by users who already followed
+    scans: i64,
+    /// unfollows of users who came through the code
+    unsubscribes: i64,
+}
+
+/// `GET /api/qrcodes`.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct QrCodes {
+    /// the recorded codes, newest first
+    qrcodes: Vec<ListedQrCode>,
+}
 
 /// `POST /api/qrcodes` `{"scene", "permanent", "expire_seconds", "label"}` → 201 with the
 /// code; 400 naming the limit at fault before any call.
+#[utoipa::path(post, path = "/qrcodes", tag = "qrcodes", request_body = NewQrCode,
+    responses(
+        (status = 201, description = "the code, created through WeChat and recorded", body = QrCodeJson),
+        (status = 400, description = "the field or WeChat limit at fault", body = ErrorBody),
+        (status = 502, description = "WeChat refused or failed", body = ErrorBody),
+        (status = 503, description = "no `[account] appsecret`", body = ErrorBody),
+    ))]
 pub async fn create(
     State(app): State<AppState>,
     body: Bytes,
-) -> Result<(StatusCode, Json<Value>), ApiError> {
+) -> Result<(StatusCode, Json<QrCodeJson>), ApiError> {
     let (request, label) = parse_create(&body)?;
     let api = client(&app)?;
     let code = qr::create(&api, app.store.as_ref(), &request, label)
@@ -34,25 +124,34 @@ pub async fn create(
     Ok((StatusCode::CREATED, Json(code_json(&code, Some(&api)))))
 }
 
-/// `GET /api/qrcodes` → `{"qrcodes": [ the code + "subscribes", "scans" ]}`, newest first.
-pub async fn list(State(app): State<AppState>) -> Result<Json<Value>, ApiError> {
+/// `GET /api/qrcodes` → `{"qrcodes": [ the code + "subscribes", "scans", "unsubscribes" ]}`,
+/// newest first.
+#[utoipa::path(get, path = "/qrcodes", tag = "qrcodes",
+    responses((status = 200, description = "the recorded codes with their counters", body = QrCodes)))]
+pub async fn list(State(app): State<AppState>) -> Result<Json<QrCodes>, ApiError> {
     let codes = app.store.qrcodes().await?;
     let api = app.api.as_deref();
-    let codes: Vec<Value> = codes
+    let qrcodes = codes
         .iter()
-        .map(|(code, subscribes, scans)| {
-            let mut value = code_json(code, api);
-            if let Some(object) = value.as_object_mut() {
-                object.insert("subscribes".into(), json!(subscribes));
-                object.insert("scans".into(), json!(scans));
-            }
-            value
+        .map(|t: &QrCodeTotals| ListedQrCode {
+            code: code_json(&t.code, api),
+            subscribes: t.subscribes,
+            scans: t.scans,
+            unsubscribes: t.unsubscribes,
         })
         .collect();
-    Ok(Json(json!({ "qrcodes": codes })))
+    Ok(Json(QrCodes { qrcodes }))
 }
 
 /// `GET /api/qrcodes/{scene}.svg` or `.png`: the recorded code drawn from its `url`.
+#[utoipa::path(get, path = "/qrcodes/{file}", tag = "qrcodes",
+    params(("file" = String, Path, description = "`SCENE.svg` or `SCENE.png`", pattern = r"^.+\.(svg|png)$")),
+    responses(
+        (status = 200, description = "the code drawn locally from its `url`",
+            content((String = "image/svg+xml"), (Vec<u8> = "image/png"))),
+        (status = 404, description = "no code recorded for the scene, or another extension", body = ErrorBody),
+        (status = 502, description = "the code could not be drawn", body = ErrorBody),
+    ))]
 pub async fn image(
     State(app): State<AppState>,
     Path(file): Path<String>,
@@ -76,22 +175,18 @@ pub async fn image(
 
 /// The contract's code: `{"scene", "action_name", "ticket", "url", "show_url",
 /// "expire_seconds", "expires_at", "label", "created_at"}`.
-fn code_json(code: &QrCode, api: Option<&ApiClient>) -> Value {
-    json!({
-        "scene": code.scene,
-        "action_name": code.action_name,
-        "ticket": code.ticket,
-        "url": code.url,
-        "show_url": qr::show_url(api, &code.ticket),
-        "expire_seconds": code.expire_seconds,
-        "expires_at": code.expires_at.as_ref().map(time),
-        "label": code.label,
-        "created_at": time(&code.created_at),
-    })
-}
-
-fn time(at: &DateTime<Utc>) -> String {
-    at.to_rfc3339_opts(SecondsFormat::Secs, true)
+fn code_json(code: &QrCode, api: Option<&ApiClient>) -> QrCodeJson {
+    QrCodeJson {
+        scene: code.scene.clone(),
+        action_name: code.action_name.clone(),
+        ticket: code.ticket.clone(),
+        url: code.url.clone(),
+        show_url: qr::show_url(api, &code.ticket),
+        expire_seconds: code.expire_seconds,
+        expires_at: code.expires_at.as_ref().map(time),
+        label: code.label.clone(),
+        created_at: time(&code.created_at),
+    }
 }
 
 /// The request body as a checked [`QrRequest`] and label. The scene may be a JSON string or
@@ -100,11 +195,12 @@ fn parse_create(body: &[u8]) -> Result<(QrRequest, Option<String>), ApiError> {
     let bad = |message: &str| ApiError::BadRequest(message.to_owned());
     let value: Value = serde_json::from_slice(body)
         .map_err(|e| ApiError::BadRequest(format!("body: not JSON: {e}")))?;
-    let fields: &Map<String, Value> = value
-        .as_object()
-        .ok_or_else(|| bad("body: must be a JSON object"))?;
-    let field = |name: &str| fields.get(name).filter(|v| !v.is_null());
-    let permanent = match field("permanent") {
+    if !value.is_object() {
+        return Err(bad("body: must be a JSON object"));
+    }
+    let fields: NewQrCode =
+        serde_json::from_value(value).map_err(|e| ApiError::BadRequest(format!("body: {e}")))?;
+    let permanent = match &fields.permanent {
         None => false,
         Some(v) => v
             .as_bool()
@@ -115,7 +211,7 @@ fn parse_create(body: &[u8]) -> Result<(QrRequest, Option<String>), ApiError> {
     } else {
         QrLimitError::TemporarySceneId
     };
-    let scene = match field("scene") {
+    let scene = match &fields.scene {
         None => return Err(bad("scene: required")),
         Some(Value::String(s)) => s.clone(),
         Some(Value::Number(n)) => n
@@ -124,14 +220,14 @@ fn parse_create(body: &[u8]) -> Result<(QrRequest, Option<String>), ApiError> {
             .ok_or_else(|| ApiError::BadRequest(out_of_range.to_string()))?,
         Some(_) => return Err(bad("scene: must be a string or an integer")),
     };
-    let expire_seconds = match field("expire_seconds") {
+    let expire_seconds = match &fields.expire_seconds {
         None => None,
         Some(v) => Some(
             v.as_u64()
                 .ok_or_else(|| ApiError::BadRequest(QrLimitError::Expire.to_string()))?,
         ),
     };
-    let label = match field("label") {
+    let label = match &fields.label {
         None => None,
         Some(Value::String(s)) => Some(s.clone()),
         Some(_) => return Err(bad("label: must be a string")),

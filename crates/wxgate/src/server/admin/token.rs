@@ -1,21 +1,37 @@
 //! `GET /api/access_token`: the account's one central token, for its other services.
 use axum::extract::State;
-use axum::http::header;
-use axum::response::IntoResponse;
 use axum::Json;
 use chrono::SecondsFormat;
-use serde_json::json;
+use serde::Serialize;
+use utoipa::ToSchema;
 
+use super::json::ErrorBody;
 use super::wechat::{client, upstream};
 use super::ApiError;
 use crate::server::state::AppState;
 
-/// `GET /api/access_token` → `{"access_token", "expires_at"}`, not to be cached.
-pub async fn current(State(app): State<AppState>) -> Result<impl IntoResponse, ApiError> {
+/// The account's central access token.
+#[derive(Serialize, ToSchema)]
+pub struct AccessToken {
+    /// the token, to call the WeChat API with
+    access_token: String,
+    /// when it expires (RFC 3339 UTC)
+    #[schema(format = DateTime)]
+    expires_at: String,
+}
+
+/// `GET /api/access_token` → `{"access_token", "expires_at"}`, not to be cached (every
+/// `/api` answer has `Cache-Control: no-store`).
+#[utoipa::path(get, path = "/access_token", tag = "wechat",
+    responses(
+        (status = 200, description = "the current token", body = AccessToken),
+        (status = 502, description = "WeChat refused or failed", body = ErrorBody),
+        (status = 503, description = "no `[account] appsecret`", body = ErrorBody),
+    ))]
+pub async fn current(State(app): State<AppState>) -> Result<Json<AccessToken>, ApiError> {
     let token = client(&app)?.access_token().await.map_err(upstream)?;
-    let body = json!({
-        "access_token": token.token,
-        "expires_at": token.expires_at.to_rfc3339_opts(SecondsFormat::Secs, true),
-    });
-    Ok(([(header::CACHE_CONTROL, "no-store")], Json(body)))
+    Ok(Json(AccessToken {
+        access_token: token.token,
+        expires_at: token.expires_at.to_rfc3339_opts(SecondsFormat::Secs, true),
+    }))
 }

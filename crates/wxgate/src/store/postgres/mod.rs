@@ -21,8 +21,8 @@ use super::rows::{self, millis};
 use super::sql;
 use super::{
     DayStats, Delivery, EventQuery, EventRow, Follower, FollowerQuery, Health, MessageRow,
-    NewMessage, PushWrite, QrCode, Queued, Recorded, ReplayMark, Stats, Store, StoreError,
-    StoredReply, StoredToken, SyncCursor, SyncedFollower,
+    NewMessage, PushWrite, QrCode, QrCodeTotals, Queued, Recorded, ReplayMark, Stats, Store,
+    StoreError, StoredReply, StoredToken, SyncCursor, SyncedFollower,
 };
 use writer::{Batch, BatchOutcome, Op, Writer};
 
@@ -300,7 +300,7 @@ impl Store for PgStore {
         Ok(())
     }
 
-    async fn qrcodes(&self) -> Result<Vec<(QrCode, i64, i64)>, StoreError> {
+    async fn qrcodes(&self) -> Result<Vec<QrCodeTotals>, StoreError> {
         sqlx::query_as::<_, rows::QrCodeTotalsDb>(&sql::select_qrcodes())
             .fetch_all(&self.pool)
             .await?

@@ -28,8 +28,8 @@ use super::rows::{millis, DeliveryDb};
 use super::sql as shared;
 use super::{
     DayStats, Delivery, EventQuery, EventRow, Follower, FollowerQuery, Health, MessageRow,
-    NewMessage, PushWrite, QrCode, Queued, Recorded, ReplayMark, Stats, Store, StoreError,
-    StoredReply, StoredToken, SyncCursor, SyncedFollower,
+    NewMessage, PushWrite, QrCode, QrCodeTotals, Queued, Recorded, ReplayMark, Stats, Store,
+    StoreError, StoredReply, StoredToken, SyncCursor, SyncedFollower,
 };
 use connect::Location;
 use read::Readers;
@@ -269,7 +269,7 @@ impl Store for SqliteStore {
         .await
     }
 
-    async fn qrcodes(&self) -> Result<Vec<(QrCode, i64, i64)>, StoreError> {
+    async fn qrcodes(&self) -> Result<Vec<QrCodeTotals>, StoreError> {
         self.read(read::qrcodes).await
     }
 

@@ -11,8 +11,8 @@ use crate::store::counters::{every_day, DayRow};
 use crate::store::rows::{mark, EventDb, FollowerDb, QrCodeDb, TokenDb};
 use crate::store::sql as shared;
 use crate::store::{
-    DayStats, EventQuery, EventRow, Follower, FollowerQuery, QrCode, ReplayMark, SceneStats, Stats,
-    StoreError, StoredToken,
+    DayStats, EventQuery, EventRow, Follower, FollowerQuery, QrCode, QrCodeTotals, ReplayMark,
+    SceneStats, Stats, StoreError, StoredToken,
 };
 
 /// Idle reader connections of a file database; a read takes one (or opens one) on a
@@ -210,13 +210,20 @@ fn qr_row(row: &Row<'_>) -> rusqlite::Result<QrCodeDb> {
     })
 }
 
-/// QR codes newest first, with their scene's (subscribes, scans).
-pub(super) fn qrcodes(conn: &Connection) -> Result<Vec<(QrCode, i64, i64)>, StoreError> {
+/// QR codes newest first, with their scene's counters.
+pub(super) fn qrcodes(conn: &Connection) -> Result<Vec<QrCodeTotals>, StoreError> {
     let mut stmt = conn.prepare_cached(&shared::select_qrcodes())?;
-    let rows = stmt.query_map([], |row| Ok((qr_row(row)?, row.get(8)?, row.get(9)?)))?;
+    let rows = stmt.query_map([], |row| {
+        Ok((qr_row(row)?, row.get(8)?, row.get(9)?, row.get(10)?))
+    })?;
     rows.map(|row| {
-        let (code, subscribes, scans) = row?;
-        Ok((QrCode::try_from(code)?, subscribes, scans))
+        let (code, subscribes, scans, unsubscribes) = row?;
+        Ok(QrCodeTotals {
+            code: QrCode::try_from(code)?,
+            subscribes,
+            scans,
+            unsubscribes,
+        })
     })
     .collect()
 }

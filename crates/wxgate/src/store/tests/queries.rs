@@ -165,9 +165,16 @@ async fn qrcodes_newest_first_with_their_counts_and_stats_labels(db: TestDb) {
         .await
         .unwrap();
     let codes = db.store.qrcodes().await.unwrap();
+    let counts: Vec<_> = codes
+        .iter()
+        .map(|t| (t.code.clone(), t.subscribes, t.scans, t.unsubscribes))
+        .collect();
     assert_eq!(
-        codes,
-        vec![(permanent.clone(), 1, 1), (code("p2", None, 20), 0, 0)]
+        counts,
+        vec![
+            (permanent.clone(), 1, 1, 0),
+            (code("p2", None, 20), 0, 0, 0)
+        ]
     );
     assert_eq!(db.store.qrcode("p1").await.unwrap(), Some(permanent));
     assert_eq!(db.store.qrcode("nope").await.unwrap(), None);
@@ -186,6 +193,22 @@ async fn qrcodes_newest_first_with_their_counts_and_stats_labels(db: TestDb) {
         ]
     );
     assert_eq!((stats.subscribed, stats.total, stats.events), (2, 2, 3));
+
+    // oA, who came through p1, unfollows: p1's code counts it, the follows stay.
+    db.store
+        .record(push("oA", "u1", 70, FollowerEffect::Forget))
+        .await
+        .unwrap();
+    let codes = db.store.qrcodes().await.unwrap();
+    assert_eq!(
+        (
+            codes[0].code.scene.as_str(),
+            codes[0].subscribes,
+            codes[0].unsubscribes
+        ),
+        ("p1", 1, 1)
+    );
+    assert_eq!(codes[1].unsubscribes, 0);
 }
 store_test!(qrcodes_newest_first_with_their_counts_and_stats_labels);
 
