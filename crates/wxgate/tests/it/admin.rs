@@ -140,9 +140,19 @@ async fn follower_json_shape() {
             "subscribed_at",
             "scene",
             "location",
-            "last_seen_at"
+            "last_seen_at",
+            "unionid",
+            "subscribe_scene",
+            "source"
         ])
     );
+    assert_eq!(f["source"], "push", "{f}");
+    assert_eq!(
+        f["unionid"],
+        serde_json::Value::Null,
+        "unknown until a sync: {f}"
+    );
+    assert_eq!(f["subscribe_scene"], serde_json::Value::Null, "{f}");
     assert_eq!(
         keys(&f["location"]),
         set(&["latitude", "longitude", "precision", "reported_at"])
