@@ -31,10 +31,10 @@ const CONTRACT_CALLS: &[(&str, &str)] = &[
     ("put", "/api/menu"),
     ("delete", "/api/menu"),
     ("get", "/api/access_token"),
-    ("post", "/api/messages/template"),
-    ("get", "/api/messages/{id}"),
     ("get", "/api/wechat/{path}"),
     ("post", "/api/wechat/{path}"),
+    ("post", "/api/messages/template"),
+    ("get", "/api/messages/{id}"),
     ("get", "/api/openapi.json"),
 ];
 

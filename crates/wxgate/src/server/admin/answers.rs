@@ -97,7 +97,12 @@ async fn finish(resp: Response) -> Response {
         .get(header::CONTENT_TYPE)
         .and_then(|v| v.to_str().ok())
         .is_some_and(|v| v.starts_with("application/json"));
-    let mut resp = if resp.status().is_client_error() || resp.status().is_server_error() {
+    let passthrough = resp
+        .extensions()
+        .get::<super::wechat_proxy::Passthrough>()
+        .is_some();
+    let failed = resp.status().is_client_error() || resp.status().is_server_error();
+    let mut resp = if failed && !passthrough {
         if is_json {
             resp
         } else {

@@ -45,11 +45,13 @@ pub struct FollowerJson {
     /// the user's last push (RFC 3339 UTC)
     #[schema(format = DateTime)]
     pub last_seen_at: Option<String>,
-    /// the user's unionid (from `wxgate followers sync`); null until known
+    /// the user's unionid, null until a follower sync learnt it
     pub unionid: Option<String>,
-    /// how WeChat says the user followed, e.g. `ADD_SCENE_QR_CODE` (from a sync); null until known
+    /// how the user came, as WeChat's `user/info` says (`ADD_SCENE_QR_CODE`, ...); null until
+    /// a follower sync learnt it
     pub subscribe_scene: Option<String>,
-    /// how the gateway learned of the user: `push` or `sync`
+    /// where the gateway learnt of the follower: from a push, or from a follower sync
+    #[schema(pattern = "^(push|sync)$")]
     pub source: String,
 }
 

@@ -5,7 +5,7 @@ use axum::http::StatusCode;
 use axum::Json;
 use chrono::Utc;
 use serde::Serialize;
-use serde_json::{Map, Value};
+use serde_json::Value;
 use utoipa::ToSchema;
 
 use super::json::{time, ErrorBody};
@@ -15,54 +15,62 @@ use crate::messages::TemplateRequest;
 use crate::server::state::AppState;
 use crate::store::MessageRow;
 
-/// The body of `POST /api/messages/template` (documentation: the handler reads it field by
-/// field, naming the one at fault).
+/// The body of `POST /api/messages/template`: WeChat's `message/template/send` body and an
+/// optional idempotency key. Its fields are checked one by one by `TemplateRequest::parse`,
+/// so a 400 names the field: this type only describes the body to the OpenAPI document.
 #[derive(ToSchema)]
-#[allow(dead_code)]
-pub struct TemplateBody {
+#[allow(dead_code, reason = "read by the OpenAPI schema only")]
+pub struct NewTemplateMessage {
     /// the recipient's openid
+    #[schema(min_length = 1, max_length = 128, pattern = "^[!-~]+$")]
     touser: String,
     /// the template's id
+    #[schema(min_length = 1, max_length = 128, pattern = "^[!-~]+$")]
     template_id: String,
-    /// a link opened on tap
+    /// where a tap on the message leads (http or https)
+    #[schema(pattern = "^https?://")]
     url: Option<String>,
-    /// a mini program opened on tap: `{"appid", "pagepath"}`
-    miniprogram: Option<Map<String, Value>>,
-    /// the template's fields: `{"name": {"value": "...", "color": "#..."}}`
-    data: Map<String, Value>,
-    /// the same key answers the first message's id and sends nothing more (1–128 characters)
+    /// a mini program page to open instead: `{"appid", "pagepath"}`
+    #[schema(value_type = Option<Object>)]
+    miniprogram: Option<Value>,
+    /// the template's fields: `{"name": {"value": "..."}}`, at least one
+    #[schema(value_type = Object)]
+    data: Value,
+    /// the caller's key: the same key answers the first message's id and sends nothing more
+    #[schema(min_length = 1, max_length = 128)]
     idempotency_key: Option<String>,
 }
 
-/// A queued message.
+/// A queued template message's id and status.
 #[derive(Serialize, ToSchema)]
-pub struct QueuedJson {
+pub struct QueuedMessage {
     /// the message's id, for `GET /api/messages/{id}`
     id: i64,
-    /// `queued` (or, for a repeated `idempotency_key`, the first message's status)
+    /// `queued`, or the status of the first message of the same `idempotency_key`
     status: String,
 }
 
-/// A template message and where it is.
+/// A template message sent through the gateway.
 #[derive(Serialize, ToSchema)]
 #[schema(as = Message)]
 pub struct MessageJson {
-    /// its id
+    /// the message's id
     id: i64,
     /// the recipient's openid
     touser: String,
     /// the template's id
     template_id: String,
-    /// `queued`, `sent`, `delivered`, `blocked` or `failed`
+    /// `queued` → `sent` → `delivered` / `blocked` / `failed`
+    #[schema(pattern = "^(queued|sent|delivered|blocked|failed)$")]
     status: String,
     /// WeChat's msgid, once sent
     msgid: Option<i64>,
-    /// WeChat's errcode and errmsg when it failed
+    /// WeChat's errcode and errmsg of a failed send, or the receipt's status
     error: Option<String>,
     /// when it was queued (RFC 3339 UTC)
     #[schema(format = DateTime)]
     created_at: String,
-    /// its last change (RFC 3339 UTC)
+    /// when its status last changed (RFC 3339 UTC)
     #[schema(format = DateTime)]
     updated_at: String,
 }
@@ -84,17 +92,16 @@ impl From<&MessageRow> for MessageJson {
 
 /// `POST /api/messages/template` → 202 `{"id", "status": "queued"}`; the same
 /// `idempotency_key` answers the first message's id (and its status) and queues nothing.
-#[utoipa::path(post, path = "/messages/template", tag = "wechat",
-    request_body = TemplateBody,
+#[utoipa::path(post, path = "/messages/template", tag = "messages", request_body = NewTemplateMessage,
     responses(
-        (status = 202, description = "queued durably (or the message of this idempotency_key)", body = QueuedJson),
-        (status = 400, description = "a missing or malformed field, named", body = ErrorBody),
+        (status = 202, description = "queued durably (or the first message of the same idempotency_key)", body = QueuedMessage),
+        (status = 400, description = "the field at fault", body = ErrorBody),
         (status = 503, description = "no `[account] appsecret`", body = ErrorBody),
     ))]
 pub async fn queue(
     State(app): State<AppState>,
     body: Bytes,
-) -> Result<(StatusCode, Json<QueuedJson>), ApiError> {
+) -> Result<(StatusCode, Json<QueuedMessage>), ApiError> {
     client(&app)?;
     let body: Value = serde_json::from_slice(&body)
         .map_err(|e| ApiError::BadRequest(format!("body: not JSON ({e})")))?;
@@ -112,7 +119,7 @@ pub async fn queue(
     };
     Ok((
         StatusCode::ACCEPTED,
-        Json(QueuedJson {
+        Json(QueuedMessage {
             id: queued.id,
             status,
         }),
@@ -120,11 +127,11 @@ pub async fn queue(
 }
 
 /// `GET /api/messages/{id}` → the message, 404 if unknown or forgotten.
-#[utoipa::path(get, path = "/messages/{id}", tag = "wechat",
+#[utoipa::path(get, path = "/messages/{id}", tag = "messages",
     params(("id" = String, Path, description = "the message's id")),
     responses(
-        (status = 200, description = "the message", body = MessageJson),
-        (status = 404, description = "unknown, or its recipient was forgotten", body = ErrorBody),
+        (status = 200, description = "the message and its status", body = MessageJson),
+        (status = 404, description = "no such message (or its recipient was forgotten)", body = ErrorBody),
     ))]
 pub async fn one(
     State(app): State<AppState>,

@@ -49,7 +49,8 @@ fn routes() -> OpenApiRouter<AppState> {
         .routes(routes!(token::current))
         .routes(routes!(messages::queue))
         .routes(routes!(messages::one))
-        // `{*path}` for axum; documented as `/api/wechat/{path}` in `openapi.rs` (`Fixed`).
+        // A wildcard path, which `routes!` cannot register: documented through
+        // `openapi::Fixed`'s `paths(...)` instead.
         .route(
             "/wechat/{*path}",
             get(wechat_proxy::forward).post(wechat_proxy::forward),

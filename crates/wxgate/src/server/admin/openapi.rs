@@ -25,7 +25,8 @@ use crate::server::state::AppState;
 /// The name of the security scheme every call but this one requires.
 const BEARER: &str = "bearer";
 
-/// The document's fixed parts; the paths come from [`super::routes`].
+/// The document's fixed parts; the paths come from [`super::routes`], but for the WeChat API
+/// proxy's wildcard path, named here.
 #[derive(OpenApi)]
 #[openapi(
     info(
@@ -36,10 +37,8 @@ const BEARER: &str = "bearer";
             `{\"error\": \"...\"}`; times are RFC 3339 UTC; scenes are strings; every answer \
             has `Cache-Control: no-store`."
     ),
-    components(schemas(ErrorBody)),
-    // Its axum route is the wildcard `/wechat/{*path}`: registered in `super::routes`
-    // without a document entry, described here under its OpenAPI name.
     paths(super::wechat_proxy::forward),
+    components(schemas(ErrorBody)),
     tags(
         (name = "followers", description = "who follows the account"),
         (name = "events", description = "the recorded pushes"),
@@ -47,6 +46,7 @@ const BEARER: &str = "bearer";
         (name = "qrcodes", description = "parameterised QR codes"),
         (name = "menu", description = "the custom menu"),
         (name = "wechat", description = "the WeChat server API, for the account's other services"),
+        (name = "messages", description = "template messages with delivery receipts"),
         (name = "meta", description = "this document"),
     )
 )]

@@ -28,24 +28,23 @@ pub const MAX_BODY: usize = 12 * 1024 * 1024;
 /// How long the caller has to send the whole body.
 const BODY_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(60);
 
+/// Answers from WeChat carry this extension, so the `/api` layer does not re-wrap a
+/// non-JSON error status of WeChat's as `{"error"}`.
+#[derive(Debug, Clone, Copy)]
+pub struct Passthrough;
+
 /// `GET|POST /api/wechat/{*path}`.
 #[utoipa::path(method(get, post), path = "/api/wechat/{path}", tag = "wechat",
-    description = "The WeChat server API through the gateway: method, query and body (JSON or \
-        multipart, up to 12 MiB) are forwarded to `[wechat_api] base_url` + `/{path}` with the \
-        account's central `access_token` added; WeChat's status, `Content-Type` and body come \
-        back as they came. A refused token (40001/40014/42001) is replaced and the call made once \
-        more. Allowed to the admin token and to `[admin] service_tokens`.",
-    params(
-        ("path" = String, Path, description = "the API path, e.g. `cgi-bin/user/info` (may hold `/`)"),
-    ),
-    request_body(content = inline(Object), description = "passed on as it is (any content type)", content_type = "*/*"),
+    params(("path" = String, Path, description = "a WeChat API path, e.g. `cgi-bin/user/info` (may hold `/`)")),
+    request_body(content = Vec<u8>, description = "passed on as it came (JSON, multipart, ...), at most 12 MiB", content_type = "*/*"),
     responses(
-        (status = 200, description = "WeChat's answer as it came (JSON, or a media file)", content_type = "*/*"),
-        (status = 400, description = "a path with `.` or `..`, or characters no API path has", body = ErrorBody),
-        (status = 403, description = "`cgi-bin/token` / `cgi-bin/stable_token`: only the gateway refreshes", body = ErrorBody),
+        (status = 200, description = "WeChat's answer, as it came"),
+        (status = 400, description = "a path holding `..` or characters no API path has", body = ErrorBody),
+        (status = 403, description = "a token endpoint (`cgi-bin/token`, `cgi-bin/stable_token`): only the gateway refreshes", body = ErrorBody),
+        (status = 404, description = "WeChat's own 404 as it came (any body, or none); `{\"error\"}` when the admin API is disabled"),
         (status = 502, description = "WeChat could not be reached", body = ErrorBody),
         (status = 503, description = "no `[account] appsecret`", body = ErrorBody),
-        (status = "default", description = "another status of WeChat's, passed through", content_type = "*/*"),
+        (status = "default", description = "WeChat's own status and body, as they came"),
     ))]
 pub async fn forward(
     State(app): State<AppState>,
@@ -158,9 +157,7 @@ fn respond(answer: Forwarded) -> Response {
             response.headers_mut().insert(name, value);
         }
     }
-    // An error status of WeChat's with a JSON body goes through as it is; one without (an
-    // empty 404 of an unknown path) is re-wrapped as `{"error"}` by the `/api` layer, like
-    // every `/api` error.
+    response.extensions_mut().insert(Passthrough);
     response
 }
 
