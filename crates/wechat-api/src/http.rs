@@ -178,7 +178,7 @@ fn errcode(value: &Value) -> Option<i64> {
 }
 
 /// Milliseconds since `started`, for a span's `ms` field.
-fn elapsed_ms(started: Instant) -> u64 {
+pub(crate) fn elapsed_ms(started: Instant) -> u64 {
     u64::try_from(started.elapsed().as_millis()).unwrap_or(u64::MAX)
 }
 

@@ -10,6 +10,7 @@ use bytes::Bytes;
 use reqwest::header::{HeaderMap, HeaderName, CONTENT_DISPOSITION, CONTENT_LENGTH, CONTENT_TYPE};
 use reqwest::{Method, StatusCode};
 use serde_json::Value;
+use tracing::Instrument;
 
 use crate::client::ApiClient;
 use crate::error::ApiError;
@@ -66,6 +67,34 @@ impl ApiClient {
     ///
     /// Transport errors name only the path, never the URL with its token.
     pub async fn forward(&self, call: &Forward) -> Result<Forwarded, ApiError> {
+        // The same span as every other call: the path only (the query holds the token).
+        let span = tracing::info_span!(
+            "wechat_api",
+            path = %format_args!("/{}", call.path),
+            errcode = tracing::field::Empty,
+            attempts = tracing::field::Empty,
+            ms = tracing::field::Empty,
+        );
+        let started = std::time::Instant::now();
+        let result = self.forward_retrying(call).instrument(span.clone()).await;
+        span.record("ms", crate::http::elapsed_ms(started));
+        match &result {
+            Ok(answer) => {
+                span.record("attempts", if answer.retried { 2 } else { 1 });
+                if let Some(code) = answer.errcode {
+                    span.record("errcode", code);
+                }
+            }
+            Err(err) => {
+                if let Some(code) = err.code() {
+                    span.record("errcode", code);
+                }
+            }
+        }
+        result
+    }
+
+    async fn forward_retrying(&self, call: &Forward) -> Result<Forwarded, ApiError> {
         let token = self.tokens().get().await?;
         let first = self.forward_with(&token, call).await?;
         if !first.errcode.is_some_and(is_token_error) {

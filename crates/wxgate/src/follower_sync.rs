@@ -3,7 +3,7 @@
 //! ```text
 //! cursor = the stored one (resume) or a new one (started now, first page)
 //! loop: user/get after cursor (10,000 openids)
-//!         → user/info/batchget per 100 → store the followers (+ cursor) per 100
+//!         → user/info/batchget per 100 → store the followers (+ cursor) per 1,000
 //!         → cursor = the page's next_openid, stored
 //! until a page is empty; then forget the followers neither seen by this sync nor by a push
 //! since it started, and delete the cursor
@@ -18,6 +18,10 @@ use chrono::{DateTime, Utc};
 use wechat_api::{ApiClient, ApiError, UserInfo, BATCH_GET_MAX};
 
 use crate::store::{Store, StoreError, SyncCursor, SyncedFollower};
+
+/// Followers stored per transaction (10 batchget calls): fewer commits, and what a quota
+/// stop loses is fetched again from the page's start anyway.
+const SAVE_EVERY: usize = 1000;
 
 /// WeChat's "daily API quota reached".
 const QUOTA: i64 = 45009;
@@ -109,28 +113,37 @@ impl FollowerSync {
                 break;
             }
             let mut done = base;
+            let mut pending: Vec<SyncedFollower> = Vec::with_capacity(SAVE_EVERY);
             for chunk in openids.chunks(BATCH_GET_MAX) {
                 let infos = self
                     .api
                     .users_info(chunk)
                     .await
                     .map_err(|e| quota_or(e, done))?;
-                let followers: Vec<SyncedFollower> =
-                    infos.iter().filter_map(synced_follower).collect();
-                summary.new += self
-                    .store
-                    .save_synced(&self.account, &followers, &cursor)
-                    .await?;
-                done += followers.len() as u64;
-                progress.done(done);
+                pending.extend(infos.iter().filter_map(synced_follower));
+                if pending.len() >= SAVE_EVERY {
+                    summary.new += self
+                        .store
+                        .save_synced(&self.account, &pending, &cursor)
+                        .await?;
+                    done += pending.len() as u64;
+                    pending.clear();
+                    progress.done(done);
+                }
             }
+            // The page's last followers and the next page's cursor in one transaction.
+            done += pending.len() as u64;
             let next = page.next_openid.clone().filter(|n| !n.is_empty());
             cursor = SyncCursor {
                 next_openid: next.clone(),
                 synced: i64::try_from(done).unwrap_or(i64::MAX),
                 ..cursor
             };
-            self.store.save_synced(&self.account, &[], &cursor).await?;
+            summary.new += self
+                .store
+                .save_synced(&self.account, &pending, &cursor)
+                .await?;
+            progress.done(done);
             progress.page(done, page.total);
             if next.is_none() {
                 break;

@@ -1,5 +1,6 @@
 //! `wxgate followers sync` in the store: followers as `user/info` describes them, and the
-//! cursor that makes an interrupted sync resumable. SQL shared by both backends.
+//! cursor that makes an interrupted sync resumable. The per-follower statements are SQLite's
+//! (PostgreSQL stores a page with arrays, `postgres/sync.rs`); the cursor's are shared.
 use chrono::{DateTime, Utc};
 
 /// A follower as a sync stores it.
