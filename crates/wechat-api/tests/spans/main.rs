@@ -7,7 +7,10 @@ use std::sync::{Arc, Mutex};
 use wechat_api::QrRequest;
 
 #[path = "../it/support.rs"]
-#[allow(dead_code, reason = "shared with the `it` binary, which uses all of it")]
+#[allow(
+    dead_code,
+    reason = "shared with the `it` binary, which uses all of it"
+)]
 mod support;
 
 use support::{setup, SECRET};

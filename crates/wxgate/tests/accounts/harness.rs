@@ -8,7 +8,7 @@ use serde_json::Value;
 use tempfile::TempDir;
 use tokio::sync::oneshot;
 use tokio::task::JoinHandle;
-use wechat_mock::{MockConfig, MockServer};
+use wechat_mock::{MockConfig, MockServer, MockState, PushAccount};
 use wechat_proto::{
     msg_signature, open_reply_envelope, render_push_envelope, signature, EncodingAesKey,
     MessageCrypt,
@@ -93,6 +93,17 @@ impl Gateway {
             appid: one().appid.into(),
             appsecret: one().secret.into(),
             more_apps: vec![(b.appid.into(), b.secret.into())],
+            // Job-finish pushes (once a test sets `push_to`) go to `push_to/{name}`.
+            push_accounts: [one(), b]
+                .into_iter()
+                .map(|a| {
+                    let route = PushAccount {
+                        name: a.name.into(),
+                        token: a.token.into(),
+                    };
+                    (a.appid.to_string(), route)
+                })
+                .collect(),
             ..MockConfig::default()
         })
         .await
@@ -128,6 +139,11 @@ impl Gateway {
     /// The mock WeChat API's base URL.
     pub fn mock_url(&self) -> String {
         self.mock.base_url()
+    }
+
+    /// The mock WeChat API's state, to steer it.
+    pub fn mock_state(&self) -> &MockState {
+        &self.mock.state
     }
 
     pub fn url(&self, path: &str) -> String {
