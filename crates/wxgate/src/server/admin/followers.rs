@@ -12,7 +12,8 @@ use crate::store::FollowerQuery;
 
 /// `GET /api/followers/{openid}`
 #[utoipa::path(get, path = "/followers/{openid}", tag = "followers",
-    params(("openid" = String, Path, description = "the follower's openid")),
+    params(("openid" = String, Path, description = "the follower's openid",
+        example = "o6_bmjrPTlm6_2sgVt7hMZOPfL2M")),
     responses(
         (status = 200, description = "the follower", body = FollowerJson),
         (status = 404, description = "unknown or forgotten", body = ErrorBody),
@@ -31,7 +32,8 @@ pub async fn one(
 
 /// `DELETE /api/followers/{openid}`: forget the user; 204 also for an unknown openid.
 #[utoipa::path(delete, path = "/followers/{openid}", tag = "followers",
-    params(("openid" = String, Path, description = "the follower's openid")),
+    params(("openid" = String, Path, description = "the follower's openid",
+        example = "o6_bmjrPTlm6_2sgVt7hMZOPfL2M")),
     responses(
         (status = 204, description = "every record holding the openid is deleted (also for an unknown openid)"),
     ))]

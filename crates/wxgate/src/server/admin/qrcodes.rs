@@ -20,8 +20,9 @@ use crate::qr::{self, CreateError};
 use crate::server::state::AppState;
 use crate::store::{QrCode, QrCodeTotals};
 
-/// The body of `POST /api/qrcodes`. Its fields are taken as raw JSON and checked one by one
-/// by [`parse_create`], so that a 400 names the field or WeChat limit at fault.
+/// A new parameterised QR code: `scene` and WeChat's limits on it. A 400 names the field or
+/// limit at fault.
+// Its fields are taken as raw JSON and checked one by one by `parse_create`, for that 400.
 #[derive(Deserialize, ToSchema)]
 pub struct NewQrCode {
     /// an integer (QR_SCENE / QR_LIMIT_SCENE: 1..=4294967295, permanent 1..=100000) or any
@@ -145,10 +146,12 @@ pub async fn list(State(app): State<AppState>) -> Result<Json<QrCodes>, ApiError
 
 /// `GET /api/qrcodes/{scene}.svg` or `.png`: the recorded code drawn from its `url`.
 #[utoipa::path(get, path = "/qrcodes/{file}", tag = "qrcodes",
-    params(("file" = String, Path, description = "`SCENE.svg` or `SCENE.png`", pattern = r"^.+\.(svg|png)$")),
+    params(("file" = String, Path, description = "`SCENE.svg` or `SCENE.png`",
+        pattern = r"^.+\.(svg|png)$", example = "42.svg")),
     responses(
         (status = 200, description = "the code drawn locally from its `url`",
             content((String = "image/svg+xml"), (Vec<u8> = "image/png"))),
+        // (binary bodies are strings of their media type in the document: see openapi.rs)
         (status = 404, description = "no code recorded for the scene, or another extension", body = ErrorBody),
         (status = 502, description = "the code could not be drawn", body = ErrorBody),
     ))]
