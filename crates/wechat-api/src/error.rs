@@ -3,6 +3,7 @@
 use thiserror::Error;
 
 use crate::menu::MenuError;
+use crate::net::NetError;
 use crate::token::StoreError;
 
 /// A failed API call. Messages never contain the AppSecret or an access token: URLs are
@@ -17,14 +18,15 @@ pub enum ApiError {
         /// WeChat's `errmsg`.
         message: String,
     },
-    /// The request could not be sent or its answer not read (connect, timeout, TLS, ...).
+    /// The request could not be sent or its answer not read: "connection refused",
+    /// "timed out after 15000 ms", ...
     #[error("calling {path}: {source}")]
     Transport {
         /// The endpoint path, e.g. `/cgi-bin/menu/get`.
         path: String,
-        /// The cause, with its URL removed.
+        /// Why, with the reqwest error (its URL removed) as its source.
         #[source]
-        source: reqwest::Error,
+        source: NetError,
     },
     /// The server answered an HTTP status other than 200 without a WeChat error body.
     #[error("calling {path}: HTTP {status}")]

@@ -1,11 +1,15 @@
 //! [`Transport`]: one JSON call to the API, with WeChat's `errcode` checked and busy answers
 //! retried. Knows nothing of tokens beyond putting one in the query.
 
+use std::time::{Duration, Instant};
+
 use reqwest::{Client, Method, Url};
 use serde_json::Value;
+use tracing::Instrument;
 
 use crate::config::{ClientConfig, RetryPolicy};
 use crate::error::ApiError;
+use crate::net::NetError;
 
 /// The HTTP side of the client.
 #[derive(Debug, Clone)]
@@ -13,6 +17,8 @@ pub(crate) struct Transport {
     client: Client,
     base: Url,
     retry: RetryPolicy,
+    connect_timeout: Duration,
+    request_timeout: Duration,
 }
 
 impl Transport {
@@ -36,6 +42,8 @@ impl Transport {
             client,
             base,
             retry: config.retry,
+            connect_timeout: config.connect_timeout,
+            request_timeout: config.request_timeout,
         })
     }
 
@@ -66,24 +74,47 @@ impl Transport {
         query: &[(&str, &str)],
         body: Option<&Value>,
     ) -> Result<Value, ApiError> {
-        let mut attempt = 1;
-        loop {
-            match self.call_once(method.clone(), path, query, body).await {
-                Err(err) if err.is_busy() && attempt < self.retry.max_attempts => {
-                    let delay = self.retry.delay(attempt);
-                    tracing::warn!(
-                        path,
-                        code = err.code(),
-                        attempt,
-                        ?delay,
-                        "WeChat busy, retrying"
-                    );
-                    tokio::time::sleep(delay).await;
-                    attempt += 1;
+        // One span a call: the path only (the query holds the token or the AppSecret).
+        let span = tracing::info_span!(
+            "wechat_api",
+            path = %format_args!("/{path}"),
+            errcode = tracing::field::Empty,
+            attempts = tracing::field::Empty,
+            ms = tracing::field::Empty,
+        );
+        let started = Instant::now();
+        async {
+            let mut attempt = 1;
+            let result = loop {
+                match self.call_once(method.clone(), path, query, body).await {
+                    Err(err) if err.is_busy() && attempt < self.retry.max_attempts => {
+                        let delay = self.retry.delay(attempt);
+                        tracing::warn!(code = err.code(), attempt, ?delay, "WeChat busy, retrying");
+                        tokio::time::sleep(delay).await;
+                        attempt += 1;
+                    }
+                    result => break result,
                 }
-                result => return result,
+            };
+            let span = tracing::Span::current();
+            span.record("attempts", attempt);
+            span.record("ms", elapsed_ms(started));
+            match &result {
+                Ok(value) => {
+                    span.record("errcode", errcode(value).unwrap_or(0));
+                    tracing::debug!("WeChat API call done");
+                }
+                Err(err) => {
+                    if let Some(code) = err.code() {
+                        span.record("errcode", code);
+                    }
+                    tracing::debug!(error = %err, "WeChat API call failed");
+                }
             }
+            result
         }
+        .instrument(span)
+        .await
     }
 
     async fn call_once(
@@ -96,7 +127,7 @@ impl Transport {
         let shown = format!("/{path}");
         let transport = |err: reqwest::Error| ApiError::Transport {
             path: shown.clone(),
-            source: err.without_url(),
+            source: NetError::new(err, self.connect_timeout, self.request_timeout),
         };
         let mut request = self.client.request(method, self.url(path, query)?);
         if let Some(body) = body {
@@ -131,9 +162,19 @@ impl Transport {
     }
 }
 
+/// The `errcode` of an answer, when it has one.
+fn errcode(value: &Value) -> Option<i64> {
+    value.get("errcode").and_then(Value::as_i64)
+}
+
+/// Milliseconds since `started`, for a span's `ms` field.
+fn elapsed_ms(started: Instant) -> u64 {
+    u64::try_from(started.elapsed().as_millis()).unwrap_or(u64::MAX)
+}
+
 /// Turns a non-zero `errcode` into [`ApiError::WeChat`]; 0 or absent is success.
 fn check_errcode(value: &Value) -> Result<(), ApiError> {
-    match value.get("errcode").and_then(Value::as_i64) {
+    match errcode(value) {
         None | Some(0) => Ok(()),
         Some(code) => {
             let message = value

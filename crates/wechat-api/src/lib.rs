@@ -19,6 +19,7 @@ mod custom;
 mod error;
 mod http;
 pub mod menu;
+mod net;
 mod qrcode;
 mod token;
 mod user;
@@ -28,6 +29,7 @@ pub use config::{ClientConfig, RetryPolicy, OFFICIAL_BASE_URL};
 pub use custom::{Article, CustomMessage};
 pub use error::ApiError;
 pub use menu::{Button, ButtonType, Menu, MenuError, MenuView};
+pub use net::{NetCause, NetError};
 pub use qrcode::{
     QrAction, QrCode, QrLimitError, QrRequest, QrScene, MAX_EXPIRE_SECONDS, MAX_PERMANENT_SCENE_ID,
     MAX_SCENE_STR_CHARS, MAX_TEMPORARY_SCENE_ID,

@@ -75,7 +75,36 @@ pub enum Reply {
     },
 }
 
+/// Every value of [`Reply::kind`].
+const KINDS: [&str; 7] = [
+    "text",
+    "image",
+    "voice",
+    "video",
+    "music",
+    "news",
+    "transfer_customer_service",
+];
+
 impl Reply {
+    /// The kind of a reply rendered earlier (kept in a store, say), read back with the
+    /// hardened parser: one of [`Reply::kind`]'s values, or None when `xml` is not a reply
+    /// this crate renders.
+    ///
+    /// ```
+    /// use wechat_proto::Reply;
+    ///
+    /// let xml = Reply::Text { content: "hi".into() }.render("oUser", "gh_1", 1700000000);
+    /// assert_eq!(Reply::rendered_kind(&xml), Some("text"));
+    /// assert_eq!(Reply::rendered_kind("<xml><MsgType>poem</MsgType></xml>"), None);
+    /// assert_eq!(Reply::rendered_kind("success"), None);
+    /// ```
+    pub fn rendered_kind(xml: &str) -> Option<&'static str> {
+        let fields = crate::xml::parse_document(xml.as_bytes()).ok()?;
+        let msg_type = fields.text("MsgType")?;
+        KINDS.into_iter().find(|kind| *kind == msg_type)
+    }
+
     /// MsgType of the reply ("text", "news", "transfer_customer_service", ...).
     pub fn kind(&self) -> &'static str {
         match self {

@@ -91,6 +91,7 @@ proptest! {
         prop_assert_eq!(msg.from_user_name.as_str(), from.trim());
         prop_assert_eq!(msg.create_time, time);
         prop_assert_eq!(msg.msg_type(), r.kind());
+        prop_assert_eq!(Reply::rendered_kind(&xml), Some(r.kind()));
         prop_assert_eq!(Reply::from_message(&msg), Some(r));
     }
 

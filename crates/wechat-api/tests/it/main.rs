@@ -2,6 +2,7 @@
 
 mod custom;
 mod menu;
+mod network;
 mod qrcode;
 mod support;
 mod token;

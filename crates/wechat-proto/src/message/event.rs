@@ -152,6 +152,25 @@ pub enum Event {
     Unknown,
 }
 
+/// The events this crate types, lowercase (WeChat writes some in capitals).
+pub(crate) const EVENTS: [&str; 15] = [
+    "subscribe",
+    "unsubscribe",
+    "scan",
+    "location",
+    "click",
+    "view",
+    "scancode_push",
+    "scancode_waitmsg",
+    "pic_sysphoto",
+    "pic_photo_or_album",
+    "pic_weixin",
+    "location_select",
+    "view_miniprogram",
+    "templatesendjobfinish",
+    "masssendjobfinish",
+];
+
 /// The prefix of a subscribe EventKey from a parametric QR code.
 pub(crate) const QRSCENE_PREFIX: &str = "qrscene_";
 

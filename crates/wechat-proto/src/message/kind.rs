@@ -82,8 +82,8 @@ pub enum MessageKind {
     Unknown,
 }
 
-/// The MsgTypes of ordinary user messages.
-pub(crate) const USER_MESSAGE_TYPES: [&str; 7] = [
+/// The MsgTypes this crate types, lowercase: the ordinary user messages, then `event`.
+pub(crate) const MSG_TYPES: [&str; 8] = [
     "text",
     "image",
     "voice",
@@ -91,7 +91,11 @@ pub(crate) const USER_MESSAGE_TYPES: [&str; 7] = [
     "shortvideo",
     "location",
     "link",
+    "event",
 ];
+
+/// The MsgTypes of ordinary user messages.
+pub(crate) const USER_MESSAGE_TYPES: &[&str] = MSG_TYPES.split_at(7).0;
 
 impl MessageKind {
     /// Type a push of `msg_type` from its fields.

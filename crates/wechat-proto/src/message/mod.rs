@@ -115,6 +115,43 @@ impl Message {
         self.fields.parse("MsgId")
     }
 
+    /// The MsgType as a bounded label, for metrics and logs: the lowercase name of a MsgType
+    /// this crate knows (`text`, `image`, `voice`, `video`, `shortvideo`, `location`, `link`,
+    /// `event`), else `other`. Judged by the name as sent, case-insensitively, so a push of a
+    /// known MsgType whose fields are malformed (typed [`MessageKind::Unknown`]) keeps its name.
+    ///
+    /// ```
+    /// let msg = wechat_proto::parse_message(
+    ///     b"<xml><ToUserName>gh_1</ToUserName><FromUserName>oUser</FromUserName>\
+    ///       <CreateTime>1700000000</CreateTime><MsgType>TEXT</MsgType>\
+    ///       <Content>hi</Content><MsgId>1</MsgId></xml>",
+    /// )?;
+    /// assert_eq!(msg.type_label(), "text");
+    /// # Ok::<(), wechat_proto::XmlError>(())
+    /// ```
+    pub fn type_label(&self) -> &'static str {
+        label_of(&kind::MSG_TYPES, &self.msg_type).unwrap_or("other")
+    }
+
+    /// The Event as a bounded label, for metrics and logs: None unless the push is an event;
+    /// then the lowercase name of an event this crate knows (`subscribe`, `scan`, `click`,
+    /// `templatesendjobfinish`, ...), else `other`. Judged by the name as sent,
+    /// case-insensitively, like [`Message::type_label`].
+    ///
+    /// ```
+    /// let msg = wechat_proto::parse_message(
+    ///     b"<xml><ToUserName>gh_1</ToUserName><FromUserName>oUser</FromUserName>\
+    ///       <CreateTime>1700000000</CreateTime><MsgType>event</MsgType>\
+    ///       <Event>SCAN</Event><EventKey>42</EventKey></xml>",
+    /// )?;
+    /// assert_eq!(msg.event_label(), Some("scan"));
+    /// # Ok::<(), wechat_proto::XmlError>(())
+    /// ```
+    pub fn event_label(&self) -> Option<&'static str> {
+        self.event()
+            .map(|name| label_of(&event::EVENTS, name).unwrap_or("other"))
+    }
+
     /// True for ordinary user messages (text, image, voice, video, shortvideo, location, link),
     /// judged by MsgType alone.
     pub fn is_user_message(&self) -> bool {
@@ -148,6 +185,14 @@ impl Message {
         }
         DedupeKey(key)
     }
+}
+
+/// The entry of `names` (lowercase) equal to `name`, ignoring ASCII case.
+fn label_of(names: &[&'static str], name: &str) -> Option<&'static str> {
+    names
+        .iter()
+        .find(|known| name.eq_ignore_ascii_case(known))
+        .copied()
 }
 
 /// Header elements and identifiers in which whitespace is never part of the value (QR scenes and

@@ -6,7 +6,7 @@ use async_trait::async_trait;
 use wechat_api::{ApiClient, Article, CustomMessage};
 use wechat_proto::Reply;
 
-use crate::push::late::LateSender;
+use crate::push::late::{LateError, LateSender, Unsendable};
 
 /// Sends late replies through the account's API client.
 pub struct CustomServiceSender {
@@ -22,19 +22,19 @@ impl CustomServiceSender {
 
 #[async_trait]
 impl LateSender for CustomServiceSender {
-    async fn send(&self, openid: &str, reply: &Reply) -> Result<(), String> {
+    async fn send(&self, openid: &str, reply: &Reply) -> Result<(), LateError> {
         let message = custom_message(reply)?;
         self.client
             .send_custom(openid, &message)
             .await
-            .map_err(|err| err.to_string())
+            .map_err(LateError::Api)
     }
 }
 
 /// The customer-service message carrying `reply`. News keeps its first article (WeChat takes
 /// one); a video goes without thumbnail (a passive reply has none); a hand-over to customer
 /// service has no message form.
-fn custom_message(reply: &Reply) -> Result<CustomMessage, String> {
+fn custom_message(reply: &Reply) -> Result<CustomMessage, Unsendable> {
     let message = match reply {
         Reply::Text { content } => CustomMessage::Text {
             content: content.clone(),
@@ -69,9 +69,7 @@ fn custom_message(reply: &Reply) -> Result<CustomMessage, String> {
             thumb_media_id: thumb_media_id.clone(),
         },
         Reply::News { articles } => {
-            let first = articles
-                .first()
-                .ok_or("a news reply without articles cannot be sent")?;
+            let first = articles.first().ok_or(Unsendable::NoArticles)?;
             CustomMessage::News(Article {
                 title: first.title.clone(),
                 description: first.description.clone(),
@@ -79,9 +77,7 @@ fn custom_message(reply: &Reply) -> Result<CustomMessage, String> {
                 picurl: first.pic_url.clone(),
             })
         }
-        Reply::TransferCustomerService { .. } => {
-            return Err("transfer_customer_service has no customer-service message form".into())
-        }
+        Reply::TransferCustomerService { .. } => return Err(Unsendable::Transfer),
     };
     Ok(message)
 }
@@ -124,7 +120,10 @@ mod tests {
             })
         );
         let transfer = Reply::TransferCustomerService { kf_account: None };
-        assert!(custom_message(&transfer).is_err());
-        assert!(custom_message(&Reply::News { articles: vec![] }).is_err());
+        assert_eq!(custom_message(&transfer), Err(Unsendable::Transfer));
+        assert_eq!(
+            custom_message(&Reply::News { articles: vec![] }),
+            Err(Unsendable::NoArticles)
+        );
     }
 }

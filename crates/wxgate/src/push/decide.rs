@@ -1,20 +1,36 @@
 //! The decide step: the first matching rule that produces a reply wins; a call webhook is
 //! raced against the deadline and, when it loses, finishes in the background.
-use tokio::task::JoinHandle;
+use tokio::task::{JoinError, JoinHandle};
 use tokio::time::Instant;
+use tracing::Instrument;
 use wechat_proto::{Message, Reply};
 
 use super::Pipeline;
 use crate::routing::Routing;
 use crate::rules::Action;
-use crate::webhooks;
+use crate::telemetry::metrics;
+use crate::webhooks::{self, CallError};
+
+/// A call webhook's task: None when shutdown cancelled it; `Ok(None)` when the webhook
+/// answered without a reply.
+pub type CallTask = JoinHandle<Option<Result<Option<Reply>, CallError>>>;
+
+/// The reply of a finished [`CallTask`], if it produced one (a failure was logged by the call).
+pub fn reply_of(
+    joined: Result<Option<Result<Option<Reply>, CallError>>, JoinError>,
+) -> Option<Reply> {
+    match joined {
+        Ok(Some(Ok(reply))) => reply,
+        _ => None,
+    }
+}
 
 /// What to answer now, and a reply still on its way.
 pub struct Decision {
     /// the passive reply; None = `success`
     pub reply: Option<Reply>,
     /// a call webhook that missed the deadline and may still answer
-    pub late: Option<JoinHandle<Option<Option<Reply>>>>,
+    pub late: Option<CallTask>,
 }
 
 /// Run `routing`'s rules on `msg`; a call webhook gets until `by` to answer.
@@ -38,25 +54,22 @@ pub async fn decide(
                 };
                 let http = pipeline.http.clone();
                 let owned = msg.clone();
-                let mut task = pipeline.tasks.spawn_background(async move {
-                    match webhooks::call(&http, &hook, &owned, hook.timeout).await {
-                        Ok(reply) => reply,
-                        Err(e) => {
-                            tracing::warn!(webhook = %hook.name, error = %e, "call webhook failed");
-                            None
-                        }
-                    }
-                });
+                // A child of the push's span: its lines carry the push's dedupe key.
+                let mut task = pipeline.tasks.spawn_background(
+                    async move { webhooks::call(&http, &hook, &owned, hook.timeout).await }
+                        .in_current_span(),
+                );
                 match tokio::time::timeout_at(by, &mut task).await {
-                    Ok(Ok(Some(Some(reply)))) => {
-                        return Decision {
-                            reply: checked(reply, msg),
-                            late: None,
+                    Ok(joined) => {
+                        if let Some(reply) = reply_of(joined) {
+                            return Decision {
+                                reply: checked(reply, msg),
+                                late: None,
+                            };
                         }
                     }
-                    Ok(_) => continue,
                     Err(_) => {
-                        metrics::counter!("wxgate_deadline_misses_total").increment(1);
+                        metrics::deadline_miss();
                         return Decision {
                             reply: None,
                             late: Some(task),

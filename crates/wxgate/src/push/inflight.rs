@@ -5,9 +5,11 @@ use std::sync::{Arc, Mutex};
 
 use tokio::sync::watch;
 
-/// The answer of a processed push: the reply XML, or None for `success`; Err when the
-/// first attempt failed (the resend then fails too, and WeChat retries).
-pub type Answer = Result<Option<Arc<str>>, ()>;
+use super::answer::{Passive, PushError};
+
+/// The answer of a processed push; Err when the first attempt failed (the resend then fails
+/// too, and WeChat retries).
+pub type Answer = Result<Passive, PushError>;
 
 type Slot = watch::Receiver<Option<Answer>>;
 
@@ -93,7 +95,7 @@ impl FirstGuard {
 
 impl Drop for FirstGuard {
     fn drop(&mut self) {
-        self.publish(Err(()));
+        self.publish(Err(PushError::Abandoned));
     }
 }
 
@@ -101,8 +103,8 @@ impl Waiter {
     /// Wait for the first's answer.
     pub async fn wait(mut self) -> Answer {
         match self.rx.wait_for(|a| a.is_some()).await {
-            Ok(answer) => answer.clone().unwrap_or(Err(())),
-            Err(_) => Err(()),
+            Ok(answer) => answer.clone().unwrap_or(Err(PushError::Abandoned)),
+            Err(_) => Err(PushError::Abandoned),
         }
     }
 }
@@ -121,8 +123,12 @@ mod tests {
             panic!("second claim must wait")
         };
         let task = tokio::spawn(waiter.wait());
-        first.complete(Ok(Some(Arc::from("<xml/>"))));
-        assert_eq!(task.await.unwrap(), Ok(Some(Arc::from("<xml/>"))));
+        let answer = Passive::Reply {
+            kind: "text",
+            xml: Arc::from("<xml/>"),
+        };
+        first.complete(Ok(answer.clone()));
+        assert_eq!(task.await.unwrap().ok(), Some(answer));
         assert!(inflight.is_empty());
         assert!(matches!(inflight.claim("k"), Claim::First(_)));
     }
@@ -135,6 +141,6 @@ mod tests {
             panic!("second claim must wait")
         };
         drop(first);
-        assert_eq!(waiter.wait().await, Err(()));
+        assert!(matches!(waiter.wait().await, Err(PushError::Abandoned)));
     }
 }

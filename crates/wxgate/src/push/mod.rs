@@ -6,6 +6,7 @@
 //!        └ first: decide (rules / call webhook, cut at the deadline) → record (group commit)
 //!                 → answer; a duplicate found at commit answers the stored reply
 //! ```
+mod answer;
 mod decide;
 pub mod inflight;
 pub mod late;
@@ -14,15 +15,16 @@ pub mod replay;
 #[cfg(test)]
 mod tests;
 
-use std::sync::Arc;
 use std::time::Duration;
 
 use chrono::Utc;
 use tokio::time::Instant;
-use wechat_proto::Message;
+use wechat_proto::{Event, Message, MessageKind};
 
 use crate::rules::Action;
-use crate::store::{FollowerEffect, PushWrite, Recorded, ReplayMark, StoreError};
+use crate::store::{FollowerEffect, PushWrite, Recorded, ReplayMark};
+use crate::telemetry::metrics;
+pub use answer::{Passive, PushError};
 use inflight::{Answer, Claim};
 pub use pipeline::Pipeline;
 
@@ -59,12 +61,13 @@ pub async fn handle(
     let key = msg.dedupe_key();
     match pipeline.inflight.claim(key.as_str()) {
         Claim::Resend(waiter) => {
-            metrics::counter!("wxgate_retries_total").increment(1);
+            metrics::retry();
             tokio::time::timeout_at(deadline, waiter.wait())
                 .await
-                .unwrap_or(Err(()))
+                .unwrap_or(Err(PushError::NotInTime))
         }
         Claim::First(guard) => {
+            // Logged in the push's span: its dedupe key, msg_type and hashed openid.
             let answer = run(
                 &pipeline,
                 msg,
@@ -75,7 +78,7 @@ pub async fn handle(
                 deadline,
             )
             .await
-            .map_err(|e| tracing::error!(error = %e, "recording a push failed"));
+            .inspect_err(|e| tracing::error!(error = %e, "a push failed"));
             guard.complete(answer.clone());
             answer
         }
@@ -90,24 +93,25 @@ async fn run(
     calls: bool,
     key: &str,
     deadline: Instant,
-) -> Result<Option<Arc<str>>, StoreError> {
+) -> Answer {
     let routing = pipeline.routing.current();
     // A call webhook has side effects: don't call it again for a resend whose first attempt
     // finished (in this or an earlier process).
     if calls {
         if let Some(stored) = pipeline.store.stored_reply(key).await? {
-            metrics::counter!("wxgate_retries_total").increment(1);
-            return Ok(stored.map(Arc::from));
+            metrics::retry();
+            return Ok(Passive::from(stored));
         }
     }
     let decide_by = deadline - commit_reserve(pipeline.reply_deadline);
     let decision = decide::decide(pipeline, &routing, &msg, decide_by).await;
-    let reply_xml = decision.reply.as_ref().map(|r| {
-        r.render(
+    let rendered = decision.reply.as_ref().map(|reply| {
+        let xml = reply.render(
             &msg.from_user_name,
             &msg.to_user_name,
             Utc::now().timestamp(),
-        )
+        );
+        Passive::rendered(reply, xml)
     });
     let deliveries = crate::webhooks::outbox::deliveries(&routing.webhooks, &msg);
     let wrote_deliveries = !deliveries.is_empty();
@@ -120,7 +124,10 @@ async fn run(
         create_time: msg.create_time,
         received_at: Utc::now(),
         raw_xml,
-        reply: reply_xml.clone(),
+        reply: match &rendered {
+            Some(Passive::Reply { xml, .. }) => Some(xml.to_string()),
+            _ => None,
+        },
         effect: effect(&msg),
         replay,
         deliveries,
@@ -129,8 +136,8 @@ async fn run(
     };
     let answer = match pipeline.store.record(write).await? {
         Recorded::Duplicate { reply } => {
-            metrics::counter!("wxgate_retries_total").increment(1);
-            reply
+            metrics::retry();
+            Passive::from(reply)
         }
         Recorded::Stored { .. } | Recorded::Forgotten => {
             if wrote_deliveries {
@@ -139,33 +146,35 @@ async fn run(
             if let (Some(pending), Some(openid)) = (decision.late, late_to) {
                 late::deliver_when_ready(pipeline, openid, pending);
             }
-            reply_xml
+            rendered.unwrap_or(Passive::Success)
         }
     };
-    Ok(answer.map(Arc::from))
+    Ok(answer)
 }
 
-/// How a push changes what the gateway knows of its sender.
+/// How a push changes what the gateway knows of its sender, by its typed event (a SCAN
+/// without a scene or a LOCATION without coordinates is typed `Unknown`: a touch).
 fn effect(msg: &Message) -> FollowerEffect {
-    let is = |name: &str| msg.event().is_some_and(|e| e.eq_ignore_ascii_case(name));
-    if is("subscribe") {
-        FollowerEffect::Subscribe {
-            scene: msg.scene().map(str::to_string),
-        }
-    } else if is("unsubscribe") {
-        FollowerEffect::Forget
-    } else if let (true, Some(scene)) = (is("scan"), msg.scene()) {
-        FollowerEffect::Scan {
-            scene: scene.to_string(),
-        }
-    } else if let (true, Some((latitude, longitude, precision))) = (is("location"), msg.location())
-    {
-        FollowerEffect::Location {
+    let MessageKind::Event(event) = &msg.kind else {
+        return FollowerEffect::Touch;
+    };
+    match event {
+        Event::Subscribe { scene, .. } => FollowerEffect::Subscribe {
+            scene: scene.clone(),
+        },
+        Event::Unsubscribe => FollowerEffect::Forget,
+        Event::Scan { scene, .. } => FollowerEffect::Scan {
+            scene: scene.clone(),
+        },
+        Event::Location {
             latitude,
             longitude,
             precision,
-        }
-    } else {
-        FollowerEffect::Touch
+        } => FollowerEffect::Location {
+            latitude: *latitude,
+            longitude: *longitude,
+            precision: *precision,
+        },
+        _ => FollowerEffect::Touch,
     }
 }

@@ -1,74 +1,18 @@
 //! Steps 1–4 of a push, pure CPU: parameters, signature, replay and clock checks, envelope,
-//! parse. Every refusal is a [`Refusal`] with the status of the contract.
+//! parse. Every refusal is a [`Refusal`], the protocol's errors kept as its source.
 use std::borrow::Cow;
 
-use axum::http::StatusCode;
-use axum::response::{IntoResponse, Response};
 use chrono::Utc;
 use wechat_proto::{
     parse_message, parse_push_envelope, verify_msg_signature, verify_signature, Message,
-    MessageCrypt,
+    MessageCrypt, ProtoError, XmlError,
 };
 
 use super::params::PushParams;
+use super::refusal::Refusal;
 use crate::config::{AccountConfig, Security};
 use crate::push::replay::{self, ReplayGuard, Seen};
 use crate::store::ReplayMark;
-
-/// Why a push was refused.
-#[derive(Debug, thiserror::Error)]
-pub enum Refusal {
-    /// a required query parameter is missing (400)
-    #[error("missing query parameter {0}")]
-    MissingParam(&'static str),
-    /// signature / msg_signature wrong (403)
-    #[error("bad {0}")]
-    Signature(&'static str),
-    /// same triple, other body (403)
-    #[error("replayed signature")]
-    Replay,
-    /// timestamp outside max_clock_skew_s (403)
-    #[error("timestamp outside the allowed clock skew")]
-    Stale,
-    /// encrypted push to a plain gateway, plain push to a safe one (400)
-    #[error("{0}")]
-    WrongMode(&'static str),
-    /// envelope does not decrypt under the configured key(s) (400)
-    #[error("envelope refused: {0}")]
-    Envelope(String),
-    /// XML refused (400)
-    #[error("push refused: {0}")]
-    Xml(String),
-}
-
-impl Refusal {
-    /// The HTTP status of the contract.
-    pub fn status(&self) -> StatusCode {
-        match self {
-            Refusal::Signature(_) | Refusal::Replay | Refusal::Stale => StatusCode::FORBIDDEN,
-            _ => StatusCode::BAD_REQUEST,
-        }
-    }
-
-    /// Bounded label for metrics.
-    pub fn label(&self) -> &'static str {
-        match self {
-            Refusal::MissingParam(_) => "missing_param",
-            Refusal::Signature(_) => "signature",
-            Refusal::Replay => "replay",
-            Refusal::Stale => "stale",
-            Refusal::WrongMode(_) => "wrong_mode",
-            Refusal::Envelope(_) => "envelope",
-            Refusal::Xml(_) => "xml",
-        }
-    }
-}
-
-impl IntoResponse for Refusal {
-    fn into_response(self) -> Response {
-        (self.status(), self.to_string()).into_response()
-    }
-}
 
 /// A push that passed every check.
 pub struct Accepted {
@@ -105,7 +49,7 @@ pub fn accept(
         .ok_or(Refusal::MissingParam("nonce"))?;
     let token = account.token.expose();
     verify_signature(token, timestamp, nonce, signature)
-        .map_err(|_| Refusal::Signature("signature"))?;
+        .map_err(|e| Refusal::Signature(e.into()))?;
     if let Some(skew) = account.max_clock_skew {
         let ts: i64 = timestamp.parse().map_err(|_| Refusal::Stale)?;
         if Utc::now().timestamp().abs_diff(ts) > skew.as_secs() {
@@ -131,17 +75,17 @@ pub fn accept(
             .msg_signature
             .as_deref()
             .ok_or(Refusal::MissingParam("msg_signature"))?;
-        let envelope = parse_push_envelope(body).map_err(|e| Refusal::Envelope(e.to_string()))?;
+        let envelope = parse_push_envelope(body).map_err(|e| Refusal::Envelope(e.into()))?;
         verify_msg_signature(token, timestamp, nonce, &envelope.encrypt, msg_signature)
-            .map_err(|_| Refusal::Signature("msg_signature"))?;
+            .map_err(|e| Refusal::Signature(e.into()))?;
         let (xml, crypt) = decrypt(account, &envelope.encrypt)?;
         (Cow::Owned(xml), Some(crypt.clone()))
     } else {
-        let xml =
-            std::str::from_utf8(body).map_err(|_| Refusal::Xml("body is not UTF-8".into()))?;
+        let xml = std::str::from_utf8(body)
+            .map_err(|_| Refusal::Xml(ProtoError::Xml(XmlError::NotUtf8)))?;
         (Cow::Borrowed(xml), None)
     };
-    let msg = parse_message(xml.as_bytes()).map_err(|e| Refusal::Xml(e.to_string()))?;
+    let msg = parse_message(xml.as_bytes()).map_err(|e| Refusal::Xml(e.into()))?;
     let replay = account
         .refuse_replays
         .then(|| replay::mark(timestamp, nonce, signature, body));
@@ -172,8 +116,5 @@ fn decrypt<'a>(
             Err(e) => last = Some(e),
         }
     }
-    Err(Refusal::Envelope(last.map_or_else(
-        || "no EncodingAESKey configured".into(),
-        |e| e.to_string(),
-    )))
+    Err(last.map_or(Refusal::NoKey, |e| Refusal::Envelope(e.into())))
 }

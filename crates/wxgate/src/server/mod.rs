@@ -6,9 +6,11 @@ mod fdlimit;
 #[cfg(test)]
 mod health_tests;
 mod listen;
-pub mod metrics;
+#[cfg(test)]
+mod log_tests;
 mod params;
 mod push;
+mod refusal;
 pub mod state;
 
 use std::future::Future;
@@ -83,7 +85,7 @@ pub async fn run(
     let store = state.store.clone();
     seed_replays(&state).await;
     let tasks = state.pipeline.tasks.clone();
-    tasks.spawn_background(metrics::upkeep(state.metrics.clone()));
+    tasks.spawn_background(crate::telemetry::metrics::upkeep(state.metrics.clone()));
     let stop = CancellationToken::new();
     let serving = tokio::spawn(listen::serve(
         listener,

@@ -1,5 +1,4 @@
 //! `GET {path}` (URL verification) and `POST {path}` (pushes).
-use std::sync::Arc;
 use std::time::Instant as StdInstant;
 
 use axum::extract::{RawQuery, Request, State};
@@ -8,14 +7,18 @@ use axum::response::{IntoResponse, Response};
 use chrono::Utc;
 use rand::RngCore;
 use tokio::time::Instant;
-use wechat_proto::{seal_reply, verify_signature, MessageCrypt};
+use tracing::Instrument;
+use wechat_proto::{seal_reply, verify_signature, Message, MessageCrypt};
 
-use super::accept::{accept, Refusal};
+use super::accept::{accept, Accepted};
 use super::body::{read_limited, BodyError};
-use super::metrics::{push_labels, PushSeries};
 use super::params::PushParams;
+use super::refusal::Refusal;
 use super::state::AppState;
-use crate::push;
+use crate::push::{self, Passive, PushError};
+use crate::store::ReplayMark;
+use crate::telemetry::metrics::{self, PushSeries};
+use crate::telemetry::spans;
 
 /// URL verification: echo `echostr` when the signature holds.
 pub async fn verify_url(State(app): State<AppState>, RawQuery(query): RawQuery) -> Response {
@@ -32,7 +35,7 @@ pub async fn verify_url(State(app): State<AppState>, RawQuery(query): RawQuery) 
     let token = app.config.account.token.expose();
     match verify_signature(token, timestamp, nonce, signature) {
         Ok(()) => ([(header::CONTENT_TYPE, "text/plain")], echostr).into_response(),
-        Err(_) => Refusal::Signature("signature").into_response(),
+        Err(e) => Refusal::Signature(e.into()).into_response(),
     }
 }
 
@@ -52,71 +55,105 @@ pub async fn receive(State(app): State<AppState>, req: Request) -> Response {
         .and_then(|v| v.to_str().ok())
         .and_then(|v| v.parse::<u64>().ok());
     if declared.is_some_and(|n| n > limit as u64) {
-        metrics::counter!("wxgate_refused_total", "reason" => "too_large").increment(1);
-        return closing((StatusCode::PAYLOAD_TOO_LARGE, "body over max_body_bytes"));
+        return closing(refuse(Refusal::TooLarge));
     }
     let expected = declared.map_or(0, |n| n as usize);
     let body = match tokio::time::timeout_at(deadline, read_limited(body, limit, expected)).await {
         Ok(Ok(bytes)) => bytes,
-        Ok(Err(BodyError::TooLarge)) => {
-            metrics::counter!("wxgate_refused_total", "reason" => "too_large").increment(1);
-            return (StatusCode::PAYLOAD_TOO_LARGE, "body over max_body_bytes").into_response();
-        }
-        Ok(Err(BodyError::Broken)) => {
-            return (StatusCode::BAD_REQUEST, "body could not be read").into_response()
-        }
-        Err(_) => {
-            metrics::counter!("wxgate_refused_total", "reason" => "body_timeout").increment(1);
-            return closing((StatusCode::REQUEST_TIMEOUT, "body not received in time"));
-        }
+        Ok(Err(BodyError::TooLarge)) => return refuse(Refusal::TooLarge),
+        Ok(Err(BodyError::Broken)) => return refuse(Refusal::BodyBroken),
+        Err(_) => return closing(refuse(Refusal::BodyTimeout)),
     };
     let params = PushParams::parse(parts.uri.query());
     let accepted = match accept(&app.config.account, &app.replays, &params, &body) {
         Ok(a) => a,
-        Err(refusal) => {
-            metrics::counter!("wxgate_refused_total", "reason" => refusal.label()).increment(1);
-            tracing::debug!(reason = %refusal, "push refused");
-            return refusal.into_response();
-        }
+        Err(refusal) => return refuse(refusal),
     };
     if let Some(mark) = &accepted.replay {
         // Another instance on the same database may have seen the triple (PostgreSQL).
         if matches!(app.store.replayed_elsewhere(mark).await, Ok(true)) {
-            let refusal = super::accept::Refusal::Replay;
-            metrics::counter!("wxgate_refused_total", "reason" => refusal.label()).increment(1);
-            return refusal.into_response();
+            return refuse(Refusal::Replay);
         }
     }
-    let (msg_type, event) = push_labels(&accepted.msg);
+    let span = spans::push(&accepted.msg);
     let series = PushSeries::get();
-    series.push(msg_type, event);
-    let calls = push::calls_webhook(&app.pipeline, &accepted.msg);
-    let handled = push::handle(
-        app.pipeline.clone(),
-        accepted.msg,
-        accepted.raw_xml,
-        accepted.replay,
-        calls,
-        deadline,
+    series.push(
+        accepted.msg.type_label(),
+        accepted.msg.event_label().unwrap_or(""),
     );
+    let Accepted {
+        msg,
+        raw_xml,
+        crypt,
+        nonce,
+        replay,
+    } = accepted;
+    let answer = process(&app, msg, raw_xml, replay, deadline)
+        .instrument(span.clone())
+        .await;
+    let response = match answer {
+        Ok(passive) => {
+            let outcome = match passive {
+                Passive::Success => "success",
+                Passive::Reply { .. } => "reply",
+            };
+            span.record("reply", passive.kind());
+            spans::finish(&span, outcome, started);
+            series.reply(passive.kind());
+            answer_response(&app, passive, crypt.as_ref(), &nonce)
+        }
+        Err(refusal) => {
+            let outcome = if matches!(refusal, Refusal::NotInTime) {
+                // Not durable in time: no 200, so WeChat resends and the resend finds the
+                // result.
+                metrics::deadline_miss();
+                span.in_scope(|| tracing::warn!("push not recorded by the deadline: 503"));
+                "not_in_time"
+            } else {
+                "failed"
+            };
+            spans::finish(&span, outcome, started);
+            refusal.into_response()
+        }
+    };
+    span.in_scope(|| tracing::debug!("push answered"));
+    series.duration(started.elapsed());
+    response
+}
+
+/// Coalesce, decide and record the push, by the deadline. A push that calls a webhook runs
+/// in a task of its own (tracked: shutdown waits for it), so a client that goes away cannot
+/// cut it off; any other runs as this future.
+async fn process(
+    app: &AppState,
+    msg: Message,
+    raw_xml: String,
+    replay: Option<ReplayMark>,
+    deadline: Instant,
+) -> Result<Passive, Refusal> {
+    let calls = push::calls_webhook(&app.pipeline, &msg);
+    let handled = push::handle(app.pipeline.clone(), msg, raw_xml, replay, calls, deadline);
     let answer = if calls {
-        // Tracked: shutdown waits for it.
-        let task = app.pipeline.tasks.spawn_work(handled);
-        tokio::time::timeout_at(deadline, async { task.await.unwrap_or(Err(())) }).await
+        let task = app.pipeline.tasks.spawn_work(handled.in_current_span());
+        let joined = async { task.await.unwrap_or_else(|e| Err(PushError::from(e))) };
+        tokio::time::timeout_at(deadline, joined).await
     } else {
         tokio::time::timeout_at(deadline, handled).await
     };
-    let response = match answer {
-        Ok(Ok(answer)) => answer_response(&app, answer, accepted.crypt.as_ref(), &accepted.nonce),
-        Ok(Err(())) => (StatusCode::INTERNAL_SERVER_ERROR, "internal error").into_response(),
-        Err(_) => {
-            // Not durable in time: no 200, so WeChat resends and the resend finds the result.
-            metrics::counter!("wxgate_deadline_misses_total").increment(1);
-            (StatusCode::SERVICE_UNAVAILABLE, "not recorded in time").into_response()
-        }
-    };
-    series.duration(started.elapsed().as_secs_f64());
-    response
+    match answer {
+        Ok(Ok(passive)) => Ok(passive),
+        Ok(Err(e)) => Err(Refusal::Failed(e)),
+        Err(_) => Err(Refusal::NotInTime),
+    }
+}
+
+/// Count a refusal (when it is one of `wxgate_refused_total`'s) and answer it.
+fn refuse(refusal: Refusal) -> Response {
+    if let Some(why) = refusal.counted() {
+        metrics::refused(why);
+    }
+    tracing::debug!(reason = %refusal, "push refused");
+    refusal.into_response()
 }
 
 /// An answer after which the connection closes (the rest of the body is never read).
@@ -130,15 +167,13 @@ fn closing(answer: impl IntoResponse) -> Response {
 /// The passive reply (encrypted when the push was), or `success`.
 fn answer_response(
     app: &AppState,
-    answer: Option<Arc<str>>,
+    answer: Passive,
     crypt: Option<&MessageCrypt>,
     nonce: &str,
 ) -> Response {
-    let Some(xml) = answer else {
-        PushSeries::get().reply("success");
+    let Passive::Reply { xml, .. } = answer else {
         return ([(header::CONTENT_TYPE, "text/plain")], "success").into_response();
     };
-    PushSeries::get().reply(reply_kind(&xml));
     let body = match crypt {
         None => xml.to_string(),
         Some(crypt) => {
@@ -160,27 +195,4 @@ fn answer_response(
         body,
     )
         .into_response()
-}
-
-/// The MsgType of a rendered reply, as a bounded label.
-fn reply_kind(xml: &str) -> &'static str {
-    const KINDS: &[&str] = &[
-        "transfer_customer_service",
-        "text",
-        "image",
-        "voice",
-        "video",
-        "music",
-        "news",
-    ];
-    let value = xml
-        .split_once("<MsgType>")
-        .map(|(_, rest)| rest.trim_start_matches("<![CDATA["))
-        .and_then(|rest| rest.split(['<', ']']).next())
-        .unwrap_or("");
-    KINDS
-        .iter()
-        .find(|k| **k == value)
-        .copied()
-        .unwrap_or("other")
 }

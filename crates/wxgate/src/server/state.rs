@@ -40,7 +40,7 @@ impl AppState {
             pipeline,
             replays: Arc::default(),
             api: None,
-            metrics: super::metrics::handle(),
+            metrics: crate::telemetry::metrics::handle(),
             auth_failures: Arc::default(),
         }
     }

@@ -200,6 +200,22 @@ pub struct Delivery {
     pub created_at: DateTime<Utc>,
 }
 
+/// The answer stored with a push (its `reply` column).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum StoredReply {
+    /// answered `success` (no reply)
+    Success,
+    /// answered this reply XML, byte for byte as sent
+    Xml(String),
+}
+
+impl From<Option<String>> for StoredReply {
+    /// The column's value: NULL is `success`.
+    fn from(reply: Option<String>) -> Self {
+        reply.map_or(StoredReply::Success, StoredReply::Xml)
+    }
+}
+
 /// What recording a push did.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Recorded {
@@ -211,7 +227,7 @@ pub enum Recorded {
     /// a push with the same dedupe_key was already stored: its reply
     Duplicate {
         /// the reply stored with the first
-        reply: Option<String>,
+        reply: StoredReply,
     },
     /// an unsubscribe: the user was forgotten, nothing stored
     Forgotten,
@@ -395,9 +411,8 @@ pub trait Store: Send + Sync + 'static {
     /// Durably record one push (event, follower effect, counters) — group-committed: returns
     /// only once the write is committed (fsynced).
     async fn record(&self, write: PushWrite) -> Result<Recorded, StoreError>;
-    /// The reply stored for a dedupe key, if a push with it was recorded:
-    /// `Some(None)` = answered `success`.
-    async fn stored_reply(&self, dedupe_key: &str) -> Result<Option<Option<String>>, StoreError>;
+    /// The reply stored for a dedupe key, if a push with it was recorded.
+    async fn stored_reply(&self, dedupe_key: &str) -> Result<Option<StoredReply>, StoreError>;
     /// The replay marks of the pushes accepted since `since` (to seed the in-memory guard at
     /// start).
     async fn replay_marks(&self, since: DateTime<Utc>) -> Result<Vec<ReplayMark>, StoreError>;

@@ -1,25 +1,32 @@
 //! A `call` webhook: POST the push, read `{"reply": {...}}` back.
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use serde::Deserialize;
+use tracing::Instrument;
+use wechat_api::NetError;
 use wechat_proto::{Message, Reply};
 
 use super::{headers, payload};
 use crate::config::WebhookConfig;
-use crate::rules::RawReply;
+use crate::rules::{CompileError, RawReply};
+use crate::telemetry::spans;
 
 /// Why a call produced no reply.
 #[derive(Debug, thiserror::Error)]
 pub enum CallError {
-    /// transport failure or timeout (the URL is not shown: it may hold credentials)
+    /// transport failure or timeout: "connection refused", "timed out after 800 ms" (the URL
+    /// is not shown: it may hold credentials)
     #[error("webhook request failed: {0}")]
-    Transport(String),
+    Transport(#[source] NetError),
     /// non-2xx status
     #[error("webhook answered HTTP {0}")]
     Status(u16),
-    /// body is not `{"reply": ...}` JSON
+    /// the body is not JSON
     #[error("webhook answer is not a reply: {0}")]
-    Body(String),
+    Json(#[source] serde_json::Error),
+    /// the body's `reply` is not a reply the gateway can send
+    #[error("webhook answer is not a reply: {0}")]
+    Reply(#[source] CompileError),
 }
 
 #[derive(Deserialize)]
@@ -29,13 +36,40 @@ struct Answer {
 }
 
 /// Call `hook` for `msg` with at most `timeout`. `Ok(None)`: answered without a reply.
+///
+/// Runs in a `call` span (webhook, outcome, ms); a failure is logged there as a warning.
 pub async fn call(
     http: &reqwest::Client,
     hook: &WebhookConfig,
     msg: &Message,
     timeout: Duration,
 ) -> Result<Option<Reply>, CallError> {
-    let body = serde_json::to_vec(&payload(msg)).map_err(|e| CallError::Body(e.to_string()))?;
+    let span = spans::call(&hook.name);
+    let started = Instant::now();
+    async {
+        let result = request(http, hook, msg, timeout).await;
+        let span = tracing::Span::current();
+        match &result {
+            Ok(Some(_)) => spans::finish(&span, "reply", started),
+            Ok(None) => spans::finish(&span, "no_reply", started),
+            Err(e) => {
+                spans::finish(&span, "failed", started);
+                tracing::warn!(error = %e, "call webhook failed");
+            }
+        }
+        result
+    }
+    .instrument(span)
+    .await
+}
+
+async fn request(
+    http: &reqwest::Client,
+    hook: &WebhookConfig,
+    msg: &Message,
+    timeout: Duration,
+) -> Result<Option<Reply>, CallError> {
+    let body = payload(msg).to_string().into_bytes();
     let mut req = http
         .post(hook.url.clone())
         .timeout(timeout)
@@ -44,27 +78,86 @@ pub async fn call(
     for (name, value) in headers(hook.secret.as_ref(), msg.dedupe_key().as_str(), now, &body) {
         req = req.header(name, value);
     }
-    let resp = req
-        .body(body)
-        .send()
-        .await
-        .map_err(|e| CallError::Transport(e.without_url().to_string()))?;
+    let net = |e| CallError::Transport(NetError::new(e, timeout, timeout));
+    let resp = req.body(body).send().await.map_err(net)?;
     if !resp.status().is_success() {
         return Err(CallError::Status(resp.status().as_u16()));
     }
-    let bytes = resp
-        .bytes()
-        .await
-        .map_err(|e| CallError::Transport(e.without_url().to_string()))?;
+    let bytes = resp.bytes().await.map_err(net)?;
     if bytes.iter().all(u8::is_ascii_whitespace) {
         return Ok(None);
     }
-    let answer: Answer =
-        serde_json::from_slice(&bytes).map_err(|e| CallError::Body(e.to_string()))?;
+    let answer: Answer = serde_json::from_slice(&bytes).map_err(CallError::Json)?;
     let Some(raw) = answer.reply else {
         return Ok(None);
     };
-    Reply::try_from(raw)
-        .map(Some)
-        .map_err(|e| CallError::Body(e.to_string()))
+    Reply::try_from(raw).map(Some).map_err(CallError::Reply)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::config::WebhookMode;
+
+    fn hook(url: String) -> WebhookConfig {
+        WebhookConfig {
+            name: "h".into(),
+            url: reqwest::Url::parse(&url).expect("url"),
+            secret: None,
+            mode: WebhookMode::Call,
+            events: vec!["*".into()],
+            max_age: Duration::from_secs(3600),
+            timeout: Duration::from_secs(1),
+        }
+    }
+
+    fn msg() -> Message {
+        wechat_proto::parse_message(
+            b"<xml><ToUserName>gh</ToUserName><FromUserName>o1</FromUserName>\
+              <CreateTime>1</CreateTime><MsgType>text</MsgType><Content>hi</Content>\
+              <MsgId>7</MsgId></xml>",
+        )
+        .expect("test push parses")
+    }
+
+    #[tokio::test]
+    async fn a_refused_connection_says_connection_refused() {
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let url = format!("http://{}/hook", listener.local_addr().unwrap());
+        drop(listener);
+        let http = reqwest::Client::new();
+        let err = call(&http, &hook(url), &msg(), Duration::from_secs(1))
+            .await
+            .expect_err("nobody listens");
+        assert!(matches!(err, CallError::Transport(_)), "{err:?}");
+        assert_eq!(
+            err.to_string(),
+            "webhook request failed: connection refused"
+        );
+        assert!(
+            std::error::Error::source(&err).is_some(),
+            "the cause is kept"
+        );
+    }
+
+    #[tokio::test]
+    async fn a_silent_receiver_times_out_naming_the_limit() {
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let url = format!("http://{}/hook", listener.local_addr().unwrap());
+        let held = tokio::spawn(async move {
+            let mut sockets = Vec::new();
+            while let Ok((socket, _)) = listener.accept().await {
+                sockets.push(socket);
+            }
+        });
+        let http = reqwest::Client::new();
+        let err = call(&http, &hook(url), &msg(), Duration::from_millis(200))
+            .await
+            .expect_err("no answer");
+        assert_eq!(
+            err.to_string(),
+            "webhook request failed: timed out after 200 ms"
+        );
+        held.abort();
+    }
 }

@@ -17,19 +17,22 @@
 //! crash between the receiver's 2xx and the delete sends it again, so receivers dedupe by
 //! `X-Wxgate-Event-Id`.
 use std::sync::Arc;
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use chrono::{DateTime, Utc};
 use rand::Rng;
 use tokio::task::JoinHandle;
 use tokio_util::sync::CancellationToken;
 use tracing::Instrument;
+use wechat_api::NetError;
 use wechat_proto::Message;
 
 use super::{headers, payload};
 use crate::config::{WebhookConfig, WebhookMode};
 use crate::routing::{Routing, RoutingHandle};
 use crate::store::{Delivery, NewDelivery, Store};
+use crate::telemetry::metrics::{self, DeliveryOutcome};
+use crate::telemetry::spans;
 
 /// Whether `hook`'s `events` select `msg`: `*`, or a name equal (case-insensitively) to the
 /// push's msg_type or its event.
@@ -65,9 +68,10 @@ pub fn deliveries(webhooks: &[WebhookConfig], msg: &Message) -> Vec<NewDelivery>
 /// Why one POST did not deliver.
 #[derive(Debug, thiserror::Error)]
 enum PostError {
-    /// transport failure or timeout (the URL is not shown: it may hold credentials)
+    /// transport failure or timeout: "connection refused", "timed out after 5000 ms" (the
+    /// URL is not shown: it may hold credentials)
     #[error("request failed: {0}")]
-    Transport(String),
+    Transport(#[source] NetError),
     /// non-2xx status
     #[error("receiver answered HTTP {0}")]
     Status(u16),
@@ -211,78 +215,82 @@ impl Dispatcher {
                 Ok(0) => {}
                 Ok(n) => {
                     tracing::warn!(webhook = %hook.name, deliveries = n, "dropped deliveries past max_age");
-                    count(&hook.name, "expired", n);
+                    metrics::deliveries(Some(&hook.name), DeliveryOutcome::Expired, n);
                 }
                 Err(e) => tracing::warn!(error = %e, "dropping old deliveries failed"),
             }
         }
         match self.store.pending_deliveries().await {
-            Ok(n) => metrics::gauge!("wxgate_webhook_deliveries_pending").set(n as f64),
+            Ok(n) => metrics::deliveries_pending(n),
             Err(e) => tracing::warn!(error = %e, "counting pending deliveries failed"),
         }
     }
 
     /// One attempt at one delivery, and what follows from it in the store.
     async fn deliver(self: Arc<Self>, routing: Arc<Routing>, d: Delivery) {
-        let span = tracing::info_span!(
-            "delivery",
-            webhook = %d.webhook,
-            id = d.id,
-            attempt = i64::from(d.attempts) + 1
-        );
+        let span = spans::delivery(&d.webhook, d.id, &d.event_id, i64::from(d.attempts) + 1);
+        let started = Instant::now();
         async move {
-            // The event id may hold the openid: debug level only.
-            tracing::debug!(event_id = %d.event_id, openid = %d.openid, "delivering");
-            let store = &self.store;
-            let now = Utc::now();
-            let hook = routing
-                .webhooks
-                .iter()
-                .find(|h| h.name == d.webhook && h.mode == WebhookMode::Notify);
-            let Some(hook) = hook else {
-                tracing::warn!("webhook no longer configured (as notify): delivery dropped");
-                if let Err(e) = store.delivery_done(d.id).await {
-                    tracing::warn!(error = %e, "deleting a dropped delivery failed");
-                }
-                count("(removed)", "dropped", 1);
-                return;
-            };
-            if cutoff(now, hook.max_age).is_some_and(|cutoff| d.created_at < cutoff) {
-                tracing::warn!("delivery older than max_age: dropped");
-                if let Err(e) = store.delivery_done(d.id).await {
-                    tracing::warn!(error = %e, "deleting an expired delivery failed");
-                }
-                count(&hook.name, "expired", 1);
-                return;
-            }
-            match post(&self.http, hook, &d).await {
-                Ok(()) => {
-                    if let Err(e) = store.delivery_done(d.id).await {
-                        // It will be sent again when the lease ends: at-least-once.
-                        tracing::warn!(error = %e, "marking a delivery done failed");
-                    }
-                    count(&hook.name, "delivered", 1);
-                }
-                Err(e) => {
-                    let delay = self.delay(d.attempts);
-                    let next_at =
-                        now + chrono::Duration::from_std(delay).unwrap_or(chrono::Duration::zero());
-                    // One warning per delivery, not per retry: a receiver down for
-                    // hours would flood the log otherwise.
-                    if d.attempts == 0 {
-                        tracing::warn!(error = %e, retry_in = ?delay, "delivery failed, will retry");
-                    } else {
-                        tracing::debug!(error = %e, retry_in = ?delay, "delivery failed again");
-                    }
-                    if let Err(e) = store.delivery_failed(d.id, next_at).await {
-                        tracing::warn!(error = %e, "rescheduling a delivery failed");
-                    }
-                    count(&hook.name, "failed", 1);
-                }
-            }
+            let outcome = self.attempt(&routing, &d).await;
+            spans::finish(&tracing::Span::current(), outcome.label(), started);
         }
         .instrument(span)
         .await
+    }
+
+    /// One attempt at `d`, and what follows from it in the store and the metrics.
+    async fn attempt(&self, routing: &Routing, d: &Delivery) -> DeliveryOutcome {
+        // The event id may hold the openid: debug level only.
+        tracing::debug!(event_id = %d.event_id, openid = %d.openid, "delivering");
+        let store = &self.store;
+        let now = Utc::now();
+        let hook = routing
+            .webhooks
+            .iter()
+            .find(|h| h.name == d.webhook && h.mode == WebhookMode::Notify);
+        let Some(hook) = hook else {
+            tracing::warn!("webhook no longer configured (as notify): delivery dropped");
+            if let Err(e) = store.delivery_done(d.id).await {
+                tracing::warn!(error = %e, "deleting a dropped delivery failed");
+            }
+            metrics::deliveries(None, DeliveryOutcome::Dropped, 1);
+            return DeliveryOutcome::Dropped;
+        };
+        if cutoff(now, hook.max_age).is_some_and(|cutoff| d.created_at < cutoff) {
+            tracing::warn!("delivery older than max_age: dropped");
+            if let Err(e) = store.delivery_done(d.id).await {
+                tracing::warn!(error = %e, "deleting an expired delivery failed");
+            }
+            metrics::deliveries(Some(&hook.name), DeliveryOutcome::Expired, 1);
+            return DeliveryOutcome::Expired;
+        }
+        let outcome = match post(&self.http, hook, d).await {
+            Ok(()) => {
+                if let Err(e) = store.delivery_done(d.id).await {
+                    // It will be sent again when the lease ends: at-least-once.
+                    tracing::warn!(error = %e, "marking a delivery done failed");
+                }
+                DeliveryOutcome::Delivered
+            }
+            Err(e) => {
+                let delay = self.delay(d.attempts);
+                let next_at =
+                    now + chrono::Duration::from_std(delay).unwrap_or(chrono::Duration::zero());
+                // One warning per delivery, not per retry: a receiver down for
+                // hours would flood the log otherwise.
+                if d.attempts == 0 {
+                    tracing::warn!(error = %e, retry_in = ?delay, "delivery failed, will retry");
+                } else {
+                    tracing::debug!(error = %e, retry_in = ?delay, "delivery failed again");
+                }
+                if let Err(e) = store.delivery_failed(d.id, next_at).await {
+                    tracing::warn!(error = %e, "rescheduling a delivery failed");
+                }
+                DeliveryOutcome::Failed
+            }
+        };
+        metrics::deliveries(Some(&hook.name), outcome, 1);
+        outcome
     }
 
     /// The wait after a failure, when `attempts` failures came before it.
@@ -310,15 +318,6 @@ fn cutoff(now: DateTime<Utc>, max_age: Duration) -> Option<DateTime<Utc>> {
         .and_then(|age| now.checked_sub_signed(age))
 }
 
-fn count(webhook: &str, outcome: &'static str, n: u64) {
-    metrics::counter!(
-        "wxgate_webhook_deliveries_total",
-        "webhook" => webhook.to_string(),
-        "outcome" => outcome
-    )
-    .increment(n);
-}
-
 /// POST one delivery: its stored payload, signed when the webhook has a secret (the Standard
 /// Webhooks timestamp is this attempt's).
 async fn post(http: &reqwest::Client, hook: &WebhookConfig, d: &Delivery) -> Result<(), PostError> {
@@ -339,7 +338,7 @@ async fn post(http: &reqwest::Client, hook: &WebhookConfig, d: &Delivery) -> Res
         .body(body)
         .send()
         .await
-        .map_err(|e| PostError::Transport(e.without_url().to_string()))?;
+        .map_err(|e| PostError::Transport(NetError::new(e, hook.timeout, hook.timeout)))?;
     if resp.status().is_success() {
         Ok(())
     } else {

@@ -225,3 +225,23 @@ async fn sighup_reloads_rules_and_refuses_a_bad_config() {
         tokio::time::sleep(Duration::from_millis(50)).await;
     }
 }
+
+#[test]
+fn simulate_against_a_closed_port_says_connection_refused() {
+    let dir = tempfile::tempdir().unwrap();
+    let config = write_config(dir.path(), &Cfg::extra(""));
+    let target = format!("http://127.0.0.1:{}/wechat", free_port());
+    let out = Command::new(BIN)
+        .args(["simulate", "-c"])
+        .arg(&config)
+        .args(["--target", &target, "text", "--content", "hi"])
+        .env_remove("WXGATE_TOKEN")
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(1), "{stderr}");
+    assert!(
+        stderr.contains(&format!("cannot reach {target}: connection refused")),
+        "{stderr}"
+    );
+}

@@ -9,6 +9,7 @@ use std::time::Duration;
 use clap::Args;
 use rand::{Rng, RngCore};
 use secrecy::ExposeSecret;
+use wechat_api::NetError;
 use wechat_proto::{
     msg_signature, open_reply_envelope, render_push_envelope, signature, EncodingAesKey,
     MessageCrypt,
@@ -20,6 +21,8 @@ pub use kinds::Kind;
 
 /// The account id pushes are addressed to (the simulator has no real one).
 const TO_USER: &str = "gh_0123456789ab";
+/// How long a simulated push may take, answer included.
+const TIMEOUT: Duration = Duration::from_secs(10);
 /// The openid used without --from.
 const DEFAULT_OPENID: &str = "oTestOpenId0000000000000000";
 
@@ -107,21 +110,23 @@ pub async fn run(config_path: Option<&Path>, args: SimulateArgs) -> Result<(), F
     };
 
     let client = reqwest::Client::builder()
-        .timeout(Duration::from_secs(10))
+        .timeout(TIMEOUT)
         .build()
         .map_err(|e| Failure::other(e.to_string()))?;
+    // "connection refused", "timed out after 10000 ms": not reqwest's "error sending request"
+    let net = |e| NetError::new(e, TIMEOUT, TIMEOUT);
     let resp = client
         .post(url)
         .header(reqwest::header::CONTENT_TYPE, "text/xml")
         .body(body)
         .send()
         .await
-        .map_err(|e| Failure::other(format!("cannot reach {target}: {}", e.without_url())))?;
+        .map_err(|e| Failure::other(format!("cannot reach {target}: {}", net(e))))?;
     let status = resp.status();
     let text = resp
         .text()
         .await
-        .map_err(|e| Failure::other(format!("reading the answer: {}", e.without_url())))?;
+        .map_err(|e| Failure::other(format!("reading the answer: {}", net(e))))?;
     if !status.is_success() {
         return Err(Failure::other(format!(
             "gateway answered HTTP {status}: {text}"

@@ -175,7 +175,11 @@ async fn record_all(
             // Stored by another instance and deleted meanwhile: fails the write (the careful
             // re-run answers it alone).
             Resolved::Duplicate(key) => Recorded::Duplicate {
-                reply: replies.get(key).cloned().ok_or(sqlx::Error::RowNotFound)?,
+                reply: replies
+                    .get(key)
+                    .cloned()
+                    .ok_or(sqlx::Error::RowNotFound)?
+                    .into(),
             },
         });
     }

@@ -19,7 +19,7 @@ use super::rows::{self, millis};
 use super::sql;
 use super::{
     DayStats, Delivery, EventQuery, EventRow, Follower, FollowerQuery, Health, PushWrite, QrCode,
-    QrCodeTotals, Recorded, ReplayMark, Stats, Store, StoreError, StoredToken,
+    QrCodeTotals, Recorded, ReplayMark, Stats, Store, StoreError, StoredReply, StoredToken,
 };
 use writer::{Batch, BatchOutcome, Op, Writer};
 
@@ -148,11 +148,12 @@ impl Store for PgStore {
         self.writer.write(Op::Record(Box::new(write))).await
     }
 
-    async fn stored_reply(&self, dedupe_key: &str) -> Result<Option<Option<String>>, StoreError> {
-        Ok(sqlx::query_scalar(sql::SELECT_REPLY)
+    async fn stored_reply(&self, dedupe_key: &str) -> Result<Option<StoredReply>, StoreError> {
+        let reply: Option<Option<String>> = sqlx::query_scalar(sql::SELECT_REPLY)
             .bind(dedupe_key)
             .fetch_optional(&self.pool)
-            .await?)
+            .await?;
+        Ok(reply.map(StoredReply::from))
     }
 
     async fn replay_marks(&self, since: DateTime<Utc>) -> Result<Vec<ReplayMark>, StoreError> {

@@ -143,7 +143,7 @@ async fn commit(
 ) -> bool {
     let (ops, answers): (Vec<Op>, Vec<_>) = writes.into_iter().unzip();
     // One batch = one commit = one fsync: the mean of this is pushes per fsync.
-    metrics::histogram!("wxgate_store_batch_writes").record(ops.len() as f64);
+    crate::telemetry::metrics::store_batch(ops.len());
     let outcomes = match batch.apply(&ops).await {
         Ok(outcomes) => {
             health.set_ok();

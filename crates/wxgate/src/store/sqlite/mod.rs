@@ -26,7 +26,7 @@ use super::rows::{millis, DeliveryDb};
 use super::sql as shared;
 use super::{
     DayStats, Delivery, EventQuery, EventRow, Follower, FollowerQuery, Health, PushWrite, QrCode,
-    QrCodeTotals, Recorded, ReplayMark, Stats, Store, StoreError, StoredToken,
+    QrCodeTotals, Recorded, ReplayMark, Stats, Store, StoreError, StoredReply, StoredToken,
 };
 use connect::Location;
 use read::Readers;
@@ -182,13 +182,15 @@ impl Store for SqliteStore {
         self.write(op, outcome).await
     }
 
-    async fn stored_reply(&self, dedupe_key: &str) -> Result<Option<Option<String>>, StoreError> {
+    async fn stored_reply(&self, dedupe_key: &str) -> Result<Option<StoredReply>, StoreError> {
         let key = dedupe_key.to_string();
-        self.exec(move |conn, state| match state.window.get(&key) {
-            Some(id) => ops::stored_reply(conn, id, &key),
-            None => Ok(None),
-        })
-        .await
+        let reply = self
+            .exec(move |conn, state| match state.window.get(&key) {
+                Some(id) => ops::stored_reply(conn, id, &key),
+                None => Ok(None),
+            })
+            .await?;
+        Ok(reply.map(StoredReply::from))
     }
 
     async fn replay_marks(&self, since: DateTime<Utc>) -> Result<Vec<ReplayMark>, StoreError> {

@@ -36,8 +36,11 @@ impl Record {
         let Some(id) = state.window.get(&self.write.dedupe_key) else {
             return Ok(None);
         };
-        stored_reply(conn, id, &self.write.dedupe_key)
-            .map(|reply| reply.map(|reply| Recorded::Duplicate { reply }))
+        stored_reply(conn, id, &self.write.dedupe_key).map(|reply| {
+            reply.map(|reply| Recorded::Duplicate {
+                reply: reply.into(),
+            })
+        })
     }
 
     fn append(&mut self, conn: &Connection, state: &mut State) -> rusqlite::Result<Recorded> {

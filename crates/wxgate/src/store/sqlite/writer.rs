@@ -193,7 +193,7 @@ impl Writer {
 
     /// Applies `ops` in one transaction, commits once, answers each.
     fn commit(&mut self, mut ops: Vec<Box<dyn WriteOp>>) {
-        metrics::histogram!("wxgate_store_batch_writes").record(ops.len() as f64);
+        crate::telemetry::metrics::store_batch(ops.len());
         let mut failures: Vec<Option<rusqlite::Error>> = Vec::with_capacity(ops.len());
         let outcome = self.apply_all(&mut ops, &mut failures);
         match outcome {

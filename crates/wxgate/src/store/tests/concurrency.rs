@@ -51,7 +51,7 @@ async fn resends_in_one_batch_are_answered_with_the_first_reply(db: TestDb) {
             continue;
         } else {
             Recorded::Duplicate {
-                reply: Some(format!("reply {}", i % 10)),
+                reply: crate::store::StoredReply::Xml(format!("reply {}", i % 10)),
             }
         };
         assert_eq!(outcome.unwrap(), expected);

@@ -1,7 +1,7 @@
 //! record(): dedupe and every follower effect.
 use super::fixtures::{at, push, text};
 use super::TestDb;
-use crate::store::{FollowerEffect, Location, Recorded};
+use crate::store::{FollowerEffect, Location, Recorded, StoredReply};
 
 async fn first_push_is_stored_and_a_resend_gets_its_reply(db: TestDb) {
     let store = db.store;
@@ -18,7 +18,7 @@ async fn first_push_is_stored_and_a_resend_gets_its_reply(db: TestDb) {
     assert_eq!(
         again,
         Recorded::Duplicate {
-            reply: first.reply.clone()
+            reply: first.reply.clone().into()
         }
     );
     // no effect of the resend: not re-subscribed, no counter, last_seen unchanged
@@ -29,7 +29,10 @@ async fn first_push_is_stored_and_a_resend_gets_its_reply(db: TestDb) {
     let stats = store.stats().await.unwrap();
     assert_eq!(stats.events, 1);
     assert!(stats.scenes.is_empty());
-    assert_eq!(store.stored_reply("m1").await.unwrap(), Some(first.reply));
+    assert_eq!(
+        store.stored_reply("m1").await.unwrap(),
+        Some(StoredReply::from(first.reply))
+    );
     assert_eq!(store.stored_reply("nope").await.unwrap(), None);
     let query = crate::store::EventQuery {
         limit: 10,
@@ -43,10 +46,15 @@ async fn a_success_reply_is_stored_as_none(db: TestDb) {
     let mut write = text("oA", "m1", 0);
     write.reply = None;
     db.store.record(write.clone()).await.unwrap();
-    assert_eq!(db.store.stored_reply("m1").await.unwrap(), Some(None));
+    assert_eq!(
+        db.store.stored_reply("m1").await.unwrap(),
+        Some(StoredReply::Success)
+    );
     assert_eq!(
         db.store.record(write).await.unwrap(),
-        Recorded::Duplicate { reply: None }
+        Recorded::Duplicate {
+            reply: StoredReply::Success
+        }
     );
 }
 store_test!(a_success_reply_is_stored_as_none);

@@ -1,5 +1,10 @@
-//! Logging to stderr, filtered by `RUST_LOG` (default `info`), as `[log] format` says: text
-//! lines (ANSI colours only when stderr is a terminal) or one JSON object a line.
+//! What the gateway tells its operator: logs to stderr, filtered by `RUST_LOG` (default
+//! `info`), as `[log] format` says — text lines (ANSI colours only when stderr is a terminal)
+//! or one JSON object a line; the spans those lines carry ([`spans`]); and every Prometheus
+//! metric ([`metrics`]).
+pub mod metrics;
+pub mod spans;
+
 use std::io::IsTerminal;
 
 use tracing_subscriber::EnvFilter;
