@@ -14,7 +14,8 @@ use crate::store::FollowerQuery;
 /// `GET /api/followers/{openid}?account=`: the follower of that account; without `account`,
 /// the one account's follower with that openid — 400 naming the accounts when several have it.
 #[utoipa::path(get, path = "/followers/{openid}", tag = "followers",
-    params(("openid" = String, Path, description = "the follower's openid"), AccountParam),
+    params(("openid" = String, Path, description = "the follower's openid",
+        example = "o6_bmjrPTlm6_2sgVt7hMZOPfL2M"), AccountParam),
     responses(
         (status = 200, description = "the follower", body = FollowerJson),
         (status = 400, description = "an unknown account, or several accounts have a follower with this openid", body = ErrorBody),
@@ -44,7 +45,8 @@ pub async fn one_follower(
 /// `DELETE /api/followers/{openid}?account=`: forget the user of that account (required with
 /// several accounts); 204 also for an unknown openid.
 #[utoipa::path(delete, path = "/followers/{openid}", tag = "followers",
-    params(("openid" = String, Path, description = "the follower's openid"), AccountParam),
+    params(("openid" = String, Path, description = "the follower's openid",
+        example = "o6_bmjrPTlm6_2sgVt7hMZOPfL2M"), AccountParam),
     responses(
         (status = 204, description = "every record of the account holding the openid is deleted (also for an unknown openid)"),
         (status = 400, description = "account missing (several accounts) or unknown", body = ErrorBody),

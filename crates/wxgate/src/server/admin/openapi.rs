@@ -11,6 +11,7 @@ use std::sync::LazyLock;
 use axum::http::header;
 use axum::response::IntoResponse;
 use utoipa::openapi::path::Operation;
+use utoipa::openapi::schema::{ObjectBuilder, Schema, Type};
 use utoipa::openapi::security::{Http, HttpAuthScheme, SecurityRequirement, SecurityScheme};
 use utoipa::openapi::{
     Content, HeaderBuilder, OpenApi as Document, Ref, RefOr, Response, ResponseBuilder,
@@ -89,11 +90,32 @@ pub fn document() -> Document {
         .into_iter()
         .flatten()
         {
+            binary_as_strings(operation);
             shared_answers(operation);
         }
     }
     name_operations(&mut doc);
     doc
+}
+
+/// A binary answer (`Vec<u8>`, which utoipa describes as an array of integers) as OpenAPI 3.1
+/// says: a string of its media type (`{"type": "string", "contentMediaType": "image/png"}`).
+fn binary_as_strings(operation: &mut Operation) {
+    for answer in operation.responses.responses.values_mut() {
+        let RefOr::T(answer) = answer else { continue };
+        for (media_type, content) in answer.content.iter_mut() {
+            let binary = media_type != "application/json"
+                && matches!(content.schema, Some(RefOr::T(Schema::Array(_))));
+            if binary {
+                content.schema = Some(RefOr::T(Schema::Object(
+                    ObjectBuilder::new()
+                        .schema_type(Type::String)
+                        .content_media_type(media_type.as_str())
+                        .build(),
+                )));
+            }
+        }
+    }
 }
 
 /// Unique operation ids from method and path (`get_followers_by_openid`): utoipa names an
@@ -201,8 +223,8 @@ fn error(description: &str) -> Response {
 /// `limit` of the lists: a positive integer of any size (larger values are capped at 1000, so
 /// no `format` bounds it).
 pub fn page_limit() -> utoipa::openapi::schema::Object {
-    utoipa::openapi::schema::ObjectBuilder::new()
-        .schema_type(utoipa::openapi::schema::Type::Integer)
+    ObjectBuilder::new()
+        .schema_type(Type::Integer)
         .minimum(Some(1))
         .build()
 }
@@ -234,6 +256,11 @@ mod tests {
         assert_eq!(
             paths["/api/followers/{openid}"]["delete"]["operationId"],
             "delete_followers_by_openid"
+        );
+        let png = &paths["/api/qrcodes/{file}"]["get"]["responses"]["200"]["content"]["image/png"];
+        assert_eq!(
+            png["schema"],
+            serde_json::json!({"type": "string", "contentMediaType": "image/png"})
         );
         let mut ids = std::collections::HashSet::new();
         for (path, item) in paths {

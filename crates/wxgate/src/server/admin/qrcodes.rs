@@ -21,8 +21,9 @@ use crate::qr::{self, CreateError};
 use crate::server::state::AppState;
 use crate::store::{QrCode, QrCodeTotals};
 
-/// The body of `POST /api/qrcodes`. Its fields are taken as raw JSON and checked one by one
-/// by [`parse_create`], so that a 400 names the field or WeChat limit at fault.
+/// A new parameterised QR code: `scene` and WeChat's limits on it. A 400 names the field or
+/// limit at fault.
+// Its fields are taken as raw JSON and checked one by one by `parse_create`, for that 400.
 #[derive(Deserialize, ToSchema)]
 pub struct NewQrCode {
     /// an integer (QR_SCENE / QR_LIMIT_SCENE: 1..=4294967295, permanent 1..=100000) or any
@@ -175,11 +176,13 @@ pub async fn list(
 /// `url`; without `account`, the one account's code of that scene (400 naming the accounts
 /// when several have one).
 #[utoipa::path(get, path = "/qrcodes/{file}", tag = "qrcodes",
-    params(("file" = String, Path, description = "`SCENE.svg` or `SCENE.png`", pattern = r"^.+\.(svg|png)$"), AccountParam),
+    params(("file" = String, Path, description = "`SCENE.svg` or `SCENE.png`",
+        pattern = r"^.+\.(svg|png)$", example = "42.svg"), AccountParam),
     responses(
         (status = 400, description = "several accounts have a code of the scene, or an unknown account", body = ErrorBody),
         (status = 200, description = "the code drawn locally from its `url`",
             content((String = "image/svg+xml"), (Vec<u8> = "image/png"))),
+        // (binary bodies are strings of their media type in the document: see openapi.rs)
         (status = 404, description = "no code recorded for the scene, or another extension", body = ErrorBody),
         (status = 502, description = "the code could not be drawn", body = ErrorBody),
     ))]
