@@ -302,3 +302,28 @@ async fn a_service_token_reaches_only_its_paths() {
     assert_eq!(status, StatusCode::UNAUTHORIZED);
     gateway.stop().await;
 }
+
+/// A body over the proxy's 12 MiB bound is refused with 413 (declared, at once) and nothing
+/// reaches WeChat.
+#[tokio::test]
+async fn a_body_over_the_bound_is_413_without_a_call() {
+    let mock = mock().await;
+    let dir = dir();
+    write_config(dir.path(), &mock.base_url(), true);
+    let gateway = Gateway::start(dir.path()).await;
+    let response = gateway
+        .http
+        .post(format!(
+            "{}/api/wechat/cgi-bin/media/upload?type=image",
+            gateway.base
+        ))
+        .bearer_auth(ADMIN_TOKEN)
+        .header("content-type", "application/octet-stream")
+        .body(vec![0u8; 13 * 1024 * 1024])
+        .send()
+        .await
+        .expect("an answer");
+    assert_eq!(response.status(), StatusCode::PAYLOAD_TOO_LARGE);
+    assert_eq!(mock.state.requests(), 0, "nothing reached WeChat");
+    gateway.stop().await;
+}
