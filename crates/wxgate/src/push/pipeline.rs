@@ -12,7 +12,7 @@ use crate::store::Store;
 use crate::tasks::Tasks;
 
 /// The push pipeline's parts: the store, the rules and webhooks in force, the pushes in
-/// flight, the HTTP client of call webhooks, the late-reply sender, the outbox wake-up and
+/// flight, the HTTP client of call webhooks, the late-reply senders, the outbox wake-up and
 /// the task tracker. Cheap to clone; built once by [`crate::app::Application`] (or by a test).
 #[derive(Clone)]
 pub struct Pipeline {
