@@ -9,7 +9,7 @@
 //! `{"errcode":N,"errmsg":"..."}` (HTTP 200). `GET /mock/sent` lists the calls that changed
 //! something. With [`MockConfig::followers`] it has that many followers (with scenes); with
 //! [`MockConfig::push_to`] it sends each template message's `TEMPLATESENDJOBFINISH` push,
-//! signed, to the gateway. [`MockState`] lets tests steer it (expire tokens, inject `-1` busy answers, ...).
+//! signed (and encrypted for a compatible or safe account), to the gateway. [`MockState`] lets tests steer it (expire tokens, inject `-1` busy answers, ...).
 //!
 //! ```no_run
 //! # async fn run() -> std::io::Result<()> {
@@ -31,5 +31,6 @@ mod template;
 mod token;
 
 pub use error::WxError;
+pub use jobfinish::PushSecurity;
 pub use server::{router, serve, MockConfig, MockServer, PushAccount};
 pub use state::{MockState, SentCall};

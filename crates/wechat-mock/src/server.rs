@@ -12,6 +12,7 @@ use axum::Router;
 use tokio::net::TcpListener;
 use tokio::task::JoinHandle;
 
+use crate::jobfinish::PushSecurity;
 use crate::state::MockState;
 use crate::{custom, followers, menu, qrcode, sent, template, token};
 
@@ -34,9 +35,11 @@ pub struct MockConfig {
     pub push_to: Option<String>,
     /// The account's Token (of the admin console), to sign those pushes.
     pub push_token: String,
+    /// The account's security mode (with its EncodingAESKey): how those pushes are wrapped.
+    pub push_security: PushSecurity,
     /// Per AppID of a gateway serving several accounts, how its pushes are addressed:
-    /// `push_to` + `/{name}`, signed with that account's Token. An AppID not listed uses
-    /// `push_to` as it is and `push_token`.
+    /// `push_to` + `/{name}`, signed with that account's Token and wrapped for its security
+    /// mode. An AppID not listed uses `push_to` as it is, `push_token` and `push_security`.
     pub push_accounts: HashMap<String, PushAccount>,
 }
 
@@ -47,6 +50,8 @@ pub struct PushAccount {
     pub name: String,
     /// the account's Token, to sign its pushes
     pub token: String,
+    /// its security mode (with its EncodingAESKey): plain, or encrypted as WeChat does
+    pub security: PushSecurity,
 }
 
 impl fmt::Debug for PushAccount {
@@ -54,13 +59,14 @@ impl fmt::Debug for PushAccount {
         f.debug_struct("PushAccount")
             .field("name", &self.name)
             .field("token", &"<redacted>")
+            .field("security", &self.security)
             .finish()
     }
 }
 
 impl Default for MockConfig {
     /// AppID `wx0123456789abcdef`, AppSecret `0123456789abcdef0123456789abcdef`, 7200 s tokens,
-    /// no followers, no pushes back (Token `wxgate-dev-token` if set to push).
+    /// no followers, no pushes back (plain, Token `wxgate-dev-token` if set to push).
     fn default() -> Self {
         Self {
             appid: "wx0123456789abcdef".to_owned(),
@@ -70,6 +76,7 @@ impl Default for MockConfig {
             followers: 0,
             push_to: None,
             push_token: "wxgate-dev-token".to_owned(),
+            push_security: PushSecurity::Plain,
             push_accounts: HashMap::new(),
         }
     }
@@ -92,6 +99,8 @@ impl fmt::Debug for MockConfig {
             .field("followers", &self.followers)
             .field("push_to", &self.push_to)
             .field("push_token", &"<redacted>")
+            .field("push_security", &self.push_security)
+            .field("push_accounts", &self.push_accounts)
             .finish()
     }
 }

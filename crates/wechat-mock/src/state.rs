@@ -11,6 +11,7 @@ use serde::Serialize;
 use serde_json::Value;
 
 use crate::error::WxError;
+use crate::jobfinish::Target;
 use crate::MockConfig;
 
 /// A call that changed something, as listed by `GET /mock/sent`.
@@ -196,16 +197,22 @@ impl MockState {
         self.data().push_to = url.map(str::to_owned);
     }
 
-    /// Where the job-finish pushes of `appid`'s template messages go, and the Token that
-    /// signs them: `push_to` (+ `/{name}` for an account of [`MockConfig::push_accounts`]).
-    pub(crate) fn push_target(&self, appid: &str) -> Option<(String, String)> {
+    /// Where the job-finish pushes of `appid`'s template messages go, the Token that signs
+    /// them and how they are wrapped: `push_to` (+ `/{name}` for an account of
+    /// [`MockConfig::push_accounts`]).
+    pub(crate) fn push_target(&self, appid: &str) -> Option<Target> {
         let url = self.data().push_to.clone()?;
         Some(match self.config.push_accounts.get(appid) {
-            Some(account) => (
-                format!("{}/{}", url.trim_end_matches('/'), account.name),
-                account.token.clone(),
-            ),
-            None => (url, self.config.push_token.clone()),
+            Some(account) => Target {
+                url: format!("{}/{}", url.trim_end_matches('/'), account.name),
+                token: account.token.clone(),
+                security: account.security.clone(),
+            },
+            None => Target {
+                url,
+                token: self.config.push_token.clone(),
+                security: self.config.push_security.clone(),
+            },
         })
     }
 

@@ -51,9 +51,9 @@ pub async fn send(
         }
         let msgid = state.next_msgid();
         state.record("POST", "/cgi-bin/message/template/send", message);
-        if let Some((url, token)) = state.push_target(&appid) {
+        if let Some(target) = state.push_target(&appid) {
             let status = state.template_outcome(&touser);
-            tokio::spawn(jobfinish::send(url, token, touser, msgid, status));
+            tokio::spawn(jobfinish::send(target, touser, msgid, status));
         }
         Ok(Json(json!({ "errcode": 0, "errmsg": "ok", "msgid": msgid })).into_response())
     })();

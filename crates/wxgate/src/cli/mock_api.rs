@@ -6,9 +6,10 @@ use std::path::Path;
 use clap::Args;
 use secrecy::ExposeSecret;
 use tokio::net::TcpListener;
-use wechat_mock::{MockConfig, PushAccount};
+use wechat_mock::{MockConfig, PushAccount, PushSecurity};
 
 use super::Failure;
+use crate::config::{AccountConfig, Security};
 use crate::{config, shutdown};
 
 /// Where the mock listens unless told otherwise: next to `serve`'s default 8080.
@@ -24,7 +25,7 @@ pub struct MockApiArgs {
     #[arg(long, value_name = "N", default_value_t = 0)]
     pub followers: u32,
     /// Send each template message's TEMPLATESENDJOBFINISH push, signed with the account's
-    /// Token, to this push URL (the gateway's, e.g. http://127.0.0.1:8080/wechat; with
+    /// Token (and encrypted in compatible or safe mode), to this push URL (the gateway's, e.g. http://127.0.0.1:8080/wechat; with
     /// several accounts, URL/{name} for account `name`).
     #[arg(long, value_name = "URL")]
     pub push_to: Option<reqwest::Url>,
@@ -41,10 +42,11 @@ pub async fn run(config_path: Option<&Path>, args: MockApiArgs) -> Result<(), Fa
         push_to: args.push_to.as_ref().map(reqwest::Url::to_string),
         ..MockConfig::default()
     };
-    // Job-finish pushes are signed with the account's Token and, with several accounts, go to
-    // `URL/{name}`.
+    // Job-finish pushes are signed with the account's Token, encrypted with its EncodingAESKey
+    // in compatible and safe mode, and, with several accounts, go to `URL/{name}`.
     if let [single] = config.accounts.as_slice() {
         mock.push_token = single.token.expose().to_owned();
+        mock.push_security = push_security(single);
     }
     if config.accounts.len() > 1 {
         mock.push_accounts = config
@@ -55,6 +57,7 @@ pub async fn run(config_path: Option<&Path>, args: MockApiArgs) -> Result<(), Fa
                 let route = PushAccount {
                     name: account.name.clone(),
                     token: account.token.expose().to_owned(),
+                    security: push_security(account),
                 };
                 (account.appid.clone(), route)
             })
@@ -117,4 +120,14 @@ pub async fn run(config_path: Option<&Path>, args: MockApiArgs) -> Result<(), Fa
         .map_err(|e| Failure::other(format!("mock-api: {e}")))?;
     tracing::info!("mock-api stopped");
     Ok(())
+}
+
+/// How WeChat sends `account`'s pushes: plain, or encrypted with its EncodingAESKey (and
+/// appid) in compatible and safe mode.
+fn push_security(account: &AccountConfig) -> PushSecurity {
+    match (account.security, &account.crypt) {
+        (Security::Compatible, Some(crypt)) => PushSecurity::Compatible(crypt.clone()),
+        (Security::Safe, Some(crypt)) => PushSecurity::Safe(crypt.clone()),
+        _ => PushSecurity::Plain,
+    }
 }

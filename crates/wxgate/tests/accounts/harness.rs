@@ -8,7 +8,7 @@ use serde_json::Value;
 use tempfile::TempDir;
 use tokio::sync::oneshot;
 use tokio::task::JoinHandle;
-use wechat_mock::{MockConfig, MockServer, MockState, PushAccount};
+use wechat_mock::{MockConfig, MockServer, MockState, PushAccount, PushSecurity};
 use wechat_proto::{
     msg_signature, open_reply_envelope, render_push_envelope, signature, EncodingAesKey,
     MessageCrypt,
@@ -100,6 +100,7 @@ impl Gateway {
                     let route = PushAccount {
                         name: a.name.into(),
                         token: a.token.into(),
+                        security: a.crypt.map_or(PushSecurity::Plain, PushSecurity::Safe),
                     };
                     (a.appid.to_string(), route)
                 })

@@ -6,7 +6,7 @@ use std::time::Duration;
 
 use reqwest::{Method, StatusCode};
 use serde_json::{json, Value};
-use wechat_mock::{MockConfig, MockServer, PushAccount};
+use wechat_mock::{MockConfig, MockServer, PushAccount, PushSecurity};
 
 use crate::harness::{one, two, two_accounts_toml, Gateway};
 
@@ -105,21 +105,21 @@ async fn template_messages_are_keyed_sent_and_settled_per_account() {
     assert_eq!(status_of(&gw, id_one, "two").await.0, StatusCode::NOT_FOUND);
     assert_eq!(status_of(&gw, id_two, "one").await.0, StatusCode::NOT_FOUND);
 
-    // `one` (plain) gets the mock's job-finish push at /wechat/one: delivered. `two` (safe)
-    // is sent; the mock's plain push to /wechat/two is refused there, so it stays `sent`.
+    // Each gets the mock's job-finish push at its own push URL and is delivered: `one`
+    // (plain) a plain push at /wechat/one, `two` (safe) an encrypted one at /wechat/two.
     let mut settled = (Value::Null, Value::Null);
     for _ in 0..200 {
         settled = (
             status_of(&gw, id_one, "one").await.1,
             status_of(&gw, id_two, "two").await.1,
         );
-        if settled.0["status"] == "delivered" && settled.1["status"] == "sent" {
+        if settled.0["status"] == "delivered" && settled.1["status"] == "delivered" {
             break;
         }
         tokio::time::sleep(Duration::from_millis(50)).await;
     }
     assert_eq!(settled.0["status"], "delivered", "{}", settled.0);
-    assert_eq!(settled.1["status"], "sent", "{}", settled.1);
+    assert_eq!(settled.1["status"], "delivered", "{}", settled.1);
     assert_ne!(settled.0["msgid"], settled.1["msgid"]);
     let sends = gw
         .mock_state()
@@ -144,6 +144,7 @@ async fn followers_sync_fills_the_named_account_only() {
                 let route = PushAccount {
                     name: a.name.into(),
                     token: a.token.into(),
+                    security: a.crypt.map_or(PushSecurity::Plain, PushSecurity::Safe),
                 };
                 (a.appid.to_string(), route)
             })
