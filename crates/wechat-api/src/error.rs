@@ -52,10 +52,24 @@ pub enum ApiError {
     InvalidMessage(String),
     /// The configured base URL cannot be used.
     #[error("invalid base_url: {0}")]
-    BaseUrl(String),
+    BaseUrl(#[from] BaseUrlError),
     /// The token store failed where the token could not be had otherwise.
     #[error("token store: {0}")]
     Store(#[from] StoreError),
+}
+
+/// Why the configured `base_url` (or a path joined to it) cannot be used.
+#[derive(Debug, Error)]
+pub enum BaseUrlError {
+    /// Not a URL at all, or a path that cannot be joined to it.
+    #[error(transparent)]
+    Parse(#[from] url::ParseError),
+    /// A URL, but not one an HTTP client can call (`ftp:`, `mailto:`).
+    #[error("must be an http(s) URL")]
+    NotHttp,
+    /// The HTTP client for it could not be built (TLS set-up).
+    #[error("the HTTP client cannot be built: {0}")]
+    Client(#[source] reqwest::Error),
 }
 
 /// WeChat's "system busy, retry later".

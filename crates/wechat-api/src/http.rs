@@ -8,7 +8,7 @@ use serde_json::Value;
 use tracing::Instrument;
 
 use crate::config::{ClientConfig, RetryPolicy};
-use crate::error::ApiError;
+use crate::error::{ApiError, BaseUrlError};
 use crate::net::NetError;
 
 /// The HTTP side of the client.
@@ -23,10 +23,9 @@ pub(crate) struct Transport {
 
 impl Transport {
     pub(crate) fn new(config: &ClientConfig) -> Result<Self, ApiError> {
-        let mut base =
-            Url::parse(&config.base_url).map_err(|err| ApiError::BaseUrl(err.to_string()))?;
+        let mut base = Url::parse(&config.base_url).map_err(BaseUrlError::from)?;
         if !matches!(base.scheme(), "http" | "https") || base.cannot_be_a_base() {
-            return Err(ApiError::BaseUrl("must be an http(s) URL".into()));
+            return Err(BaseUrlError::NotHttp.into());
         }
         if !base.path().ends_with('/') {
             let path = format!("{}/", base.path());
@@ -37,7 +36,7 @@ impl Transport {
             .connect_timeout(config.connect_timeout)
             .timeout(config.request_timeout)
             .build()
-            .map_err(|err| ApiError::BaseUrl(err.without_url().to_string()))?;
+            .map_err(|err| BaseUrlError::Client(err.without_url()))?;
         Ok(Self {
             client,
             base,
@@ -64,10 +63,7 @@ impl Transport {
 
     /// `path` (like `cgi-bin/menu/get`) under the base URL, with `query` appended.
     pub(crate) fn url(&self, path: &str, query: &[(&str, &str)]) -> Result<Url, ApiError> {
-        let mut url = self
-            .base
-            .join(path)
-            .map_err(|err| ApiError::BaseUrl(err.to_string()))?;
+        let mut url = self.base.join(path).map_err(BaseUrlError::from)?;
         if !query.is_empty() {
             url.query_pairs_mut().extend_pairs(query);
         }
@@ -208,5 +204,26 @@ mod tests {
         assert!(check_errcode(&json!({"ticket": "t"})).is_ok());
         let err = check_errcode(&json!({"errcode": 45015, "errmsg": "response out of time limit"}));
         assert_eq!(err.err().and_then(|e| e.code()), Some(45015));
+    }
+
+    #[test]
+    fn an_unusable_base_url_says_why_and_keeps_its_source() {
+        use std::error::Error as _;
+        let config = |url: &str| {
+            ClientConfig::new("wx0", secrecy::SecretString::from("s")).with_base_url(url)
+        };
+        let err = Transport::new(&config("not a url")).err();
+        assert!(
+            matches!(err, Some(ApiError::BaseUrl(BaseUrlError::Parse(_)))),
+            "{err:?}"
+        );
+        let source = err.as_ref().and_then(|e| e.source()).map(|s| s.to_string());
+        assert_eq!(source.as_deref(), Some("relative URL without a base"));
+        let err = Transport::new(&config("ftp://example.com/")).err();
+        assert_eq!(
+            err.map(|e| e.to_string()).as_deref(),
+            Some("invalid base_url: must be an http(s) URL")
+        );
+        assert!(Transport::new(&config("http://127.0.0.1:9/prefix")).is_ok());
     }
 }

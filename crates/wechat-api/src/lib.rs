@@ -32,7 +32,7 @@ mod user;
 pub use client::ApiClient;
 pub use config::{ClientConfig, RetryPolicy, OFFICIAL_BASE_URL};
 pub use custom::{Article, CustomMessage};
-pub use error::ApiError;
+pub use error::{ApiError, BaseUrlError};
 pub use menu::{Button, ButtonType, Menu, MenuError, MenuView};
 pub use net::{NetCause, NetError};
 pub use qrcode::{

@@ -54,9 +54,9 @@ pub enum StoreError {
         #[source]
         source: std::io::Error,
     },
-    /// migration error
-    #[error("migration error: {0}")]
-    Migrate(String),
+    /// the schema could not be brought up to date (rusqlite's or sqlx's error as the source)
+    #[error("migration failed: {0}")]
+    Migrate(#[source] Box<dyn std::error::Error + Send + Sync>),
     /// the writer thread could not be started
     #[error("cannot start the store writer thread: {0}")]
     Start(#[source] std::io::Error),

@@ -59,7 +59,7 @@ impl PgStore {
         sqlx::migrate!("./migrations/postgres")
             .run(&pool)
             .await
-            .map_err(|error| StoreError::Migrate(error.to_string()))?;
+            .map_err(|error| StoreError::Migrate(Box::new(error)))?;
         let health = Arc::new(Health::default());
         let batch = PgBatch {
             pool: pool.clone(),

@@ -61,7 +61,7 @@ impl SqliteStore {
                 Location::Memory => (connect::memory()?, None),
                 Location::File(path) => (connect::writer(path)?, Some(path.clone())),
             };
-            schema::migrate(&mut conn).map_err(|source| StoreError::Migrate(source.to_string()))?;
+            schema::migrate(&mut conn).map_err(|source| StoreError::Migrate(Box::new(source)))?;
             Ok(Writer::new(conn, path, writer_health)?)
         })
         .await

@@ -33,16 +33,42 @@ const MIGRATIONS: &[(i64, &str)] = &[
     ),
 ];
 
+/// Why the schema could not be brought up to date.
+#[derive(Debug, thiserror::Error)]
+pub(crate) enum MigrateError {
+    /// A migration (or reading the schema version) failed.
+    #[error(transparent)]
+    Sql(#[from] rusqlite::Error),
+    /// The file was migrated by a newer wxgate: this one would misread it, so it leaves it.
+    #[error(
+        "the database has schema version {found}, newer than this wxgate knows ({known}): \
+         run the wxgate that wrote it, or a newer one"
+    )]
+    Newer {
+        /// `PRAGMA user_version` of the file
+        found: i64,
+        /// the last migration this build has
+        known: i64,
+    },
+}
+
 /// Brings the schema of `conn` up to date.
-pub(super) fn migrate(conn: &mut Connection) -> rusqlite::Result<()> {
+pub(super) fn migrate(conn: &mut Connection) -> Result<(), MigrateError> {
     migrate_before(conn, i64::MAX)
 }
 
 /// Applies the migrations numbered below `until` (tests build older databases with it).
-pub(crate) fn migrate_before(conn: &mut Connection, until: i64) -> rusqlite::Result<()> {
+pub(crate) fn migrate_before(conn: &mut Connection, until: i64) -> Result<(), MigrateError> {
     let mut version: i64 = conn.pragma_query_value(None, "user_version", |row| row.get(0))?;
     if version == 0 {
         version = sqlx_version(conn)?;
+    }
+    let known = MIGRATIONS.last().map_or(0, |(number, _)| *number);
+    if version > known {
+        return Err(MigrateError::Newer {
+            found: version,
+            known,
+        });
     }
     for (number, sql) in MIGRATIONS {
         if *number <= version || *number >= until {
@@ -104,6 +130,22 @@ mod tests {
             .query_row("SELECT event_id FROM applied", [], |row| row.get(0))
             .unwrap();
         assert_eq!(applied, 0);
+    }
+
+    #[test]
+    fn a_database_of_a_newer_wxgate_is_left_alone() {
+        let mut conn = Connection::open_in_memory().unwrap();
+        migrate(&mut conn).unwrap();
+        conn.pragma_update(None, "user_version", 99).unwrap();
+        let err = migrate(&mut conn).unwrap_err();
+        assert!(
+            matches!(err, MigrateError::Newer { found: 99, known } if known == MIGRATIONS.len() as i64),
+            "{err:?}"
+        );
+        let version: i64 = conn
+            .pragma_query_value(None, "user_version", |row| row.get(0))
+            .unwrap();
+        assert_eq!(version, 99);
     }
 
     #[test]
