@@ -27,6 +27,7 @@ pub mod menu;
 pub mod messages;
 pub mod push;
 pub mod qr;
+pub mod rfc3339;
 pub mod routing;
 pub mod rules;
 pub mod server;

@@ -1,7 +1,7 @@
 //! `wxgate qrcode create` and `wxgate qrcode list`.
 use std::path::{Path, PathBuf};
 
-use chrono::{DateTime, SecondsFormat, Utc};
+use crate::rfc3339::time;
 use clap::{Args, Subcommand};
 use wechat_api::QrRequest;
 
@@ -109,10 +109,6 @@ fn print_code(code: &QrCode, show_url: &str) {
         _ => println!("expires_at:  never (permanent)"),
     }
     println!("show_url:    {show_url}");
-}
-
-fn time(at: &DateTime<Utc>) -> String {
-    at.to_rfc3339_opts(SecondsFormat::Secs, true)
 }
 
 fn write(path: &Path, bytes: &[u8]) -> Result<(), Failure> {

@@ -55,6 +55,15 @@ async fn payload_and_headers_verify() {
     assert_eq!(v["msg_type"], "text");
     assert!(v["event"].is_null() && v["event_key"].is_null(), "{v}");
     assert_eq!(v["fields"]["Content"], "hello");
+    // create_time is RFC 3339 UTC, as in the admin API; the value as sent stays in fields.
+    let sent: i64 = v["fields"]["CreateTime"]
+        .as_str()
+        .and_then(|t| t.parse().ok())
+        .expect("fields.CreateTime");
+    let expected = chrono::DateTime::from_timestamp(sent, 0)
+        .expect("a time")
+        .to_rfc3339_opts(chrono::SecondsFormat::Secs, true);
+    assert_eq!(v["create_time"], expected.as_str(), "{v}");
     assert_eq!(
         signed.event_id.as_deref(),
         Some(msg_id.to_string().as_str())
