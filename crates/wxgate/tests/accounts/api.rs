@@ -94,11 +94,16 @@ async fn followers_and_scenes_are_per_account_and_a_forget_touches_one() {
     let (_, daily_all) = gw.get("/api/stats/daily?days=1").await;
     assert_eq!(daily_all["days"][0]["subscribes"], 2);
 
-    let (status, _) = gw.api(Method::DELETE, "/api/followers/oSame", None).await;
+    let (status, body) = gw.api(Method::DELETE, "/api/followers/oSame", None).await;
     assert_eq!(
         status,
         StatusCode::BAD_REQUEST,
-        "a forget needs its account"
+        "an ambiguous forget needs its account: {body}"
+    );
+    let message = body["error"].as_str().unwrap_or_default();
+    assert!(
+        message.contains("one") && message.contains("two"),
+        "{message}"
     );
     let (status, _) = gw
         .api(Method::DELETE, "/api/followers/oSame?account=one", None)
@@ -115,6 +120,22 @@ async fn followers_and_scenes_are_per_account_and_a_forget_touches_one() {
     );
     let (_, events) = gw.get("/api/events?openid=oSame").await;
     assert_eq!(names(&events, "events"), ["two"]);
+
+    // Without `account`, a forget finds the one account that has the openid.
+    let (status, _) = gw.api(Method::DELETE, "/api/followers/oSame", None).await;
+    assert_eq!(status, StatusCode::NO_CONTENT);
+    assert_eq!(
+        gw.get("/api/followers/oSame?account=two").await.0,
+        StatusCode::NOT_FOUND
+    );
+    let (_, events) = gw.get("/api/events?openid=oSame").await;
+    assert_eq!(
+        events["events"].as_array().map(Vec::len),
+        Some(0),
+        "{events}"
+    );
+    let (status, _) = gw.api(Method::DELETE, "/api/followers/oNobody", None).await;
+    assert_eq!(status, StatusCode::NO_CONTENT, "also for an unknown openid");
     gw.stop().await;
 }
 

@@ -5,7 +5,7 @@ use axum::Json;
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
-use super::accounts::{filter, one, AccountParam};
+use super::accounts::{filter, AccountParam};
 use super::json::{ErrorBody, FollowerJson};
 use super::ApiError;
 use crate::server::state::AppState;
@@ -42,22 +42,47 @@ pub async fn one_follower(
     )))
 }
 
-/// `DELETE /api/followers/{openid}?account=`: forget the user of that account (required with
-/// several accounts); 204 also for an unknown openid.
+/// `DELETE /api/followers/{openid}?account=`: forget the user of that account; 204 also for an
+/// unknown openid. Without `account` (several accounts), the one account that has a follower
+/// with that openid — 400 naming the accounts when several have it, and every account's
+/// records of it when none has (events of a user never seen to follow).
 #[utoipa::path(delete, path = "/followers/{openid}", tag = "followers",
     params(("openid" = String, Path, description = "the follower's openid",
         example = "o6_bmjrPTlm6_2sgVt7hMZOPfL2M"), AccountParam),
     responses(
         (status = 204, description = "every record of the account holding the openid is deleted (also for an unknown openid)"),
-        (status = 400, description = "account missing (several accounts) or unknown", body = ErrorBody),
+        (status = 400, description = "an unknown account, or several accounts have a follower with this openid", body = ErrorBody),
     ))]
 pub async fn forget(
     State(app): State<AppState>,
     Path(openid): Path<String>,
     Query(scope): Query<AccountParam>,
 ) -> Result<StatusCode, ApiError> {
-    let account = one(&app, scope.name())?;
-    app.store.forget(&account.config.name, &openid).await?;
+    let names: Vec<String> = match filter(&app, scope.name())? {
+        Some(name) => vec![name],
+        None => {
+            let found = app.store.follower(None, &openid).await?;
+            match found.as_slice() {
+                [] => app
+                    .config
+                    .accounts
+                    .iter()
+                    .map(|account| account.name.clone())
+                    .collect(),
+                [only] => vec![only.account.clone()],
+                several => {
+                    let names: Vec<&str> = several.iter().map(|f| f.account.as_str()).collect();
+                    return Err(ApiError::BadRequest(format!(
+                        "account: required: accounts {} each have a follower with this openid",
+                        names.join(", ")
+                    )));
+                }
+            }
+        }
+    };
+    for name in &names {
+        app.store.forget(name, &openid).await?;
+    }
     Ok(StatusCode::NO_CONTENT)
 }
 
