@@ -61,6 +61,12 @@ impl AppState {
                 })
             })
             .collect();
+        crate::telemetry::metrics::register_accounts(
+            config
+                .accounts
+                .iter()
+                .map(|account| account.metric_label.as_deref()),
+        );
         AppState {
             config: Arc::new(config),
             store: Arc::clone(&pipeline.store),

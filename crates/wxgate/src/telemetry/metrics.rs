@@ -16,6 +16,10 @@
 //! | `wxgate_wechat_api_calls_total` | `family` (a known endpoint family or `other`), `errcode` (a known code, `other`, `none`, `transport`) |
 //! | `wxgate_template_messages_total` | `status` (`queued`, `sent`, `delivered`, `blocked`, `failed`) |
 //! | `wxgate_token_refreshes_total`, `wxgate_token_retries_total` | – (counted by `wechat-api`: token fetched; call retried after a refused token) |
+//!
+//! With `[[accounts]]` the push series (pushes, replies, retries, deadline misses, push
+//! duration) also carry `account`, bounded by the config; [`register_accounts`] puts the
+//! retry and deadline-miss counters at zero for each account when the app is built.
 use std::collections::HashMap;
 use std::sync::{Mutex, OnceLock};
 use std::time::Duration;
@@ -52,13 +56,26 @@ pub fn handle() -> PrometheusHandle {
             let handle = recorder.handle();
             // Another recorder may already be installed (tests): then ours only renders.
             let _ = metrics::set_global_recorder(recorder);
-            // The counters of the contract exist from the start, at zero.
-            for name in [RETRIES, DEADLINE_MISSES] {
-                metrics::counter!(name).increment(0);
-            }
             handle
         })
         .clone()
+}
+
+/// Registers the contract's counters at zero for each account's label (`None`: the one
+/// `[account]`, unlabelled), so `/metrics` shows them before the first retry or miss — and
+/// with `[[accounts]]` never an unlabelled series beside the labelled ones.
+pub fn register_accounts<'a>(labels: impl IntoIterator<Item = Option<&'a str>>) {
+    let _ = handle();
+    for label in labels {
+        for name in [RETRIES, DEADLINE_MISSES] {
+            match label {
+                None => metrics::counter!(name).increment(0),
+                Some(account) => {
+                    metrics::counter!(name, "account" => account.to_string()).increment(0)
+                }
+            }
+        }
+    }
 }
 
 /// How often the exporter's upkeep runs without a scrape.

@@ -122,6 +122,41 @@ async fn healthz_and_metrics_need_no_auth() {
     assert!(retries >= 1.0, "a retry was not counted: {retries}");
 }
 
+/// With `[[accounts]]` the contract's counters exist at zero per account from the start, and
+/// no unlabelled series stands beside them (the real binary: the recorder is per process).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn metrics_with_several_accounts_are_all_labelled() {
+    let dir = tempfile::tempdir().unwrap();
+    let config = dir.path().join("wxgate.toml");
+    std::fs::write(
+        &config,
+        format!(
+            "[server]\nlisten = \"127.0.0.1:0\"\n[storage]\nurl = \"sqlite://{}\"\n\
+             [[accounts]]\nname = \"one\"\ntoken = \"t1\"\n\
+             [[accounts]]\nname = \"two\"\ntoken = \"t2\"\n",
+            dir.path().join("wxgate.db").display()
+        ),
+    )
+    .unwrap();
+    let proc = tokio::task::block_in_place(|| Proc::start(&config));
+    let text = reqwest::get(format!("http://{}/metrics", proc.addr))
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    for name in ["wxgate_retries_total", "wxgate_deadline_misses_total"] {
+        for account in ["one", "two"] {
+            let line = format!("{name}{{account=\"{account}\"}} 0");
+            assert!(text.lines().any(|l| l == line), "no {line} in:\n{text}");
+        }
+        assert!(
+            !text.lines().any(|l| l.starts_with(&format!("{name} "))),
+            "an unlabelled {name} beside the accounts' series:\n{text}"
+        );
+    }
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn follower_json_shape() {
     let app = spawn_app("").await;
