@@ -115,6 +115,16 @@ pub enum QrLimitError {
     PermanentExpire,
 }
 
+impl QrLimitError {
+    /// The request field at fault, as `Display` names it: `scene` or `expire_seconds`.
+    pub fn field(&self) -> &'static str {
+        match self {
+            Self::Expire | Self::PermanentExpire => "expire_seconds",
+            _ => "scene",
+        }
+    }
+}
+
 /// A QR code request that keeps to every limit; build it with [`QrRequest::new`].
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct QrRequest {

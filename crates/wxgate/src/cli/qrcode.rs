@@ -69,8 +69,14 @@ async fn create(
     args: CreateArgs,
 ) -> Result<(), Failure> {
     // Every limit before the config, the store or WeChat is touched.
-    let request =
-        QrRequest::new(&args.scene, args.permanent, args.expire).map_err(Failure::usage)?;
+    let request = QrRequest::new(&args.scene, args.permanent, args.expire).map_err(|e| {
+        // Name the option the user typed, not the API's field.
+        let option = match e.field() {
+            "expire_seconds" => "--expire",
+            _ => "--scene",
+        };
+        Failure::usage(e.to_string().replacen(e.field(), option, 1))
+    })?;
     let account = Account::open(config_path, name, "qrcode create").await?;
     let created = qr::create(
         &account.client,

@@ -10,35 +10,35 @@ use crate::helpers::{
     decode_png, decode_svg, dir, mock, sent_paths, text, write_config, wxgate, APPSECRET,
 };
 
-/// `qrcode create` arguments with the limit each breaks.
+/// `qrcode create` arguments with the limit each breaks, naming the option at fault.
 const CLI_LIMITS: &[(&[&str], &str)] = &[
     (
         &["--scene", "0", "--permanent"],
-        "scene: a permanent integer scene must be 1..=100000",
+        "--scene: a permanent integer scene must be 1..=100000",
     ),
     (
         &["--scene", "100001", "--permanent"],
-        "scene: a permanent integer scene must be 1..=100000",
+        "--scene: a permanent integer scene must be 1..=100000",
     ),
     (
         &["--scene", "4294967296"],
-        "scene: a temporary integer scene must be 1..=4294967295",
+        "--scene: a temporary integer scene must be 1..=4294967295",
     ),
     (
         &["--scene", "a b"],
-        "scene: a string scene must be visible ASCII (! to ~), no spaces",
+        "--scene: a string scene must be visible ASCII (! to ~), no spaces",
     ),
     (
         &["--scene", "x", "--expire", "2592001"],
-        "expire_seconds: must be 1..=2592000",
+        "--expire: must be 1..=2592000",
     ),
     (
         &["--scene", "x", "--expire", "0"],
-        "expire_seconds: must be 1..=2592000",
+        "--expire: must be 1..=2592000",
     ),
     (
         &["--scene", "7", "--permanent", "--expire", "60"],
-        "expire_seconds: a permanent code does not expire",
+        "--expire: a permanent code does not expire",
     ),
 ];
 
@@ -54,7 +54,7 @@ async fn qrcode_limits_exit_2_naming_the_limit_before_any_call() {
         .collect();
     cases.push((
         vec!["--scene", &long],
-        "scene: a string scene must be 1..=64 characters, got 65".into(),
+        "--scene: a string scene must be 1..=64 characters, got 65".into(),
     ));
     for (args, limit) in cases {
         let output = wxgate(&config, &[&["qrcode", "create"], args.as_slice()].concat()).await;

@@ -247,3 +247,38 @@ fn simulate_against_a_closed_port_says_connection_refused() {
         "{stderr}"
     );
 }
+
+/// A command line clap refuses: exit 2 and one line naming the argument (contract section 1).
+#[test]
+fn usage_errors_exit_2_with_one_line_naming_the_argument() {
+    let cases: &[(&[&str], &str)] = &[
+        (&["qrcode", "create"], "--scene"),
+        (&["serve", "--lisen", "x"], "--lisen"),
+        (
+            &["qrcode", "create", "--scene", "1", "--expire", "abc"],
+            "--expire",
+        ),
+        (&["simulate", "text", "--contnt", "x"], "--contnt"),
+        (&["simulate", "bogus"], "bogus"),
+    ];
+    for (args, named) in cases {
+        let out = Command::new(BIN).args(*args).output().unwrap();
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.code(), Some(2), "{args:?}: {stderr}");
+        assert_eq!(
+            stderr.lines().count(),
+            1,
+            "{args:?}: one line, got:\n{stderr}"
+        );
+        assert!(
+            stderr.starts_with("wxgate: ") && stderr.contains(named),
+            "{args:?} must name {named}: {stderr}"
+        );
+    }
+    let help = Command::new(BIN)
+        .args(["qrcode", "--help"])
+        .output()
+        .unwrap();
+    assert_eq!(help.status.code(), Some(0), "--help is no error");
+    assert!(String::from_utf8_lossy(&help.stdout).contains("Usage: wxgate qrcode"));
+}
