@@ -134,7 +134,13 @@ pub fn parse_toml(text: &str) -> Result<RawConfig, ConfigError> {
             }
             (false, _) => path,
             (true, None) => match inner.span() {
-                Some(span) => format!("line {}", line_of(text, span.start)),
+                Some(span) => {
+                    let line = line_of(text, span.start);
+                    match key_on_line(text, line) {
+                        Some(key) => format!("{key} (line {line})"),
+                        None => format!("line {line}"),
+                    }
+                }
                 None => "config".to_string(),
             },
         };
@@ -147,6 +153,38 @@ fn unknown_field(message: &str) -> Option<&str> {
     message
         .strip_prefix("unknown field `")
         .and_then(|rest| rest.split('`').next())
+}
+
+/// The dotted key set on line `line` (1-based) of `text`, when it is a `key = value` line:
+/// `server.max_clock_skew_s`, `accounts[1].token` (the table from the headers above it).
+fn key_on_line(text: &str, line: usize) -> Option<String> {
+    let lines: Vec<&str> = text.lines().collect();
+    let (name, _) = lines.get(line.checked_sub(1)?)?.split_once('=')?;
+    let name = name.trim();
+    let bare = |s: &str| {
+        !s.is_empty()
+            && s.chars()
+                .all(|c| c.is_ascii_alphanumeric() || matches!(c, '_' | '-' | '.'))
+    };
+    if !bare(name) {
+        return None;
+    }
+    let mut table: Option<String> = None;
+    let mut arrays: std::collections::HashMap<&str, usize> = std::collections::HashMap::new();
+    for header in lines[..line - 1].iter().map(|l| l.trim()) {
+        if let Some(array) = header.strip_prefix("[[").and_then(|h| h.strip_suffix("]]")) {
+            let array = array.trim();
+            let index = arrays.entry(array).or_insert(0);
+            table = Some(format!("{array}[{index}]"));
+            *index += 1;
+        } else if let Some(plain) = header.strip_prefix('[').and_then(|h| h.strip_suffix(']')) {
+            table = Some(plain.trim().to_string());
+        }
+    }
+    Some(match table {
+        Some(table) => format!("{table}.{name}"),
+        None => name.to_string(),
+    })
 }
 
 fn line_of(text: &str, offset: usize) -> usize {

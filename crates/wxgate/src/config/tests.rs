@@ -83,6 +83,15 @@ fn every_bad_value_names_its_key() {
     );
     assert_eq!(key_of("[admin]\ntoken = \"\""), "admin.token");
     assert_eq!(
+        key_of("[admin]\nservice_tokens = [\"svc\"]"),
+        "admin.service_tokens",
+        "service tokens without an admin token would be dead"
+    );
+    assert_eq!(
+        key_of("[wechat_api]\nbase_url = \"ftp://example.com\""),
+        "wechat_api.base_url"
+    );
+    assert_eq!(
         key_of("[[rules]]\nwhen = { msg_type = \"text\" }\nreply = { text = \"a\" }\n[[rules]]\nwhen = { content_regex = \"(\" }\nreply = { text = \"b\" }"),
         "rules[1].when.content_regex"
     );
@@ -120,7 +129,23 @@ fn every_bad_value_names_its_key() {
 
 #[test]
 fn a_toml_syntax_error_names_its_line() {
-    assert_eq!(key_of("[server]\nlisten = \n"), "line 2");
+    assert_eq!(key_of("[server]\nlisten = \n"), "server.listen (line 2)");
+    assert_eq!(
+        key_of("[server]\n[[rules]]\nwhen = {\n"),
+        "rules[0].when (line 3)"
+    );
+    assert_eq!(key_of("[server]\n= 5\n"), "line 2");
+    let huge = build(
+        "[[accounts]]\nname = \"a\"\n[[accounts]]\nname = \"b\"\n\
+         max_clock_skew_s = 99999999999999999999\n",
+        &[],
+    )
+    .unwrap_err()
+    .to_string();
+    assert_eq!(
+        huge,
+        "accounts[1].max_clock_skew_s (line 5): is too large a number"
+    );
 }
 
 #[test]

@@ -296,6 +296,14 @@ impl Config {
             },
             service_tokens: service_tokens(&raw.admin.service_tokens)?,
         };
+        if admin.token.is_none() && !admin.service_tokens.is_empty() {
+            // Without an admin token /api answers 404 to everyone: the service tokens would be
+            // dead without a word.
+            return Err(ConfigError::new(
+                "admin.service_tokens",
+                "need admin.token: without it the /api endpoints are off",
+            ));
+        }
         let template_rate = match raw.wechat_api.template_rate {
             0 => {
                 return Err(ConfigError::new(
@@ -306,8 +314,15 @@ impl Config {
             rate => rate,
         };
         let api_base_url = raw.wechat_api.base_url.trim_end_matches('/').to_string();
-        if reqwest::Url::parse(&api_base_url).is_err() {
-            return Err(ConfigError::new("wechat_api.base_url", "not a URL"));
+        match reqwest::Url::parse(&api_base_url) {
+            Err(_) => return Err(ConfigError::new("wechat_api.base_url", "not a URL")),
+            Ok(url) if !matches!(url.scheme(), "http" | "https") || url.cannot_be_a_base() => {
+                return Err(ConfigError::new(
+                    "wechat_api.base_url",
+                    "must be an http(s) URL",
+                ))
+            }
+            Ok(_) => {}
         }
         let names: Vec<&str> = accounts.iter().map(|a| a.name.as_str()).collect();
         let webhooks = raw

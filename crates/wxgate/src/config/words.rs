@@ -49,6 +49,9 @@ pub fn plain(key: &str, message: &str) -> String {
         }
         return "unknown key".to_string();
     }
+    if message.starts_with("number too large to fit in target type") {
+        return "is too large a number".to_string();
+    }
     if let Some(field) = message
         .strip_prefix("missing field `")
         .and_then(|r| r.strip_suffix('`'))
