@@ -29,12 +29,13 @@ pub async fn run(config_path: Option<&Path>) -> Result<(), Failure> {
         } else {
             String::new()
         };
+        let rules = state.routing().rules.count_for(&account.name);
         println!(
-            "wxgate: push URL http://{}{} ({name}{:?} mode, {} rules)",
+            "wxgate: push URL http://{}{} ({name}{} mode, {rules} rule{})",
             app.local_addr(),
             account.push_path,
-            account.security,
-            state.routing().rules.len()
+            account.security.as_str(),
+            if rules == 1 { "" } else { "s" }
         );
     }
     tracing::info!(local = %app.local_addr(), "listening");

@@ -96,6 +96,17 @@ pub enum Security {
     Safe,
 }
 
+impl Security {
+    /// The config's word for it: `plain`, `compatible` or `safe`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Security::Plain => "plain",
+            Security::Compatible => "compatible",
+            Security::Safe => "safe",
+        }
+    }
+}
+
 /// `[account]`, or one of `[[accounts]]`
 #[derive(Debug, Clone)]
 pub struct AccountConfig {

@@ -125,6 +125,15 @@ impl RuleSet {
             .map(|r| &r.action)
     }
 
+    /// Number of rules that serve pushes to `account` (those without `when.account` and
+    /// those naming it).
+    pub fn count_for(&self, account: &str) -> usize {
+        self.rules
+            .iter()
+            .filter(|r| r.account.as_deref().is_none_or(|a| a == account))
+            .count()
+    }
+
     /// Number of rules.
     pub fn len(&self) -> usize {
         self.rules.len()

@@ -282,3 +282,50 @@ fn usage_errors_exit_2_with_one_line_naming_the_argument() {
     assert_eq!(help.status.code(), Some(0), "--help is no error");
     assert!(String::from_utf8_lossy(&help.stdout).contains("Usage: wxgate qrcode"));
 }
+
+/// `serve` prints one push URL line per account, with its own mode and the rules serving it.
+#[test]
+fn serve_prints_each_accounts_mode_and_rule_count() {
+    use std::io::{BufRead, BufReader};
+    let dir = tempfile::tempdir().unwrap();
+    let config = dir.path().join("wxgate.toml");
+    std::fs::write(
+        &config,
+        format!(
+            "[server]\nlisten = \"127.0.0.1:0\"\n[storage]\nurl = \"sqlite://{}\"\n\
+             [[accounts]]\nname = \"one\"\ntoken = \"t1\"\n\
+             [[accounts]]\nname = \"two\"\ntoken = \"t2\"\nappid = \"wx2222222222222222\"\n\
+             encoding_aes_key = \"abcdefghijklmnopqrstuvwxyz0123456789ABCDEFG\"\nsecurity = \"safe\"\n\
+             [[rules]]\nwhen = {{ msg_type = \"text\", account = \"one\" }}\nreply = {{ text = \"a\" }}\n\
+             [[rules]]\nwhen = {{ msg_type = \"image\", account = \"one\" }}\nreply = {{ text = \"b\" }}\n\
+             [[rules]]\nwhen = {{ msg_type = \"voice\" }}\nreply = {{ text = \"c\" }}\n",
+            dir.path().join("wxgate.db").display()
+        ),
+    )
+    .unwrap();
+    let mut child = Command::new(BIN)
+        .args(["serve", "-c"])
+        .arg(&config)
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .unwrap();
+    let stdout = child.stdout.take().unwrap();
+    let lines: Vec<String> = BufReader::new(stdout)
+        .lines()
+        .map_while(Result::ok)
+        .filter(|l| l.starts_with("wxgate: push URL"))
+        .take(2)
+        .collect();
+    let _ = child.kill();
+    let _ = child.wait();
+    assert_eq!(lines.len(), 2, "{lines:?}");
+    assert!(
+        lines[0].ends_with("/wechat/one (account one, plain mode, 3 rules)"),
+        "{lines:?}"
+    );
+    assert!(
+        lines[1].ends_with("/wechat/two (account two, safe mode, 1 rule)"),
+        "{lines:?}"
+    );
+}

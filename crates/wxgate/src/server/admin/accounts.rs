@@ -9,7 +9,6 @@ use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
 use super::ApiError;
-use crate::config::Security;
 use crate::server::state::{AccountState, AppState};
 
 /// The `account` query parameter.
@@ -62,20 +61,12 @@ pub async fn list(State(app): State<AppState>) -> Json<Accounts> {
             AccountJson {
                 name: config.name.clone(),
                 appid: Some(config.appid.clone()).filter(|appid| !appid.is_empty()),
-                security: security(config.security),
+                security: config.security.as_str(),
                 push_path: config.push_path.clone(),
             }
         })
         .collect();
     Json(Accounts { accounts })
-}
-
-fn security(mode: Security) -> &'static str {
-    match mode {
-        Security::Plain => "plain",
-        Security::Compatible => "compatible",
-        Security::Safe => "safe",
-    }
 }
 
 /// A list's account filter: the account named (400 when there is none of that name), or
