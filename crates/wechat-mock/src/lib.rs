@@ -4,7 +4,7 @@
 //! `/cgi-bin/stable_token`, `/cgi-bin/qrcode/create`, `/cgi-bin/showqrcode`,
 //! `/cgi-bin/menu/{create,get,delete}`, `/cgi-bin/get_current_selfmenu_info`,
 //! `/cgi-bin/message/custom/send`, `/cgi-bin/message/template/send`, `/cgi-bin/user/info`,
-//! `/cgi-bin/user/get`, `/cgi-bin/user/info/batchget`), checks appid, secret and
+//! `/cgi-bin/user/get`, `/cgi-bin/user/info/batchget`, `/cgi-bin/media/upload`), checks appid, secret and
 //! `access_token`, expires tokens by wall clock and answers WeChat's own error codes as
 //! `{"errcode":N,"errmsg":"..."}` (HTTP 200). `GET /mock/sent` lists the calls that changed
 //! something. With [`MockConfig::followers`] it has that many followers (with scenes); with
@@ -22,6 +22,7 @@ mod custom;
 mod error;
 mod followers;
 mod jobfinish;
+mod media;
 mod menu;
 mod qrcode;
 mod sent;
@@ -33,4 +34,4 @@ mod token;
 pub use error::WxError;
 pub use jobfinish::PushSecurity;
 pub use server::{router, serve, MockConfig, MockServer, PushAccount};
-pub use state::{MockState, SentCall};
+pub use state::{MockState, SentCall, Upload};

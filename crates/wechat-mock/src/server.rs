@@ -7,6 +7,7 @@ use std::io;
 use std::net::SocketAddr;
 use std::time::Duration;
 
+use axum::extract::DefaultBodyLimit;
 use axum::routing::{get, post};
 use axum::Router;
 use tokio::net::TcpListener;
@@ -14,7 +15,7 @@ use tokio::task::JoinHandle;
 
 use crate::jobfinish::PushSecurity;
 use crate::state::MockState;
-use crate::{custom, followers, menu, qrcode, sent, template, token};
+use crate::{custom, followers, media, menu, qrcode, sent, template, token};
 
 /// What the mock accepts: one account's credentials (and those of more accounts, each with
 /// its own tokens and menu) and the lifetime of the tokens it issues.
@@ -124,6 +125,11 @@ pub fn router(state: MockState) -> Router {
         .route("/cgi-bin/user/get", get(followers::list))
         .route("/cgi-bin/user/info/batchget", post(followers::batchget))
         .route("/cgi-bin/message/template/send", post(template::send))
+        .route(
+            "/cgi-bin/media/upload",
+            // WeChat's largest temporary media, video, is 10 MB.
+            post(media::upload).layer(DefaultBodyLimit::max(12 * 1024 * 1024)),
+        )
         .route("/mock/sent", get(sent::sent))
         .with_state(state)
 }

@@ -27,6 +27,17 @@ pub struct SentCall {
     pub at: DateTime<Utc>,
 }
 
+/// A media upload as it arrived (`cgi-bin/media/upload`), byte for byte.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Upload {
+    /// The raw query string (it holds the `access_token`).
+    pub query: String,
+    /// The request's Content-Type, boundary included.
+    pub content_type: String,
+    /// The request body.
+    pub body: Vec<u8>,
+}
+
 /// Which endpoint issued a token: their tokens are independent, as on WeChat.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) enum Issuer {
@@ -59,6 +70,8 @@ struct Data {
     tickets: HashSet<String>,
     out_of_window: HashSet<String>,
     sent: Vec<SentCall>,
+    /// media uploads, as they arrived
+    uploads: Vec<Upload>,
     /// the follower list of `user/get`, sorted (as the generated openids are)
     followers: Vec<String>,
     /// msgid of the last template message taken
@@ -223,6 +236,22 @@ impl MockState {
             .get(openid)
             .cloned()
             .unwrap_or_else(|| "success".to_owned())
+    }
+
+    /// A new media id for an upload.
+    pub(crate) fn next_media_id(&self) -> String {
+        let n = self.next_msgid();
+        format!("MEDIA_{n}")
+    }
+
+    /// Keeps an upload for [`MockState::uploads`].
+    pub(crate) fn keep_upload(&self, upload: Upload) {
+        self.data().uploads.push(upload);
+    }
+
+    /// Every media upload taken, oldest first, as it arrived.
+    pub fn uploads(&self) -> Vec<Upload> {
+        self.data().uploads.clone()
     }
 
     /// A new template message id.

@@ -262,3 +262,61 @@ async fn every_account_has_its_own_secret_tokens_and_menu() {
         "no menu for the second account"
     );
 }
+
+#[tokio::test]
+async fn media_upload_takes_multipart_and_refuses_the_rest() {
+    let server = start(Duration::from_secs(7200)).await;
+    let c = MockConfig::default();
+    let token = get(
+        &server,
+        &token_query("client_credential", &c.appid, &c.appsecret),
+    )
+    .await["access_token"]
+        .as_str()
+        .unwrap_or_default()
+        .to_owned();
+    let upload = |kind: &str, content_type: &str, body: &'static [u8]| {
+        let url = format!(
+            "{}/cgi-bin/media/upload?access_token={token}&type={kind}",
+            server.base_url()
+        );
+        let request = reqwest::Client::new()
+            .post(url)
+            .header("content-type", content_type)
+            .body(body);
+        async move {
+            match request.send().await {
+                Ok(response) => response.json::<Value>().await.unwrap_or_default(),
+                Err(err) => panic!("{err}"),
+            }
+        }
+    };
+    let multipart = "multipart/form-data; boundary=b1";
+    let body: &[u8] =
+        b"--b1\r\nContent-Disposition: form-data; name=\"media\"; filename=\"a.jpg\"\r\n\
+Content-Type: image/jpeg\r\n\r\n\xff\xd8\xff\r\n--b1--\r\n";
+    let ok = upload("image", multipart, body).await;
+    assert_eq!(ok["type"], "image", "{ok}");
+    assert!(
+        ok["media_id"].as_str().is_some_and(|id| !id.is_empty()),
+        "{ok}"
+    );
+    assert_eq!(upload("gif", multipart, body).await["errcode"], 40004);
+    assert_eq!(
+        upload("image", "image/jpeg", b"\xff\xd8\xff").await["errcode"],
+        41005
+    );
+    let unnamed: &[u8] =
+        b"--b1\r\nContent-Disposition: form-data; name=\"file\"\r\n\r\nx\r\n--b1--\r\n";
+    assert_eq!(upload("image", multipart, unnamed).await["errcode"], 41005);
+    let uploads = server.state.uploads();
+    assert_eq!(uploads.len(), 1, "only the good one kept");
+    assert_eq!(uploads[0].body, body);
+    let sent = server.state.sent();
+    assert_eq!(sent.len(), 1);
+    assert_eq!(
+        sent[0].body,
+        json!({"type": "image", "content_type": multipart,
+               "media": {"filename": "a.jpg", "content_type": "image/jpeg", "size": 3}})
+    );
+}

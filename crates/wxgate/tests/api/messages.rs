@@ -264,3 +264,85 @@ async fn a_restart_mid_queue_loses_nothing_and_sends_each_once_at_the_rate() {
     );
     gateway.stop().await;
 }
+
+/// The template sends `GET /mock/sent` lists (over HTTP, as a user of `wxgate mock-api` reads
+/// them).
+async fn mock_sent_templates(gateway: &Gateway, mock: &MockServer) -> Vec<Value> {
+    let sent: Value = gateway
+        .http
+        .get(format!("{}/mock/sent", mock.base_url()))
+        .send()
+        .await
+        .expect("GET /mock/sent")
+        .json()
+        .await
+        .expect("JSON");
+    sent["calls"]
+        .as_array()
+        .expect("calls")
+        .iter()
+        .filter(|c| c["path"] == "/cgi-bin/message/template/send")
+        .map(|c| c["body"].clone())
+        .collect()
+}
+
+/// WeChat's -1 (system busy): one busy answer is retried by the API client after its short
+/// backoff; four (the client's every attempt) leave the message queued for the outbox
+/// dispatcher, which sends it again after its backoff. Either way the message ends `delivered`,
+/// taken by WeChat once.
+#[tokio::test]
+async fn a_busy_answer_is_retried_with_backoff_and_the_message_sent_once() {
+    let mock = mock().await;
+    let dir = dir();
+    config(dir.path(), &mock.base_url(), 20);
+    let gateway = Gateway::start(dir.path()).await;
+    mock.state
+        .set_push_to(Some(&format!("{}/wechat", gateway.base)));
+    // The token first, so that the injected answers meet the sends, not the token request.
+    let (status, token) = gateway.json(Method::GET, "/access_token", None).await;
+    assert_eq!(status, StatusCode::OK, "{token}");
+    let tokens = mock.state.token_requests();
+
+    // One busy answer: the client's own retry (after 0.2–0.3 s) is taken.
+    let calls = mock.state.requests();
+    mock.state.fail_next(1, -1);
+    let id = queue(&gateway, &template("oUser1", "TPL_busy", Some("busy-1"))).await;
+    let message = settled(&gateway, id).await;
+    assert_eq!(message["status"], "delivered", "{message}");
+    assert_eq!(message["error"], Value::Null, "{message}");
+    assert_eq!(
+        mock.state.requests() - calls,
+        2,
+        "the send met -1, then was taken"
+    );
+    let sends = mock_sent_templates(&gateway, &mock).await;
+    assert_eq!(sends.len(), 1, "{sends:?}");
+    assert_eq!(sends[0]["client_msg_id"], format!("wxgate-{id}"));
+
+    // Busy through all 4 attempts of the client (waiting ≥ 0.2 + 0.4 + 0.8 s between them):
+    // the client gives up, the message stays queued, and the dispatcher sends it again (a
+    // 5th call, which only a second send can make) once its backoff (counted from the
+    // claim) has passed.
+    let calls = mock.state.requests();
+    mock.state.fail_next(4, -1);
+    let started = std::time::Instant::now();
+    let id = queue(&gateway, &template("oUser2", "TPL_busy", Some("busy-2"))).await;
+    let message = settled(&gateway, id).await;
+    let took = started.elapsed();
+    assert_eq!(message["status"], "delivered", "{message}");
+    assert_eq!(
+        mock.state.requests() - calls,
+        5,
+        "four busy answers, then the send taken"
+    );
+    assert!(
+        took >= Duration::from_millis(1400),
+        "the client's backoff was waited: {took:?}"
+    );
+    let sends = mock_sent_templates(&gateway, &mock).await;
+    assert_eq!(sends.len(), 2, "each message taken once: {sends:?}");
+    assert_eq!(sends[1]["touser"], "oUser2");
+    assert_eq!(sends[1]["client_msg_id"], format!("wxgate-{id}"));
+    assert_eq!(mock.state.token_requests(), tokens, "no token refetched");
+    gateway.stop().await;
+}

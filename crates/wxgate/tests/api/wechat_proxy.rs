@@ -327,3 +327,78 @@ async fn a_body_over_the_bound_is_413_without_a_call() {
     assert_eq!(mock.state.requests(), 0, "nothing reached WeChat");
     gateway.stop().await;
 }
+
+/// A multipart upload (`cgi-bin/media/upload?type=image`) reaches WeChat byte for byte, with
+/// its Content-Type (boundary included) and the central token in place of the caller's.
+#[tokio::test]
+async fn a_multipart_upload_is_forwarded_unchanged_with_the_token() {
+    let mock = mock().await;
+    let dir = dir();
+    write_config(dir.path(), &mock.base_url(), true);
+    let gateway = Gateway::start(dir.path()).await;
+    let (status, token) = gateway.json(Method::GET, "/access_token", None).await;
+    assert_eq!(status, StatusCode::OK, "{token}");
+    let token = token["access_token"].as_str().expect("a token").to_owned();
+
+    // An "image" of every byte value, CRLFs and a near-boundary line among them.
+    let boundary = "----wxgateBoundary7MA4YWxkTrZu0gW";
+    let mut image: Vec<u8> = (0..=255u8).cycle().take(3000).collect();
+    image.extend_from_slice(b"\r\n------wxgateBoundary\r\n\x00\xff");
+    let mut body = Vec::new();
+    body.extend_from_slice(
+        format!(
+            "--{boundary}\r\nContent-Disposition: form-data; name=\"media\"; \
+             filename=\"poster.png\"\r\nContent-Type: image/png\r\n\r\n"
+        )
+        .as_bytes(),
+    );
+    body.extend_from_slice(&image);
+    body.extend_from_slice(format!("\r\n--{boundary}--\r\n").as_bytes());
+    let content_type = format!("multipart/form-data; boundary={boundary}");
+
+    let response = gateway
+        .http
+        .post(format!(
+            "{}/api/wechat/cgi-bin/media/upload?type=image&access_token=bogus",
+            gateway.base
+        ))
+        .bearer_auth(ADMIN_TOKEN)
+        .header("content-type", &content_type)
+        .body(body.clone())
+        .send()
+        .await
+        .expect("an answer");
+    assert_eq!(response.status(), StatusCode::OK);
+    let answer: Value = response.json().await.expect("JSON");
+    assert_eq!(answer["type"], "image", "{answer}");
+    assert!(
+        answer["media_id"].as_str().is_some_and(|id| !id.is_empty()),
+        "{answer}"
+    );
+
+    let uploads = mock.state.uploads();
+    assert_eq!(uploads.len(), 1, "one upload reached WeChat");
+    let upload = &uploads[0];
+    assert_eq!(upload.content_type, content_type, "the boundary kept");
+    assert!(upload.body == body, "the body arrived byte for byte");
+    let mut query: Vec<(String, String)> = form_urlencoded::parse(upload.query.as_bytes())
+        .into_owned()
+        .collect();
+    query.sort();
+    assert_eq!(
+        query,
+        [
+            ("access_token".to_owned(), token),
+            ("type".to_owned(), "image".to_owned())
+        ],
+        "the caller's access_token replaced by the central one"
+    );
+    // ... and the mock's summary of what it took.
+    let sent = mock.state.sent();
+    assert_eq!(sent.len(), 1);
+    assert_eq!(sent[0].path, "/cgi-bin/media/upload");
+    assert_eq!(sent[0].body["media"]["filename"], "poster.png");
+    assert_eq!(sent[0].body["media"]["content_type"], "image/png");
+    assert_eq!(sent[0].body["media"]["size"], image.len());
+    gateway.stop().await;
+}

@@ -1,8 +1,11 @@
 //! Issue 13 items 3 and 7: the example receivers in `examples/webhooks/` run against real
 //! deliveries — a call answered with a reply, a notify recorded once, a forged, stale or
-//! duplicate delivery refused or skipped. Python runs twice: `-S` (no site-packages, so the
-//! standard-library verifier) and plain (the `standardwebhooks` package when installed). A
-//! missing interpreter skips its case with a note, except under CI.
+//! duplicate delivery refused or skipped — and each case asserts which verifier the receiver
+//! ran (it says so on its first line). Python runs `-S` (no site-packages: the standard-library
+//! verifier) and on the venv `.ci/webhook-examples` makes (the `standardwebhooks` package from
+//! PyPI); Node runs in place (the `standardwebhooks` package from npm, `npm ci` there) and as a
+//! copy outside the project (no package: `node:crypto`). A missing interpreter or package skips
+//! its case with a note, except under CI (`CI` set), where it fails.
 use std::io::{BufRead, BufReader};
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
@@ -41,6 +44,8 @@ fn start_example(program: &str, args: &[&str], log: &Path) -> Option<Example> {
     let spawned = Command::new(program)
         .args(args)
         .current_dir(std::env::temp_dir())
+        .env_remove("PYTHONPATH")
+        .env_remove("NODE_PATH")
         .env("WXGATE_WEBHOOK_SECRET", SECRET)
         .env("PORT", "0")
         .env("EVENTS_LOG", log)
@@ -202,6 +207,22 @@ async fn exercise(example: &Example, log: &Path) {
     );
 }
 
+/// Outside CI, a note that `what` is missing (the caller then returns); under CI, a failure.
+fn missing(what: &str) {
+    assert!(
+        std::env::var_os("CI").is_none(),
+        "CI is set but {what} is missing (.ci/webhook-examples installs it)"
+    );
+    eprintln!("note: skipping: {what} is missing (.ci/webhook-examples installs it)");
+}
+
+/// The directory cargo builds into (where `.ci/webhook-examples` puts its venv).
+fn target_dir() -> PathBuf {
+    std::env::var_os("CARGO_TARGET_DIR")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| Path::new(env!("CARGO_MANIFEST_DIR")).join("../../target"))
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn issue_13_python_example_with_the_standard_library() {
     let dir = tempfile::tempdir().expect("tempdir");
@@ -216,25 +237,54 @@ async fn issue_13_python_example_with_the_standard_library() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn issue_13_python_example_as_installed() {
+async fn issue_13_python_example_with_the_standardwebhooks_package() {
+    // `WXGATE_EXAMPLES_PYTHON`: an interpreter with `standardwebhooks`, else the venv's.
+    let python = std::env::var_os("WXGATE_EXAMPLES_PYTHON")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| target_dir().join("webhook-examples-venv/bin/python"));
+    if !python.is_file() {
+        return missing(&format!(
+            "{} (standardwebhooks from PyPI)",
+            python.display()
+        ));
+    }
     let dir = tempfile::tempdir().expect("tempdir");
     let log = dir.path().join("events.jsonl");
     let script = examples().join("python/receiver.py");
-    let Some(example) = start_example("python3", &[script.to_str().expect("path")], &log) else {
+    let python = python.to_str().expect("path");
+    let Some(example) = start_example(python, &[script.to_str().expect("path")], &log) else {
         return;
     };
-    eprintln!("python example verifying with {}", example.how);
+    assert_eq!(example.how, "standardwebhooks", "{python}");
     exercise(&example, &log).await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn issue_13_node_example() {
+async fn issue_13_node_example_with_the_standardwebhooks_package() {
+    let installed = examples().join("node/node_modules/standardwebhooks/package.json");
+    if !installed.is_file() {
+        return missing("the npm package standardwebhooks (npm ci in examples/webhooks/node)");
+    }
     let dir = tempfile::tempdir().expect("tempdir");
     let log = dir.path().join("events.jsonl");
     let script = examples().join("node/receiver.mjs");
     let Some(example) = start_example("node", &[script.to_str().expect("path")], &log) else {
         return;
     };
-    eprintln!("node example verifying with {}", example.how);
+    assert_eq!(example.how, "standardwebhooks");
+    exercise(&example, &log).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn issue_13_node_example_with_node_crypto() {
+    // A copy outside the project: no node_modules on its way up, so the fallback runs.
+    let dir = tempfile::tempdir().expect("tempdir");
+    let log = dir.path().join("events.jsonl");
+    let script = dir.path().join("receiver.mjs");
+    std::fs::copy(examples().join("node/receiver.mjs"), &script).expect("copy the receiver");
+    let Some(example) = start_example("node", &[script.to_str().expect("path")], &log) else {
+        return;
+    };
+    assert_eq!(example.how, "node:crypto");
     exercise(&example, &log).await;
 }

@@ -152,6 +152,27 @@ impl Gate {
             .await
             .expect("pending deliveries")
     }
+
+    /// The failed attempts of each pending delivery, oldest first, read from the outbox in
+    /// the gateway's SQLite file (a connection of its own, read-only).
+    pub fn attempts(&self) -> Vec<i64> {
+        let db = rusqlite::Connection::open_with_flags(
+            self.dir.path().join("wx.db"),
+            rusqlite::OpenFlags::SQLITE_OPEN_READ_ONLY,
+        )
+        .expect("open the gateway's database");
+        db.busy_timeout(Duration::from_secs(5))
+            .expect("busy timeout");
+        let mut query = db
+            .prepare("SELECT attempts FROM outbox ORDER BY id")
+            .expect("outbox query");
+        let rows = query
+            .query_map([], |row| row.get(0))
+            .expect("outbox rows")
+            .collect::<Result<Vec<i64>, _>>()
+            .expect("outbox rows");
+        rows
+    }
 }
 
 static SEQ: AtomicU64 = AtomicU64::new(1);

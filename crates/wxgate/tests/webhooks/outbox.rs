@@ -198,9 +198,18 @@ async fn a_receiver_that_was_down_gets_everything_once_up() {
         }
         ids
     };
-    // Several attempts fail on a refused connection meanwhile.
-    tokio::time::sleep(Duration::from_millis(300)).await;
-    assert_eq!(gate.pending().await, 3);
+    // Attempts fail on a refused connection meanwhile: the oldest delivery of the openid
+    // (the others wait behind it, in order) is tried, and retried after its backoff.
+    wait_until("two failed attempts at the first delivery", || {
+        let attempts = gate.attempts();
+        async move { attempts.first().is_some_and(|&n| n >= 2) }
+    })
+    .await;
+    assert_eq!(
+        gate.pending().await,
+        3,
+        "nothing delivered, nothing dropped"
+    );
     let (recv, _r) = Receiver::start_at(addr).await;
     let got = recv.wait_delivered("/h", 3).await;
     assert_eq!(ids_of(&got, &openid), ids);

@@ -1,7 +1,7 @@
 //! A wxgate webhook receiver: axum, verifying Standard Webhooks signatures.
 //!
 //! ```sh
-//! WXGATE_WEBHOOK_SECRET=whsec_... cargo run     # listens on 127.0.0.1:9100
+//! WXGATE_WEBHOOK_SECRET=whsec_... cargo run -p wxgate-example-receiver   # listens on 127.0.0.1:9100
 //! ```
 //!
 //! Point a `call` webhook at `http://127.0.0.1:9100/call` and a `notify` webhook at

@@ -60,6 +60,10 @@ where
     use sqlx::{Connection, Executor};
 
     let Ok(admin_url) = std::env::var("WXGATE_TEST_DATABASE_URL") else {
+        assert!(
+            std::env::var_os("CI").is_none(),
+            "CI is set but WXGATE_TEST_DATABASE_URL is not (.ci/run sets it)"
+        );
         eprintln!("skipped: WXGATE_TEST_DATABASE_URL is not set");
         return;
     };
