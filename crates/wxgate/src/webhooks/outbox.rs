@@ -263,7 +263,7 @@ impl Dispatcher {
         let store = &self.store;
         let now = Utc::now();
         if d.webhook == TEMPLATE_QUEUE {
-            return self.send_template(d, now).await;
+            return self.send_template(d).await;
         }
         let hook = routing
             .webhooks
@@ -294,7 +294,7 @@ impl Dispatcher {
                 DeliveryOutcome::Delivered
             }
             Err(e) => {
-                self.retry_later(d, now, &e.to_string()).await;
+                self.retry_later(d, &e.to_string()).await;
                 DeliveryOutcome::Failed
             }
         };
@@ -304,7 +304,7 @@ impl Dispatcher {
 
     /// A template message's row: sent by the [`TemplateSender`] (which settles it in the
     /// store), or due again after the backoff.
-    async fn send_template(&self, d: &Delivery, now: DateTime<Utc>) -> DeliveryOutcome {
+    async fn send_template(&self, d: &Delivery) -> DeliveryOutcome {
         let sent = match self.templates.get(&d.account) {
             Some(sender) => sender.send(d).await.map_err(|e| e.to_string()),
             None => Err(format!(
@@ -315,16 +315,18 @@ impl Dispatcher {
         match sent {
             Ok(()) => DeliveryOutcome::Delivered,
             Err(e) => {
-                self.retry_later(d, now, &e).await;
+                self.retry_later(d, &e).await;
                 DeliveryOutcome::Failed
             }
         }
     }
 
-    /// Schedules `d` again after the backoff of its attempts.
-    async fn retry_later(&self, d: &Delivery, now: DateTime<Utc>, error: &str) {
+    /// Schedules `d` again after the backoff of its attempts, counted from now: the attempt
+    /// that failed may have taken long (a receiver's timeout, WeChat's busy retries).
+    async fn retry_later(&self, d: &Delivery, error: &str) {
         let delay = self.delay(d.attempts);
-        let next_at = now + chrono::Duration::from_std(delay).unwrap_or(chrono::Duration::zero());
+        let next_at =
+            Utc::now() + chrono::Duration::from_std(delay).unwrap_or(chrono::Duration::zero());
         // One warning per delivery, not per retry: a receiver down for hours would flood
         // the log otherwise.
         if d.attempts == 0 {

@@ -36,6 +36,16 @@ pub async fn start(extra: &str) -> Gate {
     start_in(tempfile::tempdir().expect("tempdir"), extra.to_string()).await
 }
 
+/// [`start`] with the dispatcher's backoff starting at `base` instead of [`BACKOFF_BASE`].
+pub async fn start_with_backoff(extra: &str, base: Duration) -> Gate {
+    start_tuned(
+        tempfile::tempdir().expect("tempdir"),
+        extra.to_string(),
+        base,
+    )
+    .await
+}
+
 fn config_text(db: &Path, extra: &str) -> String {
     format!(
         "[server]\nlisten = \"127.0.0.1:0\"\npath = \"/wechat\"\n\n\
@@ -46,6 +56,10 @@ fn config_text(db: &Path, extra: &str) -> String {
 }
 
 async fn start_in(dir: TempDir, extra: String) -> Gate {
+    start_tuned(dir, extra, BACKOFF_BASE).await
+}
+
+async fn start_tuned(dir: TempDir, extra: String, backoff: Duration) -> Gate {
     let text = config_text(&dir.path().join("wx.db"), &extra);
     let raw = wxgate::config::parse_toml(&text).expect("test config parses");
     let config =
@@ -55,7 +69,7 @@ async fn start_in(dir: TempDir, extra: String) -> Gate {
         .expect("app builds")
         .tune_outbox(|dispatcher| {
             dispatcher
-                .backoff(BACKOFF_BASE, Duration::from_millis(400))
+                .backoff(backoff, (backoff * 8).max(Duration::from_millis(400)))
                 .intervals(Duration::from_millis(100), Duration::from_millis(200))
         });
     let addr = app.local_addr();
@@ -245,6 +259,8 @@ pub struct Receiver {
     pub addr: SocketAddr,
     hits: Arc<Mutex<Vec<Hit>>>,
     fail: Arc<AtomicUsize>,
+    /// how long a failing request is held before its 503, in ms
+    stall_ms: Arc<AtomicU64>,
 }
 
 impl Receiver {
@@ -279,12 +295,20 @@ impl Receiver {
             addr,
             hits: Arc::default(),
             fail: Arc::default(),
+            stall_ms: Arc::default(),
         };
         let r = recv.clone();
         let app = axum::Router::new().fallback(
             move |uri: Uri, headers: HeaderMap, body: axum::body::Bytes| {
                 let r = r.clone();
-                async move { r.hit(uri, headers, body) }
+                async move {
+                    let status = r.hit(uri, headers, body);
+                    let stall = r.stall_ms.load(Ordering::SeqCst);
+                    if status != StatusCode::OK && stall > 0 {
+                        tokio::time::sleep(Duration::from_millis(stall)).await;
+                    }
+                    status
+                }
             },
         );
         let task = tokio::spawn(async move {
@@ -336,6 +360,12 @@ impl Receiver {
     /// Fail the next `n` requests (`usize::MAX`: all, until set again).
     pub fn fail(&self, n: usize) {
         self.fail.store(n, Ordering::SeqCst);
+    }
+
+    /// Hold each failing request `by` before answering its 503 (a slow receiver).
+    pub fn stall_failures(&self, by: Duration) {
+        let ms = u64::try_from(by.as_millis()).unwrap_or(u64::MAX);
+        self.stall_ms.store(ms, Ordering::SeqCst);
     }
 
     /// Every request so far.

@@ -137,6 +137,35 @@ async fn events_select_what_each_webhook_receives() {
     gate.stop().await;
 }
 
+/// The backoff counts from the end of the failed attempt: a receiver that took long to fail
+/// is not tried again at once.
+#[tokio::test]
+async fn a_slow_failure_waits_its_backoff_after_it_ended() {
+    let (recv, _r) = Receiver::start().await;
+    recv.fail(1);
+    let stall = Duration::from_millis(1500);
+    recv.stall_failures(stall);
+    let base = Duration::from_secs(1);
+    let gate = start_with_backoff(&notify_hook("h", &recv.url("/h"), "[\"*\"]", ""), base).await;
+    let openid = fresh("oslow");
+    gate.push(&text_xml(&openid, "slow", fresh_msg_id())).await;
+    recv.wait_delivered("/h", 1).await;
+    let hits = recv.hits();
+    assert_eq!(
+        hits.iter().map(|h| h.status).collect::<Vec<_>>(),
+        [503, 200],
+        "one slow failure, then the delivery"
+    );
+    let gap = hits[1].at - hits[0].at;
+    // The retry is due half the base at the least (jitter) after the 503 was answered.
+    let min = stall + base / 2 - Duration::from_millis(5);
+    assert!(
+        gap >= min,
+        "retried {gap:?} after the first try, expected ≥ {min:?}"
+    );
+    gate.stop().await;
+}
+
 #[tokio::test]
 async fn order_per_openid_holds_through_failures_with_backoff() {
     let (recv, _r) = Receiver::start().await;
