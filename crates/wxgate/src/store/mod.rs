@@ -33,6 +33,16 @@ pub enum StoreError {
     /// PostgreSQL error
     #[error("database error: {0}")]
     Database(#[from] sqlx::Error),
+    /// PostgreSQL could not be reached or refused the connection (names the server, never
+    /// the password)
+    #[error("cannot connect to PostgreSQL at {server}: {source}")]
+    Connect {
+        /// `host:port` (or the socket folder) of the storage url
+        server: String,
+        /// why
+        #[source]
+        source: sqlx::Error,
+    },
     /// SQLite error
     #[error("database error: {0}")]
     Sqlite(#[from] rusqlite::Error),

@@ -7,7 +7,8 @@ use std::time::Duration;
 
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
-use sqlx::postgres::{PgConnectOptions, PgPool, PgPoolOptions};
+use sqlx::postgres::{PgConnectOptions, PgConnection, PgPool, PgPoolOptions};
+use sqlx::Connection as _;
 use sqlx::{Postgres, QueryBuilder};
 
 mod apply;
@@ -52,6 +53,17 @@ impl PgStore {
     /// Connects and migrates (sqlx serialises concurrent migrators with an advisory lock).
     pub(super) async fn open(url: &str) -> Result<Self, StoreError> {
         let options = PgConnectOptions::from_str(url)?;
+        // One connection first: the pool retries a refused connection until its acquire
+        // timeout (30 s) and then says only "pool timed out"; this says why at once
+        // ("Connection refused", an unknown database, a refused role).
+        let connect = |source| StoreError::Connect {
+            server: format!("{}:{}", options.get_host(), options.get_port()),
+            source,
+        };
+        let first = PgConnection::connect_with(&options)
+            .await
+            .map_err(connect)?;
+        first.close().await.map_err(connect)?;
         let pool = PgPoolOptions::new()
             .max_connections(CONNECTIONS)
             .connect_with(options)
