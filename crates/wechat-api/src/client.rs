@@ -4,6 +4,7 @@
 use std::sync::Arc;
 
 use reqwest::Method;
+use secrecy::ExposeSecret;
 use serde::de::DeserializeOwned;
 use serde_json::Value;
 
@@ -58,7 +59,10 @@ impl ApiClient {
                     code = err.code(),
                     "WeChat refused the access token; refreshing once"
                 );
-                let fresh = self.tokens.replace_rejected(&token.token).await?;
+                let fresh = self
+                    .tokens
+                    .replace_rejected(token.token.expose_secret())
+                    .await?;
                 metrics::counter!("wxgate_token_retries_total").increment(1);
                 self.call_with(&fresh, method, path, query, body).await
             }
@@ -90,7 +94,7 @@ impl ApiClient {
         body: Option<&Value>,
     ) -> Result<Value, ApiError> {
         let mut full: Vec<(&str, &str)> = Vec::with_capacity(query.len() + 1);
-        full.push(("access_token", &token.token));
+        full.push(("access_token", token.token.expose_secret()));
         full.extend_from_slice(query);
         self.transport.call(method, path, &full, body).await
     }

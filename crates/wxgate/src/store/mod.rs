@@ -424,10 +424,11 @@ pub struct QrCodeTotals {
 }
 
 /// A stored access token. Its `Debug` never shows the token.
-#[derive(Clone, PartialEq, Eq)]
+#[derive(Clone)]
 pub struct StoredToken {
-    /// the token
-    pub access_token: String,
+    /// the token: a [`SecretString`](secrecy::SecretString), zeroized on drop and read only
+    /// through [`ExposeSecret::expose_secret`](secrecy::ExposeSecret::expose_secret)
+    pub access_token: secrecy::SecretString,
     /// expiry
     pub expires_at: DateTime<Utc>,
 }
