@@ -79,10 +79,7 @@ impl ApiClient {
         body: Option<&Value>,
     ) -> Result<T, ApiError> {
         let answer = self.authed(method, path, query, body).await?;
-        serde_json::from_value(answer).map_err(|err| ApiError::Decode {
-            path: format!("/{path}"),
-            reason: err.to_string(),
-        })
+        decode(path, answer)
     }
 
     async fn call_with(
@@ -97,5 +94,35 @@ impl ApiClient {
         full.push(("access_token", token.token.expose_secret()));
         full.extend_from_slice(query);
         self.transport.call(method, path, &full, body).await
+    }
+}
+
+/// `answer` as a `T`; serde_json's error is the source of the [`ApiError::Decode`].
+fn decode<T: DeserializeOwned>(path: &str, answer: Value) -> Result<T, ApiError> {
+    serde_json::from_value(answer).map_err(|err| ApiError::Decode {
+        path: format!("/{path}"),
+        reason: err.to_string(),
+        source: Some(err),
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use std::error::Error as _;
+
+    use super::*;
+
+    #[test]
+    fn a_wrong_answer_keeps_serde_json_as_the_source() {
+        let err = decode::<u32>("cgi-bin/x", Value::from("seven")).err();
+        assert!(
+            matches!(&err, Some(ApiError::Decode { path, source: Some(_), .. }) if path == "/cgi-bin/x"),
+            "{err:?}"
+        );
+        let source = err.as_ref().and_then(|e| e.source()).map(|s| s.to_string());
+        assert_eq!(
+            source.as_deref(),
+            Some("invalid type: string \"seven\", expected u32")
+        );
     }
 }

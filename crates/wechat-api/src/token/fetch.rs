@@ -69,6 +69,7 @@ fn parse(answer: &Value, path: &str) -> Result<Fetched, ApiError> {
     let decode = |reason: &str| ApiError::Decode {
         path: path.to_owned(),
         reason: reason.to_owned(),
+        source: None,
     };
     let token = answer
         .get("access_token")
