@@ -63,7 +63,7 @@ impl ApiClient {
                     .tokens
                     .replace_rejected(token.token.expose_secret())
                     .await?;
-                metrics::counter!("wxgate_token_retries_total").increment(1);
+                crate::metrics::token_retried();
                 self.call_with(&fresh, method, path, query, body).await
             }
             result => result,

@@ -110,7 +110,7 @@ impl ApiClient {
             .tokens()
             .replace_rejected(token.token.expose_secret())
             .await?;
-        metrics::counter!("wxgate_token_retries_total").increment(1);
+        crate::metrics::token_retried();
         let mut second = self.forward_with(&fresh, call).await?;
         second.retried = true;
         Ok(second)

@@ -225,7 +225,7 @@ impl AccessTokens {
         let refresh_after = token.expires_at
             - chrono::Duration::from_std(early).unwrap_or(chrono::Duration::zero());
         tracing::info!(appid = %self.appid, expires_at = %token.expires_at, "access token refreshed");
-        metrics::counter!("wxgate_token_refreshes_total").increment(1);
+        crate::metrics::token_refreshed();
         Ok(self.hold(token, refresh_after))
     }
 
