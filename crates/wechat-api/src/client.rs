@@ -4,6 +4,7 @@
 use std::sync::Arc;
 
 use reqwest::Method;
+use secrecy::ExposeSecret;
 use serde::de::DeserializeOwned;
 use serde_json::Value;
 
@@ -58,8 +59,11 @@ impl ApiClient {
                     code = err.code(),
                     "WeChat refused the access token; refreshing once"
                 );
-                let fresh = self.tokens.replace_rejected(&token.token).await?;
-                metrics::counter!("wxgate_token_retries_total").increment(1);
+                let fresh = self
+                    .tokens
+                    .replace_rejected(token.token.expose_secret())
+                    .await?;
+                crate::metrics::token_retried();
                 self.call_with(&fresh, method, path, query, body).await
             }
             result => result,
@@ -75,10 +79,7 @@ impl ApiClient {
         body: Option<&Value>,
     ) -> Result<T, ApiError> {
         let answer = self.authed(method, path, query, body).await?;
-        serde_json::from_value(answer).map_err(|err| ApiError::Decode {
-            path: format!("/{path}"),
-            reason: err.to_string(),
-        })
+        decode(path, answer)
     }
 
     async fn call_with(
@@ -90,8 +91,38 @@ impl ApiClient {
         body: Option<&Value>,
     ) -> Result<Value, ApiError> {
         let mut full: Vec<(&str, &str)> = Vec::with_capacity(query.len() + 1);
-        full.push(("access_token", &token.token));
+        full.push(("access_token", token.token.expose_secret()));
         full.extend_from_slice(query);
         self.transport.call(method, path, &full, body).await
+    }
+}
+
+/// `answer` as a `T`; serde_json's error is the source of the [`ApiError::Decode`].
+fn decode<T: DeserializeOwned>(path: &str, answer: Value) -> Result<T, ApiError> {
+    serde_json::from_value(answer).map_err(|err| ApiError::Decode {
+        path: format!("/{path}"),
+        reason: err.to_string(),
+        source: Some(err),
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use std::error::Error as _;
+
+    use super::*;
+
+    #[test]
+    fn a_wrong_answer_keeps_serde_json_as_the_source() {
+        let err = decode::<u32>("cgi-bin/x", Value::from("seven")).err();
+        assert!(
+            matches!(&err, Some(ApiError::Decode { path, source: Some(_), .. }) if path == "/cgi-bin/x"),
+            "{err:?}"
+        );
+        let source = err.as_ref().and_then(|e| e.source()).map(|s| s.to_string());
+        assert_eq!(
+            source.as_deref(),
+            Some("invalid type: string \"seven\", expected u32")
+        );
     }
 }

@@ -36,13 +36,16 @@ pub enum ApiError {
         /// The HTTP status code.
         status: u16,
     },
-    /// The answer was not the JSON expected.
+    /// The answer was not the JSON expected (or a body could not be made JSON).
     #[error("calling {path}: unexpected answer: {reason}")]
     Decode {
         /// The endpoint path.
         path: String,
         /// What was wrong with it.
         reason: String,
+        /// serde_json's error, when there is one (not for a missing field found by hand).
+        #[source]
+        source: Option<serde_json::Error>,
     },
     /// A menu was refused before any call because it breaks a WeChat limit.
     #[error("invalid menu: {0}")]

@@ -154,6 +154,7 @@ impl Transport {
                 return Err(ApiError::Decode {
                     path: shown,
                     reason: format!("not JSON ({err})"),
+                    source: Some(err),
                 })
             }
         };

@@ -13,6 +13,7 @@
 //!   [`ApiClient::send_template`], [`ApiClient::user_info`], [`ApiClient::followers_page`] and
 //!   [`ApiClient::users_info`].
 //! - [`Forward`] / [`ApiClient::forward`]: any call passed through with the central token.
+//! - [`metrics`](mod@metrics): the names of the counters it keeps (through the `metrics` facade).
 //!
 //! Neither the AppSecret nor a token ever appears in an error message or `Debug` output.
 
@@ -22,6 +23,7 @@ mod custom;
 mod error;
 mod http;
 pub mod menu;
+pub mod metrics;
 mod net;
 mod qrcode;
 mod raw;

@@ -9,6 +9,7 @@
 use bytes::Bytes;
 use reqwest::header::{HeaderMap, HeaderName, CONTENT_DISPOSITION, CONTENT_LENGTH, CONTENT_TYPE};
 use reqwest::{Method, StatusCode};
+use secrecy::ExposeSecret;
 use serde_json::Value;
 use tracing::Instrument;
 
@@ -105,8 +106,11 @@ impl ApiClient {
             code = first.errcode,
             "WeChat refused the access token; refreshing once"
         );
-        let fresh = self.tokens().replace_rejected(&token.token).await?;
-        metrics::counter!("wxgate_token_retries_total").increment(1);
+        let fresh = self
+            .tokens()
+            .replace_rejected(token.token.expose_secret())
+            .await?;
+        crate::metrics::token_retried();
         let mut second = self.forward_with(&fresh, call).await?;
         second.retried = true;
         Ok(second)
@@ -122,7 +126,7 @@ impl ApiClient {
             path: shown.clone(),
             source: self.transport.net_error(err),
         };
-        let mut query: Vec<(&str, &str)> = vec![("access_token", token.token.as_str())];
+        let mut query: Vec<(&str, &str)> = vec![("access_token", token.token.expose_secret())];
         query.extend(
             call.query
                 .iter()
@@ -164,7 +168,7 @@ impl ApiClient {
             headers,
             errcode,
             retried: false,
-            body: ForwardedBody::Full(scrub(bytes, &token.token)),
+            body: ForwardedBody::Full(scrub(bytes, token.token.expose_secret())),
         })
     }
 }

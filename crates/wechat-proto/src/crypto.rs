@@ -6,6 +6,8 @@ use base64::alphabet;
 use base64::engine::general_purpose::{GeneralPurpose, GeneralPurposeConfig, STANDARD};
 use base64::engine::DecodePaddingMode;
 use base64::Engine as _;
+use secrecy::zeroize::Zeroize as _;
+use secrecy::{ExposeSecret, SecretBox};
 
 use crate::error::{CryptoError, KeyError};
 
@@ -29,8 +31,11 @@ const KEY_ENGINE: GeneralPurpose = GeneralPurpose::new(
 );
 
 /// A validated EncodingAESKey (32-byte AES key). Debug never shows the key.
-#[derive(Clone)]
-pub struct EncodingAesKey([u8; 32]);
+///
+/// The key lives on the heap in a [`SecretBox`] (the `secrecy` crate, `no_std`, no I/O): it is
+/// zeroized when the last copy is dropped, and moving an `EncodingAesKey` or a
+/// [`MessageCrypt`] moves a pointer, not the key bytes.
+pub struct EncodingAesKey(SecretBox<[u8; 32]>);
 
 impl EncodingAesKey {
     /// Parse the 43-character console value (`[A-Za-z0-9+/]{43}`, decoding to 32 bytes).
@@ -38,20 +43,38 @@ impl EncodingAesKey {
         if s.len() != KEY_CHARS {
             return Err(KeyError::Length(s.chars().count()));
         }
-        let bytes = KEY_ENGINE.decode(s).map_err(|_| KeyError::Base64)?;
-        let key = <[u8; 32]>::try_from(bytes.as_slice()).map_err(|_| KeyError::Base64)?;
-        Ok(EncodingAesKey(key))
+        let mut bytes = KEY_ENGINE.decode(s).map_err(|_| KeyError::Base64)?;
+        let key = (bytes.len() == 32).then(|| Self::from_bytes(&bytes));
+        bytes.zeroize();
+        key.ok_or(KeyError::Base64)
+    }
+
+    /// A boxed copy of `bytes` (exactly 32), written in place so no copy is left on the stack.
+    fn from_bytes(bytes: &[u8]) -> Self {
+        EncodingAesKey(SecretBox::init_with_mut(|key: &mut [u8; 32]| {
+            key.copy_from_slice(bytes)
+        }))
+    }
+
+    fn key(&self) -> &[u8] {
+        &self.0.expose_secret()[..]
     }
 
     fn iv(&self) -> &[u8] {
-        &self.0[..16]
+        &self.0.expose_secret()[..16]
+    }
+}
+
+impl Clone for EncodingAesKey {
+    fn clone(&self) -> Self {
+        Self::from_bytes(self.key())
     }
 }
 
 /// Constant-time, like every comparison of secrets here.
 impl PartialEq for EncodingAesKey {
     fn eq(&self, other: &Self) -> bool {
-        subtle::ConstantTimeEq::ct_eq(&self.0[..], &other.0[..]).into()
+        subtle::ConstantTimeEq::ct_eq(self.key(), other.key()).into()
     }
 }
 
@@ -103,7 +126,7 @@ impl MessageCrypt {
         if len < PAD_BLOCK || len % 16 != 0 {
             return Err(CryptoError::CiphertextLength(len));
         }
-        Aes256CbcDec::new(self.key.0[..].into(), self.key.iv().into())
+        Aes256CbcDec::new(self.key.key().into(), self.key.iv().into())
             .decrypt_padded_mut::<NoPadding>(&mut buf)
             .map_err(|_| CryptoError::CiphertextLength(len))?;
 
@@ -149,7 +172,7 @@ impl MessageCrypt {
         buf.resize(unpadded + pad, pad as u8);
         let total = buf.len();
         // NoPadding on a buffer that is already a multiple of the block size cannot fail.
-        let _ = Aes256CbcEnc::new(self.key.0[..].into(), self.key.iv().into())
+        let _ = Aes256CbcEnc::new(self.key.key().into(), self.key.iv().into())
             .encrypt_padded_mut::<NoPadding>(&mut buf, total);
         STANDARD.encode(&buf)
     }

@@ -36,6 +36,7 @@ impl ApiClient {
         let body = serde_json::to_value(menu).map_err(|err| ApiError::Decode {
             path: "/cgi-bin/menu/create".into(),
             reason: err.to_string(),
+            source: Some(err),
         })?;
         self.authed(Method::POST, "cgi-bin/menu/create", &[], Some(&body))
             .await

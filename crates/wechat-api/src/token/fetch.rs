@@ -69,6 +69,7 @@ fn parse(answer: &Value, path: &str) -> Result<Fetched, ApiError> {
     let decode = |reason: &str| ApiError::Decode {
         path: path.to_owned(),
         reason: reason.to_owned(),
+        source: None,
     };
     let token = answer
         .get("access_token")
@@ -85,7 +86,7 @@ fn parse(answer: &Value, path: &str) -> Result<Fetched, ApiError> {
         + chrono::Duration::from_std(lifetime).map_err(|_| decode("expires_in too large"))?;
     Ok(Fetched {
         token: CachedToken {
-            token: token.to_owned(),
+            token: SecretString::from(token),
             expires_at,
         },
         lifetime,
@@ -99,8 +100,7 @@ mod tests {
     #[test]
     fn parse_reads_token_and_lifetime() {
         let fetched = parse(&json!({"access_token": "abc", "expires_in": 7200}), "/p");
-        assert!(fetched
-            .is_ok_and(|f| f.token.token == "abc" && f.lifetime == Duration::from_secs(7200)));
+        assert!(fetched.is_ok_and(|f| f.token.is("abc") && f.lifetime == Duration::from_secs(7200)));
     }
 
     #[test]

@@ -127,7 +127,7 @@ impl AccessTokens {
                 .held
                 .write()
                 .unwrap_or_else(|poisoned| poisoned.into_inner());
-            if held.as_ref().is_some_and(|h| h.token.token == failed) {
+            if held.as_ref().is_some_and(|h| h.token.is(failed)) {
                 *held = None;
             }
         }
@@ -137,7 +137,7 @@ impl AccessTokens {
         let mut state = self.refresh.lock().await;
         if let Some(held) = self
             .held()
-            .filter(|h| h.token.token != failed && h.token.is_valid_at(Utc::now()))
+            .filter(|h| !h.token.is(failed) && h.token.is_valid_at(Utc::now()))
         {
             return Ok(held.token);
         }
@@ -225,7 +225,7 @@ impl AccessTokens {
         let refresh_after = token.expires_at
             - chrono::Duration::from_std(early).unwrap_or(chrono::Duration::zero());
         tracing::info!(appid = %self.appid, expires_at = %token.expires_at, "access token refreshed");
-        metrics::counter!("wxgate_token_refreshes_total").increment(1);
+        crate::metrics::token_refreshed();
         Ok(self.hold(token, refresh_after))
     }
 
@@ -240,7 +240,7 @@ impl AccessTokens {
         };
         let margin = chrono::Duration::from_std(self.margin).unwrap_or(chrono::Duration::MAX);
         let refresh_after = stored.expires_at.checked_sub_signed(margin)?;
-        if Utc::now() >= refresh_after || failed == Some(stored.token.as_str()) {
+        if Utc::now() >= refresh_after || failed.is_some_and(|failed| stored.is(failed)) {
             return None;
         }
         Some(self.hold(stored, refresh_after))
@@ -254,7 +254,8 @@ impl AccessTokens {
         if !state.stable_unsupported {
             match fetch::stable(&self.transport, &self.appid, &self.secret, false).await {
                 Ok(fetched)
-                    if failed == Some(fetched.token.token.as_str()) && self.may_force(state) =>
+                    if failed.is_some_and(|failed| fetched.token.is(failed))
+                        && self.may_force(state) =>
                 {
                     state.last_force = Some(Instant::now());
                     tracing::warn!(appid = %self.appid, "WeChat refused its current token; force_refresh");

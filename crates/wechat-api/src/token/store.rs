@@ -7,12 +7,14 @@ use std::time::Duration;
 
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
+use secrecy::{ExposeSecret, SecretString};
 
 /// An access token and when it stops working. `Debug` hides the token.
-#[derive(Clone, PartialEq, Eq)]
+#[derive(Clone)]
 pub struct CachedToken {
-    /// The token itself (WeChat reserves up to 512 characters).
-    pub token: String,
+    /// The token itself (WeChat reserves up to 512 characters): a [`SecretString`], zeroized
+    /// on drop and read only through [`ExposeSecret::expose_secret`].
+    pub token: SecretString,
     /// When WeChat stops accepting it.
     pub expires_at: DateTime<Utc>,
 }
@@ -21,6 +23,12 @@ impl CachedToken {
     /// Whether it still works at `now`.
     pub fn is_valid_at(&self, now: DateTime<Utc>) -> bool {
         self.expires_at > now
+    }
+
+    /// Whether the token is `token` (e.g. the one WeChat just refused). Not constant-time:
+    /// both sides are tokens this process already holds, never a caller's guess.
+    pub fn is(&self, token: &str) -> bool {
+        self.token.expose_secret() == token
     }
 }
 
@@ -114,7 +122,7 @@ impl TokenStore for MemoryTokenStore {
     async fn expire(&self, appid: &str, token: &str) -> Result<(), StoreError> {
         let now = Utc::now();
         self.with_row(appid, |row| {
-            if let Some(stored) = row.token.as_mut().filter(|stored| stored.token == token) {
+            if let Some(stored) = row.token.as_mut().filter(|stored| stored.is(token)) {
                 stored.expires_at = stored.expires_at.min(now);
             }
         });
@@ -165,7 +173,7 @@ mod tests {
         store.save("wx1", &token("new")).await.ok();
         store.expire("wx1", "old").await.ok();
         let kept = store.load("wx1").await.ok().flatten();
-        assert!(kept.is_some_and(|t| t.token == "new" && t.is_valid_at(Utc::now())));
+        assert!(kept.is_some_and(|t| t.is("new") && t.is_valid_at(Utc::now())));
         store.expire("wx1", "new").await.ok();
         let expired = store.load("wx1").await.ok().flatten();
         assert!(expired.is_some_and(|t| !t.is_valid_at(Utc::now())));

@@ -5,7 +5,7 @@ use std::time::Duration;
 
 use chrono::Utc;
 use tokio::task::JoinSet;
-use wechat_api::{CachedToken, MemoryTokenStore, SecretString, TokenStore};
+use wechat_api::{CachedToken, ExposeSecret, MemoryTokenStore, SecretString, TokenStore};
 
 use crate::support::{client_with, config, mock, setup, SECRET};
 
@@ -15,7 +15,12 @@ async fn fifty_concurrent_callers_make_one_token_request() {
     let mut callers = JoinSet::new();
     for _ in 0..50 {
         let client = client.clone();
-        callers.spawn(async move { client.access_token().await.map(|t| t.token) });
+        callers.spawn(async move {
+            client
+                .access_token()
+                .await
+                .map(|t| t.token.expose_secret().to_owned())
+        });
     }
     let tokens: Vec<_> = callers
         .join_all()
@@ -34,7 +39,7 @@ async fn expired_token_mid_flight_is_refreshed_once_and_calls_succeed() {
     let first = client
         .access_token()
         .await
-        .map(|t| t.token)
+        .map(|t| t.token.expose_secret().to_owned())
         .unwrap_or_default();
     server.state.expire_tokens();
     let mut callers = JoinSet::new();
@@ -48,7 +53,7 @@ async fn expired_token_mid_flight_is_refreshed_once_and_calls_succeed() {
     let second = client
         .access_token()
         .await
-        .map(|t| t.token)
+        .map(|t| t.token.expose_secret().to_owned())
         .unwrap_or_default();
     assert_ne!(first, second);
 }
@@ -106,11 +111,11 @@ async fn a_second_holder_on_the_same_store_makes_no_token_request() {
     let first = client_with(config(&server), store.clone())
         .access_token()
         .await
-        .map(|t| t.token);
+        .map(|t| t.token.expose_secret().to_owned());
     let second = client_with(config(&server), store)
         .access_token()
         .await
-        .map(|t| t.token);
+        .map(|t| t.token.expose_secret().to_owned());
     assert!(first.is_ok());
     assert_eq!(first.ok(), second.ok());
     assert_eq!(server.state.token_requests(), 1);
@@ -131,7 +136,7 @@ async fn a_stored_token_near_expiry_is_refreshed_ahead() {
     let token = client_with(config(&server), store.clone())
         .access_token()
         .await
-        .map(|t| t.token);
+        .map(|t| t.token.expose_secret().to_owned());
     assert!(token.as_ref().is_ok_and(|t| t != "old_token"));
     assert_eq!(server.state.token_requests(), 1);
     let saved = store
@@ -139,7 +144,7 @@ async fn a_stored_token_near_expiry_is_refreshed_ahead() {
         .await
         .ok()
         .flatten()
-        .map(|t| t.token);
+        .map(|t| t.token.expose_secret().to_owned());
     assert_eq!(saved, token.ok());
 }
 
@@ -167,7 +172,7 @@ async fn another_instance_holding_the_lease_is_waited_for() {
     let token = client_with(config(&server), store)
         .access_token()
         .await
-        .map(|t| t.token);
+        .map(|t| t.token.expose_secret().to_owned());
     assert_eq!(token.ok().as_deref(), Some("from_other"));
     assert_eq!(server.state.token_requests(), 0);
 }
@@ -221,7 +226,7 @@ async fn the_secret_and_token_never_show_in_errors_or_debug() {
     let token = good
         .access_token()
         .await
-        .map(|t| t.token)
+        .map(|t| t.token.expose_secret().to_owned())
         .unwrap_or_default();
     let shown = format!("{:?} {:?}", good, good.access_token().await);
     assert!(

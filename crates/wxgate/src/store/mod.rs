@@ -79,9 +79,46 @@ pub enum StoreError {
     /// the store is closed (shutting down)
     #[error("store is closed")]
     Closed,
-    /// the group-committed batch holding this write failed to commit (shared by its writes)
+    /// the group-committed batch holding this write failed to commit: the backend's error
+    /// (rusqlite's or sqlx's), shared by every write of the batch
     #[error("batch commit failed: {0}")]
-    Commit(Arc<str>),
+    Commit(#[source] SharedError),
+}
+
+/// The backend error (rusqlite's or sqlx's) of a batch that failed to commit, shared by every
+/// write of the batch (cloning is cheap). `Display` is the backend error's.
+///
+/// Deliberately not an `Error` itself but a `Deref` to the backend error: so the `source()`
+/// of [`StoreError::Commit`] is the backend error (`downcast_ref::<rusqlite::Error>()`,
+/// `::<sqlx::Error>()`), with no wrapper layer in the chain.
+#[derive(Clone)]
+pub struct SharedError(Arc<dyn std::error::Error + Send + Sync>);
+
+impl SharedError {
+    /// Shares `error`.
+    pub fn new(error: impl std::error::Error + Send + Sync + 'static) -> Self {
+        SharedError(Arc::new(error))
+    }
+}
+
+impl std::ops::Deref for SharedError {
+    type Target = dyn std::error::Error + Send + Sync;
+
+    fn deref(&self) -> &Self::Target {
+        &*self.0
+    }
+}
+
+impl std::fmt::Display for SharedError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        self.0.fmt(f)
+    }
+}
+
+impl std::fmt::Debug for SharedError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        self.0.fmt(f)
+    }
 }
 
 /// Whether writes currently succeed: set by the writer after each batch, read by `/healthz`.
@@ -434,10 +471,11 @@ pub struct QrCodeTotals {
 }
 
 /// A stored access token. Its `Debug` never shows the token.
-#[derive(Clone, PartialEq, Eq)]
+#[derive(Clone)]
 pub struct StoredToken {
-    /// the token
-    pub access_token: String,
+    /// the token: a [`SecretString`](secrecy::SecretString), zeroized on drop and read only
+    /// through [`ExposeSecret::expose_secret`](secrecy::ExposeSecret::expose_secret)
+    pub access_token: secrecy::SecretString,
     /// expiry
     pub expires_at: DateTime<Utc>,
 }

@@ -250,7 +250,7 @@ impl TryFrom<TokenDb> for StoredToken {
 
     fn try_from(row: TokenDb) -> Result<Self, StoreError> {
         Ok(StoredToken {
-            access_token: row.access_token,
+            access_token: row.access_token.into(),
             expires_at: time(row.expires_at)?,
         })
     }

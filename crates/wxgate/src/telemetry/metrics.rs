@@ -1,5 +1,7 @@
 //! Every Prometheus metric of the gateway: its name, its labels and their bounded values, in
 //! this one module. The rest of the crate calls the functions here and never names a metric.
+//! The two counters of the WeChat API client are counted inside `wechat-api` and named in
+//! [`wechat_api::metrics`]; this exporter renders them like its own.
 //!
 //! | metric | labels |
 //! | --- | --- |
@@ -15,7 +17,7 @@
 //! | `wxgate_webhook_deliveries_pending` (gauge) | – |
 //! | `wxgate_wechat_api_calls_total` | `family` (a known endpoint family or `other`), `errcode` (a known code, `other`, `none`, `transport`) |
 //! | `wxgate_template_messages_total` | `status` (`queued`, `sent`, `delivered`, `blocked`, `failed`) |
-//! | `wxgate_token_refreshes_total`, `wxgate_token_retries_total` | – (counted by `wechat-api`: token fetched; call retried after a refused token) |
+//! | [`TOKEN_REFRESHES`](wechat_api::metrics::TOKEN_REFRESHES), [`TOKEN_RETRIES`](wechat_api::metrics::TOKEN_RETRIES) of [`wechat_api::metrics`] | – (counted by `wechat-api`: token fetched; call retried after a refused token) |
 //!
 //! With `[[accounts]]` the push series (pushes, replies, retries, deadline misses, push
 //! duration) also carry `account`, bounded by the config; [`register_accounts`] puts the
@@ -283,6 +285,33 @@ pub fn wechat_api_call(family: &'static str, errcode: &'static str) {
 /// `wxgate_template_messages_total{status}` + 1: a template message reached `status`.
 pub fn template_message(status: &'static str) {
     metrics::counter!(TEMPLATE_MESSAGES, "status" => status).increment(1);
+}
+
+#[cfg(test)]
+mod name_tests {
+    use super::*;
+
+    #[test]
+    fn the_api_clients_names_are_the_gateways_kind_and_clash_with_none_of_its_own() {
+        let own = [
+            PUSHES,
+            REPLIES,
+            RETRIES,
+            DEADLINE_MISSES,
+            REFUSED,
+            LATE_REPLIES,
+            PUSH_DURATION,
+            STORE_BATCH_WRITES,
+            DELIVERIES,
+            DELIVERIES_PENDING,
+            WECHAT_CALLS,
+            TEMPLATE_MESSAGES,
+        ];
+        for name in wechat_api::metrics::ALL {
+            assert!(name.starts_with("wxgate_"), "{name}");
+            assert!(!own.contains(name), "{name} is counted by both");
+        }
+    }
 }
 
 #[cfg(test)]

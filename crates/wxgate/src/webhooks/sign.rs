@@ -15,6 +15,8 @@ use std::borrow::Cow;
 use base64::engine::general_purpose::{STANDARD, STANDARD_NO_PAD};
 use base64::Engine as _;
 use hmac::{Hmac, Mac};
+use secrecy::zeroize::Zeroize as _;
+use secrecy::{ExposeSecret, SecretSlice};
 use sha2::Sha256;
 
 /// Header carrying the body-only signature (kept for receivers written before Standard Webhooks).
@@ -31,9 +33,11 @@ pub const WEBHOOK_SIGNATURE_HEADER: &str = "webhook-signature";
 /// The prefix of a Standard Webhooks secret whose remainder is the base64 key.
 const WHSEC: &str = "whsec_";
 
-/// The HMAC key of a webhook. `Debug` prints `<redacted>`.
-#[derive(Clone, PartialEq, Eq)]
-pub struct WebhookKey(Vec<u8>);
+/// The HMAC key of a webhook: a [`SecretSlice`], zeroized on drop. `Debug` prints
+/// `<redacted>`. Keys are not comparable (no `PartialEq`): nothing needs to compare them, and
+/// a comparison of secrets would have to be constant-time.
+#[derive(Clone)]
+pub struct WebhookKey(SecretSlice<u8>);
 
 /// Why a configured secret gives no key.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -49,21 +53,28 @@ pub enum KeyError {
 impl WebhookKey {
     /// The key of a configured secret: `whsec_BASE64` decoded, else its UTF-8 bytes.
     pub fn from_secret(secret: &str) -> Result<Self, KeyError> {
-        let key = match secret.strip_prefix(WHSEC) {
-            Some(b64) => STANDARD
-                .decode(b64)
-                .or_else(|_| STANDARD_NO_PAD.decode(b64))
-                .map_err(|_| KeyError::NotBase64)?,
-            None => secret.as_bytes().to_vec(),
+        let key: Box<[u8]> = match secret.strip_prefix(WHSEC) {
+            Some(b64) => {
+                let mut decoded = STANDARD
+                    .decode(b64)
+                    .or_else(|_| STANDARD_NO_PAD.decode(b64))
+                    .map_err(|_| KeyError::NotBase64)?;
+                // Copied into a box of the exact size, then wiped: `into_boxed_slice` could
+                // reallocate and leave the key behind in the freed buffer.
+                let key = Box::from(decoded.as_slice());
+                decoded.zeroize();
+                key
+            }
+            None => Box::from(secret.as_bytes()),
         };
         if key.is_empty() {
             return Err(KeyError::Empty);
         }
-        Ok(WebhookKey(key))
+        Ok(WebhookKey(SecretSlice::from(key)))
     }
 
     fn mac(&self) -> Hmac<Sha256> {
-        match Hmac::<Sha256>::new_from_slice(&self.0) {
+        match Hmac::<Sha256>::new_from_slice(self.0.expose_secret()) {
             Ok(mac) => mac,
             Err(_) => unreachable!("HMAC takes keys of any length"),
         }
@@ -166,15 +177,17 @@ mod tests {
 
     #[test]
     fn secrets_become_keys() {
-        assert_eq!(key("whsec_aGk=").0, b"hi");
-        assert_eq!(key("whsec_aGk").0, b"hi", "padding is optional");
-        assert_eq!(key("plain-secret").0, b"plain-secret");
+        assert_eq!(key("whsec_aGk=").0.expose_secret(), b"hi");
         assert_eq!(
-            WebhookKey::from_secret("whsec_*not*"),
-            Err(KeyError::NotBase64)
+            key("whsec_aGk").0.expose_secret(),
+            b"hi",
+            "padding is optional"
         );
-        assert_eq!(WebhookKey::from_secret("whsec_"), Err(KeyError::Empty));
-        assert_eq!(WebhookKey::from_secret(""), Err(KeyError::Empty));
+        assert_eq!(key("plain-secret").0.expose_secret(), b"plain-secret");
+        let error = |secret: &str| WebhookKey::from_secret(secret).err();
+        assert_eq!(error("whsec_*not*"), Some(KeyError::NotBase64));
+        assert_eq!(error("whsec_"), Some(KeyError::Empty));
+        assert_eq!(error(""), Some(KeyError::Empty));
         assert_eq!(format!("{:?}", key("plain-secret")), "<redacted>");
     }
 

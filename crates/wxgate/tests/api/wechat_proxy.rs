@@ -136,7 +136,10 @@ async fn a_refused_token_is_replaced_once_and_the_call_retried() {
         .text()
         .await
         .expect("text");
-    assert!(metrics.contains("wxgate_token_retries_total"), "{metrics}");
+    assert!(
+        metrics.contains(wechat_api::metrics::TOKEN_RETRIES),
+        "{metrics}"
+    );
     assert!(
         metrics.contains(r#"wxgate_wechat_api_calls_total{family="cgi-bin/user",errcode="0"}"#),
         "{metrics}"

@@ -2,6 +2,7 @@
 use axum::extract::{Query, State};
 use axum::Json;
 use chrono::SecondsFormat;
+use secrecy::ExposeSecret;
 use serde::Serialize;
 use utoipa::ToSchema;
 
@@ -39,7 +40,7 @@ pub async fn current(
         .await
         .map_err(upstream)?;
     Ok(Json(AccessToken {
-        access_token: token.token,
+        access_token: token.token.expose_secret().to_owned(),
         expires_at: token.expires_at.to_rfc3339_opts(SecondsFormat::Secs, true),
     }))
 }

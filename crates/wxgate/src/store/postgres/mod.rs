@@ -7,6 +7,7 @@ use std::time::Duration;
 
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
+use secrecy::ExposeSecret;
 use sqlx::postgres::{PgConnectOptions, PgConnection, PgPool, PgPoolOptions};
 use sqlx::Connection as _;
 use sqlx::{Postgres, QueryBuilder};
@@ -380,7 +381,7 @@ impl Store for PgStore {
     async fn save_token(&self, appid: &str, token: &StoredToken) -> Result<(), StoreError> {
         sqlx::query(sql::UPSERT_TOKEN)
             .bind(appid)
-            .bind(&token.access_token)
+            .bind(token.access_token.expose_secret())
             .bind(millis(token.expires_at))
             .execute(&self.pool)
             .await?;

@@ -7,7 +7,7 @@ use async_trait::async_trait;
 use tokio::sync::{mpsc, oneshot};
 use tokio::task::JoinHandle;
 
-use crate::store::{Health, PushWrite, Recorded, StoreError};
+use crate::store::{Health, PushWrite, Recorded, SharedError, StoreError};
 
 /// Most writes committed in one transaction.
 const MAX_BATCH: usize = 512;
@@ -152,7 +152,7 @@ async fn commit(
         Err(error) => {
             tracing::error!(%error, writes = ops.len(), "store batch failed to commit");
             health.set_failing(format!("writes are failing: {error}"));
-            let error: Arc<str> = Arc::from(error.to_string());
+            let error = SharedError::new(error);
             ops.iter()
                 .map(|_| Err(StoreError::Commit(error.clone())))
                 .collect()

@@ -11,6 +11,7 @@ use std::time::Duration;
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 use rusqlite::{params, Connection, ToSql};
+use secrecy::ExposeSecret;
 use tokio::sync::oneshot;
 
 mod backlog;
@@ -314,7 +315,11 @@ impl Store for SqliteStore {
             execute(
                 conn,
                 shared::UPSERT_TOKEN,
-                &[&appid, &token.access_token, &millis(token.expires_at)],
+                &[
+                    &appid,
+                    &token.access_token.expose_secret(),
+                    &millis(token.expires_at),
+                ],
             )
             .map(drop)
         })

@@ -17,7 +17,7 @@ use rusqlite::Connection;
 use super::backlog::Backlog;
 use super::window::Window;
 use super::{connect, sql};
-use crate::store::{Health, StoreError};
+use crate::store::{Health, SharedError, StoreError};
 
 /// Most jobs applied in one transaction.
 const MAX_BATCH: usize = 1024;
@@ -159,14 +159,9 @@ impl Writer {
                 self.commit(chunk);
             }
             if !catch_ups.is_empty() || self.state.backlog.len() >= CATCH_UP_AT {
-                let outcome = self.catch_up();
+                let outcome = self.catch_up().map_err(SharedError::new);
                 for answer in catch_ups {
-                    let _ = answer.send(
-                        outcome
-                            .as_ref()
-                            .map(|_| ())
-                            .map_err(|error| StoreError::Commit(shared(error))),
-                    );
+                    let _ = answer.send(outcome.clone().map_err(StoreError::Commit));
                 }
             }
             for read in reads {
@@ -220,7 +215,7 @@ impl Writer {
                 self.health
                     .set_failing(format!("writes are failing: {error}"));
                 self.recover();
-                let error = shared(&error);
+                let error = SharedError::new(error);
                 for op in ops {
                     op.answer(Err(StoreError::Commit(error.clone())));
                 }
@@ -390,9 +385,4 @@ fn chunks(mut writes: Vec<Box<dyn WriteOp>>) -> Vec<Vec<Box<dyn WriteOp>>> {
         chunks.push(writes);
     }
     chunks
-}
-
-/// One error shared by every write of a failed batch.
-fn shared(error: &rusqlite::Error) -> Arc<str> {
-    Arc::from(error.to_string())
 }

@@ -36,7 +36,16 @@ async fn a_full_disk_fails_writes_until_space_is_back_and_loses_nothing_acknowle
         match store.record(big(&format!("o{i}"), &key, 100 + i)).await {
             Ok(Recorded::Stored { .. }) => acknowledged.push(key),
             Ok(other) => panic!("{other:?}"),
-            Err(_) => failed += 1,
+            Err(error) => {
+                // A write's own failure or its batch's: either way rusqlite's error is the
+                // source, not a string of it.
+                let source = std::error::Error::source(&error);
+                assert!(
+                    source.is_some_and(|s| s.is::<rusqlite::Error>()),
+                    "{error:?}"
+                );
+                failed += 1;
+            }
         }
     }
     assert!(failed > 0, "writes needing space must fail");
@@ -79,4 +88,21 @@ async fn a_full_disk_fails_writes_until_space_is_back_and_loses_nothing_acknowle
         .pop();
     assert!(follower.is_some(), "effects applied after the fault");
     store.close().await;
+}
+
+#[test]
+fn a_failed_batch_keeps_the_backend_error_as_its_source() {
+    use std::error::Error as _;
+    let shared = crate::store::SharedError::new(std::io::Error::other("disk full"));
+    let (one, two) = (
+        crate::store::StoreError::Commit(shared.clone()),
+        crate::store::StoreError::Commit(shared),
+    );
+    for error in [one, two] {
+        assert_eq!(error.to_string(), "batch commit failed: disk full");
+        assert!(
+            error.source().is_some_and(|s| s.is::<std::io::Error>()),
+            "the source is the backend error itself, not a wrapper: {error:?}"
+        );
+    }
 }

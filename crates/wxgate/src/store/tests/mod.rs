@@ -3,7 +3,10 @@
 use std::future::Future;
 use std::sync::Arc;
 
-use super::Store;
+use chrono::{DateTime, Utc};
+use secrecy::ExposeSecret;
+
+use super::{Store, StoredToken};
 
 /// A store under test and the url it was opened from (to reopen it).
 pub(super) struct TestDb {
@@ -11,6 +14,25 @@ pub(super) struct TestDb {
     pub(super) store: Arc<dyn Store>,
     /// its url (to reopen it, or to reach the database directly)
     pub(super) url: String,
+}
+
+impl TestDb {
+    /// The stored token of `appid` as plain `(token, expires_at)`, to compare in asserts.
+    pub(super) async fn token(&self, appid: &str) -> Option<(String, DateTime<Utc>)> {
+        self.store
+            .load_token(appid)
+            .await
+            .unwrap()
+            .map(|t| plain(&t))
+    }
+}
+
+/// A token as plain `(token, expires_at)`, to compare in asserts.
+pub(super) fn plain(token: &StoredToken) -> (String, DateTime<Utc>) {
+    (
+        token.access_token.expose_secret().to_owned(),
+        token.expires_at,
+    )
 }
 
 /// Runs `test` on a fresh temp-file SQLite store, then closes it.
