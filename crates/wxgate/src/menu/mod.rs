@@ -1,5 +1,5 @@
 //! Custom menus: reading a menu file or body (TOML or JSON, the WeChat button model) with
-//! errors that point at the button ([`file`]), and showing the difference between two
+//! errors that point at the button ([`file`](mod@file)), and showing the difference between two
 //! menus ([`diff`]). The limits themselves are `wechat_api::Menu::validate`.
 pub mod diff;
 pub mod file;

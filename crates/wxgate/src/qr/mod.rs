@@ -1,4 +1,4 @@
-//! Channel QR codes: creating one through the API and recording it ([`create`]), and drawing
+//! Channel QR codes: creating one through the API and recording it ([`create()`]), and drawing
 //! a recorded code locally from its `url` ([`render`]).
 pub mod create;
 pub mod render;
