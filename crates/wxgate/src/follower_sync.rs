@@ -6,7 +6,8 @@
 //!         → user/info/batchget per 100 → store the followers (+ cursor) per 1,000
 //!         → cursor = the page's next_openid, stored
 //! until a page is empty; then forget the followers neither seen by this sync nor by a push
-//! since it started, and delete the cursor
+//! since it started (each counted as an unsubscribe: one the gateway missed), and delete
+//! the cursor
 //! ```
 //!
 //! The cursor only ever holds a `next_openid` WeChat gave (a page boundary), so a resumed sync
@@ -54,7 +55,7 @@ pub struct Summary {
     pub synced: u64,
     /// of them, new to the gateway
     pub new: u64,
-    /// known followers no longer on the list, forgotten
+    /// known followers no longer on the list: counted as unsubscribes, forgotten
     pub forgotten: u64,
     /// whether it continued an interrupted sync
     pub resumed: bool,
@@ -150,12 +151,17 @@ impl FollowerSync {
             }
         }
         summary.synced = u64::try_from(cursor.synced).unwrap_or(0);
+        // They unsubscribed and the gateway missed the push: counted as an unsubscribe
+        // (against their scene, today), then forgotten (contract §4).
+        let found = Utc::now();
         for openid in self
             .store
             .unsynced_followers(&self.account, cursor.started_at)
             .await?
         {
-            self.store.forget(&self.account, &openid).await?;
+            self.store
+                .forget_departed(&self.account, &openid, found)
+                .await?;
             summary.forgotten += 1;
         }
         self.store.finish_sync(&self.account).await?;

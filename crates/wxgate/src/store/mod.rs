@@ -525,8 +525,21 @@ pub trait Store: Send + Sync + 'static {
     ) -> Result<Vec<Follower>, StoreError>;
     /// A page of followers.
     async fn followers(&self, query: &FollowerQuery) -> Result<Vec<Follower>, StoreError>;
-    /// Forget a user of one account (as an unsubscribe does). Idempotent.
+    /// Forget a user of one account (as an unsubscribe does, but counting nothing: the admin
+    /// API's delete). Idempotent.
     async fn forget(&self, account: &str, openid: &str) -> Result<(), StoreError>;
+    /// Forget a follower of `account` that a sync found gone from WeChat's list at `at`: an
+    /// unsubscribe the gateway missed. If it is known and subscribed, it counts like an
+    /// unsubscribe push — one unsubscribe against the scene the user came from and one on
+    /// `at`'s UTC day (no event: nothing was received) — then it is forgotten as by
+    /// [`Store::forget`], in one transaction. Idempotent: an openid already forgotten (or
+    /// never known) counts nothing.
+    async fn forget_departed(
+        &self,
+        account: &str,
+        openid: &str,
+        at: DateTime<Utc>,
+    ) -> Result<(), StoreError>;
     /// A page of events.
     async fn events(&self, query: &EventQuery) -> Result<Vec<EventRow>, StoreError>;
     /// Totals of one account, or of every account (None: summed, scenes of each).

@@ -1,6 +1,6 @@
 //! `wxgate followers sync` (the real binary) against `mock-api`'s followers: 25,000 of them
 //! end to end (timed), a sync cut off by the daily quota and resumed, followers gone from the
-//! list forgotten.
+//! list counted as unsubscribes and forgotten.
 use std::path::Path;
 use std::time::Instant;
 
@@ -40,11 +40,30 @@ async fn stats(dir: &Path) -> Value {
 }
 
 fn scene_subscribes(stats: &Value, scene: &str) -> i64 {
+    scene_count(stats, scene, "subscribes")
+}
+
+/// Counter `what` of `scene` in `/api/stats` (0 when the scene is not there).
+fn scene_count(stats: &Value, scene: &str, what: &str) -> i64 {
     stats["scenes"]
         .as_array()
         .and_then(|s| s.iter().find(|s| s["scene"] == scene))
-        .and_then(|s| s["subscribes"].as_i64())
+        .and_then(|s| s[what].as_i64())
         .unwrap_or(0)
+}
+
+/// `/api/stats/daily?days=2` (today and yesterday: a test run across midnight UTC too)
+/// summed, `query` appended: (subscribes, unsubscribes, events).
+async fn last_two_days(dir: &Path, query: &str) -> (i64, i64, i64) {
+    let gateway = Gateway::start(dir).await;
+    let (status, daily) = gateway
+        .json(Method::GET, &format!("/stats/daily?days=2{query}"), None)
+        .await;
+    gateway.stop().await;
+    assert_eq!(status, StatusCode::OK, "{daily}");
+    let days = daily["days"].as_array().expect("days");
+    let sum = |what: &str| days.iter().filter_map(|d| d[what].as_i64()).sum::<i64>();
+    (sum("subscribes"), sum("unsubscribes"), sum("events"))
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -144,12 +163,37 @@ async fn followers_gone_from_the_list_are_forgotten() {
         stdout.contains("4 new, 1 no longer following forgotten"),
         "{stdout}"
     );
+    // oPushOnly unsubscribed unseen: counted against scene 9, as the push would have been.
+    let counted = stats(dir.path()).await;
+    assert_eq!(scene_count(&counted, "9", "subscribes"), 1, "{counted}");
+    assert_eq!(scene_count(&counted, "9", "unsubscribes"), 1, "{counted}");
 
     mock.state.remove_follower(&openid(2));
     let output = wxgate(&config, &["followers", "sync"]).await;
     let (stdout, stderr) = text(&output);
     assert!(output.status.success(), "{stdout}\n{stderr}");
     assert!(stdout.contains("synced 4 followers"), "{stdout}");
+    // A third sync finds nobody else gone and counts nothing again.
+    let output = wxgate(&config, &["followers", "sync"]).await;
+    let (stdout, stderr) = text(&output);
+    assert!(output.status.success(), "{stdout}\n{stderr}");
+
+    // Follower 2 came through scene 102 (mock: i % 5 == 2 → 100 + i % 3).
+    let counted = stats(dir.path()).await;
+    for (scene, subscribes, unsubscribes) in [("9", 1, 1), ("102", 1, 1), ("7", 1, 0)] {
+        assert_eq!(
+            (
+                scene_count(&counted, scene, "subscribes"),
+                scene_count(&counted, scene, "unsubscribes")
+            ),
+            (subscribes, unsubscribes),
+            "scene {scene}: {counted}"
+        );
+    }
+    // Today's counters: the two subscribe pushes (synced followers count under their scene
+    // only), the two unsubscribes the syncs found, no event for those (none was received).
+    assert_eq!(last_two_days(dir.path(), "").await, (2, 2, 2));
+    assert_eq!(last_two_days(dir.path(), "&scene=102").await, (0, 1, 2));
 
     let gateway = Gateway::start(dir.path()).await;
     for (who, expected) in [

@@ -81,9 +81,20 @@ async fn apply_plain(conn: &mut PgConnection, ops: &[Op]) -> Result<Vec<Recorded
                 account,
                 openid,
                 write,
+                departed,
             } => {
                 if let Some(write) = write {
-                    count_unsubscribe(conn, write, &mut tally).await?;
+                    let scene = known(conn, account, openid)
+                        .await?
+                        .and_then(|(_, scene)| scene);
+                    tally.unsubscribe(write, scene.as_deref());
+                }
+                if let Some(day) = departed {
+                    // Only a follower still known as subscribed: forgotten already, it
+                    // counted then.
+                    if let Some((true, scene)) = known(conn, account, openid).await? {
+                        tally.departure(account, day, scene.as_deref());
+                    }
                 }
                 recorded.push(forget(conn, account, openid).await?);
                 // The unsubscribe's own deliveries outlive the forget (contract §4).
@@ -352,21 +363,21 @@ async fn apply_tally(tally: Tally, conn: &mut PgConnection) -> Result<(), sqlx::
     Ok(())
 }
 
-/// Counts an unsubscribe in its day and against the scene its user came from (read before
-/// the user is forgotten).
-async fn count_unsubscribe(
+/// Whether follower `openid` of `account` is subscribed and the scene it came from (read
+/// before the user is forgotten, for its unsubscribe's counters); None when unknown.
+async fn known(
     conn: &mut PgConnection,
-    write: &PushWrite,
-    tally: &mut Tally,
-) -> Result<(), sqlx::Error> {
-    let scene: Option<Option<String>> =
-        sqlx::query_scalar("SELECT scene FROM followers WHERE account = $1 AND openid = $2")
-            .bind(&write.account)
-            .bind(&write.openid)
-            .fetch_optional(&mut *conn)
-            .await?;
-    tally.unsubscribe(write, scene.flatten().as_deref());
-    Ok(())
+    account: &str,
+    openid: &str,
+) -> Result<Option<(bool, Option<String>)>, sqlx::Error> {
+    let row: Option<(bool, Option<String>)> = sqlx::query_as(
+        "SELECT subscribed, scene FROM followers WHERE account = $1 AND openid = $2",
+    )
+    .bind(account)
+    .bind(openid)
+    .fetch_optional(&mut *conn)
+    .await?;
+    Ok(row)
 }
 
 /// Deletes every event, the follower row and the template messages (with their unsent

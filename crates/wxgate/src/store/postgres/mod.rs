@@ -256,6 +256,22 @@ impl Store for PgStore {
             .map(drop)
     }
 
+    async fn forget_departed(
+        &self,
+        account: &str,
+        openid: &str,
+        at: DateTime<Utc>,
+    ) -> Result<(), StoreError> {
+        self.writer
+            .write(Op::Depart {
+                account: account.to_string(),
+                openid: openid.to_string(),
+                day: rows::utc_day(at),
+            })
+            .await
+            .map(drop)
+    }
+
     async fn events(&self, query: &EventQuery) -> Result<Vec<EventRow>, StoreError> {
         let mut filter = Where::new(&sql::select_all_events());
         if let Some(account) = &query.account {

@@ -13,7 +13,8 @@ pub(in crate::store) enum Segment<'a> {
     /// consecutive pushes that are not forgets
     Records(Vec<&'a PushWrite>),
     /// a forget of `openid` of `account`: an unsubscribe push (its deliveries are queued
-    /// after the forget: they outlive it), or the admin API (`write` None)
+    /// after the forget: they outlive it), a follower a sync found gone (`departed`), or the
+    /// admin API (both None)
     Forget {
         /// the account
         account: &'a str,
@@ -21,6 +22,8 @@ pub(in crate::store) enum Segment<'a> {
         openid: &'a str,
         /// the unsubscribe push, if it was one
         write: Option<&'a PushWrite>,
+        /// the UTC day a sync found the follower gone, if it did (an unsubscribe to count)
+        departed: Option<i64>,
     },
 }
 
@@ -35,6 +38,7 @@ pub(in crate::store) fn segments(ops: &[Op]) -> Vec<Segment<'_>> {
                 account: &write.account,
                 openid: &write.openid,
                 write: Some(write),
+                departed: None,
             },
             Op::Record(write) => {
                 records.push(&**write);
@@ -44,6 +48,17 @@ pub(in crate::store) fn segments(ops: &[Op]) -> Vec<Segment<'_>> {
                 account,
                 openid,
                 write: None,
+                departed: None,
+            },
+            Op::Depart {
+                account,
+                openid,
+                day,
+            } => Segment::Forget {
+                account,
+                openid,
+                write: None,
+                departed: Some(*day),
             },
         };
         if !records.is_empty() {
@@ -199,13 +214,22 @@ impl Tally {
         }
     }
 
-    /// Counts an unsubscribe in its day and against `scene`, its user's.
+    /// Counts an unsubscribe push in its day (an event too) and against `scene`, its user's.
     pub(in crate::store) fn unsubscribe(&mut self, write: &PushWrite, scene: Option<&str>) {
-        let day = utc_day(write.received_at);
+        self.unsubscribed(&write.account, utc_day(write.received_at), scene, 1);
+    }
+
+    /// Counts an unsubscribe a sync found on `day` (no event: nothing was received) and
+    /// against `scene`, its user's.
+    pub(in crate::store) fn departure(&mut self, account: &str, day: i64, scene: Option<&str>) {
+        self.unsubscribed(account, day, scene, 0);
+    }
+
+    fn unsubscribed(&mut self, account: &str, day: i64, scene: Option<&str>, events: i64) {
         if let Some(scene) = scene {
-            self.scene(&write.account, scene, day, (0, 0, 1));
+            self.scene(account, scene, day, (0, 0, 1));
         }
-        self.day(&write.account, day, (1, 0, 1, 0));
+        self.day(account, day, (events, 0, 1, 0));
     }
 
     fn scene(&mut self, account: &str, scene: &str, day: i64, add: (i64, i64, i64)) {

@@ -21,6 +21,16 @@ pub(in crate::store) enum Op {
     Record(Box<PushWrite>),
     /// forget an openid of an account (admin delete): (account, openid)
     Forget(String, String),
+    /// forget a follower a sync found gone from WeChat's list, counting its unsubscribe on
+    /// `day` if it was subscribed
+    Depart {
+        /// the account
+        account: String,
+        /// the openid
+        openid: String,
+        /// the UTC day (days since the epoch) the sync found it gone
+        day: i64,
+    },
 }
 
 impl Op {
@@ -28,7 +38,7 @@ impl Op {
     fn forgets(&self) -> bool {
         match self {
             Op::Record(write) => write.effect == crate::store::FollowerEffect::Forget,
-            Op::Forget(..) => true,
+            Op::Forget(..) | Op::Depart { .. } => true,
         }
     }
 }

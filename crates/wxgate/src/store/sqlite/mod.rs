@@ -237,7 +237,17 @@ impl Store for SqliteStore {
     }
 
     async fn forget(&self, account: &str, openid: &str) -> Result<(), StoreError> {
-        let (op, outcome) = ops::Forget::new(account, openid);
+        let (op, outcome) = ops::Forget::new(account, openid, None);
+        self.write(op, outcome).await
+    }
+
+    async fn forget_departed(
+        &self,
+        account: &str,
+        openid: &str,
+        at: DateTime<Utc>,
+    ) -> Result<(), StoreError> {
+        let (op, outcome) = ops::Forget::new(account, openid, Some(at));
         self.write(op, outcome).await
     }
 

@@ -1,5 +1,6 @@
 //! The writes the writer thread applies: a push, a forget, and any other single write of the
 //! store (outbox, tokens, QR codes, purges) as a closure.
+use chrono::{DateTime, Utc};
 use rusqlite::{params, Connection, OptionalExtension};
 use tokio::sync::oneshot;
 
@@ -104,7 +105,8 @@ impl Record {
             subscribed,
             0,
             scanned,
-            write.account
+            write.account,
+            1
         ])?;
         insert_deliveries(conn, write)?;
         insert_mark(conn, write)?;
@@ -135,7 +137,14 @@ impl Record {
 impl WriteOp for Record {
     fn apply(&mut self, conn: &Connection, state: &mut State) -> rusqlite::Result<()> {
         let recorded = if self.write.effect == FollowerEffect::Forget {
-            count_unsubscribe(conn, state, &self.write)?;
+            let (account, openid) = (&self.write.account, &self.write.openid);
+            let scene = known(conn, state, account, openid)?.and_then(|(_, scene)| scene);
+            let unsubscribe = Unsubscribe {
+                day: utc_day(self.write.received_at),
+                scene: scene.as_deref(),
+                pushed: true,
+            };
+            count_unsubscribe(conn, account, &unsubscribe)?;
             self.deleted = forget(conn, state, &self.write.account, &self.write.openid)?;
             // The unsubscribe's own deliveries outlive the forget (contract §4).
             insert_deliveries(conn, &self.write)?;
@@ -166,24 +175,29 @@ impl WriteOp for Record {
     }
 }
 
-/// Forgetting a user from the admin API.
+/// Forgetting a user: from the admin API, or a follower a sync found gone (`departed`).
 pub(super) struct Forget {
     account: String,
     openid: String,
+    /// when a sync found the follower gone from WeChat's list (an unsubscribe to count);
+    /// None for the admin API
+    departed: Option<DateTime<Utc>>,
     deleted: bool,
     answer: oneshot::Sender<Result<(), StoreError>>,
 }
 
 impl Forget {
-    /// The op and the receiver of its outcome.
+    /// The op and the receiver of its outcome; `departed` counts an unsubscribe first.
     pub(super) fn new(
         account: &str,
         openid: &str,
+        departed: Option<DateTime<Utc>>,
     ) -> (Self, oneshot::Receiver<Result<(), StoreError>>) {
         let (answer, outcome) = oneshot::channel();
         let op = Forget {
             account: account.to_string(),
             openid: openid.to_string(),
+            departed,
             deleted: false,
             answer,
         };
@@ -193,6 +207,17 @@ impl Forget {
 
 impl WriteOp for Forget {
     fn apply(&mut self, conn: &Connection, state: &mut State) -> rusqlite::Result<()> {
+        if let Some(at) = self.departed {
+            // Only a follower still known as subscribed: forgotten already, it counted then.
+            if let Some((true, scene)) = known(conn, state, &self.account, &self.openid)? {
+                let unsubscribe = Unsubscribe {
+                    day: utc_day(at),
+                    scene: scene.as_deref(),
+                    pushed: false,
+                };
+                count_unsubscribe(conn, &self.account, &unsubscribe)?;
+            }
+        }
         self.deleted = forget(conn, state, &self.account, &self.openid)?;
         state.backlog.forget(&self.account, &self.openid);
         Ok(())
@@ -268,30 +293,69 @@ pub(super) fn stored_reply(
         .transpose()
 }
 
-/// Counts an unsubscribe in its day and against the scene its user came from (the last
-/// pending subscribe's, else the stored follower's), before the user is forgotten.
-fn count_unsubscribe(conn: &Connection, state: &State, write: &PushWrite) -> rusqlite::Result<()> {
-    let day = utc_day(write.received_at);
-    let scene: Option<String> = match state.backlog.pending_scene(&write.account, &write.openid) {
+/// What is known of `openid` of `account` before it is forgotten: None when nothing (no
+/// follower row, no pending push), else whether it is subscribed and the scene it came from
+/// (the last pending subscribe's, else the stored follower's). A pending push makes it a
+/// subscribed follower once applied.
+fn known(
+    conn: &Connection,
+    state: &State,
+    account: &str,
+    openid: &str,
+) -> rusqlite::Result<Option<(bool, Option<String>)>> {
+    let stored: Option<(Option<String>, bool)> = conn
+        .prepare_cached(sql::SELECT_SCENE_OF)?
+        .query_row(params![openid, account], |row| {
+            Ok((row.get(0)?, row.get(1)?))
+        })
+        .optional()?;
+    let pending = !state.backlog.ids_of(account, openid).is_empty();
+    let scene = match state.backlog.pending_scene(account, openid) {
         Some(scene) => scene.map(str::to_string),
-        None => conn
-            .prepare_cached(sql::SELECT_SCENE_OF)?
-            .query_row(params![write.openid, write.account], |row| row.get(0))
-            .optional()?
-            .flatten(),
+        None => stored.as_ref().and_then(|(scene, _)| scene.clone()),
     };
-    if let Some(scene) = scene {
+    Ok(match stored {
+        Some((_, subscribed)) => Some((subscribed || pending, scene)),
+        None if pending => Some((true, scene)),
+        None => None,
+    })
+}
+
+/// An unsubscribe to count: a push, or one a sync found (`pushed` false: no event counted).
+struct Unsubscribe<'a> {
+    /// the UTC day it counts on
+    day: i64,
+    /// the scene its user came from
+    scene: Option<&'a str>,
+    /// whether it was a push (counted in the day's events too)
+    pushed: bool,
+}
+
+/// Counts an unsubscribe of `account` in its day and against the scene its user came from,
+/// before the user is forgotten.
+fn count_unsubscribe(
+    conn: &Connection,
+    account: &str,
+    unsubscribe: &Unsubscribe<'_>,
+) -> rusqlite::Result<()> {
+    if let Some(scene) = unsubscribe.scene {
         conn.prepare_cached(sql::COUNT_SCENE)?.execute(params![
             scene,
-            day,
+            unsubscribe.day,
             0,
             0,
             1,
-            write.account
+            account
         ])?;
     }
-    conn.prepare_cached(sql::COUNT_DAY)?
-        .execute(params![day, 0, 1, 0, write.account])?;
+    conn.prepare_cached(sql::COUNT_DAY)?.execute(params![
+        unsubscribe.day,
+        0,
+        1,
+        0,
+        account,
+        i64::from(unsubscribe.pushed)
+    ])?;
     Ok(())
 }
 

@@ -40,17 +40,17 @@ pub(super) const COUNT_SCENE: &str = "INSERT INTO scene_counters (scene, day, su
     subscribes = subscribes + excluded.subscribes, scans = scans + excluded.scans, \
     unsubscribes = unsubscribes + excluded.unsubscribes";
 
-/// Counts one push in its account's day (?1 day, ?2 subscribes, ?3 unsubscribes, ?4 scans,
-/// ?5 account).
+/// Adds to an account's day (?1 day, ?2 subscribes, ?3 unsubscribes, ?4 scans, ?5 account,
+/// ?6 events: 1 for a push, 0 for an unsubscribe a sync found).
 pub(super) const COUNT_DAY: &str = "INSERT INTO day_counters (day, events, subscribes, \
-    unsubscribes, scans, account) VALUES (?1, 1, ?2, ?3, ?4, ?5) \
+    unsubscribes, scans, account) VALUES (?1, ?6, ?2, ?3, ?4, ?5) \
     ON CONFLICT (account, day) DO UPDATE SET \
-    events = events + 1, subscribes = subscribes + excluded.subscribes, \
+    events = events + excluded.events, subscribes = subscribes + excluded.subscribes, \
     unsubscribes = unsubscribes + excluded.unsubscribes, scans = scans + excluded.scans";
 
-/// The scene a follower (?1 openid, ?2 account) came from.
+/// The scene a follower (?1 openid, ?2 account) came from, and whether it is subscribed.
 pub(super) const SELECT_SCENE_OF: &str =
-    "SELECT scene FROM followers WHERE account = ?2 AND openid = ?1";
+    "SELECT scene, subscribed FROM followers WHERE account = ?2 AND openid = ?1";
 
 /// Queues a notify-webhook delivery (?1 webhook, ?2 openid, ?3 event_id, ?4 payload,
 /// ?5 created_at = next_at, ?6 account).

@@ -21,16 +21,22 @@ fn forgets_split_the_batch_in_order() {
         Op::Forget("default".into(), "oA".into()),
         Op::Record(Box::new(push("oB", "k3", 1, FollowerEffect::Forget))),
         Op::Record(Box::new(text("oA", "k1", 2))),
+        Op::Depart {
+            account: "default".into(),
+            openid: "oC".into(),
+            day: 3,
+        },
     ];
     let segments = segments(&ops);
-    assert_eq!(segments.len(), 4);
+    assert_eq!(segments.len(), 5);
     assert!(matches!(&segments[0], Segment::Records(w) if keys(w) == ["k1", "k2"]));
     assert!(matches!(
         segments[1],
         Segment::Forget {
             account: "default",
             openid: "oA",
-            write: None
+            write: None,
+            departed: None
         }
     ));
     assert!(matches!(
@@ -38,6 +44,15 @@ fn forgets_split_the_batch_in_order() {
         Segment::Forget { openid: "oB", write: Some(w), .. } if w.dedupe_key == "k3"
     ));
     assert!(matches!(&segments[3], Segment::Records(w) if keys(w) == ["k1"]));
+    assert!(matches!(
+        segments[4],
+        Segment::Forget {
+            openid: "oC",
+            write: None,
+            departed: Some(3),
+            ..
+        }
+    ));
 }
 
 #[test]
@@ -130,12 +145,14 @@ fn counters_sum_per_scene_and_day() {
     let unsubscribe = push("oA", "7", 9, FollowerEffect::Forget);
     tally.unsubscribe(&unsubscribe, Some("s"));
     let day = utc_day(at(0));
+    // a sync found oC gone the next day: an unsubscribe of "s", no event
+    tally.departure("default", day + 1, Some("s"));
     let scenes: Vec<_> = tally.scenes.into_iter().collect();
     assert_eq!(
         scenes,
         vec![
             (("default".to_string(), "s".to_string(), day), (2, 1, 1)),
-            (("default".to_string(), "s".to_string(), day + 1), (1, 0, 0))
+            (("default".to_string(), "s".to_string(), day + 1), (1, 0, 1))
         ]
     );
     let days: Vec<_> = tally.days.into_iter().collect();
@@ -144,7 +161,7 @@ fn counters_sum_per_scene_and_day() {
         days,
         vec![
             ((default(), day), (6, 3, 1, 1)),
-            ((default(), day + 1), (1, 1, 0, 0))
+            ((default(), day + 1), (1, 1, 1, 0))
         ]
     );
 }

@@ -127,3 +127,100 @@ async fn followers_seen_neither_by_the_sync_nor_since_are_listed(db: TestDb) {
     assert_eq!(gone, vec!["oOld".to_string(), "oQuiet".to_string()]);
 }
 store_test!(followers_seen_neither_by_the_sync_nor_since_are_listed);
+
+/// (subscribes, unsubscribes) of `scene` in `stats`.
+fn scene_counts(stats: &crate::store::Stats, scene: &str) -> (i64, i64) {
+    stats
+        .scenes
+        .iter()
+        .find(|s| s.scene == scene)
+        .map_or((0, 0), |s| (s.subscribes, s.unsubscribes))
+}
+
+async fn a_departed_follower_counts_one_unsubscribe_an_admin_forget_none(db: TestDb) {
+    // oA and oC synced through scene "7"; oB followed through "poster" by push (on SQLite
+    // possibly still in the backlog); the same openid oA follows account "shop" too.
+    db.store
+        .save_synced(
+            "default",
+            &[synced("oA", Some("7"), 0), synced("oC", Some("7"), 0)],
+            &cursor(100, None, 2),
+        )
+        .await
+        .unwrap();
+    db.store
+        .save_synced("shop", &[synced("oA", Some("7"), 0)], &cursor(100, None, 1))
+        .await
+        .unwrap();
+    db.store
+        .record(push(
+            "oB",
+            "b1",
+            10,
+            FollowerEffect::Subscribe {
+                scene: Some("poster".into()),
+            },
+        ))
+        .await
+        .unwrap();
+
+    // a sync on day 3 finds oA and oB gone
+    let found = at(3 * 86_400 + 3_600);
+    db.store
+        .forget_departed("default", "oA", found)
+        .await
+        .unwrap();
+    db.store
+        .forget_departed("default", "oB", found)
+        .await
+        .unwrap();
+    // again (a rerun sync), one never known, and an admin forget: none of them counts
+    db.store
+        .forget_departed("default", "oA", found)
+        .await
+        .unwrap();
+    db.store
+        .forget_departed("default", "never-seen", found)
+        .await
+        .unwrap();
+    db.store.forget("default", "oC").await.unwrap();
+
+    let stats = db.store.stats(Some("default")).await.unwrap();
+    assert_eq!(scene_counts(&stats, "7"), (2, 1), "oA's unsubscribe, once");
+    assert_eq!(scene_counts(&stats, "poster"), (1, 1), "oB's");
+    assert_eq!((stats.subscribed, stats.total), (0, 0), "all forgotten");
+    let shop = db.store.stats(Some("shop")).await.unwrap();
+    assert_eq!(
+        scene_counts(&shop, "7"),
+        (1, 0),
+        "the other account's oA stays"
+    );
+    assert_eq!(shop.total, 1);
+
+    let day = |rows: Vec<crate::store::DayStats>| {
+        let d = &rows[0];
+        (d.day.to_string(), d.subscribes, d.unsubscribes, d.events)
+    };
+    assert_eq!(
+        day(db
+            .store
+            .daily(Some("default"), found, 1, None)
+            .await
+            .unwrap()),
+        ("2024-05-04".into(), 0, 2, 0),
+        "two unsubscribes on the day the sync found them, no event received"
+    );
+    assert_eq!(
+        day(db
+            .store
+            .daily(Some("default"), found, 1, Some("7"))
+            .await
+            .unwrap()),
+        ("2024-05-04".into(), 0, 1, 0)
+    );
+    assert_eq!(
+        day(db.store.daily(Some("shop"), found, 1, None).await.unwrap()),
+        ("2024-05-04".into(), 0, 0, 0)
+    );
+}
+store_test!(a_departed_follower_counts_one_unsubscribe_an_admin_forget_none);
