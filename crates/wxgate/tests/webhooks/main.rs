@@ -2,7 +2,6 @@
 //! receiver stub on 127.0.0.1:0.
 mod examples;
 mod harness;
-mod logging;
 mod outbox;
 #[path = "../common/pushes.rs"]
 mod pushes;

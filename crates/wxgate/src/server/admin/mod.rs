@@ -135,8 +135,8 @@ fn caller(app: &AppState, admin: &crate::config::Secret, token: &str) -> Option<
     }
 }
 
-/// The paths (under `/api`) a service token may use.
-fn service_may_use(path: &str) -> bool {
+/// The paths (under `/api`) a service token may use (the OpenAPI document says the same).
+pub(super) fn service_may_use(path: &str) -> bool {
     path == "/access_token" || path.starts_with("/wechat/") || path.starts_with("/messages/")
 }
 

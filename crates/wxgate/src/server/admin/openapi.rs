@@ -74,12 +74,17 @@ pub fn document() -> Document {
             SecurityScheme::Http(
                 Http::builder()
                     .scheme(HttpAuthScheme::Bearer)
-                    .description(Some("`[admin] token` of the gateway config"))
+                    .description(Some(
+                        "`[admin] token` of the gateway config, or one of `[admin] \
+                         service_tokens` for `/api/access_token`, `/api/wechat/*` and \
+                         `/api/messages/*` (403 elsewhere)",
+                    ))
                     .build(),
             ),
         );
     doc.security = Some(vec![SecurityRequirement::new(BEARER, Vec::<String>::new())]);
-    for item in doc.paths.paths.values_mut() {
+    for (path, item) in doc.paths.paths.iter_mut() {
+        let service = super::service_may_use(path.trim_start_matches("/api"));
         for operation in [
             &mut item.get,
             &mut item.put,
@@ -91,7 +96,7 @@ pub fn document() -> Document {
         .flatten()
         {
             binary_as_strings(operation);
-            shared_answers(operation);
+            shared_answers(operation, service);
         }
     }
     name_operations(&mut doc);
@@ -146,8 +151,9 @@ fn name_operations(doc: &mut Document) {
 }
 
 /// The answers every authenticated call may give, added where the handler's own annotation
-/// does not name the status already.
-fn shared_answers(operation: &mut Operation) {
+/// does not name the status already; `service`: a call service tokens may make (else they
+/// get 403).
+fn shared_answers(operation: &mut Operation, service: bool) {
     let public = operation
         .security
         .as_ref()
@@ -189,6 +195,12 @@ fn shared_answers(operation: &mut Operation) {
             .build(),
     );
     add("401", unauthorized);
+    if !service {
+        add(
+            "403",
+            error("a service token: only the admin token may make this call"),
+        );
+    }
     add(
         "404",
         error("the admin API is disabled: no `[admin] token` configured"),
@@ -275,6 +287,13 @@ mod tests {
                     for status in ["401", "404", "429", "500"] {
                         assert!(answers.contains_key(status), "{method} {path} {status}");
                     }
+                    // A service token gets 403 on every call but its own.
+                    let service = ["/api/access_token", "/api/wechat/", "/api/messages/"]
+                        .iter()
+                        .any(|p| path.starts_with(p));
+                    let forbidden = answers.get("403").and_then(|a| a["description"].as_str());
+                    let says_service = forbidden.is_some_and(|d| d.contains("service token"));
+                    assert_eq!(says_service, !service, "{method} {path}: 403 {forbidden:?}");
                 }
             }
         }
