@@ -33,7 +33,7 @@ const KEY_ENGINE: GeneralPurpose = GeneralPurpose::new(
 /// A validated EncodingAESKey (32-byte AES key). Debug never shows the key.
 ///
 /// The key lives on the heap in a [`SecretBox`] (the `secrecy` crate, `no_std`, no I/O): it is
-/// zeroized when the last copy is dropped, and moving an `EncodingAesKey` or a
+/// zeroized when dropped (a clone is a box of its own), and moving an `EncodingAesKey` or a
 /// [`MessageCrypt`] moves a pointer, not the key bytes.
 pub struct EncodingAesKey(SecretBox<[u8; 32]>);
 
