@@ -177,7 +177,9 @@ pub enum FollowerEffect {
     /// sets last_seen_at.
     Touch,
     /// unsubscribe: every row holding the openid is deleted (the event itself is not kept),
-    /// bytes scrubbed from the files. Counters stay.
+    /// bytes scrubbed from the files. Counters stay. A tombstone (SHA-256 of the dedupe key,
+    /// see [`forgotten_digest`]) is kept for [`REPLAY_WINDOW`] so a resend is answered as a
+    /// [`Recorded::Duplicate`] instead of running again.
     Forget,
 }
 
@@ -213,8 +215,22 @@ pub struct PushWrite {
     pub deliveries: Vec<NewDelivery>,
 }
 
-/// How long the replay guard remembers a signature triple.
+/// How long the replay guard remembers a signature triple, and the store the tombstone of a
+/// forgotten unsubscribe.
 pub const REPLAY_WINDOW: Duration = Duration::from_secs(600);
+
+/// The tombstone of a forgotten unsubscribe: SHA-256 of its dedupe key (which holds the
+/// openid, so it is never kept in clear). Kept with the account for [`REPLAY_WINDOW`].
+pub fn forgotten_digest(dedupe_key: &str) -> [u8; 32] {
+    use sha2::{Digest, Sha256};
+    Sha256::digest(dedupe_key.as_bytes()).into()
+}
+
+/// Tombstones older than this (now − [`REPLAY_WINDOW`], in ms) are pruned and no longer
+/// recognise a resend.
+fn forgotten_cutoff() -> i64 {
+    rows::millis(Utc::now() - REPLAY_WINDOW)
+}
 
 /// A signature triple seen with a body (contract §3, `refuse_replays`): SHA-256 digests only.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -283,7 +299,9 @@ pub enum Recorded {
         /// event id
         id: i64,
     },
-    /// a push with the same dedupe_key was already stored: its reply
+    /// a push with the same dedupe_key was already stored: its reply — or, for an
+    /// unsubscribe, one with the same key was forgotten within [`REPLAY_WINDOW`] (its
+    /// tombstone): `success`, and nothing written
     Duplicate {
         /// the reply stored with the first
         reply: StoredReply,
@@ -493,9 +511,12 @@ impl std::fmt::Debug for StoredToken {
 #[async_trait]
 pub trait Store: Send + Sync + 'static {
     /// Durably record one push (event, follower effect, counters) — group-committed: returns
-    /// only once the write is committed (fsynced).
+    /// only once the write is committed (fsynced). An unsubscribe whose key is tombstoned
+    /// (forgotten within [`REPLAY_WINDOW`], also by another instance) is a resend: answered
+    /// `Duplicate` with `success`, counting and queueing nothing.
     async fn record(&self, write: PushWrite) -> Result<Recorded, StoreError>;
-    /// The reply stored for a dedupe key of an account, if a push with it was recorded.
+    /// The reply stored for a dedupe key of an account, if a push with it was recorded;
+    /// `success` for the key of an unsubscribe forgotten within [`REPLAY_WINDOW`].
     async fn stored_reply(
         &self,
         account: &str,

@@ -49,6 +49,18 @@ pub(super) const COUNT_DELIVERIES: &str = "SELECT COUNT(*) FROM outbox";
 pub(super) const SELECT_REPLY: &str =
     "SELECT reply FROM events WHERE account = $1 AND dedupe_key = $2";
 
+/// Prunes the tombstones of forgotten unsubscribes older than $1 (ms).
+pub(super) const PRUNE_FORGOTTEN: &str = "DELETE FROM forgotten_keys WHERE forgotten_at < $1";
+
+/// Keeps the tombstone of a forgotten unsubscribe ($1 account, $2 SHA-256 of its dedupe key,
+/// $3 when); changes no row when it is there already (a resend).
+pub(super) const INSERT_FORGOTTEN: &str = "INSERT INTO forgotten_keys (account, digest, \
+    forgotten_at) VALUES ($1, $2, $3) ON CONFLICT (account, digest) DO NOTHING";
+
+/// Whether a tombstone of $1 account and $2 digest newer than $3 (ms) is kept.
+pub(super) const SELECT_FORGOTTEN: &str = "SELECT 1 FROM forgotten_keys \
+    WHERE account = $1 AND digest = $2 AND forgotten_at >= $3";
+
 /// Forget, part 1: every event of an openid of an account ($1 account, $2 openid).
 pub(super) const DELETE_EVENTS_OF: &str = "DELETE FROM events WHERE account = $1 AND openid = $2";
 /// Forget, part 2: the follower row (with its location) ($1 account, $2 openid).

@@ -192,3 +192,52 @@ async fn events_dedupe_on_from_createtime_event_and_key() {
     seen.sort();
     assert_eq!(seen, vec!["CLICK:A", "CLICK:B", "subscribe:"], "{events:?}");
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_unsubscribe_resent_is_processed_once_also_after_a_restart() {
+    let app = spawn_app("").await;
+    let u = fresh_openid("unsubretry");
+    let t = now();
+    assert_eq!(
+        app.push(&event_xml(&u, "subscribe", Some("qrscene_9"), t))
+            .await
+            .status,
+        200
+    );
+    let unsubscribe = event_xml(&u, "unsubscribe", None, t + 1);
+    for _ in 0..2 {
+        // WeChat resends with new query values (a fresh nonce); the body is the same
+        let answer = app.push(&unsubscribe).await;
+        assert_eq!(
+            (answer.status.as_u16(), answer.text().as_str()),
+            (200, "success")
+        );
+    }
+    let app = app.restart().await;
+    let answer = app.push(&unsubscribe).await;
+    assert_eq!(
+        (answer.status.as_u16(), answer.text().as_str()),
+        (200, "success")
+    );
+
+    let (status, daily) = app.get("/api/stats/daily?days=1").await;
+    assert_eq!(status, 200, "{daily}");
+    let today = &daily["days"][0];
+    assert_eq!(
+        (
+            &today["subscribes"],
+            &today["unsubscribes"],
+            &today["events"]
+        ),
+        (
+            &serde_json::json!(1),
+            &serde_json::json!(1),
+            &serde_json::json!(2)
+        ),
+        "a resent unsubscribe must count once: {daily}"
+    );
+    let (_, scene) = app.get("/api/stats/daily?days=1&scene=9").await;
+    assert_eq!(scene["days"][0]["unsubscribes"], 1, "{scene}");
+    let (status, _) = app.get(&format!("/api/followers/{u}")).await;
+    assert_eq!(status, 404, "still forgotten");
+}

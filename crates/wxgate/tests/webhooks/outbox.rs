@@ -342,6 +342,35 @@ async fn unsubscribe_forgets_the_user_but_delivers_what_was_pending() {
 }
 
 #[tokio::test]
+async fn a_resent_unsubscribe_is_delivered_once() {
+    let (recv, _r) = Receiver::start().await;
+    recv.fail(usize::MAX);
+    let gate = start(&notify_hook("h", &recv.url("/h"), "[\"*\"]", "")).await;
+    let openid = fresh("o");
+    let t = now();
+    gate.push(&event_xml(&openid, "subscribe", None, t)).await;
+    let unsubscribe = event_xml(&openid, "unsubscribe", None, t + 1);
+    gate.push(&unsubscribe).await;
+    gate.push(&unsubscribe).await;
+    assert_eq!(gate.pending().await, 2, "the resend queues nothing");
+    let gate = gate.restart().await;
+    gate.push(&unsubscribe).await;
+    assert_eq!(gate.pending().await, 2, "nor after a restart");
+
+    recv.fail(0);
+    recv.wait_delivered("/h", 2).await;
+    wait_until("an empty outbox", || async { gate.pending().await == 0 }).await;
+    let kinds: Vec<_> = recv
+        .delivered("/h")
+        .iter()
+        .filter(|v| v["openid"] == openid.as_str())
+        .map(|v| v["event"].as_str().unwrap_or("").to_string())
+        .collect();
+    assert_eq!(kinds, ["subscribe", "unsubscribe"]);
+    gate.stop().await;
+}
+
+#[tokio::test]
 async fn deliveries_past_max_age_are_dropped() {
     let (recv, _r) = Receiver::start().await;
     recv.fail(usize::MAX);

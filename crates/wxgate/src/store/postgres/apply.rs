@@ -9,7 +9,7 @@ use super::plan::{self, DeliveryRow, FollowerRow, Resolved, Segment, Tally};
 use super::writer::{BatchOutcome, Op};
 use crate::store::rows::millis;
 use crate::store::sql;
-use crate::store::{PushWrite, Recorded, ReplayMark, StoreError};
+use crate::store::{PushWrite, Recorded, ReplayMark, StoreError, StoredReply};
 
 /// Rows per multi-row statement: at most ~10,000 bind parameters (PostgreSQL allows 65,535).
 const fn rows_per_statement(columns: usize) -> usize {
@@ -84,6 +84,15 @@ async fn apply_plain(conn: &mut PgConnection, ops: &[Op]) -> Result<Vec<Recorded
                 departed,
             } => {
                 if let Some(write) = write {
+                    if !tombstone(conn, write).await? {
+                        // A resend of an unsubscribe forgotten within the window (earlier in
+                        // this batch, or by another instance): processed once.
+                        recorded.push(Recorded::Duplicate {
+                            reply: StoredReply::Success,
+                        });
+                        insert_marks(conn, &[write]).await?;
+                        continue;
+                    }
                     let scene = known(conn, account, openid)
                         .await?
                         .and_then(|(_, scene)| scene);
@@ -235,14 +244,38 @@ async fn insert_marks(conn: &mut PgConnection, writes: &[&PushWrite]) -> Result<
     Ok(())
 }
 
-/// Forgets the replay marks older than the window.
+/// Forgets the replay marks and the tombstones of unsubscribes older than the window.
 pub(super) async fn expire_marks(pool: &PgPool) -> Result<u64, sqlx::Error> {
     let cutoff = chrono::Utc::now() - crate::store::REPLAY_WINDOW;
-    Ok(sqlx::query("DELETE FROM replay_guard WHERE seen_at < $1")
+    let marks = sqlx::query("DELETE FROM replay_guard WHERE seen_at < $1")
         .bind(millis(cutoff))
         .execute(pool)
         .await?
-        .rows_affected())
+        .rows_affected();
+    let tombstones = sqlx::query(sql::PRUNE_FORGOTTEN)
+        .bind(millis(cutoff))
+        .execute(pool)
+        .await?
+        .rows_affected();
+    Ok(marks + tombstones)
+}
+
+/// Keeps the tombstone of an unsubscribe (SHA-256 of its dedupe key) after pruning the expired
+/// ones: `false` when it is there already — a resend of an unsubscribe forgotten within the
+/// window (the batch lock orders the instances' batches, the key the inserts).
+async fn tombstone(conn: &mut PgConnection, write: &PushWrite) -> Result<bool, sqlx::Error> {
+    sqlx::query(sql::PRUNE_FORGOTTEN)
+        .bind(crate::store::forgotten_cutoff())
+        .execute(&mut *conn)
+        .await?;
+    let inserted = sqlx::query(sql::INSERT_FORGOTTEN)
+        .bind(&write.account)
+        .bind(&crate::store::forgotten_digest(&write.dedupe_key)[..])
+        .bind(millis(write.received_at))
+        .execute(&mut *conn)
+        .await?
+        .rows_affected();
+    Ok(inserted == 1)
 }
 
 /// Queues notify-webhook deliveries (in order), in chunks.

@@ -104,7 +104,7 @@ impl Batch for PgBatch {
         };
         if due {
             if let Err(error) = apply::expire_marks(&self.pool).await {
-                tracing::warn!(%error, "deleting expired replay marks failed");
+                tracing::warn!(%error, "deleting expired replay marks and tombstones failed");
             }
         }
         outcome
@@ -174,7 +174,17 @@ impl Store for PgStore {
             .bind(dedupe_key)
             .fetch_optional(&self.pool)
             .await?;
-        Ok(reply.map(StoredReply::from))
+        if let Some(reply) = reply {
+            return Ok(Some(StoredReply::from(reply)));
+        }
+        // An unsubscribe forgotten within the window: it was answered `success`.
+        let forgotten: Option<i32> = sqlx::query_scalar(sql::SELECT_FORGOTTEN)
+            .bind(account)
+            .bind(&crate::store::forgotten_digest(dedupe_key)[..])
+            .bind(crate::store::forgotten_cutoff())
+            .fetch_optional(&self.pool)
+            .await?;
+        Ok(forgotten.map(|_| StoredReply::Success))
     }
 
     async fn replay_marks(

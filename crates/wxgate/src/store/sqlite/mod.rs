@@ -193,9 +193,16 @@ impl Store for SqliteStore {
     ) -> Result<Option<StoredReply>, StoreError> {
         let (account, key) = (account.to_string(), dedupe_key.to_string());
         let reply = self
-            .exec(move |conn, state| match state.window.get(&account, &key) {
-                Some(id) => ops::stored_reply(conn, id, &account, &key),
-                None => Ok(None),
+            .exec(move |conn, state| {
+                let stored = match state.window.get(&account, &key) {
+                    Some(id) => ops::stored_reply(conn, id, &account, &key)?,
+                    None => None,
+                };
+                match stored {
+                    Some(reply) => Ok(Some(reply)),
+                    // An unsubscribe forgotten within the window: it was answered `success`.
+                    None => Ok(ops::forgotten(conn, &account, &key)?.then_some(None)),
+                }
             })
             .await?;
         Ok(reply.map(StoredReply::from))

@@ -8,7 +8,7 @@ use super::backlog::Effect;
 use super::sql;
 use super::writer::{State, WriteOp};
 use crate::store::rows::{millis, utc_day};
-use crate::store::{FollowerEffect, PushWrite, Recorded, StoreError};
+use crate::store::{FollowerEffect, PushWrite, Recorded, StoreError, StoredReply};
 
 /// A processed push.
 pub(super) struct Record {
@@ -137,6 +137,14 @@ impl Record {
 impl WriteOp for Record {
     fn apply(&mut self, conn: &Connection, state: &mut State) -> rusqlite::Result<()> {
         let recorded = if self.write.effect == FollowerEffect::Forget {
+            if !tombstone(conn, &self.write)? {
+                // A resend of an unsubscribe forgotten within the window (earlier in this
+                // batch too): processed once.
+                self.recorded = Some(Recorded::Duplicate {
+                    reply: StoredReply::Success,
+                });
+                return Ok(());
+            }
             let (account, openid) = (&self.write.account, &self.write.openid);
             let scene = known(conn, state, account, openid)?.and_then(|(_, scene)| scene);
             let unsubscribe = Unsubscribe {
@@ -390,6 +398,33 @@ fn forget(conn: &Connection, state: &State, account: &str, openid: &str) -> rusq
         deleted += delete.execute(params![id])?;
     }
     Ok(deleted > 0)
+}
+
+/// Keeps the tombstone of an unsubscribe (SHA-256 of its dedupe key) after pruning the expired
+/// ones: `false` when it is there already — a resend of an unsubscribe forgotten within the
+/// window.
+fn tombstone(conn: &Connection, write: &PushWrite) -> rusqlite::Result<bool> {
+    let cutoff = crate::store::forgotten_cutoff();
+    super::execute(conn, crate::store::sql::PRUNE_FORGOTTEN, &[&cutoff])?;
+    let digest = crate::store::forgotten_digest(&write.dedupe_key);
+    let inserted = super::execute(
+        conn,
+        crate::store::sql::INSERT_FORGOTTEN,
+        &[&write.account, &&digest[..], &millis(write.received_at)],
+    )?;
+    Ok(inserted == 1)
+}
+
+/// Whether a tombstone of `account`'s `key` is kept (an unsubscribe forgotten within the
+/// window).
+pub(super) fn forgotten(conn: &Connection, account: &str, key: &str) -> rusqlite::Result<bool> {
+    let digest = crate::store::forgotten_digest(key);
+    let cutoff = crate::store::forgotten_cutoff();
+    super::returns_row(
+        conn,
+        crate::store::sql::SELECT_FORGOTTEN,
+        &[&account, &&digest[..], &cutoff],
+    )
 }
 
 /// Keeps the replay mark of a push (for the guard after a restart).

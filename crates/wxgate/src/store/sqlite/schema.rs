@@ -31,6 +31,10 @@ const MIGRATIONS: &[(i64, &str)] = &[
         7,
         include_str!("../../../migrations/sqlite/0007_accounts.sql"),
     ),
+    (
+        8,
+        include_str!("../../../migrations/sqlite/0008_forgotten_keys.sql"),
+    ),
 ];
 
 /// Why the schema could not be brought up to date.

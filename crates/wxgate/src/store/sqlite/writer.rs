@@ -295,7 +295,7 @@ impl Writer {
         }
     }
 
-    /// Applies the backlog (and forgets expired replay marks) in its own transaction. Its commit is not fsynced by itself
+    /// Applies the backlog (and forgets expired replay marks and tombstones) in its own transaction. Its commit is not fsynced by itself
     /// (`synchronous=NORMAL` for it): it is recoverable from the log, and the next push's
     /// fsynced commit makes it durable too.
     fn catch_up(&mut self) -> Result<(), rusqlite::Error> {
@@ -329,6 +329,11 @@ impl Writer {
             self.conn
                 .prepare_cached(sql::EXPIRE_MARKS)?
                 .execute([expired.timestamp_millis()])?;
+            super::execute(
+                &self.conn,
+                crate::store::sql::PRUNE_FORGOTTEN,
+                &[&expired.timestamp_millis()],
+            )?;
             self.conn.prepare_cached("COMMIT")?.execute([])?;
             Ok(())
         })();

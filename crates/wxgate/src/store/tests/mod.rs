@@ -148,4 +148,5 @@ mod replay;
 mod scrub;
 mod sync;
 mod tokens;
+mod tombstone;
 mod upgrade;
