@@ -16,75 +16,37 @@ use serde_json::{json, Value};
 use crate::error::WxError;
 use crate::state::{MockState, Upload};
 
-/// One part of a `multipart/form-data` body.
-struct Part<'a> {
-    name: Option<String>,
+/// The `media` part of a `multipart/form-data` body (WeChat's field name for the file).
+#[derive(Debug, PartialEq, Eq)]
+struct Media {
     filename: Option<String>,
     content_type: Option<String>,
-    data: &'a [u8],
+    size: usize,
 }
 
-/// The boundary of a `multipart/form-data` Content-Type.
-fn boundary(content_type: &str) -> Option<String> {
-    let mut params = content_type.split(';');
-    let kind = params.next()?.trim();
-    if !kind.eq_ignore_ascii_case("multipart/form-data") {
-        return None;
-    }
-    params
-        .filter_map(|p| p.trim().split_once('='))
-        .find(|(k, _)| k.trim().eq_ignore_ascii_case("boundary"))
-        .map(|(_, v)| v.trim().trim_matches('"').to_owned())
-        .filter(|b| !b.is_empty())
-}
-
-fn find(haystack: &[u8], needle: &[u8]) -> Option<usize> {
-    haystack.windows(needle.len()).position(|w| w == needle)
-}
-
-/// A header parameter such as `name="media"` of a Content-Disposition.
-fn param(disposition: &str, key: &str) -> Option<String> {
-    disposition
-        .split(';')
-        .filter_map(|p| p.trim().split_once('='))
-        .find(|(k, _)| k.trim().eq_ignore_ascii_case(key))
-        .map(|(_, v)| v.trim().trim_matches('"').to_owned())
-}
-
-/// The parts of `body` between `--boundary` lines; None when it is not well formed.
-fn parts<'a>(body: &'a [u8], boundary: &str) -> Option<Vec<Part<'a>>> {
-    let delimiter = format!("\r\n--{boundary}");
-    // The first delimiter has no CRLF before it.
-    let start = find(body, &delimiter.as_bytes()[2..])?;
-    let mut rest = &body[start + delimiter.len() - 2..];
-    let mut parts = Vec::new();
-    loop {
-        if rest.starts_with(b"--") {
-            return Some(parts); // the closing delimiter
+/// The non-empty `media` part of `body`, parsed by `multer` (axum's multipart parser); None
+/// when the Content-Type is not multipart, the body is not well formed or has no such part.
+async fn media_part(content_type: &str, body: Bytes) -> Option<Media> {
+    let boundary = multer::parse_boundary(content_type).ok()?;
+    let stream = futures_util::stream::once(async move { Ok::<_, std::io::Error>(body) });
+    let mut multipart = multer::Multipart::new(stream, boundary);
+    while let Some(field) = multipart.next_field().await.ok()? {
+        if field.name() != Some("media") {
+            continue;
         }
-        rest = rest.strip_prefix(b"\r\n")?;
-        let end = find(rest, delimiter.as_bytes())?;
-        let part = &rest[..end];
-        rest = &rest[end + delimiter.len()..];
-        let split = find(part, b"\r\n\r\n")?;
-        let head = std::str::from_utf8(&part[..split]).ok()?;
-        let mut found = Part {
-            name: None,
-            filename: None,
-            content_type: None,
-            data: &part[split + 4..],
-        };
-        for line in head.split("\r\n") {
-            let (name, value) = line.split_once(':')?;
-            if name.trim().eq_ignore_ascii_case("content-disposition") {
-                found.name = param(value, "name");
-                found.filename = param(value, "filename");
-            } else if name.trim().eq_ignore_ascii_case("content-type") {
-                found.content_type = Some(value.trim().to_owned());
-            }
+        let filename = field.file_name().map(str::to_owned);
+        let content_type = field.content_type().map(ToString::to_string);
+        let data = field.bytes().await.ok()?;
+        if data.is_empty() {
+            return None;
         }
-        parts.push(found);
+        return Some(Media {
+            filename,
+            content_type,
+            size: data.len(),
+        });
     }
+    None
 }
 
 /// `POST /cgi-bin/media/upload?access_token=&type=image|voice|video|thumb`.
@@ -95,67 +57,73 @@ pub async fn upload(
     headers: HeaderMap,
     body: Bytes,
 ) -> Response {
-    let result = (|| -> Result<Response, WxError> {
+    let checked = (|| -> Result<String, WxError> {
         state.begin_call(false)?;
         state.check_token(query.get("access_token").map(String::as_str))?;
         let kind = query.get("type").map(String::as_str).unwrap_or("");
         if !matches!(kind, "image" | "voice" | "video" | "thumb") {
             return Err(WxError(40004));
         }
-        let content_type = headers
-            .get(header::CONTENT_TYPE)
-            .and_then(|v| v.to_str().ok())
-            .unwrap_or("")
-            .to_owned();
-        let boundary = boundary(&content_type).ok_or(WxError(41005))?;
-        let parts = parts(&body, &boundary).ok_or(WxError(41005))?;
-        let media = parts
-            .iter()
-            .find(|p| p.name.as_deref() == Some("media") && !p.data.is_empty())
-            .ok_or(WxError(41005))?;
-        let summary = json!({
-            "type": kind,
-            "content_type": content_type,
-            "media": {
-                "filename": media.filename,
-                "content_type": media.content_type,
-                "size": media.data.len(),
-            },
-        });
-        let media_id = state.next_media_id();
-        state.record("POST", "/cgi-bin/media/upload", summary);
-        state.keep_upload(Upload {
-            query: raw_query.0.unwrap_or_default(),
-            content_type,
-            body: body.to_vec(),
-        });
-        let created_at = chrono::Utc::now().timestamp();
-        let answer: Value = json!({ "type": kind, "media_id": media_id, "created_at": created_at });
-        Ok(Json(answer).into_response())
+        Ok(kind.to_owned())
     })();
-    result.unwrap_or_else(IntoResponse::into_response)
+    let kind = match checked {
+        Ok(kind) => kind,
+        Err(error) => return error.into_response(),
+    };
+    let content_type = headers
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or("")
+        .to_owned();
+    let Some(media) = media_part(&content_type, body.clone()).await else {
+        return WxError(41005).into_response();
+    };
+    let summary = json!({
+        "type": kind,
+        "content_type": content_type,
+        "media": {
+            "filename": media.filename,
+            "content_type": media.content_type,
+            "size": media.size,
+        },
+    });
+    let media_id = state.next_media_id();
+    state.record("POST", "/cgi-bin/media/upload", summary);
+    state.keep_upload(Upload {
+        query: raw_query.0.unwrap_or_default(),
+        content_type,
+        body: body.to_vec(),
+    });
+    let created_at = chrono::Utc::now().timestamp();
+    let answer: Value = json!({ "type": kind, "media_id": media_id, "created_at": created_at });
+    Json(answer).into_response()
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
 
-    #[test]
-    fn parses_a_multipart_body() {
-        assert_eq!(
-            boundary("multipart/form-data; boundary=\"abc\"").as_deref(),
-            Some("abc")
+    #[tokio::test]
+    async fn finds_the_media_part() {
+        let body = Bytes::from_static(
+            b"--xy\r\nContent-Disposition: form-data; name=\"note\"\r\n\r\nhi\r\n\
+--xy\r\nContent-Disposition: form-data; name=\"media\"; filename=\"a.png\"\r\n\
+Content-Type: image/png\r\n\r\n\x89PNG\r\n--x\r\n--xy--\r\n",
         );
-        assert_eq!(boundary("application/json"), None);
-        let body = b"--xy\r\nContent-Disposition: form-data; name=\"media\"; filename=\"a.png\"\r\n\
-Content-Type: image/png\r\n\r\n\x89PNG\r\n--x\r\n--xy\r\nContent-Disposition: form-data; name=\"note\"\r\n\r\nhi\r\n--xy--\r\n";
-        let found = parts(body, "xy").expect("well formed");
-        assert_eq!(found.len(), 2);
-        assert_eq!(found[0].name.as_deref(), Some("media"));
-        assert_eq!(found[0].filename.as_deref(), Some("a.png"));
-        assert_eq!(found[0].content_type.as_deref(), Some("image/png"));
-        assert_eq!(found[0].data, b"\x89PNG\r\n--x");
-        assert_eq!(found[1].data, b"hi");
-        assert!(parts(b"--xy\r\nno end", "xy").is_none());
+        let found = media_part("multipart/form-data; boundary=\"xy\"", body.clone()).await;
+        assert_eq!(
+            found,
+            Some(Media {
+                filename: Some("a.png".into()),
+                content_type: Some("image/png".into()),
+                size: 9, // \x89 P N G \r \n - - x
+            })
+        );
+        assert_eq!(media_part("application/json", body).await, None);
+        let unfinished = Bytes::from_static(b"--xy\r\nno end");
+        assert_eq!(
+            media_part("multipart/form-data; boundary=xy", unfinished).await,
+            None
+        );
     }
 }
