@@ -265,27 +265,6 @@ async fn a_restart_mid_queue_loses_nothing_and_sends_each_once_at_the_rate() {
     gateway.stop().await;
 }
 
-/// The template sends `GET /mock/sent` lists (over HTTP, as a user of `wxgate mock-api` reads
-/// them).
-async fn mock_sent_templates(gateway: &Gateway, mock: &MockServer) -> Vec<Value> {
-    let sent: Value = gateway
-        .http
-        .get(format!("{}/mock/sent", mock.base_url()))
-        .send()
-        .await
-        .expect("GET /mock/sent")
-        .json()
-        .await
-        .expect("JSON");
-    sent["calls"]
-        .as_array()
-        .expect("calls")
-        .iter()
-        .filter(|c| c["path"] == "/cgi-bin/message/template/send")
-        .map(|c| c["body"].clone())
-        .collect()
-}
-
 /// WeChat's -1 (system busy): one busy answer is retried by the API client after its short
 /// backoff; four (the client's every attempt) leave the message queued for the outbox
 /// dispatcher, which sends it again after its backoff. Either way the message ends `delivered`,
@@ -315,7 +294,7 @@ async fn a_busy_answer_is_retried_with_backoff_and_the_message_sent_once() {
         2,
         "the send met -1, then was taken"
     );
-    let sends = mock_sent_templates(&gateway, &mock).await;
+    let sends = template_sends(&mock);
     assert_eq!(sends.len(), 1, "{sends:?}");
     assert_eq!(sends[0]["client_msg_id"], format!("wxgate-{id}"));
 
@@ -339,7 +318,7 @@ async fn a_busy_answer_is_retried_with_backoff_and_the_message_sent_once() {
         took >= Duration::from_millis(1400),
         "the client's backoff was waited: {took:?}"
     );
-    let sends = mock_sent_templates(&gateway, &mock).await;
+    let sends = template_sends(&mock);
     assert_eq!(sends.len(), 2, "each message taken once: {sends:?}");
     assert_eq!(sends[1]["touser"], "oUser2");
     assert_eq!(sends[1]["client_msg_id"], format!("wxgate-{id}"));

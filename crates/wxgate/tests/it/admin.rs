@@ -127,17 +127,11 @@ async fn healthz_and_metrics_need_no_auth() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn metrics_with_several_accounts_are_all_labelled() {
     let dir = tempfile::tempdir().unwrap();
-    let config = dir.path().join("wxgate.toml");
-    std::fs::write(
-        &config,
-        format!(
-            "[server]\nlisten = \"127.0.0.1:0\"\n[storage]\nurl = \"sqlite://{}\"\n\
-             [[accounts]]\nname = \"one\"\ntoken = \"t1\"\n\
-             [[accounts]]\nname = \"two\"\ntoken = \"t2\"\n",
-            dir.path().join("wxgate.db").display()
-        ),
-    )
-    .unwrap();
+    let config = write_config_text(
+        dir.path(),
+        "[[accounts]]\nname = \"one\"\ntoken = \"t1\"\n\
+         [[accounts]]\nname = \"two\"\ntoken = \"t2\"\n",
+    );
     let proc = tokio::task::block_in_place(|| Proc::start(&config));
     let text = reqwest::get(format!("http://{}/metrics", proc.addr))
         .await

@@ -288,21 +288,15 @@ fn usage_errors_exit_2_with_one_line_naming_the_argument() {
 fn serve_prints_each_accounts_mode_and_rule_count() {
     use std::io::{BufRead, BufReader};
     let dir = tempfile::tempdir().unwrap();
-    let config = dir.path().join("wxgate.toml");
-    std::fs::write(
-        &config,
-        format!(
-            "[server]\nlisten = \"127.0.0.1:0\"\n[storage]\nurl = \"sqlite://{}\"\n\
-             [[accounts]]\nname = \"one\"\ntoken = \"t1\"\n\
-             [[accounts]]\nname = \"two\"\ntoken = \"t2\"\nappid = \"wx2222222222222222\"\n\
-             encoding_aes_key = \"abcdefghijklmnopqrstuvwxyz0123456789ABCDEFG\"\nsecurity = \"safe\"\n\
-             [[rules]]\nwhen = {{ msg_type = \"text\", account = \"one\" }}\nreply = {{ text = \"a\" }}\n\
-             [[rules]]\nwhen = {{ msg_type = \"image\", account = \"one\" }}\nreply = {{ text = \"b\" }}\n\
-             [[rules]]\nwhen = {{ msg_type = \"voice\" }}\nreply = {{ text = \"c\" }}\n",
-            dir.path().join("wxgate.db").display()
-        ),
-    )
-    .unwrap();
+    let config = write_config_text(
+        dir.path(),
+        "[[accounts]]\nname = \"one\"\ntoken = \"t1\"\n\
+         [[accounts]]\nname = \"two\"\ntoken = \"t2\"\nappid = \"wx2222222222222222\"\n\
+         encoding_aes_key = \"abcdefghijklmnopqrstuvwxyz0123456789ABCDEFG\"\nsecurity = \"safe\"\n\
+         [[rules]]\nwhen = { msg_type = \"text\", account = \"one\" }\nreply = { text = \"a\" }\n\
+         [[rules]]\nwhen = { msg_type = \"image\", account = \"one\" }\nreply = { text = \"b\" }\n\
+         [[rules]]\nwhen = { msg_type = \"voice\" }\nreply = { text = \"c\" }\n",
+    );
     let mut child = Command::new(BIN)
         .args(["serve", "-c"])
         .arg(&config)

@@ -547,6 +547,18 @@ pub fn write_config(dir: &Path, cfg: &Cfg) -> PathBuf {
     path
 }
 
+/// `dir/wxgate.toml` holding a server on 127.0.0.1:0 with its SQLite file in `dir`, then
+/// `body` as it is (`[[accounts]]`, rules, ...: what [`Cfg`], written for `[account]`, cannot).
+pub fn write_config_text(dir: &Path, body: &str) -> PathBuf {
+    let path = dir.join("wxgate.toml");
+    let text = format!(
+        "[server]\nlisten = \"127.0.0.1:0\"\n[storage]\nurl = \"sqlite://{}\"\n{body}",
+        dir.join("wxgate.db").display()
+    );
+    std::fs::write(&path, text).expect("write config");
+    path
+}
+
 /// Read a vector file of the workspace's one test-data folder, `wechat-proto`'s
 /// `tests/data` (copied from the shared spec).
 pub fn vectors(name: &str) -> Vec<Value> {
