@@ -19,9 +19,9 @@ const fn rows_per_statement(columns: usize) -> usize {
 /// Applies `ops` in one transaction committed once: plainly first (a few multi-row
 /// statements per batch); if a statement fails, rolls back and re-applies the batch write by
 /// write, each under a savepoint, so one failing write does not fail the others.
-pub(super) async fn apply_ops(pool: &PgPool, ops: &[Op]) -> BatchOutcome {
-    let mut tx = begin(pool).await?;
-    match apply_plain(&mut tx, ops).await {
+pub(super) async fn apply_ops(pool: &PgPool, shard: i32, ops: &[Op]) -> BatchOutcome {
+    let mut tx = begin(pool, ops).await?;
+    match apply_plain(&mut tx, shard, ops).await {
         Ok(recorded) => {
             tx.commit().await?;
             return Ok(recorded.into_iter().map(Ok).collect());
@@ -31,11 +31,11 @@ pub(super) async fn apply_ops(pool: &PgPool, ops: &[Op]) -> BatchOutcome {
             tx.rollback().await?;
         }
     }
-    let mut tx = begin(pool).await?;
+    let mut tx = begin(pool, ops).await?;
     let mut outcomes = Vec::with_capacity(ops.len());
     for op in ops {
         let mut savepoint = tx.begin().await?;
-        match apply_plain(&mut savepoint, std::slice::from_ref(op)).await {
+        match apply_plain(&mut savepoint, shard, std::slice::from_ref(op)).await {
             Ok(mut recorded) => {
                 savepoint.commit().await?;
                 outcomes.push(recorded.pop().ok_or(sqlx::Error::RowNotFound));
@@ -53,26 +53,44 @@ pub(super) async fn apply_ops(pool: &PgPool, ops: &[Op]) -> BatchOutcome {
         .collect())
 }
 
-/// The advisory lock every batch transaction takes first ("wxgate batch" in ASCII).
-const BATCH_LOCK: i64 = 0x7778_6761_7465_6221;
+/// Locks every user (account, openid) that `ops` touch, in one global order: the advisory
+/// lock of each distinct 64-bit hash of `account\nopenid`, taken in ascending order of the hash,
+/// before anything else. Every row two batches can both write (an event's dedupe key, the
+/// follower, the tombstone, the replay mark of a resent query) belongs to one user, so two
+/// batches that could deadlock over rows first meet here, where every transaction takes its
+/// locks in the same order — deadlock-free by construction. Batches of other users never wait
+/// for each other (the counters they share are per instance: see `shard`). The hash is
+/// PostgreSQL's own (`hashtextextended`), the same in every instance; two users sharing a hash
+/// only wait for each other.
+const LOCK_USERS: &str = "SELECT pg_advisory_xact_lock(k) FROM \
+    (SELECT DISTINCT hashtextextended(u, 0) AS k FROM unnest($1::text[]) AS u ORDER BY k) AS keys";
 
-/// Begins a batch transaction holding [`BATCH_LOCK`]: the batches of the instances sharing
-/// the database run one after another. A batch touches hot rows every other batch touches too
-/// (today's counters, resent keys); taken in the order pushes arrived, those locks deadlocked
-/// two instances fed the same pushes (PostgreSQL broke each cycle after `deadlock_timeout`,
-/// 1 s). Serialised, each waits at most for the other's commit; group commit keeps batches
-/// large, so this costs little next to the commit itself.
-async fn begin(pool: &PgPool) -> Result<sqlx::Transaction<'static, Postgres>, sqlx::Error> {
+/// Begins a batch transaction holding the locks of the users `ops` touch ([`LOCK_USERS`]).
+async fn begin(
+    pool: &PgPool,
+    ops: &[Op],
+) -> Result<sqlx::Transaction<'static, Postgres>, sqlx::Error> {
+    let users: Vec<String> = ops
+        .iter()
+        .map(|op| {
+            let (account, openid) = op.user();
+            format!("{account}\n{openid}")
+        })
+        .collect();
     let mut tx = pool.begin().await?;
-    sqlx::query("SELECT pg_advisory_xact_lock($1)")
-        .bind(BATCH_LOCK)
+    sqlx::query(LOCK_USERS)
+        .bind(&users)
         .execute(&mut *tx)
         .await?;
     Ok(tx)
 }
 
 /// Applies `ops` in order, segment by segment (see `plan::segments`); each op's outcome.
-async fn apply_plain(conn: &mut PgConnection, ops: &[Op]) -> Result<Vec<Recorded>, sqlx::Error> {
+async fn apply_plain(
+    conn: &mut PgConnection,
+    shard: i32,
+    ops: &[Op],
+) -> Result<Vec<Recorded>, sqlx::Error> {
     let mut recorded = Vec::with_capacity(ops.len());
     let mut tally = Tally::default();
     for segment in plan::segments(ops) {
@@ -117,10 +135,9 @@ async fn apply_plain(conn: &mut PgConnection, ops: &[Op]) -> Result<Vec<Recorded
             }
         }
     }
-    // Last, and in one fixed order: the counter rows are hot (every instance's batches add
-    // to today's), so their row locks are held only until the commit, and two instances
-    // never take them in opposite orders (which deadlocked, ~1 s each).
-    apply_tally(tally, conn).await?;
+    // Last: the counter rows are hot (every batch of this instance adds to today's), so
+    // their row locks are held only until the commit; other instances write other shards.
+    apply_tally(tally, shard, conn).await?;
     Ok(recorded)
 }
 
@@ -260,23 +277,28 @@ pub(super) async fn expire_marks(pool: &PgPool) -> Result<u64, sqlx::Error> {
     Ok(marks + tombstones)
 }
 
-/// Keeps the tombstone of an unsubscribe (SHA-256 of its dedupe key) after pruning the expired
-/// ones: `false` when it is there already — a resend of an unsubscribe forgotten within the
-/// window (the batch lock orders the instances' batches, the key the inserts).
+/// Keeps the tombstone of an unsubscribe (SHA-256 of its dedupe key): `false` when a live one
+/// is there already — a resend of an unsubscribe forgotten within the window (the user's lock
+/// orders the instances' batches, the key the inserts). An expired tombstone is taken over
+/// rather than pruned here: deleting other users' rows in a batch would lock rows other
+/// instances delete too (the minutely expiry prunes them).
 async fn tombstone(conn: &mut PgConnection, write: &PushWrite) -> Result<bool, sqlx::Error> {
-    sqlx::query(sql::PRUNE_FORGOTTEN)
-        .bind(crate::store::forgotten_cutoff())
-        .execute(&mut *conn)
-        .await?;
-    let inserted = sqlx::query(sql::INSERT_FORGOTTEN)
+    let inserted = sqlx::query(TAKE_TOMBSTONE)
         .bind(&write.account)
         .bind(&crate::store::forgotten_digest(&write.dedupe_key)[..])
         .bind(millis(write.received_at))
+        .bind(crate::store::forgotten_cutoff())
         .execute(&mut *conn)
         .await?
         .rows_affected();
     Ok(inserted == 1)
 }
+
+/// Inserts a tombstone ($1 account, $2 digest, $3 when), or takes over one older than $4 (ms):
+/// one row affected unless a live tombstone of that key is kept.
+const TAKE_TOMBSTONE: &str = "INSERT INTO forgotten_keys (account, digest, forgotten_at) \
+    VALUES ($1, $2, $3) ON CONFLICT (account, digest) DO UPDATE \
+    SET forgotten_at = excluded.forgotten_at WHERE forgotten_keys.forgotten_at < $4";
 
 /// Queues notify-webhook deliveries (in order), in chunks.
 async fn insert_deliveries(
@@ -342,13 +364,13 @@ async fn upsert_followers(
     Ok(())
 }
 
-/// Applies a batch's counters: two upserts, rows in key order (a stable lock order between
-/// instances).
-async fn apply_tally(tally: Tally, conn: &mut PgConnection) -> Result<(), sqlx::Error> {
+/// Applies a batch's counters to this instance's `shard` rows: two upserts, rows in key order.
+async fn apply_tally(tally: Tally, shard: i32, conn: &mut PgConnection) -> Result<(), sqlx::Error> {
     let scenes: Vec<_> = tally.scenes.into_iter().collect();
-    for chunk in scenes.chunks(rows_per_statement(6)) {
+    for chunk in scenes.chunks(rows_per_statement(7)) {
         let mut query = QueryBuilder::<Postgres>::new(
-            "INSERT INTO scene_counters (account, scene, day, subscribes, scans, unsubscribes) ",
+            "INSERT INTO scene_counters (account, scene, day, subscribes, scans, unsubscribes, \
+             shard) ",
         );
         query.push_values(
             chunk,
@@ -358,11 +380,12 @@ async fn apply_tally(tally: Tally, conn: &mut PgConnection) -> Result<(), sqlx::
                     .push_bind(*day)
                     .push_bind(*subscribes)
                     .push_bind(*scans)
-                    .push_bind(*unsubscribes);
+                    .push_bind(*unsubscribes)
+                    .push_bind(shard);
             },
         );
         query.push(
-            " ON CONFLICT (account, scene, day) DO UPDATE SET \
+            " ON CONFLICT (account, scene, day, shard) DO UPDATE SET \
                  subscribes = scene_counters.subscribes + excluded.subscribes, \
                  scans = scene_counters.scans + excluded.scans, \
                  unsubscribes = scene_counters.unsubscribes + excluded.unsubscribes",
@@ -370,9 +393,10 @@ async fn apply_tally(tally: Tally, conn: &mut PgConnection) -> Result<(), sqlx::
         query.build().execute(&mut *conn).await?;
     }
     let days: Vec<_> = tally.days.into_iter().collect();
-    for chunk in days.chunks(rows_per_statement(6)) {
+    for chunk in days.chunks(rows_per_statement(7)) {
         let mut query = QueryBuilder::<Postgres>::new(
-            "INSERT INTO day_counters (account, day, events, subscribes, unsubscribes, scans) ",
+            "INSERT INTO day_counters (account, day, events, subscribes, unsubscribes, scans, \
+             shard) ",
         );
         query.push_values(
             chunk,
@@ -382,11 +406,12 @@ async fn apply_tally(tally: Tally, conn: &mut PgConnection) -> Result<(), sqlx::
                     .push_bind(*events)
                     .push_bind(*subscribes)
                     .push_bind(*unsubscribes)
-                    .push_bind(*scans);
+                    .push_bind(*scans)
+                    .push_bind(shard);
             },
         );
         query.push(
-            " ON CONFLICT (account, day) DO UPDATE SET events = day_counters.events + excluded.events, \
+            " ON CONFLICT (account, day, shard) DO UPDATE SET events = day_counters.events + excluded.events, \
                  subscribes = day_counters.subscribes + excluded.subscribes, \
                  unsubscribes = day_counters.unsubscribes + excluded.unsubscribes, \
                  scans = day_counters.scans + excluded.scans",

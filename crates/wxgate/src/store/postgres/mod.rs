@@ -30,12 +30,17 @@ use writer::{Batch, BatchOutcome, Op, Writer};
 
 /// Pooled connections (the writer uses one at a time; the rest serve reads).
 const CONNECTIONS: u32 = 8;
+/// Counter shards an instance draws from: bounds the rows a counter key can have.
+const SHARDS: i32 = 1024;
 /// Events deleted per statement by `purge_events`.
 const PURGE_CHUNK: i64 = 1000;
 
 /// The PostgreSQL store.
 pub(super) struct PgStore {
     pool: PgPool,
+    /// this instance's counter rows (see migration 0012): instances sharing the database never
+    /// update the same counter row
+    shard: i32,
     writer: Writer,
     health: Arc<Health>,
 }
@@ -43,6 +48,8 @@ pub(super) struct PgStore {
 /// The writer's side (the same pool).
 struct PgBatch {
     pool: PgPool,
+    /// the store's counter shard
+    shard: i32,
     /// when expired replay marks were last deleted
     expired: std::sync::Mutex<std::time::Instant>,
 }
@@ -74,13 +81,18 @@ impl PgStore {
             .await
             .map_err(|error| StoreError::Migrate(Box::new(error)))?;
         let health = Arc::new(Health::default());
+        // Random, so instances need no configuration to differ; two that draw the same number
+        // only share counter rows (and wait for each other there), counts stay exact.
+        let shard = rand::random::<i32>().rem_euclid(SHARDS);
         let batch = PgBatch {
             pool: pool.clone(),
+            shard,
             expired: std::sync::Mutex::new(std::time::Instant::now()),
         };
         let writer = Writer::start(batch, Arc::clone(&health));
         Ok(PgStore {
             pool,
+            shard,
             writer,
             health,
         })
@@ -90,7 +102,7 @@ impl PgStore {
 #[async_trait]
 impl Batch for PgBatch {
     async fn apply(&self, ops: &[Op]) -> BatchOutcome {
-        let outcome = apply::apply_ops(&self.pool, ops).await;
+        let outcome = apply::apply_ops(&self.pool, self.shard, ops).await;
         let due = {
             let mut last = self
                 .expired

@@ -23,10 +23,11 @@ const UPSERT_PAGE: &str = "INSERT INTO followers (account, openid, subscribed, s
     subscribe_scene = excluded.subscribe_scene, language = excluded.language, \
     remark = excluded.remark, tags = excluded.tags, synced_at = excluded.synced_at";
 
-/// Counts $3 synced followers of account $4 new to the gateway under scene $1 on day $2.
+/// Counts $3 synced followers of account $4 new to the gateway under scene $1 on day $2, in
+/// the instance's counter shard $5.
 const COUNT_NEW: &str = "INSERT INTO scene_counters \
-    (account, scene, day, subscribes, scans, unsubscribes) VALUES ($4, $1, $2, $3, 0, 0) \
-    ON CONFLICT (account, scene, day) DO UPDATE SET \
+    (account, scene, day, subscribes, scans, unsubscribes, shard) \
+    VALUES ($4, $1, $2, $3, 0, 0, $5) ON CONFLICT (account, scene, day, shard) DO UPDATE SET \
     subscribes = scene_counters.subscribes + $3";
 
 impl PgStore {
@@ -92,6 +93,7 @@ impl PgStore {
                 .bind(day)
                 .bind(n)
                 .bind(account)
+                .bind(self.shard)
                 .execute(&mut *tx)
                 .await?;
         }

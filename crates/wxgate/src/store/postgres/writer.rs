@@ -34,6 +34,17 @@ pub(in crate::store) enum Op {
 }
 
 impl Op {
+    /// The user it writes: (account, openid).
+    pub(super) fn user(&self) -> (&str, &str) {
+        match self {
+            Op::Record(write) => (&write.account, &write.openid),
+            Op::Forget(account, openid)
+            | Op::Depart {
+                account, openid, ..
+            } => (account, openid),
+        }
+    }
+
     /// Whether applying it deletes a user, so the files must be scrubbed before answering.
     fn forgets(&self) -> bool {
         match self {

@@ -137,6 +137,7 @@ mod concurrency;
 mod daily;
 mod fault;
 mod forget;
+mod instances;
 mod messages;
 mod open;
 mod outbox;
