@@ -6,3 +6,5 @@ mod outbox;
 #[path = "../common/pushes.rs"]
 mod pushes;
 mod standard;
+#[path = "../common/tools.rs"]
+mod tools;
