@@ -3,6 +3,7 @@
 mod examples;
 mod harness;
 mod outbox;
+mod pending;
 #[path = "../common/pushes.rs"]
 mod pushes;
 mod standard;
