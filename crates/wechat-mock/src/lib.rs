@@ -4,7 +4,7 @@
 //! `/cgi-bin/stable_token`, `/cgi-bin/qrcode/create`, `/cgi-bin/showqrcode`,
 //! `/cgi-bin/menu/{create,get,delete}`, `/cgi-bin/get_current_selfmenu_info`,
 //! `/cgi-bin/message/custom/send`, `/cgi-bin/message/template/send`, `/cgi-bin/user/info`,
-//! `/cgi-bin/user/get`, `/cgi-bin/user/info/batchget`, `/cgi-bin/media/upload`), checks appid, secret and
+//! `/cgi-bin/user/get`, `/cgi-bin/user/info/batchget`, `/cgi-bin/tags/get`, `/cgi-bin/media/upload`), checks appid, secret and
 //! `access_token`, expires tokens by wall clock and answers WeChat's own error codes as
 //! `{"errcode":N,"errmsg":"..."}` (HTTP 200). `GET /mock/sent` lists the calls that changed
 //! something. With [`MockConfig::followers`] it has that many followers (with scenes); with
@@ -28,6 +28,7 @@ mod qrcode;
 mod sent;
 mod server;
 mod state;
+mod tags;
 mod template;
 mod token;
 

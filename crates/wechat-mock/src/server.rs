@@ -15,7 +15,7 @@ use tokio::task::JoinHandle;
 
 use crate::jobfinish::PushSecurity;
 use crate::state::MockState;
-use crate::{custom, followers, media, menu, qrcode, sent, template, token};
+use crate::{custom, followers, media, menu, qrcode, sent, tags, template, token};
 
 /// What the mock accepts: one account's credentials (and those of more accounts, each with
 /// its own tokens and menu) and the lifetime of the tokens it issues.
@@ -67,7 +67,7 @@ impl fmt::Debug for PushAccount {
 
 impl Default for MockConfig {
     /// AppID `wx0123456789abcdef`, AppSecret `0123456789abcdef0123456789abcdef`, 7200 s tokens,
-    /// no followers, no pushes back (plain, Token `wxgate-dev-token` if set to push).
+    /// no followers, no pushes back (plain, Token `wxgatedevtoken` if set to push).
     fn default() -> Self {
         Self {
             appid: "wx0123456789abcdef".to_owned(),
@@ -76,7 +76,7 @@ impl Default for MockConfig {
             token_ttl: Duration::from_secs(7200),
             followers: 0,
             push_to: None,
-            push_token: "wxgate-dev-token".to_owned(),
+            push_token: "wxgatedevtoken".to_owned(),
             push_security: PushSecurity::Plain,
             push_accounts: HashMap::new(),
         }
@@ -125,6 +125,7 @@ pub fn router(state: MockState) -> Router {
         .route("/cgi-bin/user/get", get(followers::list))
         .route("/cgi-bin/user/info/batchget", post(followers::batchget))
         .route("/cgi-bin/message/template/send", post(template::send))
+        .route("/cgi-bin/tags/get", get(tags::get))
         .route(
             "/cgi-bin/media/upload",
             // WeChat's largest temporary media, video, is 10 MB.

@@ -28,7 +28,7 @@ use crate::webhooks::outbox::Dispatcher;
 #[derive(Debug, thiserror::Error)]
 pub enum BuildError {
     /// `[server] listen` could not be bound (taken, no permission, ...)
-    #[error("cannot listen on {addr}: {source}")]
+    #[error("cannot listen on {addr} ([server] listen, or WXGATE_LISTEN): {source}")]
     Listen {
         /// the address in the config
         addr: SocketAddr,

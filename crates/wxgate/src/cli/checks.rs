@@ -1,12 +1,10 @@
 //! Start-up checks of `serve` that look beyond the config's own validity: a config file
-//! others can read while it holds secrets, a short admin token, the public default token.
+//! others can read while it holds secrets, a short admin token, the public default token,
+//! a webhook without a secret.
 use std::path::Path;
 
 use super::Failure;
-use crate::config::Config;
-
-/// The token everyone knows (the built-in default).
-pub const DEV_TOKEN: &str = "wxgate-dev-token";
+use crate::config::{Config, DEV_TOKEN};
 /// Admin tokens shorter than this draw a warning.
 pub const MIN_ADMIN_TOKEN_CHARS: usize = 16;
 
@@ -40,6 +38,16 @@ pub fn before_serving(
             tracing::warn!(
                 chars,
                 "admin.token is shorter than {MIN_ADMIN_TOKEN_CHARS} characters: easy to guess"
+            );
+        }
+    }
+    for (i, hook) in config.webhooks.iter().enumerate() {
+        if hook.secret.is_none() {
+            tracing::warn!(
+                webhook = %hook.name,
+                "webhooks[{i}] has no secret: its deliveries are unsigned (no webhook-signature \
+                 or X-Wxgate-Signature header), so its receiver cannot tell them from forged \
+                 ones; set webhooks[{i}].secret (e.g. whsec_ and 32 random bytes in base64)"
             );
         }
     }

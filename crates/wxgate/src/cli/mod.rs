@@ -10,6 +10,7 @@ mod qrcode;
 mod reload;
 mod serve;
 mod simulate;
+mod startup;
 
 use std::path::PathBuf;
 

@@ -21,22 +21,17 @@ pub async fn run(config_path: Option<&Path>) -> Result<(), Failure> {
     let state = app.state().clone();
     // SIGHUP is caught from here on: one sent as soon as the URL line shows must not kill us.
     let reload = reload_on_hangup(state.clone(), source.file);
-    let several = state.config.accounts.len() > 1;
-    for account in state.config.accounts.iter() {
-        // One line per account; with `[account]` alone exactly the line of before.
-        let name = if several {
-            format!("account {}, ", account.name)
-        } else {
-            String::new()
-        };
-        let rules = state.routing().rules.count_for(&account.name);
-        println!(
-            "wxgate: push URL http://{}{} ({name}{} mode, {rules} rule{})",
-            app.local_addr(),
-            account.push_path,
-            account.security.as_str(),
-            if rules == 1 { "" } else { "s" }
-        );
+    let routing = state.routing();
+    let startup = super::startup::lines(&state.config, app.local_addr(), config_path, |name| {
+        routing.rules.count_for(name)
+    });
+    // One write: a reader that closes the pipe after the first line costs no later line
+    // (and a closed stdout is no reason to stop serving).
+    {
+        use std::io::Write;
+        let mut stdout = std::io::stdout().lock();
+        let _ = stdout.write_all(startup.as_bytes());
+        let _ = stdout.flush();
     }
     tracing::info!(local = %app.local_addr(), "listening");
     state.pipeline.tasks.spawn_background(reload);

@@ -43,6 +43,10 @@ impl From<crate::rules::CompileError> for ConfigError {
     }
 }
 
+/// The built-in push Token (`[account] token` when none is set): public, so `serve` accepts
+/// it on a loopback address only. Letters only, as WeChat's admin console requires.
+pub const DEV_TOKEN: &str = "wxgatedevtoken";
+
 /// The environment variables that override the file, with the key each one sets.
 pub const ENV_OVERRIDES: &[(&str, &str)] = &[
     ("WXGATE_LISTEN", "server.listen"),
@@ -103,7 +107,7 @@ pub fn read_raw(explicit: Option<&Path>) -> Result<(RawConfig, Source), ConfigEr
     };
     let text = std::fs::read_to_string(&file)
         .map_err(|e| ConfigError::new(format!("-c {}", file.display()), e.to_string()))?;
-    let raw = parse_toml(&text)?;
+    let raw = parse_toml_in(&text, Some(&file))?;
     let base_dir = match file.parent() {
         Some(p) if !p.as_os_str().is_empty() => cwd.join(p),
         _ => cwd,
@@ -119,6 +123,12 @@ pub fn read_raw(explicit: Option<&Path>) -> Result<(RawConfig, Source), ConfigEr
 
 /// Parse config text, naming the key of a type error or an unknown key.
 pub fn parse_toml(text: &str) -> Result<RawConfig, ConfigError> {
+    parse_toml_in(text, None)
+}
+
+/// [`parse_toml`] of the text of `file`: a syntax error (where no key is known yet) names the
+/// file with the line, `wxgate.toml: line 3`.
+fn parse_toml_in(text: &str, file: Option<&Path>) -> Result<RawConfig, ConfigError> {
     let de = toml::Deserializer::new(text);
     serde_path_to_error::deserialize(de).map_err(|e| {
         let path = e.path().to_string();
@@ -133,16 +143,22 @@ pub fn parse_toml(text: &str) -> Result<RawConfig, ConfigError> {
                 format!("{path}.{field}")
             }
             (false, _) => path,
-            (true, None) => match inner.span() {
-                Some(span) => {
-                    let line = line_of(text, span.start);
-                    match key_on_line(text, line) {
-                        Some(key) => format!("{key} (line {line})"),
-                        None => format!("line {line}"),
+            (true, None) => {
+                let place = match inner.span() {
+                    Some(span) => {
+                        let line = line_of(text, span.start);
+                        match key_on_line(text, line) {
+                            Some(key) => format!("{key} (line {line})"),
+                            None => format!("line {line}"),
+                        }
                     }
+                    None => "config".to_string(),
+                };
+                match file {
+                    Some(file) => format!("{}: {place}", file.display()),
+                    None => place,
                 }
-                None => "config".to_string(),
-            },
+            }
         };
         let message = words::plain(&key, &message);
         ConfigError::new(key, message)

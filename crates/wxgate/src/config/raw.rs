@@ -127,7 +127,7 @@ impl Default for RawAccount {
             name: None,
             appid: String::new(),
             appsecret: None,
-            token: "wxgate-dev-token".into(),
+            token: super::DEV_TOKEN.into(),
             encoding_aes_key: None,
             previous_encoding_aes_key: None,
             security: "plain".into(),

@@ -27,7 +27,7 @@ fn defaults_match_the_contract() {
     assert_eq!(c.server.path, "/wechat");
     assert_eq!(c.server.reply_deadline.as_millis(), 4000);
     assert_eq!(c.server.max_body_bytes, 65536);
-    assert!(c.accounts[0].token.matches("wxgate-dev-token"));
+    assert!(c.accounts[0].token.matches("wxgatedevtoken"));
     assert_eq!(c.accounts[0].security, Security::Plain);
     assert!(c.accounts[0].refuse_replays);
     assert_eq!(c.accounts[0].max_clock_skew.map(|d| d.as_secs()), Some(300));
@@ -187,7 +187,7 @@ fn secrets_do_not_show_in_debug() {
     )
     .unwrap();
     let shown = format!("{c:?}");
-    for secret in ["S3CR3T-app", KEY, "adm1n-tok", "wxgate-dev-token"] {
+    for secret in ["S3CR3T-app", KEY, "adm1n-tok", "wxgatedevtoken"] {
         assert!(!shown.contains(secret), "{secret} leaked in {shown}");
     }
 }
@@ -331,15 +331,15 @@ fn rule_compile_errors_keep_their_key_and_message() {
 fn two_accounts() -> String {
     format!(
         "[server]\npath = \"/wx/\"\n\
-         [[accounts]]\nname = \"one\"\nappid = \"wx1\"\ntoken = \"t1\"\n\
-         [[accounts]]\nname = \"two\"\nappid = \"wx2\"\ntoken = \"t2\"\nsecurity = \"safe\"\n\
+         [[accounts]]\nname = \"one\"\nappid = \"wx1\"\ntoken = \"tokenone\"\n\
+         [[accounts]]\nname = \"two\"\nappid = \"wx2\"\ntoken = \"tokentwo\"\nsecurity = \"safe\"\n\
          encoding_aes_key = \"{KEY}\"\nmax_clock_skew_s = 0\nrefuse_replays = false\n"
     )
 }
 
 #[test]
 fn the_single_account_is_default_at_the_server_path() {
-    let c = build("[account]\ntoken = \"t\"", &[]).unwrap();
+    let c = build("[account]\ntoken = \"tok\"", &[]).unwrap();
     assert_eq!(c.account_names(), ["default"]);
     let only = c.only_account().unwrap();
     assert_eq!(
@@ -359,7 +359,7 @@ fn several_accounts_each_at_their_own_path_with_their_own_keys() {
     assert_eq!(one.push_path, "/wx/one");
     assert_eq!(two.push_path, "/wx/two");
     assert_eq!(two.table, "accounts[1]");
-    assert!(one.token.matches("t1") && two.token.matches("t2"));
+    assert!(one.token.matches("tokenone") && two.token.matches("tokentwo"));
     assert_eq!(
         (one.security, two.security),
         (Security::Plain, Security::Safe)
@@ -379,7 +379,10 @@ fn bad_accounts_name_their_key() {
     let entry =
         |name: &str, appid: &str| format!("[[accounts]]\nname = \"{name}\"\nappid = \"{appid}\"\n");
     assert_eq!(
-        key_of(&format!("[account]\ntoken = \"t\"\n{}", entry("a", "wx1"))),
+        key_of(&format!(
+            "[account]\ntoken = \"tok\"\n{}",
+            entry("a", "wx1")
+        )),
         "accounts"
     );
     assert_eq!(
@@ -446,4 +449,29 @@ fn rules_and_webhooks_may_only_name_configured_accounts() {
     )
     .unwrap();
     assert!(every.webhooks[0].serves("one") && every.webhooks[0].serves("two"));
+}
+
+/// Issue 17: the push Token is what WeChat's admin console accepts, 3 to 32 ASCII letters and
+/// digits; anything else is a config error naming the key (never echoing the value), and the
+/// built-in default is such a Token.
+#[test]
+fn issue_17_the_token_is_3_to_32_letters_and_digits() {
+    for good in ["abc", "Token2024", &"a".repeat(32)] {
+        assert!(
+            build(&format!("[account]\ntoken = \"{good}\""), &[]).is_ok(),
+            "{good}"
+        );
+    }
+    for bad in ["ab", "has space", "with-dash", "令牌测试", &"a".repeat(33)] {
+        let err = build(&format!("[account]\ntoken = \"{bad}\""), &[]).unwrap_err();
+        assert_eq!(err.key, "account.token", "{bad}");
+        assert!(!err.message.contains(bad), "the value is not echoed: {err}");
+        assert!(err.message.contains("3 to 32 letters and digits"), "{err}");
+    }
+    let err = build("[[accounts]]\nname = \"one\"\ntoken = \"a b c\"", &[]).unwrap_err();
+    assert_eq!(err.key, "accounts[0].token");
+    let err = build("", &[("WXGATE_TOKEN", "my-token")]).unwrap_err();
+    assert_eq!(err.key, "account.token");
+    let default = build("", &[]).expect("the defaults are valid");
+    assert!(default.accounts[0].token.matches(super::DEV_TOKEN));
 }

@@ -546,6 +546,29 @@ fn check_name(name: &str) -> Result<(), String> {
     Ok(())
 }
 
+/// The push Token as WeChat's admin console takes it: 3 to 32 ASCII letters and digits (the
+/// console refuses anything else, so another Token could never match a real account's).
+fn check_token(token: &str) -> Result<(), String> {
+    if token.is_empty() {
+        return Err("must not be empty".into());
+    }
+    let len = token.chars().count();
+    if !(3..=32).contains(&len) {
+        return Err(format!(
+            "{len} characters; the admin console's Token is 3 to 32 letters and digits"
+        ));
+    }
+    if !token.chars().all(|c| c.is_ascii_alphanumeric()) {
+        // The value is a secret: say what is wrong, never echo it.
+        return Err(
+            "holds a character other than an ASCII letter or digit; the admin console's \
+             Token is 3 to 32 letters and digits"
+                .into(),
+        );
+    }
+    Ok(())
+}
+
 /// One account's keys (`prefix` is `account` or `accounts[N]`, for the errors).
 fn account(
     a: &RawAccount,
@@ -554,9 +577,7 @@ fn account(
     push_path: &str,
 ) -> Result<AccountConfig, ConfigError> {
     let key = |field: &str| format!("{prefix}.{field}");
-    if a.token.is_empty() {
-        return Err(ConfigError::new(key("token"), "must not be empty"));
-    }
+    check_token(&a.token).map_err(|message| ConfigError::new(key("token"), message))?;
     let security = match a.security.to_ascii_lowercase().as_str() {
         "plain" => Security::Plain,
         "compatible" => Security::Compatible,

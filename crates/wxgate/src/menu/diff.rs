@@ -1,6 +1,7 @@
 //! A line diff of two texts (longest common subsequence): what `menu push --dry-run` prints.
 
-/// Lines of `new` against `old`: `  ` unchanged, `- ` only in `old`, `+ ` only in `new`.
+/// Lines of `new` against `old`: `  ` unchanged, `- ` only in `old`, `+ ` only in `new`; where
+/// a line changed, the old one comes above the new one.
 pub fn diff_lines(old: &str, new: &str) -> Vec<String> {
     let a: Vec<&str> = old.lines().collect();
     let b: Vec<&str> = new.lines().collect();
@@ -22,12 +23,13 @@ pub fn diff_lines(old: &str, new: &str) -> Vec<String> {
             out.push(format!("  {}", a[i]));
             i += 1;
             j += 1;
-        } else if j < b.len() && (i == a.len() || lcs[i][j + 1] >= lcs[i + 1][j]) {
-            out.push(format!("+ {}", b[j]));
-            j += 1;
-        } else {
+        } else if i < a.len() && (j == b.len() || lcs[i + 1][j] >= lcs[i][j + 1]) {
+            // A changed line: the old one first, then the new one below it.
             out.push(format!("- {}", a[i]));
             i += 1;
+        } else {
+            out.push(format!("+ {}", b[j]));
+            j += 1;
         }
     }
     out
@@ -40,7 +42,22 @@ mod tests {
     #[test]
     fn changed_lines_are_marked() {
         let diff = diff_lines("a\nb\nc", "a\nx\nc\nd");
-        assert_eq!(diff, ["  a", "+ x", "- b", "  c", "+ d"]);
+        assert_eq!(diff, ["  a", "- b", "+ x", "  c", "+ d"]);
+    }
+
+    /// Issue 17: a changed line shows the old value above the new one.
+    #[test]
+    fn issue_17_the_old_line_comes_above_the_new() {
+        let diff = diff_lines("{\n  \"name\": \"Today\"\n}", "{\n  \"name\": \"Now\"\n}");
+        assert_eq!(
+            diff,
+            [
+                "  {",
+                "-   \"name\": \"Today\"",
+                "+   \"name\": \"Now\"",
+                "  }"
+            ]
+        );
     }
 
     #[test]

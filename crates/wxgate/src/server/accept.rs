@@ -65,7 +65,8 @@ pub fn accept(
         }
         (Security::Safe, false) => {
             return Err(Refusal::WrongMode(
-                "this gateway is in safe mode and refuses plain pushes",
+                "this gateway is in safe mode and refuses plain pushes: send it encrypted \
+                 (wxgate simulate --encrypt)",
             ))
         }
         _ => {}

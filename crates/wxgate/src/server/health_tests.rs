@@ -8,7 +8,7 @@ use std::time::{Duration, Instant};
 use crate::store::sqlite::SqliteStore;
 use crate::store::{EventQuery, Store};
 
-const TOKEN: &str = "health-test-token";
+const TOKEN: &str = "healthtesttoken";
 
 fn push_xml(openid: &str, n: u32) -> String {
     format!(

@@ -11,7 +11,7 @@ use crate::store::sqlite::SqliteStore;
 use crate::store::Store;
 use crate::telemetry::spans::{key_label, openid_hash};
 
-const TOKEN: &str = "log-test-token";
+const TOKEN: &str = "logtesttoken";
 const CONTENT: &str = "my-card-number-4111";
 
 /// Every log line, kept in memory.

@@ -64,6 +64,15 @@ pub enum StoreError {
         #[source]
         source: std::io::Error,
     },
+    /// the folder of the SQLite database file did not exist and could not be made
+    #[error("cannot create the folder {path} of the SQLite database: {source}")]
+    CreateFolder {
+        /// the folder
+        path: String,
+        /// why
+        #[source]
+        source: std::io::Error,
+    },
     /// the schema could not be brought up to date (rusqlite's or sqlx's error as the source)
     #[error("migration failed: {0}")]
     Migrate(#[source] Box<dyn std::error::Error + Send + Sync>),

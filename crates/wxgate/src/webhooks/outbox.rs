@@ -157,6 +157,10 @@ impl Dispatcher {
 
     async fn run(self: Arc<Self>, stop: CancellationToken) {
         let mut next_sweep = tokio::time::Instant::now();
+        // Whether the outbox may have changed since the pending gauge was last set: a push
+        // wrote deliveries (a wake-up) or some were attempted. The gauge is set again before
+        // the next wait, so it follows the outbox within a poll, not a sweep.
+        let mut changed = false;
         loop {
             if stop.is_cancelled() {
                 break;
@@ -168,6 +172,7 @@ impl Dispatcher {
             }
             let claimed = self.claim(&routing).await;
             if !claimed.is_empty() {
+                changed = true;
                 let batch = futures::future::join_all(
                     claimed
                         .into_iter()
@@ -186,9 +191,12 @@ impl Dispatcher {
                 // More may be due (an openid's next delivery, a bigger backlog).
                 continue;
             }
+            if std::mem::take(&mut changed) {
+                self.count_pending().await;
+            }
             tokio::select! {
                 () = stop.cancelled() => break,
-                () = self.wake.notified() => {}
+                () = self.wake.notified() => changed = true,
                 () = tokio::time::sleep(self.poll) => {}
             }
         }
@@ -237,6 +245,11 @@ impl Dispatcher {
                 Err(e) => tracing::warn!(error = %e, "dropping old deliveries failed"),
             }
         }
+        self.count_pending().await;
+    }
+
+    /// Set `wxgate_webhook_deliveries_pending` to what the outbox holds.
+    async fn count_pending(&self) {
         match self.store.pending_deliveries().await {
             Ok(n) => metrics::deliveries_pending(n),
             Err(e) => tracing::warn!(error = %e, "counting pending deliveries failed"),
@@ -327,13 +340,15 @@ impl Dispatcher {
         let delay = self.delay(d.attempts);
         let next_at =
             Utc::now() + chrono::Duration::from_std(delay).unwrap_or(chrono::Duration::zero());
-        // One warning per delivery, not per retry: a receiver down for hours would flood
-        // the log otherwise.
-        if d.attempts == 0 {
-            tracing::warn!(error, retry_in = ?delay, "delivery failed, will retry");
-        } else {
-            tracing::debug!(error, retry_in = ?delay, "delivery failed again");
-        }
+        // Every failed attempt is a warning: the backoff (doubling up to its cap) bounds how
+        // many lines a receiver that is down for hours costs.
+        tracing::warn!(
+            error,
+            attempt = i64::from(d.attempts) + 1,
+            retry_in = ?delay,
+            next_attempt_at = %crate::rfc3339::time(&next_at),
+            "delivery failed, will retry"
+        );
         if let Err(e) = self.store.delivery_failed(d.id, next_at).await {
             tracing::warn!(error = %e, "rescheduling a delivery failed");
         }

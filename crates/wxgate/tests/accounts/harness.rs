@@ -34,7 +34,7 @@ pub fn one() -> Account {
         name: "one",
         appid: "wx1111111111111111",
         secret: "11111111111111111111111111111111",
-        token: "token-one",
+        token: "tokenone",
         crypt: None,
     }
 }
@@ -45,7 +45,7 @@ pub fn two() -> Account {
         name: "two",
         appid: "wx2222222222222222",
         secret: "22222222222222222222222222222222",
-        token: "token-two",
+        token: "tokentwo",
         crypt: Some(MessageCrypt::new(
             EncodingAesKey::parse(KEY).expect("key"),
             "wx2222222222222222".to_string(),

@@ -41,7 +41,7 @@ async fn a_single_account_database_from_before_keeps_working() {
         .await
         .expect("mock");
     let config = format!(
-        "[server]\nlisten = \"127.0.0.1:0\"\npath = \"/wechat\"\n[account]\ntoken = \"t\"\n\
+        "[server]\nlisten = \"127.0.0.1:0\"\npath = \"/wechat\"\n[account]\ntoken = \"tok\"\n\
          [storage]\nurl = \"sqlite://{}\"\n[admin]\ntoken = \"{}\"\n",
         db.display(),
         crate::harness::ADMIN

@@ -12,7 +12,7 @@ use tokio::sync::oneshot;
 use tokio::task::JoinHandle;
 use wechat_mock::{MockConfig, MockServer};
 
-pub const TOKEN: &str = "wxgate-dev-token";
+pub const TOKEN: &str = "wxgatedevtoken";
 pub const ADMIN_TOKEN: &str = "test-admin-token";
 pub const APPID: &str = "wx0123456789abcdef";
 pub const APPSECRET: &str = "0123456789abcdef0123456789abcdef";

@@ -12,4 +12,6 @@ mod papercuts;
 mod qrcode_counts;
 mod qrcodes;
 mod token;
+#[path = "../common/tools.rs"]
+mod tools;
 mod wechat_proxy;

@@ -405,3 +405,25 @@ async fn a_multipart_upload_is_forwarded_unchanged_with_the_token() {
     assert_eq!(sent[0].body["media"]["size"], image.len());
     gateway.stop().await;
 }
+
+/// Issue 17: the README's example call, `cgi-bin/tags/get` through the gateway, answers the
+/// mock's tags (it was a 404 at `mock-api`).
+#[tokio::test]
+async fn issue_17_the_readme_tags_example_works_against_the_mock() {
+    let mock = mock().await;
+    let dir = dir();
+    with_service_token(dir.path(), &mock.base_url());
+    let gateway = Gateway::start(dir.path()).await;
+    let (status, tags) = call(
+        &gateway,
+        SERVICE_TOKEN,
+        Method::GET,
+        "/wechat/cgi-bin/tags/get",
+        None,
+    )
+    .await;
+    assert_eq!(status, StatusCode::OK, "{tags}");
+    assert_eq!(tags["tags"][0]["id"], 2, "{tags}");
+    assert_eq!(tags["tags"][0]["name"], "星标组", "{tags}");
+    gateway.stop().await;
+}

@@ -3,10 +3,12 @@
 //! checks the charts' bars against the API, pages, and forgets a follower; screenshots of the
 //! page wide and 420 px narrow go to `target/screenshots/`.
 //!
-//! Needs the Debian packages `chromium` and `chromium-driver`. Without them the test prints a
-//! note and passes, unless `CI` is set: then it fails.
+//! Needs the Debian packages `chromium` and `chromium-driver` (`.ci/setup` installs them):
+//! without them the tests fail, saying so.
 mod accounts;
 mod charts;
+#[path = "../common/tools.rs"]
+mod tools;
 mod webdriver;
 
 use std::net::SocketAddr;
@@ -19,7 +21,7 @@ use webdriver::Browser;
 
 const ADMIN_TOKEN: &str = "secret-admin";
 /// The default `[account] token`, which signs the pushes.
-const PUSH_TOKEN: &str = "wxgate-dev-token";
+const PUSH_TOKEN: &str = "wxgatedevtoken";
 const FAN: &str = "oDashboardFan0001";
 /// Came through scene 42 too, then unfollowed (forgotten: only the counters remember).
 const GONE: &str = "oDashboardGone0001";
@@ -126,9 +128,10 @@ impl Gateway {
 
 /// `target/screenshots/` of the workspace (or under `CARGO_TARGET_DIR`), created.
 fn screenshots_dir() -> PathBuf {
-    let dir = std::env::var_os("CARGO_TARGET_DIR")
-        .map(PathBuf::from)
-        .unwrap_or_else(|| PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../target"))
+    let dir = tools::target_dirs()
+        .into_iter()
+        .next()
+        .unwrap_or_else(|| tools::workspace().join("target"))
         .join("screenshots");
     std::fs::create_dir_all(&dir).expect("screenshots dir");
     dir
@@ -179,12 +182,7 @@ async fn rows(browser: &Browser, table: &str) -> Vec<Vec<String>> {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn dashboard_signs_in_shows_the_records_pages_and_forgets() {
     let Some((chromium, chromedriver)) = webdriver::locate() else {
-        assert!(
-            std::env::var_os("CI").is_none(),
-            "CI is set but chromium/chromedriver are missing (apt-get install chromium chromium-driver)"
-        );
-        eprintln!("note: skipping the dashboard browser test: chromium/chromedriver not installed");
-        return;
+        crate::tools::missing("chromium and chromedriver (Debian: chromium chromium-driver)");
     };
     let gw = Gateway::start().await;
     gw.event(FAN, "subscribe", Some("qrscene_42")).await;

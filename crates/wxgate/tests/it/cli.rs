@@ -290,8 +290,8 @@ fn serve_prints_each_accounts_mode_and_rule_count() {
     let dir = tempfile::tempdir().unwrap();
     let config = write_config_text(
         dir.path(),
-        "[[accounts]]\nname = \"one\"\ntoken = \"t1\"\n\
-         [[accounts]]\nname = \"two\"\ntoken = \"t2\"\nappid = \"wx2222222222222222\"\n\
+        "[[accounts]]\nname = \"one\"\ntoken = \"tokenone\"\n\
+         [[accounts]]\nname = \"two\"\ntoken = \"tokentwo\"\nappid = \"wx2222222222222222\"\n\
          encoding_aes_key = \"abcdefghijklmnopqrstuvwxyz0123456789ABCDEFG\"\nsecurity = \"safe\"\n\
          [[rules]]\nwhen = { msg_type = \"text\", account = \"one\" }\nreply = { text = \"a\" }\n\
          [[rules]]\nwhen = { msg_type = \"image\", account = \"one\" }\nreply = { text = \"b\" }\n\

@@ -11,6 +11,7 @@ mod durability;
 mod endpoint;
 mod install;
 mod logging;
+mod newcomer;
 mod papercuts;
 mod real_world;
 mod retries;

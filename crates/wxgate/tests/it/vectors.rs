@@ -53,6 +53,7 @@ async fn hostile_inputs_get_the_expected_status() {
     // the cases share one signature triple: replays must be allowed here; their timestamps
     // are fixed, so the clock check is off
     let plain = spawn_app_cfg(Cfg {
+        token: VECTOR_TOKEN.into(),
         account_extra: "refuse_replays = false\nmax_clock_skew_s = 0\n".into(),
         ..Cfg::default()
     })

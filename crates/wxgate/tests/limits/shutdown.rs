@@ -84,6 +84,11 @@ fn issue_13_a_taken_port_stops_serve_before_it_creates_the_database() {
     let (code, stderr) = serve_until_exit(&config);
     assert_eq!(code, Some(1), "{stderr}");
     assert!(stderr.contains("cannot listen"), "{stderr}");
+    // Issue 17: the message says which setting to change.
+    assert!(
+        stderr.contains("[server] listen") && stderr.contains("WXGATE_LISTEN"),
+        "{stderr}"
+    );
     let left: Vec<_> = std::fs::read_dir(dir.path())
         .unwrap()
         .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())

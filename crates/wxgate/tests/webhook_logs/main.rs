@@ -47,7 +47,7 @@ async fn a_delivery_span_names_the_attempt_and_its_outcome_never_the_openid() {
     tracing::subscriber::set_global_default(subscriber).expect("the only subscriber here");
 
     let (recv, _r) = Receiver::start().await;
-    recv.fail(1);
+    recv.fail(3);
     let gate = start(&notify_hook("crm", &recv.url("/crm"), "[\"*\"]", "")).await;
     let openid = fresh("oLogged");
     let xml = event_xml(&openid, "subscribe", Some("qrscene_launch-42"), now());
@@ -82,18 +82,40 @@ async fn a_delivery_span_names_the_attempt_and_its_outcome_never_the_openid() {
         Some(("crm".into(), "failed".into(), true)),
         "{attempts:?}"
     );
+    for failed in [2, 3] {
+        assert_eq!(
+            outcome_of(failed),
+            Some(("crm".into(), "failed".into(), true)),
+            "{attempts:?}"
+        );
+    }
     assert_eq!(
-        outcome_of(2),
+        outcome_of(4),
         Some(("crm".into(), "delivered".into(), true)),
         "{attempts:?}"
     );
-    let failed = lines
+    // Issue 17: every failed attempt is a warning (not only the first), with its number and
+    // when the next one is due.
+    let failed: Vec<&Value> = lines
         .iter()
-        .find(|l| l["fields"]["message"] == "delivery failed, will retry")
-        .unwrap_or_else(|| panic!("no warning for the failed attempt: {lines:?}"));
-    assert_eq!(failed["level"], "WARN");
-    assert_eq!(failed["fields"]["error"], "receiver answered HTTP 503");
-    assert_eq!(failed["span"]["event_id"], shown.as_str());
+        .filter(|l| l["fields"]["message"] == "delivery failed, will retry")
+        .collect();
+    assert_eq!(
+        failed.len(),
+        3,
+        "one warning per failed attempt: {failed:?}"
+    );
+    for (n, line) in failed.iter().enumerate() {
+        assert_eq!(line["level"], "WARN");
+        assert_eq!(line["fields"]["error"], "receiver answered HTTP 503");
+        assert_eq!(line["fields"]["attempt"], n as u64 + 1, "{line}");
+        let next = line["fields"]["next_attempt_at"].as_str().unwrap_or("");
+        assert!(
+            chrono::DateTime::parse_from_rfc3339(next).is_ok(),
+            "next_attempt_at is a time: {line}"
+        );
+        assert_eq!(line["span"]["event_id"], shown.as_str());
+    }
     // The debug line "delivering" names the openid and the raw event id on purpose (debug
     // only); nothing at info or above holds the openid or the push's EventKey.
     let above_debug: Vec<&Value> = lines

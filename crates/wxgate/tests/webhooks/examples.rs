@@ -4,8 +4,8 @@
 //! ran (it says so on its first line). Python runs `-S` (no site-packages: the standard-library
 //! verifier) and on the venv `.ci/webhook-examples` makes (the `standardwebhooks` package from
 //! PyPI); Node runs in place (the `standardwebhooks` package from npm, `npm ci` there) and as a
-//! copy outside the project (no package: `node:crypto`). A missing interpreter or package skips
-//! its case with a note, except under CI (`CI` set), where it fails.
+//! copy outside the project (no package: `node:crypto`). A missing interpreter or package fails
+//! its case, naming `.ci/setup` (which installs them).
 use std::io::{BufRead, BufReader};
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
@@ -18,6 +18,7 @@ use serde_json::Value;
 use sha2::Sha256;
 
 use crate::harness::*;
+use crate::tools;
 
 const SECRET: &str = "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw";
 
@@ -39,8 +40,8 @@ impl Drop for Example {
     }
 }
 
-/// Start `program args` with a free port; None when the program is not installed (outside CI).
-fn start_example(program: &str, args: &[&str], log: &Path) -> Option<Example> {
+/// Start `program args` with a free port; a program that is not installed fails the test.
+fn start_example(program: &str, args: &[&str], log: &Path) -> Example {
     let spawned = Command::new(program)
         .args(args)
         .current_dir(std::env::temp_dir())
@@ -55,11 +56,7 @@ fn start_example(program: &str, args: &[&str], log: &Path) -> Option<Example> {
         .spawn();
     let mut child = match spawned {
         Ok(child) => child,
-        Err(e) if std::env::var_os("CI").is_none() => {
-            eprintln!("skipping the {program} example: {e}");
-            return None;
-        }
-        Err(e) => panic!("{program}: {e}"),
+        Err(e) => tools::missing(&format!("{program} ({e})")),
     };
     let stdout = child.stdout.take().expect("stdout");
     let (tx, rx) = std::sync::mpsc::channel();
@@ -82,11 +79,11 @@ fn start_example(program: &str, args: &[&str], log: &Path) -> Option<Example> {
         .nth(1)
         .unwrap_or("")
         .trim_end_matches([')', '\n']);
-    Some(Example {
+    Example {
         port,
         how: how.to_string(),
         child,
-    })
+    }
 }
 
 /// Standard Webhooks headers for `body` as wxgate signs it, at `ts`.
@@ -207,31 +204,13 @@ async fn exercise(example: &Example, log: &Path) {
     );
 }
 
-/// Outside CI, a note that `what` is missing (the caller then returns); under CI, a failure.
-fn missing(what: &str) {
-    assert!(
-        std::env::var_os("CI").is_none(),
-        "CI is set but {what} is missing (.ci/webhook-examples installs it)"
-    );
-    eprintln!("note: skipping: {what} is missing (.ci/webhook-examples installs it)");
-}
-
-/// The directory cargo builds into (where `.ci/webhook-examples` puts its venv).
-fn target_dir() -> PathBuf {
-    std::env::var_os("CARGO_TARGET_DIR")
-        .map(PathBuf::from)
-        .unwrap_or_else(|| Path::new(env!("CARGO_MANIFEST_DIR")).join("../../target"))
-}
-
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn issue_13_python_example_with_the_standard_library() {
     let dir = tempfile::tempdir().expect("tempdir");
     let log = dir.path().join("events.jsonl");
     let script = examples().join("python/receiver.py");
     let script = script.to_str().expect("path");
-    let Some(example) = start_example("python3", &["-S", script], &log) else {
-        return;
-    };
+    let example = start_example("python3", &["-S", script], &log);
     assert_eq!(example.how, "the standard library");
     exercise(&example, &log).await;
 }
@@ -241,20 +220,15 @@ async fn issue_13_python_example_with_the_standardwebhooks_package() {
     // `WXGATE_EXAMPLES_PYTHON`: an interpreter with `standardwebhooks`, else the venv's.
     let python = std::env::var_os("WXGATE_EXAMPLES_PYTHON")
         .map(PathBuf::from)
-        .unwrap_or_else(|| target_dir().join("webhook-examples-venv/bin/python"));
-    if !python.is_file() {
-        return missing(&format!(
-            "{} (standardwebhooks from PyPI)",
-            python.display()
-        ));
-    }
+        .or_else(|| tools::in_target("webhook-examples-venv/bin/python"))
+        .unwrap_or_else(|| {
+            tools::missing("the Python venv with standardwebhooks (target/webhook-examples-venv)")
+        });
     let dir = tempfile::tempdir().expect("tempdir");
     let log = dir.path().join("events.jsonl");
     let script = examples().join("python/receiver.py");
     let python = python.to_str().expect("path");
-    let Some(example) = start_example(python, &[script.to_str().expect("path")], &log) else {
-        return;
-    };
+    let example = start_example(python, &[script.to_str().expect("path")], &log);
     assert_eq!(example.how, "standardwebhooks", "{python}");
     exercise(&example, &log).await;
 }
@@ -263,14 +237,12 @@ async fn issue_13_python_example_with_the_standardwebhooks_package() {
 async fn issue_13_node_example_with_the_standardwebhooks_package() {
     let installed = examples().join("node/node_modules/standardwebhooks/package.json");
     if !installed.is_file() {
-        return missing("the npm package standardwebhooks (npm ci in examples/webhooks/node)");
+        tools::missing("the npm package standardwebhooks (npm ci in examples/webhooks/node)");
     }
     let dir = tempfile::tempdir().expect("tempdir");
     let log = dir.path().join("events.jsonl");
     let script = examples().join("node/receiver.mjs");
-    let Some(example) = start_example("node", &[script.to_str().expect("path")], &log) else {
-        return;
-    };
+    let example = start_example("node", &[script.to_str().expect("path")], &log);
     assert_eq!(example.how, "standardwebhooks");
     exercise(&example, &log).await;
 }
@@ -282,9 +254,7 @@ async fn issue_13_node_example_with_node_crypto() {
     let log = dir.path().join("events.jsonl");
     let script = dir.path().join("receiver.mjs");
     std::fs::copy(examples().join("node/receiver.mjs"), &script).expect("copy the receiver");
-    let Some(example) = start_example("node", &[script.to_str().expect("path")], &log) else {
-        return;
-    };
+    let example = start_example("node", &[script.to_str().expect("path")], &log);
     assert_eq!(example.how, "node:crypto");
     exercise(&example, &log).await;
 }

@@ -14,7 +14,7 @@ use tokio::task::JoinHandle;
 use wxgate::app::Application;
 use wxgate::server::AppState;
 
-pub const TOKEN: &str = "wxgate-dev-token";
+pub const TOKEN: &str = "wxgatedevtoken";
 pub const ADMIN_TOKEN: &str = "test-admin-token";
 pub use crate::pushes::{event_xml, image_xml, now, text_xml};
 /// Backoff base of the test dispatcher (retries after 25–50 ms, 50–100 ms, ...).

@@ -3,6 +3,9 @@
 mod examples;
 mod harness;
 mod outbox;
+mod pending;
 #[path = "../common/pushes.rs"]
 mod pushes;
 mod standard;
+#[path = "../common/tools.rs"]
+mod tools;

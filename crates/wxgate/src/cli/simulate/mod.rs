@@ -138,7 +138,8 @@ pub async fn run(config_path: Option<&Path>, args: SimulateArgs) -> Result<(), F
         .map_err(|e| Failure::other(format!("reading the answer: {}", net(e))))?;
     if !status.is_success() {
         return Err(Failure::other(format!(
-            "gateway answered HTTP {status}: {text}"
+            "gateway answered HTTP {status}: {text}{}",
+            mode_hint(args.encrypt, status, &text)
         )));
     }
     let shown = match &crypt {
@@ -149,6 +150,20 @@ pub async fn run(config_path: Option<&Path>, args: SimulateArgs) -> Result<(), F
     };
     println!("{shown}");
     Ok(())
+}
+
+/// What to try when the gateway refused the push for its mode: `--encrypt` for a gateway in
+/// safe mode, leaving it out for one in plain mode.
+fn mode_hint(encrypted: bool, status: reqwest::StatusCode, answer: &str) -> &'static str {
+    if status != reqwest::StatusCode::BAD_REQUEST {
+        ""
+    } else if !encrypted && answer.contains("refuses plain pushes") {
+        " (try again with --encrypt)"
+    } else if encrypted && answer.contains("refuses encrypted pushes") {
+        " (try again without --encrypt)"
+    } else {
+        ""
+    }
 }
 
 /// The envelope of `--encrypt`: `--appid` and `--aes-key`, else the account's (`account`

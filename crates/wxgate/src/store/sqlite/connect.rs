@@ -95,11 +95,25 @@ fn configure(
     })
 }
 
-/// Creates the database file with mode 0600 if it does not exist yet, so that raw messages,
+/// Creates the database file with mode 0600 (and its folder, 0700) if it does not exist yet,
+/// so that raw messages,
 /// openids and the access token are readable by the gateway's user only. An existing file
 /// readable by others is left as it is, with a warning.
 fn create_private(path: &Path) -> Result<(), StoreError> {
-    use std::os::unix::fs::{OpenOptionsExt, PermissionsExt};
+    use std::os::unix::fs::{DirBuilderExt, OpenOptionsExt, PermissionsExt};
+    // A folder that does not exist yet is made (private too), as `wxgate.db` itself is.
+    if let Some(folder) = path.parent().filter(|p| !p.as_os_str().is_empty()) {
+        if !folder.is_dir() {
+            std::fs::DirBuilder::new()
+                .recursive(true)
+                .mode(0o700)
+                .create(folder)
+                .map_err(|source| StoreError::CreateFolder {
+                    path: folder.display().to_string(),
+                    source,
+                })?;
+        }
+    }
     let opened = std::fs::OpenOptions::new()
         .write(true)
         .create_new(true)
@@ -146,6 +160,32 @@ mod tests {
         assert!(Location::parse("sqlite://").is_err());
     }
 
+    /// Issue 17: `sqlite://data/wxgate.db` in a folder without `data/` makes the folder
+    /// (it was a bare "No such file or directory").
+    #[test]
+    fn issue_17_a_missing_folder_is_created_private() {
+        use std::os::unix::fs::PermissionsExt;
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("data/deeper/wxgate.db");
+        writer(&path).expect("the folders are made");
+        assert!(path.is_file());
+        let mode = std::fs::metadata(dir.path().join("data/deeper"))
+            .unwrap()
+            .permissions()
+            .mode();
+        assert_eq!(mode & 0o777, 0o700);
+        // A folder that cannot be made is named.
+        let blocked = dir.path().join("file");
+        std::fs::write(&blocked, "").unwrap();
+        let err = writer(&blocked.join("sub/wxgate.db"))
+            .unwrap_err()
+            .to_string();
+        assert!(
+            err.contains(&blocked.join("sub").display().to_string()),
+            "{err}"
+        );
+    }
+
     #[test]
     fn a_new_database_and_its_wal_are_private() {
         use std::os::unix::fs::PermissionsExt;
@@ -165,9 +205,13 @@ mod tests {
 
     #[test]
     fn an_unopenable_file_is_named_in_the_error() {
-        let error = writer(Path::new("/nonexistent-dir/wxgate.db")).unwrap_err();
+        // A folder where the file should be: SQLite cannot open it.
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("wxgate.db");
+        std::fs::create_dir(&path).unwrap();
+        let error = writer(&path).unwrap_err();
         assert!(
-            error.to_string().contains("/nonexistent-dir/wxgate.db"),
+            error.to_string().contains(&path.display().to_string()),
             "{error}"
         );
     }
