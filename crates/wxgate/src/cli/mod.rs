@@ -10,6 +10,7 @@ mod qrcode;
 mod reload;
 mod serve;
 mod simulate;
+mod tokens;
 
 use std::path::PathBuf;
 

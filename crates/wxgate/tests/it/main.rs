@@ -16,5 +16,6 @@ mod real_world;
 mod retries;
 mod rules;
 mod storage;
+mod tokens;
 mod vectors;
 mod xml_chars;
