@@ -31,8 +31,11 @@ impl Transport {
             let path = format!("{}/", base.path());
             base.set_path(&path);
         }
+        // Never follow a redirect: a 3xx off the API host would re-send the call (and its
+        // token) elsewhere. A 3xx is WeChat's answer like any other.
         let client = Client::builder()
             .use_rustls_tls()
+            .redirect(reqwest::redirect::Policy::none())
             .connect_timeout(config.connect_timeout)
             .timeout(config.request_timeout)
             .build()

@@ -22,6 +22,7 @@ mod config;
 mod custom;
 mod error;
 mod http;
+mod mask;
 pub mod menu;
 pub mod metrics;
 mod net;
@@ -41,7 +42,7 @@ pub use qrcode::{
     QrAction, QrCode, QrLimitError, QrRequest, QrScene, MAX_EXPIRE_SECONDS, MAX_PERMANENT_SCENE_ID,
     MAX_SCENE_STR_CHARS, MAX_TEMPORARY_SCENE_ID,
 };
-pub use raw::{Forward, Forwarded, ForwardedBody, MAX_INSPECTED};
+pub use raw::{Forward, Forwarded, ForwardedBody, MaskedBody, MAX_INSPECTED};
 /// The AppSecret is a [`SecretString`] (the `secrecy` crate): zeroized on drop, `Debug`
 /// redacted, read only through [`ExposeSecret::expose_secret`].
 pub use secrecy::{ExposeSecret, SecretString};

@@ -1,13 +1,21 @@
 //! [`ApiClient::forward`]: any API call passed through as it came, with the central token
 //! added — what the gateway's `/api/wechat/{path}` proxy is built on.
 //!
-//! The answer is WeChat's own (status, the headers that describe the body, the body). A JSON
-//! (or text) answer of at most [`MAX_INSPECTED`] bytes is read in full, so that a refused
-//! token (40001/40014/42001) can be replaced and the call made once more; any other answer
-//! (a media download) is handed back unread, to be streamed to the caller.
+//! The answer is WeChat's own (status, the headers that describe the body or say where a
+//! redirect points, the body). Redirects are never followed: a 3xx comes back as it came.
+//! One masking rule holds for every answer, whatever its status, type or size: each
+//! occurrence of the token, in the body and in every header passed on, is overwritten with
+//! `*`s one for one ([`Mask`]), so the token never leaves and the length stays true.
+//!
+//! A JSON or text answer is read up to [`MAX_INSPECTED`] bytes: one that ends within that is
+//! kept whole, so that a refused token (40001/40014/42001) can be replaced and the call made
+//! once more; a longer one, and any other answer (a media download), is streamed, masked as it
+//! goes. Memory per call is bounded by [`MAX_INSPECTED`], never by the answer's size.
 
-use bytes::Bytes;
-use reqwest::header::{HeaderMap, HeaderName, CONTENT_DISPOSITION, CONTENT_LENGTH, CONTENT_TYPE};
+use bytes::{Bytes, BytesMut};
+use reqwest::header::{
+    HeaderMap, HeaderName, HeaderValue, CONTENT_DISPOSITION, CONTENT_LENGTH, CONTENT_TYPE, LOCATION,
+};
 use reqwest::{Method, StatusCode};
 use secrecy::ExposeSecret;
 use serde_json::Value;
@@ -15,13 +23,16 @@ use tracing::Instrument;
 
 use crate::client::ApiClient;
 use crate::error::ApiError;
+use crate::mask::{mask_all, Mask};
 use crate::token::CachedToken;
 
-/// Largest answer read in full to look for a token error; larger ones are streamed.
-pub const MAX_INSPECTED: u64 = 2 * 1024 * 1024;
+/// Largest answer kept whole (to look for a token error); longer ones are streamed. WeChat's
+/// error answers are well under a kilobyte.
+pub const MAX_INSPECTED: usize = 256 * 1024;
 
-/// The headers of WeChat's answer that are passed on: those describing the body.
-const KEPT_HEADERS: [HeaderName; 3] = [CONTENT_TYPE, CONTENT_DISPOSITION, CONTENT_LENGTH];
+/// The headers of WeChat's answer that are passed on: those describing the body, and where a
+/// redirect points.
+const KEPT_HEADERS: [HeaderName; 4] = [CONTENT_TYPE, CONTENT_DISPOSITION, CONTENT_LENGTH, LOCATION];
 
 /// A call to forward: everything but the token.
 #[derive(Debug, Clone)]
@@ -41,11 +52,13 @@ pub struct Forward {
 /// WeChat's answer to a forwarded call.
 #[derive(Debug)]
 pub struct Forwarded {
-    /// The HTTP status, as WeChat answered it.
+    /// The HTTP status, as WeChat answered it (a 3xx too: redirects are not followed).
     pub status: StatusCode,
-    /// `Content-Type`, `Content-Disposition` and (for a streamed body) `Content-Length`.
+    /// `Content-Type`, `Content-Disposition`, `Location` and (for a streamed body)
+    /// `Content-Length`, the token masked in each.
     pub headers: HeaderMap,
-    /// WeChat's `errcode` when the body was read and is JSON (0 when it holds none: success).
+    /// WeChat's `errcode` when the body was kept whole and is JSON (0 when it holds none:
+    /// success).
     pub errcode: Option<i64>,
     /// Whether the token was refused and the call made a second time.
     pub retried: bool,
@@ -53,13 +66,47 @@ pub struct Forwarded {
     pub body: ForwardedBody,
 }
 
-/// The body of a forwarded answer.
+/// The body of a forwarded answer; the token never appears in it.
 #[derive(Debug)]
 pub enum ForwardedBody {
-    /// Read in full (JSON or text under [`MAX_INSPECTED`]); the token never appears in it.
+    /// Read whole (JSON or text of at most [`MAX_INSPECTED`] bytes), masked.
     Full(Bytes),
-    /// Not read yet: pull it with [`reqwest::Response::chunk`].
-    Stream(reqwest::Response),
+    /// Not read whole: pull it with [`MaskedBody::chunk`].
+    Stream(MaskedBody),
+}
+
+/// An answer's body read as it arrives, the token masked on the way.
+#[derive(Debug)]
+pub struct MaskedBody {
+    /// what was read before streaming began
+    head: Option<Bytes>,
+    /// the rest, until it ends
+    response: Option<reqwest::Response>,
+    mask: Mask,
+}
+
+impl MaskedBody {
+    /// The next piece of the body, masked; `None` at its end.
+    pub async fn chunk(&mut self) -> Result<Option<Bytes>, reqwest::Error> {
+        loop {
+            let masked = if let Some(head) = self.head.take() {
+                self.mask.push(&head)
+            } else if let Some(response) = self.response.as_mut() {
+                match response.chunk().await? {
+                    Some(chunk) => self.mask.push(&chunk),
+                    None => {
+                        self.response = None;
+                        self.mask.finish()
+                    }
+                }
+            } else {
+                return Ok(None);
+            };
+            if !masked.is_empty() {
+                return Ok(Some(masked));
+            }
+        }
+    }
 }
 
 impl ApiClient {
@@ -141,26 +188,41 @@ impl ApiClient {
         if !call.body.is_empty() || call.method == Method::POST {
             request = request.body(call.body.clone());
         }
-        let response = request.send().await.map_err(transport)?;
+        let mut response = request.send().await.map_err(transport)?;
         let status = response.status();
+        let secret = token.token.expose_secret();
         let mut headers = HeaderMap::new();
         for name in KEPT_HEADERS {
             if let Some(value) = response.headers().get(&name) {
-                headers.insert(name, value.clone());
+                if let Ok(value) = HeaderValue::from_bytes(&mask_all(value.as_bytes(), secret)) {
+                    headers.insert(name, value);
+                }
             }
         }
-        if !is_inspected(&headers) {
-            return Ok(Forwarded {
+        let streamed =
+            |head: Option<Bytes>, response: reqwest::Response, headers: HeaderMap| Forwarded {
                 status,
                 headers,
                 errcode: None,
                 retried: false,
-                body: ForwardedBody::Stream(response),
-            });
+                body: ForwardedBody::Stream(MaskedBody {
+                    head,
+                    response: Some(response),
+                    mask: Mask::new(secret),
+                }),
+            };
+        if !is_inspected(&headers) {
+            return Ok(streamed(None, response, headers));
+        }
+        let mut read = BytesMut::new();
+        while let Some(chunk) = response.chunk().await.map_err(transport)? {
+            read.extend_from_slice(&chunk);
+            if read.len() > MAX_INSPECTED {
+                return Ok(streamed(Some(read.freeze()), response, headers));
+            }
         }
         headers.remove(CONTENT_LENGTH);
-        let bytes = response.bytes().await.map_err(transport)?;
-        let errcode = serde_json::from_slice::<Value>(&bytes)
+        let errcode = serde_json::from_slice::<Value>(&read)
             .ok()
             .map(|v| v.get("errcode").and_then(Value::as_i64).unwrap_or(0));
         Ok(Forwarded {
@@ -168,7 +230,7 @@ impl ApiClient {
             headers,
             errcode,
             retried: false,
-            body: ForwardedBody::Full(scrub(bytes, token.token.expose_secret())),
+            body: ForwardedBody::Full(mask_all(&read, secret)),
         })
     }
 }
@@ -192,43 +254,14 @@ fn is_inspected(headers: &HeaderMap) -> bool {
         .get(CONTENT_LENGTH)
         .and_then(|v| v.to_str().ok())
         .and_then(|v| v.parse::<u64>().ok())
-        .is_none_or(|n| n <= MAX_INSPECTED);
+        .is_none_or(|n| n <= MAX_INSPECTED as u64);
     textual && small
-}
-
-/// The body with every occurrence of `token` replaced by `***` (an upstream that echoes its
-/// query must not leak the token through the gateway).
-fn scrub(body: Bytes, token: &str) -> Bytes {
-    let needle = token.as_bytes();
-    if needle.is_empty() || !body.windows(needle.len()).any(|w| w == needle) {
-        return body;
-    }
-    let mut out = Vec::with_capacity(body.len());
-    let mut rest: &[u8] = &body;
-    while let Some(at) = rest.windows(needle.len()).position(|w| w == needle) {
-        out.extend_from_slice(&rest[..at]);
-        out.extend_from_slice(b"***");
-        rest = &rest[at + needle.len()..];
-    }
-    out.extend_from_slice(rest);
-    Bytes::from(out)
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
     use reqwest::header::HeaderValue;
-
-    #[test]
-    fn the_token_is_scrubbed_from_a_read_body() {
-        let body = Bytes::from_static(b"{\"echo\":\"tok tok\",\"x\":1}");
-        assert_eq!(
-            scrub(body, "tok"),
-            Bytes::from_static(b"{\"echo\":\"*** ***\",\"x\":1}")
-        );
-        let kept = Bytes::from_static(b"{}");
-        assert_eq!(scrub(kept.clone(), "tok"), kept);
-    }
 
     #[test]
     fn json_and_text_are_inspected_media_is_streamed() {

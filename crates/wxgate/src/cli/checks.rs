@@ -32,6 +32,7 @@ pub fn before_serving(
              set the Token of your admin console before exposing the gateway"
         );
     }
+    super::tokens::check(config)?;
     if let Some(token) = &config.admin.token {
         let chars = token.expose().chars().count();
         if chars < MIN_ADMIN_TOKEN_CHARS {

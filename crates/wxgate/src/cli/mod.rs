@@ -11,6 +11,7 @@ mod reload;
 mod serve;
 mod simulate;
 mod startup;
+mod tokens;
 
 use std::path::PathBuf;
 

@@ -8,8 +8,12 @@ use crate::config::{AccountConfig, Config};
 /// `(NAME removed)`. Secrets are compared, never shown.
 pub fn not_applied(running: &Config, fresh: &Config) -> Vec<String> {
     let (r, f) = (running, fresh);
-    let checks: [(&str, bool); 8] = [
+    let checks: [(&str, bool); 9] = [
         ("server.listen", r.server.listen == f.server.listen),
+        (
+            "server.trusted_proxies",
+            r.server.trusted_proxies == f.server.trusted_proxies,
+        ),
         ("server.path", r.server.path == f.server.path),
         (
             "server.reply_deadline_ms",

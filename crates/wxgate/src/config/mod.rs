@@ -3,6 +3,7 @@
 //!
 //! Every failure is a [`ConfigError`] naming the key at fault (`rules[2].when.content_regex`),
 //! so `main` can print one line and exit 2.
+mod proxies;
 mod raw;
 mod secret;
 mod validate;
@@ -10,6 +11,7 @@ mod words;
 
 use std::path::{Path, PathBuf};
 
+pub use proxies::{canonical, TrustedProxies};
 pub use raw::{RawConfig, RawWebhook};
 pub use secret::Secret;
 pub use validate::{

@@ -65,6 +65,8 @@ pub struct RawServer {
     pub max_connections: u64,
     /// on SIGTERM, in-flight work gets this long
     pub shutdown_timeout_s: u64,
+    /// addresses or CIDR blocks whose `X-Forwarded-For` / `Forwarded` is believed
+    pub trusted_proxies: Vec<String>,
 }
 
 impl Default for RawServer {
@@ -77,6 +79,7 @@ impl Default for RawServer {
             header_timeout_ms: 5000,
             max_connections: 10_000,
             shutdown_timeout_s: 10,
+            trusted_proxies: Vec::new(),
         }
     }
 }

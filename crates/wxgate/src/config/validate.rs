@@ -7,7 +7,7 @@ use std::time::Duration;
 use wechat_proto::{EncodingAesKey, MessageCrypt};
 
 use super::raw::{RawAccount, RawConfig, RawWebhook};
-use super::{ConfigError, Secret, ENV_OVERRIDES};
+use super::{ConfigError, Secret, TrustedProxies, ENV_OVERRIDES};
 use crate::rules::{RuleSet, WebhookRef};
 use crate::webhooks::WebhookKey;
 
@@ -52,6 +52,8 @@ pub struct ServerConfig {
     pub max_connections: usize,
     /// on SIGTERM, in-flight work gets this long (`shutdown_timeout_s`)
     pub shutdown_timeout: Duration,
+    /// whose forwarded headers name the client (`trusted_proxies`)
+    pub trusted_proxies: TrustedProxies,
 }
 
 /// `[log]`
@@ -452,6 +454,7 @@ fn server(raw: &RawConfig) -> Result<ServerConfig, ConfigError> {
         header_timeout: Duration::from_millis(s.header_timeout_ms),
         max_connections: s.max_connections as usize,
         shutdown_timeout: Duration::from_secs(s.shutdown_timeout_s),
+        trusted_proxies: TrustedProxies::parse(&s.trusted_proxies)?,
     })
 }
 

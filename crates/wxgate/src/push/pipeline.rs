@@ -22,7 +22,7 @@ pub struct Pipeline {
     pub routing: RoutingHandle,
     /// pushes in flight, by dedupe key (retry coalescing)
     pub inflight: Arc<Inflight>,
-    /// HTTP client of call webhooks
+    /// HTTP client of call and notify webhooks ([`crate::webhooks::client`]: no redirects)
     pub http: reqwest::Client,
     /// customer-service senders of late replies, by account name (the accounts with an
     /// appsecret)
@@ -42,7 +42,7 @@ impl Pipeline {
             store,
             routing,
             inflight: Arc::default(),
-            http: reqwest::Client::new(),
+            http: crate::webhooks::client(),
             late: Arc::default(),
             outbox: Arc::default(),
             tasks: Tasks::default(),

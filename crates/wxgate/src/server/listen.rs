@@ -1,13 +1,20 @@
 //! The accept loop: at most `max_connections` connections, slow clients cut off, accept
 //! errors backed off, and a shutdown that no client can hold up.
 //!
-//! - A connection is accepted only with a permit of a semaphore of `max_connections`; past it
-//!   new connections wait in the kernel's backlog, so a flood costs no descriptors or memory
-//!   beyond the limit, and `/healthz` answers again as soon as it ends.
+//! - A connection is served only with a permit of a semaphore of `max_connections`. When none
+//!   is free, one more connection is accepted and takes the place of the open connection that
+//!   idled longest outside a request — between requests, or not taking its answer
+//!   ([`Slots::evict_idlest`]) — so idle or stalled clients cannot crowd out WeChat's pushes.
+//!   Only when every connection is inside a request does it wait for one to end; the others
+//!   wait in the kernel's backlog meanwhile, so a flood costs no descriptors or memory beyond
+//!   the limit.
 //! - Request headers must arrive within `header_timeout_ms` (hyper's header read timeout, on
 //!   the tokio timer), else the connection is closed. It also bounds an idle keep-alive
 //!   connection. The body is due by the reply deadline (the handlers' job, `push.rs` and
-//!   `admin/answers.rs`).
+//!   `admin/answers.rs`). The same time bounds writing: an answer that makes no progress for
+//!   `header_timeout_ms` (the client does not read it) closes the connection ([`Watched`]).
+//! - A client may send at most [`MAX_PIPELINED`] requests ahead of their answers; the answer
+//!   to the next one closes the connection.
 //! - Accept errors (EMFILE, ENFILE, ENOBUFS, ...) are backed off, 10 ms doubling to 1 s,
 //!   logged once per streak, instead of spinning.
 //! - Shutdown: the loop stops accepting (the listener is dropped), every connection is asked
@@ -19,6 +26,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use axum::extract::ConnectInfo;
+use axum::http::{header, HeaderValue};
 use axum::Router;
 use hyper::body::Incoming;
 use hyper::server::conn::http1;
@@ -28,6 +36,9 @@ use tokio::sync::{OwnedSemaphorePermit, Semaphore};
 use tokio_util::sync::CancellationToken;
 use tokio_util::task::TaskTracker;
 use tower::Service;
+
+use super::slots::{Slot, Slots, MAX_PIPELINED};
+use super::watch::Watched;
 
 /// hyper's per-connection read buffer at most (its minimum is 8 KiB; the default ~400 KiB
 /// lets thousands of slow clients hold a lot of memory).
@@ -84,16 +95,13 @@ pub async fn serve(
         .header_read_timeout(header_timeout)
         .max_buf_size(MAX_BUF);
     let permits = Arc::new(Semaphore::new(max_connections.max(1)));
+    let slots = Arc::new(Slots::default());
     let mut backoff = BACKOFF_FIRST;
     let mut failing = false;
     loop {
-        let permit = tokio::select! {
-            () = stop.cancelled() => break,
-            permit = Arc::clone(&permits).acquire_owned() => match permit {
-                Ok(permit) => permit,
-                Err(_) => break, // never closed
-            },
-        };
+        // A free permit, taken before accepting; without one the connection accepted next
+        // makes room for itself below.
+        let free = Arc::clone(&permits).try_acquire_owned().ok();
         let accepted = tokio::select! {
             () = stop.cancelled() => break,
             accepted = listener.accept() => accepted,
@@ -106,7 +114,7 @@ pub async fn serve(
                     tracing::warn!(error = %e, "accept failed; backing off until it works again");
                     failing = true;
                 }
-                drop(permit);
+                drop(free);
                 tokio::select! {
                     () = stop.cancelled() => break,
                     () = tokio::time::sleep(backoff) => {}
@@ -120,19 +128,64 @@ pub async fn serve(
             failing = false;
         }
         backoff = BACKOFF_FIRST;
+        let permit = match free {
+            Some(permit) => permit,
+            None => match make_room(&permits, &slots, &stop).await {
+                Some(permit) => permit,
+                None => break,
+            },
+        };
         let _ = stream.set_nodelay(true);
         conns.tracker.spawn(connection(
             stream,
             remote,
             app.clone(),
             builder.clone(),
-            conns.graceful.clone(),
-            conns.hard.clone(),
+            Ends {
+                graceful: conns.graceful.clone(),
+                hard: conns.hard.clone(),
+            },
+            slots.open(),
+            header_timeout,
             permit,
         ));
     }
     drop(listener);
     conns
+}
+
+/// Every slot is taken: evict the connection that idled longest outside a request and take
+/// its permit, or (every connection inside a request) wait for one to end. None on shutdown.
+async fn make_room(
+    permits: &Arc<Semaphore>,
+    slots: &Slots,
+    stop: &CancellationToken,
+) -> Option<OwnedSemaphorePermit> {
+    let changed = slots.changed();
+    loop {
+        let became_idle = changed.notified();
+        tokio::pin!(became_idle);
+        became_idle.as_mut().enable();
+        if let Ok(permit) = Arc::clone(permits).try_acquire_owned() {
+            return Some(permit);
+        }
+        if slots.evict_idlest() {
+            tracing::debug!(
+                open = slots.len(),
+                "every connection slot taken: closed the connection idle longest"
+            );
+            // Its permit comes back as soon as its task drops the connection.
+            return tokio::select! {
+                () = stop.cancelled() => None,
+                permit = Arc::clone(permits).acquire_owned() => permit.ok(),
+            };
+        }
+        tokio::select! {
+            () = stop.cancelled() => return None,
+            permit = Arc::clone(permits).acquire_owned() => return permit.ok(),
+            () = became_idle => {}
+        }
+    }
 }
 
 /// Errors of one connection that went away before it was accepted: try the next at once.
@@ -145,24 +198,43 @@ fn is_connection_error(e: &std::io::Error) -> bool {
     )
 }
 
+/// How a connection is told to end: gracefully (finish the request), or at once.
+struct Ends {
+    graceful: CancellationToken,
+    hard: CancellationToken,
+}
+
+#[allow(clippy::too_many_arguments)] // one call site, each a different part of the connection
 async fn connection(
     stream: TcpStream,
     remote: SocketAddr,
     app: Router,
     builder: http1::Builder,
-    graceful: CancellationToken,
-    hard: CancellationToken,
+    ends: Ends,
+    slot: Slot,
+    write_timeout: Duration,
     _permit: OwnedSemaphorePermit,
 ) {
+    let conn = Arc::clone(slot.conn());
     let service = hyper::service::service_fn(move |mut req: hyper::Request<Incoming>| {
         req.extensions_mut().insert(ConnectInfo(remote));
         let mut app = app.clone();
+        let busy = conn.begin();
         async move {
             let resp: Result<_, Infallible> = app.call(req).await;
-            resp
+            let ahead = busy.ahead;
+            drop(busy);
+            resp.map(|mut resp| {
+                if ahead > MAX_PIPELINED {
+                    resp.headers_mut()
+                        .insert(header::CONNECTION, HeaderValue::from_static("close"));
+                }
+                resp
+            })
         }
     });
-    let conn = builder.serve_connection(TokioIo::new(stream), service);
+    let io = Watched::new(stream, Arc::clone(slot.conn()), write_timeout);
+    let conn = builder.serve_connection(TokioIo::new(io), service);
     tokio::pin!(conn);
     tokio::select! {
         result = conn.as_mut() => {
@@ -171,11 +243,13 @@ async fn connection(
             }
             return;
         }
-        () = graceful.cancelled() => conn.as_mut().graceful_shutdown(),
-        () = hard.cancelled() => return,
+        () = ends.graceful.cancelled() => conn.as_mut().graceful_shutdown(),
+        () = ends.hard.cancelled() => return,
+        () = slot.conn().evicted() => return,
     }
     tokio::select! {
         _ = conn.as_mut() => {}
-        () = hard.cancelled() => {}
+        () = ends.hard.cancelled() => {}
+        () = slot.conn().evicted() => {}
     }
 }

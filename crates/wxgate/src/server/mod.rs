@@ -2,6 +2,7 @@
 mod accept;
 pub mod admin;
 mod body;
+pub mod client;
 mod fdlimit;
 #[cfg(test)]
 mod health_tests;
@@ -11,7 +12,9 @@ mod log_tests;
 mod params;
 mod push;
 mod refusal;
+mod slots;
 pub mod state;
+mod watch;
 
 use std::future::Future;
 use std::sync::Arc;
@@ -31,7 +34,8 @@ use crate::webhooks::outbox::{Dispatcher, DispatcherHandle};
 pub use state::AppState;
 
 /// The whole router: each account's push path (its [`state::AccountState`] handed to the
-/// push handlers as an extension), the admin API, health, metrics, the dashboard.
+/// push handlers as an extension), the admin API, health, metrics, the dashboard; every
+/// request first gets its [`client::ClientAddr`] (and a `request{client}` span).
 pub fn router(state: AppState) -> Router {
     let mut routes = Router::new();
     for account in state.accounts.iter() {
@@ -45,12 +49,17 @@ pub fn router(state: AppState) -> Router {
             .layer(Extension(Arc::clone(account)));
         routes = routes.merge(path);
     }
+    let trusted = state.config.server.trusted_proxies.clone();
     routes
         .nest("/api", admin::router(state.clone()))
         .route("/healthz", get(health))
         .route("/metrics", get(render_metrics))
         .merge(crate::dashboard::router())
         .with_state(state)
+        .layer(axum::middleware::from_fn_with_state(
+            trusted,
+            client::identify,
+        ))
 }
 
 /// `ok`, or 503 with the reason while the store cannot write.

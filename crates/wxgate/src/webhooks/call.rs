@@ -11,6 +11,10 @@ use crate::config::{AccountConfig, WebhookConfig};
 use crate::rules::{CompileError, RawReply};
 use crate::telemetry::spans;
 
+/// The most a call webhook's answer may hold: a reply is small (WeChat takes 2,048 bytes of
+/// text); a longer answer fails the call, and no more of it is read.
+pub const MAX_ANSWER: usize = 64 * 1024;
+
 /// Why a call produced no reply.
 #[derive(Debug, thiserror::Error)]
 pub enum CallError {
@@ -27,6 +31,9 @@ pub enum CallError {
     /// the body's `reply` is not a reply the gateway can send
     #[error("webhook answer is not a reply: {0}")]
     Reply(#[source] CompileError),
+    /// the answer is longer than [`MAX_ANSWER`] (not read past it)
+    #[error("webhook answer is longer than {MAX_ANSWER} bytes")]
+    TooLarge,
 }
 
 #[derive(Deserialize)]
@@ -85,11 +92,23 @@ async fn request(
         req = req.header(name, value);
     }
     let net = |e| CallError::Transport(NetError::new(e, timeout, timeout));
-    let resp = req.body(body).send().await.map_err(net)?;
+    let mut resp = req.body(body).send().await.map_err(net)?;
     if !resp.status().is_success() {
         return Err(CallError::Status(resp.status().as_u16()));
     }
-    let bytes = resp.bytes().await.map_err(net)?;
+    if resp
+        .content_length()
+        .is_some_and(|declared| declared > MAX_ANSWER as u64)
+    {
+        return Err(CallError::TooLarge);
+    }
+    let mut bytes = Vec::new();
+    while let Some(chunk) = resp.chunk().await.map_err(net)? {
+        if bytes.len() + chunk.len() > MAX_ANSWER {
+            return Err(CallError::TooLarge);
+        }
+        bytes.extend_from_slice(&chunk);
+    }
     if bytes.iter().all(u8::is_ascii_whitespace) {
         return Ok(None);
     }
@@ -140,7 +159,7 @@ mod tests {
         // The discard port: nothing listens there (a port bound and freed here could be
         // taken by a server another test starts meanwhile).
         let url = "http://127.0.0.1:9/hook".to_string();
-        let http = reqwest::Client::new();
+        let http = crate::webhooks::client();
         let err = call(
             &http,
             &hook(url),
@@ -171,7 +190,7 @@ mod tests {
                 sockets.push(socket);
             }
         });
-        let http = reqwest::Client::new();
+        let http = crate::webhooks::client();
         let err = call(
             &http,
             &hook(url),

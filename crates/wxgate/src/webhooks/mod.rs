@@ -6,9 +6,21 @@ pub mod outbox;
 mod payload;
 mod sign;
 
-pub use call::{call, CallError};
+pub use call::{call, CallError, MAX_ANSWER};
 pub use payload::payload;
 pub use sign::{
     headers, KeyError, WebhookKey, EVENT_ID_HEADER, SIGNATURE_HEADER, WEBHOOK_ID_HEADER,
     WEBHOOK_SIGNATURE_HEADER, WEBHOOK_TIMESTAMP_HEADER,
 };
+
+/// The HTTP client of webhooks, call and notify: it never follows a redirect (a receiver's 3xx
+/// is a failed delivery, so a delivery is never re-posted, signed, to wherever a `Location`
+/// points — an internal host, say).
+pub fn client() -> reqwest::Client {
+    reqwest::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        // The builder fails only when the TLS backend cannot start, where
+        // `reqwest::Client::new()` panics too: nothing could be delivered.
+        .expect("the webhook HTTP client builds")
+}

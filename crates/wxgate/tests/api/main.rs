@@ -9,6 +9,7 @@ mod menu;
 mod messages;
 mod openapi;
 mod papercuts;
+mod proxy_hardening;
 mod qrcode_counts;
 mod qrcodes;
 mod token;

@@ -6,7 +6,8 @@ use wechat_proto::signature;
 
 use crate::helpers::*;
 
-fn serve_with(config_text: &str) -> (i32, String) {
+/// `wxgate serve` on `config_text`, which must make it exit: its exit code and stderr.
+pub fn serve_with(config_text: &str) -> (i32, String) {
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("wxgate.toml");
     std::fs::write(&path, config_text).unwrap();

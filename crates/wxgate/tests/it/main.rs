@@ -17,5 +17,6 @@ mod real_world;
 mod retries;
 mod rules;
 mod storage;
+mod tokens;
 mod vectors;
 mod xml_chars;

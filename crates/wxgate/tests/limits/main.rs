@@ -10,8 +10,11 @@ mod pushes;
 mod raw;
 
 mod admin;
+mod clients;
+mod readers;
 mod shutdown;
 mod slow;
+mod webhooks;
 
 /// One test at a time in this binary.
 pub static SERIAL: tokio::sync::Mutex<()> = tokio::sync::Mutex::const_new(());

@@ -120,6 +120,7 @@ pub async fn run(config_path: Option<&Path>, args: SimulateArgs) -> Result<(), F
 
     let client = reqwest::Client::builder()
         .timeout(TIMEOUT)
+        .redirect(reqwest::redirect::Policy::none())
         .build()
         .map_err(|e| Failure::other(e.to_string()))?;
     // "connection refused", "timed out after 10000 ms": not reqwest's "error sending request"

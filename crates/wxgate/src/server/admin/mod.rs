@@ -16,10 +16,9 @@ mod token;
 mod wechat;
 mod wechat_proxy;
 
-use std::net::SocketAddr;
 use std::time::Instant;
 
-use axum::extract::{ConnectInfo, Request, State};
+use axum::extract::{Request, State};
 use axum::http::header;
 use axum::middleware::{self, Next};
 use axum::response::Response;
@@ -32,6 +31,7 @@ pub use error::ApiError;
 pub use openapi::document as openapi_document;
 pub use throttle::AuthThrottle;
 
+use super::client::ClientAddr;
 use super::state::AppState;
 
 /// The authenticated `/api/*` routes (without the `/api` prefix), each registered with axum
@@ -73,8 +73,10 @@ pub fn router(state: AppState) -> Router<AppState> {
 }
 
 /// 404 for everything when no admin token is configured; 401 without the right token; 429
-/// (with `Retry-After`) for an address past [`throttle::MAX_FAILURES`] failed attempts in a
-/// minute. The scheme `Bearer` is matched in any case.
+/// (with `Retry-After`) for a client past [`throttle::MAX_FAILURES`] failed attempts in the
+/// last minute (the client as `[server] trusted_proxies` makes it out). A success clears
+/// nothing: another credential's failures keep counting. The scheme `Bearer` is matched in
+/// any case.
 async fn bearer(
     State(app): State<AppState>,
     req: Request,
@@ -85,10 +87,11 @@ async fn bearer(
     };
     let addr = req
         .extensions()
-        .get::<ConnectInfo<SocketAddr>>()
-        .map_or(throttle::UNKNOWN, |c| c.0.ip());
+        .get::<ClientAddr>()
+        .map_or(throttle::UNKNOWN, |c| c.0);
     let now = Instant::now();
     if let Some(retry_after) = app.auth_failures.locked(addr, now) {
+        tracing::debug!("sign-in refused: too many failed attempts from this client");
         return Err(ApiError::TooManyAttempts { retry_after });
     }
     let Some(authorization) = req.headers().get(header::AUTHORIZATION) else {
@@ -96,10 +99,15 @@ async fn bearer(
     };
     let presented = bearer_token(authorization.to_str().unwrap_or(""));
     let Some(caller) = presented.and_then(|token| caller(&app, expected, token)) else {
-        app.auth_failures.failed(addr, now);
+        if app.auth_failures.failed(addr, now) {
+            tracing::warn!(
+                "{} failed sign-ins within {} s from this client: it gets 429 until they age out",
+                throttle::MAX_FAILURES,
+                throttle::WINDOW.as_secs()
+            );
+        }
         return Err(ApiError::Unauthorized);
     };
-    app.auth_failures.succeeded(addr);
     if caller == Caller::Service && !service_may_use(req.uri().path()) {
         return Err(ApiError::Forbidden(
             "a service token may use only /api/access_token, /api/wechat/* and /api/messages/*"

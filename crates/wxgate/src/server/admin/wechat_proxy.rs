@@ -8,8 +8,10 @@
 //! - The body (JSON, multipart, anything) is read up to [`MAX_BODY`] under
 //!   [`BODY_TIMEOUT`] and kept, so the call can be made again after a refused token; the
 //!   `/api` layer leaves `/wechat/` bodies to this handler.
-//! - The answer is WeChat's status, `Content-Type` / `Content-Disposition` and body; a body
-//!   that is not JSON or text (a media download) is streamed through as it arrives.
+//! - The answer is WeChat's status (a 3xx too: redirects are not followed), `Content-Type` /
+//!   `Content-Disposition` / `Location` and body, the token masked in each; a body that is not
+//!   JSON or text (a media download), or longer than `wechat_api::MAX_INSPECTED`, is streamed
+//!   through as it arrives, never held whole.
 use axum::body::{Body, Bytes};
 use axum::extract::{Path, RawQuery, Request, State};
 use axum::http::{header, HeaderValue, StatusCode};
@@ -140,11 +142,11 @@ fn respond(answer: Forwarded) -> Response {
     } = answer;
     let body = match body {
         ForwardedBody::Full(bytes) => Body::from(bytes),
-        ForwardedBody::Stream(response) => {
-            let chunks = futures::stream::unfold(Some(response), |response| async move {
-                let mut response = response?;
-                match response.chunk().await {
-                    Ok(Some(chunk)) => Some((Ok(chunk), Some(response))),
+        ForwardedBody::Stream(masked) => {
+            let chunks = futures::stream::unfold(Some(masked), |masked| async move {
+                let mut masked = masked?;
+                match masked.chunk().await {
+                    Ok(Some(chunk)) => Some((Ok(chunk), Some(masked))),
                     Ok(None) => None,
                     Err(err) => Some((Err(std::io::Error::other(err.without_url())), None)),
                 }
