@@ -13,6 +13,7 @@ mod install;
 mod logging;
 mod papercuts;
 mod real_world;
+mod replays;
 mod retries;
 mod rules;
 mod storage;

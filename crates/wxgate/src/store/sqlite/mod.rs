@@ -28,9 +28,9 @@ mod writer;
 use super::rows::{millis, DeliveryDb};
 use super::sql as shared;
 use super::{
-    DayStats, Delivery, EventQuery, EventRow, Follower, FollowerQuery, Health, MessageRow,
-    NewMessage, PushWrite, QrCode, QrCodeTotals, Queued, Recorded, ReplayMark, Stats, Store,
-    StoreError, StoredReply, StoredToken, SyncCursor, SyncedFollower,
+    DayStats, Delivery, EventQuery, EventRow, Follower, FollowerQuery, GuardMark, Health,
+    MessageRow, NewMessage, PushWrite, QrCode, QrCodeTotals, Queued, Recorded, ReplayMark, Stats,
+    Store, StoreError, StoredReply, StoredToken, SyncCursor, SyncedFollower,
 };
 use connect::Location;
 use read::Readers;
@@ -206,6 +206,11 @@ impl Store for SqliteStore {
             })
             .await?;
         Ok(reply.map(StoredReply::from))
+    }
+
+    async fn keep_mark(&self, mark: &GuardMark) -> Result<(), StoreError> {
+        let mark = mark.clone();
+        self.exec(move |conn, _| ops::keep_mark(conn, &mark)).await
     }
 
     async fn replay_marks(
