@@ -68,7 +68,9 @@ fn reason(name: &str) -> Option<&'static str> {
         "billion_laughs" | "quadratic_blowup" => "Doctype",
         "deeply_nested_5000" => "TooDeep",
         n if n.starts_with("missing_") => "MissingElement",
-        "empty_fromusername" | "createtime_not_integer" => "InvalidValue",
+        "empty_fromusername" | "createtime_not_integer" | "control_character_in_tousername" => {
+            "InvalidValue"
+        }
         "non_utf8_bytes" | "declared_gbk" => "NotUtf8",
         n if n.starts_with("duplicate_") => "DuplicateElement",
         "root_not_xml" => "RootNotXml",

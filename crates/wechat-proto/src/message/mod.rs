@@ -7,6 +7,7 @@
 use std::fmt::Write as _;
 
 use crate::error::XmlError;
+use crate::write::is_xml_char;
 use crate::xml;
 
 mod event;
@@ -210,6 +211,13 @@ const TRIMMED_ELEMENTS: [&str; 9] = [
     "MsgID",
 ];
 
+/// Header elements that name the parties and the kind of a push: WeChat never puts a character
+/// XML 1.0 forbids (a C0 control, U+FFFE, U+FFFF) in them, and a reply that carries such a value
+/// back (ToUserName becomes its FromUserName) would lose it, so a push holding one is refused.
+/// In any other element (Content, EventKey, ...) such characters are accepted and dropped from
+/// what the gateway writes.
+const XML_CHARS_ONLY: [&str; 4] = ["ToUserName", "FromUserName", "MsgType", "Event"];
+
 /// A CreateTime at or above this is in milliseconds: as seconds it would be after the year 5138.
 const MILLIS_FROM: i64 = 100_000_000_000;
 
@@ -218,7 +226,9 @@ const MILLIS_FROM: i64 = 100_000_000_000;
 /// Refuses what is not well-formed UTF-8 XML under an `<xml>` root, any DOCTYPE or processing
 /// instruction (the `<?xml ...?>` declaration excepted, if it declares UTF-8 or nothing),
 /// duplicate top-level elements, and a missing or invalid header (ToUserName, non-empty
-/// FromUserName, integer CreateTime, MsgType). Everything else is accepted.
+/// FromUserName, integer CreateTime, MsgType), and a header element (ToUserName, FromUserName,
+/// MsgType, Event) holding a character XML 1.0 forbids. Everything else is accepted; such
+/// characters elsewhere (a Content with U+000F) are kept here and dropped from any XML written.
 ///
 /// Real pushes vary, so whitespace around the values of the header elements, Event, EventKey,
 /// Ticket and MsgId is dropped (in [`Message::fields`] too), whitespace-only text beside a CDATA section is layout in every
@@ -231,6 +241,14 @@ pub fn parse_message(xml: &[u8]) -> Result<Message, XmlError> {
 /// Type an already parsed element tree (the children of `<xml>`).
 pub(crate) fn message_from_fields(mut fields: Fields) -> Result<Message, XmlError> {
     trim_header(&mut fields);
+    for name in XML_CHARS_ONLY {
+        if fields
+            .text(name)
+            .is_some_and(|value| !value.chars().all(is_xml_char))
+        {
+            return Err(XmlError::InvalidValue(name));
+        }
+    }
     let required = |name: &'static str| fields.text(name).ok_or(XmlError::MissingElement(name));
     let to_user_name = required("ToUserName")?;
     let from_user_name = required("FromUserName")?;

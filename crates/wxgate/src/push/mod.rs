@@ -24,7 +24,7 @@ use wechat_proto::{Event, Message, MessageKind};
 
 use crate::config::AccountConfig;
 use crate::rules::Action;
-use crate::store::{FollowerEffect, PushWrite, Recorded, ReplayMark};
+use crate::store::{FollowerEffect, GuardMark, PushWrite, Recorded, ReplayMark, StoreError};
 use crate::telemetry::metrics;
 pub use answer::{Passive, PushError};
 use inflight::{Answer, Claim};
@@ -52,6 +52,12 @@ pub fn calls_webhook(pipeline: &Pipeline, account: &str, msg: &Message) -> bool 
 
 /// Process a verified push to `account`: coalesce resends (per account), decide, record
 /// durably. `calls` is [`calls_webhook`]'s answer for it.
+///
+/// Every push's replay mark is durable before its answer: a written push keeps it in its own
+/// transaction (a resend found there too); a resend answered with the reply of its first,
+/// still in flight or (for a call webhook) stored, keeps it through `Store::keep_mark`. An
+/// in-flight resend keeps it while it waits for the first's answer, so it waits no longer
+/// unless the first's commit is already under way when it comes.
 pub async fn handle(
     pipeline: Pipeline,
     account: Arc<AccountConfig>,
@@ -62,12 +68,18 @@ pub async fn handle(
     deadline: Instant,
 ) -> Answer {
     let key = msg.dedupe_key();
+    let replay = replay.map(|mark| replay::guarded(&account, mark));
     // Account names hold no ':', so the in-flight key of two accounts cannot collide.
     let inflight_key = format!("{}:{}", account.name, key.as_str());
     match pipeline.inflight.claim(&inflight_key) {
         Claim::Resend(waiter) => {
             metrics::retry(account.metric_label.as_deref());
-            tokio::time::timeout_at(deadline, waiter.wait())
+            let answered = async {
+                let (answer, kept) = tokio::join!(waiter.wait(), keep(&pipeline, &replay));
+                kept?;
+                answer
+            };
+            tokio::time::timeout_at(deadline, answered)
                 .await
                 .unwrap_or(Err(PushError::NotInTime))
         }
@@ -79,6 +91,7 @@ pub async fn handle(
                 if calls {
                     let stored = pipeline.store.stored_reply(&account.name, key.as_str());
                     if let Some(stored) = stored.await? {
+                        keep(&pipeline, &replay).await?;
                         metrics::retry(account.metric_label.as_deref());
                         return Ok(Passive::from(stored));
                     }
@@ -94,12 +107,20 @@ pub async fn handle(
     }
 }
 
+/// Keeps the replay mark of a push answered without a write of its own (a resend).
+async fn keep(pipeline: &Pipeline, mark: &Option<GuardMark>) -> Result<(), StoreError> {
+    match mark {
+        Some(mark) => pipeline.store.keep_mark(mark).await,
+        None => Ok(()),
+    }
+}
+
 async fn run(
     pipeline: &Pipeline,
     account: &Arc<AccountConfig>,
     msg: Message,
     raw_xml: String,
-    replay: Option<ReplayMark>,
+    replay: Option<GuardMark>,
     key: &str,
     deadline: Instant,
 ) -> Answer {

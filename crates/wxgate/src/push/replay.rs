@@ -2,10 +2,12 @@
 //! body within 10 minutes is a replay (in plain mode the signature does not cover the body).
 //!
 //! A triple and its body are kept as SHA-256 digests ([`ReplayMark`]); the guard here holds
-//! their first 8 bytes in memory, and every accepted push's mark is stored with the push, so
-//! the guard is seeded from the store at start ([`ReplayGuard::seed`]) and a captured query
-//! stays refused across a restart. On PostgreSQL, instances sharing the database also ask the
-//! store (`Store::replayed_elsewhere`).
+//! their first 8 bytes in memory, and every accepted push's mark is stored durably before its
+//! 200 — with the push when it is written, on its own (`Store::keep_mark`) when it is a resend
+//! answered with the first's reply — so the guard is seeded from the store at start
+//! ([`ReplayGuard::seed`]) and a captured query stays refused across a restart. On PostgreSQL,
+//! instances sharing the database also ask the store (`Store::replayed_elsewhere`). Marks are
+//! stored under [`guard_key`].
 //!
 //! Memory is bounded: two generations, the older dropped at each rotation (every 10 minutes,
 //! or early when a generation is full), so a triple is remembered for at least 10 minutes
@@ -17,7 +19,8 @@ use std::time::{Duration, Instant};
 use chrono::Utc;
 use sha2::{Digest, Sha256};
 
-use crate::store::ReplayMark;
+use crate::config::AccountConfig;
+use crate::store::{GuardMark, ReplayMark};
 
 /// How long a triple is remembered at least.
 const WINDOW: Duration = crate::store::REPLAY_WINDOW;
@@ -33,6 +36,20 @@ pub enum Seen {
     SameBody,
     /// seen with another body: a replay
     OtherBody,
+}
+
+/// The key the marks of `account`'s guard are stored and looked up under: its name (one guard
+/// per account).
+pub fn guard_key(account: &AccountConfig) -> &str {
+    &account.name
+}
+
+/// `mark`, to be kept under `account`'s guard.
+pub fn guarded(account: &AccountConfig, mark: ReplayMark) -> GuardMark {
+    GuardMark {
+        guard: guard_key(account).to_string(),
+        mark,
+    }
 }
 
 /// The mark of a push: digests of its signature triple and its body, seen now.

@@ -141,7 +141,8 @@ pub async fn run(
 async fn seed_replays(state: &AppState) {
     let since = chrono::Utc::now() - crate::store::REPLAY_WINDOW;
     for account in state.accounts.iter().filter(|a| a.config.refuse_replays) {
-        match state.store.replay_marks(&account.config.name, since).await {
+        let guard = crate::push::replay::guard_key(&account.config);
+        match state.store.replay_marks(guard, since).await {
             Ok(marks) => account.replays.seed(&marks),
             Err(error) => tracing::warn!(
                 %error,

@@ -84,8 +84,8 @@ pub async fn receive(
     };
     if let Some(mark) = &accepted.replay {
         // Another instance on the same database may have seen the triple (PostgreSQL).
-        let name = &account.config.name;
-        if matches!(app.store.replayed_elsewhere(name, mark).await, Ok(true)) {
+        let guard = push::replay::guard_key(&account.config);
+        if matches!(app.store.replayed_elsewhere(guard, mark).await, Ok(true)) {
             return refuse(Refusal::Replay);
         }
     }

@@ -218,7 +218,7 @@ pub struct PushWrite {
     /// follower / counter effect
     pub effect: FollowerEffect,
     /// the replay guard's mark of this push (its signature triple and body), kept with it
-    pub replay: Option<ReplayMark>,
+    pub replay: Option<GuardMark>,
     /// notify-webhook deliveries of this push; inserted only when the push is new (not for a
     /// Duplicate), and also for `Forget` (they outlive the forget, contract §4)
     pub deliveries: Vec<NewDelivery>,
@@ -250,6 +250,16 @@ pub struct ReplayMark {
     pub query: [u8; 32],
     /// SHA-256 of the body
     pub body: [u8; 32],
+}
+
+/// A replay mark with the key of the guard that keeps it (the account's name today: see
+/// `push::replay::guard_key`); marks are stored and listed under that key.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct GuardMark {
+    /// the guard's key
+    pub guard: String,
+    /// the mark
+    pub mark: ReplayMark,
 }
 
 /// A notify-webhook delivery, written in the same transaction as its push (transactional outbox).
@@ -531,6 +541,11 @@ pub trait Store: Send + Sync + 'static {
         account: &str,
         dedupe_key: &str,
     ) -> Result<Option<StoredReply>, StoreError>;
+    /// Durably keep the replay mark of an accepted push that writes nothing of its own (a
+    /// resend, answered with the first's reply): on SQLite it rides the writer's next batch
+    /// (group-committed with the writes queued beside it), on PostgreSQL it is one insert.
+    /// Returns once it is committed; a mark already kept is left as it is.
+    async fn keep_mark(&self, mark: &GuardMark) -> Result<(), StoreError>;
     /// The replay marks of `account`'s pushes accepted since `since` (to seed its in-memory
     /// guard at start).
     async fn replay_marks(

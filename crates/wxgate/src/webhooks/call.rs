@@ -6,7 +6,7 @@ use tracing::Instrument;
 use wechat_api::NetError;
 use wechat_proto::{Message, Reply};
 
-use super::{headers, payload};
+use super::{headers, payload, EventId};
 use crate::config::{AccountConfig, WebhookConfig};
 use crate::rules::{CompileError, RawReply};
 use crate::telemetry::spans;
@@ -88,7 +88,8 @@ async fn request(
         .timeout(timeout)
         .header(reqwest::header::CONTENT_TYPE, "application/json");
     let now = chrono::Utc::now().timestamp();
-    for (name, value) in headers(hook.secret.as_ref(), msg.dedupe_key().as_str(), now, &body) {
+    let id = EventId::of(msg.dedupe_key().as_str());
+    for (name, value) in headers(hook.secret.as_ref(), &id, now, &body) {
         req = req.header(name, value);
     }
     let net = |e| CallError::Transport(NetError::new(e, timeout, timeout));

@@ -15,7 +15,9 @@
 //! Per-openid order holds because the store hands out only the oldest pending delivery of a
 //! (webhook, openid); the next one waits until it is deleted. Delivery is at-least-once: a
 //! crash between the receiver's 2xx and the delete sends it again, so receivers dedupe by
-//! `X-Wxgate-Event-Id`.
+//! `webhook-id` (also `X-Wxgate-Event-Id` and the body's `id`: an [`EventId`]). A row queued
+//! by an older gateway holds the raw dedupe key there; its id is computed at delivery (see
+//! [`EventId::stored`]), in the headers and the body alike.
 use std::collections::HashMap;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
@@ -28,7 +30,7 @@ use tracing::Instrument;
 use wechat_api::NetError;
 use wechat_proto::Message;
 
-use super::{headers, payload};
+use super::{headers, payload, EventId};
 use crate::config::{AccountConfig, WebhookConfig, WebhookMode};
 use crate::messages::TemplateSender;
 use crate::routing::{Routing, RoutingHandle};
@@ -48,7 +50,7 @@ pub fn selects(hook: &WebhookConfig, msg: &Message) -> bool {
 
 /// The outbox rows a push to `account` writes: one per `notify` webhook that serves the
 /// account and whose `events` select the push, all sharing one payload text and the push's
-/// dedupe key as event id.
+/// [`EventId`].
 pub fn deliveries(
     webhooks: &[WebhookConfig],
     account: &AccountConfig,
@@ -62,7 +64,7 @@ pub fn deliveries(
         return Vec::new();
     }
     let body = payload(account, msg).to_string();
-    let event_id = msg.dedupe_key().as_str().to_string();
+    let event_id = EventId::of(msg.dedupe_key().as_str()).as_str().to_string();
     hooks
         .map(|h| NewDelivery {
             webhook: h.name.clone(),
@@ -258,7 +260,13 @@ impl Dispatcher {
 
     /// One attempt at one delivery, and what follows from it in the store.
     async fn deliver(self: Arc<Self>, routing: Arc<Routing>, d: Delivery) {
-        let span = spans::delivery(&d.webhook, d.id, &d.event_id, i64::from(d.attempts) + 1);
+        // A template message's row holds the message's id; a webhook's, its event.
+        let event = if d.webhook == TEMPLATE_QUEUE {
+            d.event_id.clone()
+        } else {
+            EventId::stored(&d.event_id).to_string()
+        };
+        let span = spans::delivery(&d.webhook, d.id, &event, i64::from(d.attempts) + 1);
         let started = Instant::now();
         async move {
             let outcome = self.attempt(&routing, &d).await;
@@ -271,8 +279,8 @@ impl Dispatcher {
 
     /// One attempt at `d`, and what follows from it in the store and the metrics.
     async fn attempt(&self, routing: &Routing, d: &Delivery) -> DeliveryOutcome {
-        // The event id may hold the openid: debug level only.
-        tracing::debug!(event_id = %d.event_id, openid = %d.openid, "delivering");
+        // The openid at debug level only.
+        tracing::debug!(openid = %d.openid, "delivering");
         let store = &self.store;
         let now = Utc::now();
         if d.webhook == TEMPLATE_QUEUE {
@@ -382,17 +390,13 @@ fn cutoff(now: DateTime<Utc>, max_age: Duration) -> Option<DateTime<Utc>> {
 /// POST one delivery: its stored payload, signed when the webhook has a secret (the Standard
 /// Webhooks timestamp is this attempt's).
 async fn post(http: &reqwest::Client, hook: &WebhookConfig, d: &Delivery) -> Result<(), PostError> {
-    let body = d.payload.clone().into_bytes();
+    let id = EventId::stored(&d.event_id);
+    let body = body_of(d, &id);
     let mut req = http
         .post(hook.url.clone())
         .timeout(hook.timeout)
         .header(reqwest::header::CONTENT_TYPE, "application/json");
-    for (name, value) in headers(
-        hook.secret.as_ref(),
-        &d.event_id,
-        Utc::now().timestamp(),
-        &body,
-    ) {
+    for (name, value) in headers(hook.secret.as_ref(), &id, Utc::now().timestamp(), &body) {
         req = req.header(name, value);
     }
     let resp = req
@@ -404,6 +408,25 @@ async fn post(http: &reqwest::Client, hook: &WebhookConfig, d: &Delivery) -> Res
         Ok(())
     } else {
         Err(PostError::Status(resp.status().as_u16()))
+    }
+}
+
+/// The body of delivery `d` of event `id`: its stored payload, whose `id` is `id` — except in
+/// a row queued by an older gateway, whose payload holds the raw dedupe key: that one is
+/// replaced, so the body says what the headers say.
+fn body_of(d: &Delivery, id: &EventId) -> Vec<u8> {
+    if d.event_id == id.as_str() {
+        return d.payload.clone().into_bytes();
+    }
+    match serde_json::from_str::<serde_json::Value>(&d.payload) {
+        Ok(mut body) => {
+            if let Some(object) = body.as_object_mut() {
+                object.insert("id".into(), serde_json::json!(id.as_str()));
+            }
+            body.to_string().into_bytes()
+        }
+        // Only the gateway writes payloads: one that is not JSON goes as it is.
+        Err(_) => d.payload.clone().into_bytes(),
     }
 }
 
@@ -489,7 +512,7 @@ mod tests {
         let out = deliveries(&[call, a, b, c], one, &text);
         let names: Vec<_> = out.iter().map(|d| d.webhook.as_str()).collect();
         assert_eq!(names, ["a", "c"]);
-        assert_eq!(out[0].event_id, "7");
+        assert_eq!(out[0].event_id, EventId::of("7").as_str());
         assert_eq!(out[0].payload, out[1].payload);
         let v: serde_json::Value = serde_json::from_str(&out[0].payload).expect("JSON");
         assert_eq!(v, payload(one, &text));
@@ -525,6 +548,36 @@ mod tests {
             body.get("account").is_none() && body.get("appid").is_none(),
             "{body}"
         );
+    }
+
+    #[test]
+    fn a_row_queued_with_the_raw_dedupe_key_is_sent_with_its_id() {
+        let key = "ev:5:oUser:10:1700000000:5:CLICK:6:菜单";
+        let old = Delivery {
+            id: 1,
+            webhook: "h".into(),
+            account: "default".into(),
+            openid: "oUser".into(),
+            event_id: key.into(),
+            payload: serde_json::json!({"id": key, "openid": "oUser"}).to_string(),
+            attempts: 3,
+            created_at: Utc::now(),
+        };
+        let id = EventId::stored(&old.event_id);
+        assert_eq!(id, EventId::of(key));
+        let body: serde_json::Value =
+            serde_json::from_slice(&body_of(&old, &id)).expect("JSON body");
+        assert_eq!(
+            body,
+            serde_json::json!({"id": id.as_str(), "openid": "oUser"})
+        );
+        // A row queued with its id goes byte for byte as stored.
+        let new = Delivery {
+            event_id: id.to_string(),
+            payload: serde_json::json!({"id": id.as_str()}).to_string(),
+            ..old
+        };
+        assert_eq!(body_of(&new, &id), new.payload.as_bytes());
     }
 
     #[test]

@@ -1,7 +1,7 @@
 //! How a delivery is signed: Standard Webhooks 1.0, plus the older `X-Wxgate-*` headers.
 //!
 //! ```text
-//! webhook-id:         the event id (the same on every attempt)
+//! webhook-id:         the event id (`msg_…`, ASCII, the same on every attempt and resend)
 //! webhook-timestamp:  unix seconds of this attempt
 //! webhook-signature:  v1,BASE64(HMAC-SHA256(key, "{id}.{timestamp}.{body}"))
 //! X-Wxgate-Signature: sha256=HEX(HMAC-SHA256(key, body))
@@ -10,14 +10,14 @@
 //!
 //! The key is the base64-decoded remainder of a secret that starts with `whsec_`, else the
 //! secret's UTF-8 bytes (contract section 6).
-use std::borrow::Cow;
-
 use base64::engine::general_purpose::{STANDARD, STANDARD_NO_PAD};
 use base64::Engine as _;
 use hmac::{Hmac, Mac};
 use secrecy::zeroize::Zeroize as _;
 use secrecy::{ExposeSecret, SecretSlice};
 use sha2::Sha256;
+
+use super::EventId;
 
 /// Header carrying the body-only signature (kept for receivers written before Standard Webhooks).
 pub const SIGNATURE_HEADER: &str = "X-Wxgate-Signature";
@@ -105,46 +105,27 @@ impl std::fmt::Debug for WebhookKey {
     }
 }
 
-/// Every header of one delivery attempt of event `event_id` at `timestamp` (unix seconds):
-/// the ids always, the signatures when the webhook has a key.
+/// Every header of one delivery attempt of event `id` at `timestamp` (unix seconds): the ids
+/// always, the signatures when the webhook has a key.
 pub fn headers(
     key: Option<&WebhookKey>,
-    event_id: &str,
+    id: &EventId,
     timestamp: i64,
     body: &[u8],
 ) -> Vec<(&'static str, String)> {
-    let id = header_safe(event_id).into_owned();
+    let id = id.as_str();
     let mut out = Vec::with_capacity(5);
     if let Some(key) = key {
         out.push((
             WEBHOOK_SIGNATURE_HEADER,
-            key.sign_standard(&id, timestamp, body),
+            key.sign_standard(id, timestamp, body),
         ));
         out.push((SIGNATURE_HEADER, key.sign_body(body)));
     }
     out.push((WEBHOOK_TIMESTAMP_HEADER, timestamp.to_string()));
-    out.push((EVENT_ID_HEADER, id.clone()));
-    out.push((WEBHOOK_ID_HEADER, id));
+    out.push((EVENT_ID_HEADER, id.to_string()));
+    out.push((WEBHOOK_ID_HEADER, id.to_string()));
     out
-}
-
-/// The event id as a header value: control characters (possible in an EventKey) would make
-/// the request unsendable forever, so they (and `%`, to stay unambiguous) are %-escaped.
-/// Ids without them (MsgIds, ordinary events) pass unchanged.
-fn header_safe(id: &str) -> Cow<'_, str> {
-    let bad = |c: char| c.is_ascii_control() && c != '\t';
-    if !id.chars().any(bad) {
-        return Cow::Borrowed(id);
-    }
-    let mut out = String::with_capacity(id.len() + 8);
-    for c in id.chars() {
-        if bad(c) || c == '%' {
-            out.push_str(&format!("%{:02X}", u32::from(c)));
-        } else {
-            out.push(c);
-        }
-    }
-    Cow::Owned(out)
 }
 
 #[cfg(test)]
@@ -194,31 +175,24 @@ mod tests {
     #[test]
     fn headers_carry_ids_always_and_signatures_with_a_key() {
         let k = key("s");
-        let h = headers(Some(&k), "ev:1:a", 1700000000, b"{}");
+        let id = EventId::of("ev:1:a");
+        let h = headers(Some(&k), &id, 1700000000, b"{}");
         let get = |name: &str| h.iter().find(|(n, _)| *n == name).map(|(_, v)| v.as_str());
-        assert_eq!(get(WEBHOOK_ID_HEADER), Some("ev:1:a"));
-        assert_eq!(get(EVENT_ID_HEADER), Some("ev:1:a"));
+        assert_eq!(get(WEBHOOK_ID_HEADER), Some(id.as_str()));
+        assert_eq!(get(EVENT_ID_HEADER), Some(id.as_str()));
         assert_eq!(get(WEBHOOK_TIMESTAMP_HEADER), Some("1700000000"));
         assert_eq!(
             get(WEBHOOK_SIGNATURE_HEADER),
-            Some(k.sign_standard("ev:1:a", 1700000000, b"{}").as_str())
+            Some(k.sign_standard(id.as_str(), 1700000000, b"{}").as_str())
         );
         assert_eq!(get(SIGNATURE_HEADER), Some(k.sign_body(b"{}").as_str()));
-        let open = headers(None, "a\nb", 1, b"{}");
+        let open = headers(None, &EventId::of("a\nb"), 1, b"{}");
         assert_eq!(open.len(), 3);
         assert!(open
             .iter()
             .all(|(n, _)| *n != SIGNATURE_HEADER && *n != WEBHOOK_SIGNATURE_HEADER));
         assert!(open
             .iter()
-            .any(|(n, v)| *n == WEBHOOK_ID_HEADER && v == "a%0Ab"));
-    }
-
-    #[test]
-    fn header_safe_escapes_only_control_characters() {
-        assert_eq!(header_safe("ev:2:o1:1:1"), "ev:2:o1:1:1");
-        assert!(matches!(header_safe("50%"), Cow::Borrowed(_)));
-        assert_eq!(header_safe("a\nb%"), "a%0Ab%25");
-        assert!(reqwest::header::HeaderValue::from_str(&header_safe("x\r\ny")).is_ok());
+            .all(|(_, v)| reqwest::header::HeaderValue::from_str(v).is_ok()));
     }
 }

@@ -36,6 +36,8 @@ pub struct Cfg {
     pub server_extra: String,
     pub admin: bool,
     pub extra: String,
+    /// the storage url; None: a SQLite file in the test's directory
+    pub storage: Option<String>,
 }
 
 impl Default for Cfg {
@@ -49,6 +51,7 @@ impl Default for Cfg {
             server_extra: String::new(),
             admin: true,
             extra: String::new(),
+            storage: None,
         }
     }
 }
@@ -61,8 +64,13 @@ impl Cfg {
         }
     }
 
-    /// The whole TOML text, with the database at `db` and the server on `listen`.
+    /// The whole TOML text, with the database at `db` (unless `storage` says otherwise) and
+    /// the server on `listen`.
     pub fn toml(&self, db: &Path, listen: &str) -> String {
+        let storage = self
+            .storage
+            .clone()
+            .unwrap_or_else(|| format!("sqlite://{}", db.display()));
         let admin = if self.admin {
             format!("[admin]\ntoken = \"{ADMIN_TOKEN}\"\n")
         } else {
@@ -72,14 +80,13 @@ impl Cfg {
             "[server]\nlisten = \"{listen}\"\npath = \"/wechat\"\n{server_extra}\n\
              [account]\nappid = \"{appid}\"\ntoken = \"{token}\"\nencoding_aes_key = \"{key}\"\n\
              security = \"{security}\"\n{account_extra}\n\
-             [storage]\nurl = \"sqlite://{db}\"\n\n{admin}\n{extra}\n",
+             [storage]\nurl = \"{storage}\"\n\n{admin}\n{extra}\n",
             server_extra = self.server_extra,
             appid = self.appid,
             token = self.token,
             key = self.aes_key,
             security = self.security,
             account_extra = self.account_extra,
-            db = db.display(),
             extra = self.extra,
         )
     }

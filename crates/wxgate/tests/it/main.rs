@@ -14,6 +14,7 @@ mod logging;
 mod newcomer;
 mod papercuts;
 mod real_world;
+mod replays;
 mod retries;
 mod rules;
 mod storage;

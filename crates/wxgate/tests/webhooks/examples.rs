@@ -150,7 +150,7 @@ async fn exercise(example: &Example, log: &Path) {
         example.how
     );
 
-    let id = msg_id.to_string();
+    let id = id_of(msg_id);
     wait_until("the notify delivery in the receiver's log", || {
         let n = logged(log)
             .iter()
@@ -200,6 +200,42 @@ async fn exercise(example: &Example, log: &Path) {
         logged(log).len(),
         2,
         "{}: nothing refused was recorded",
+        example.how
+    );
+
+    // Issue 18 item 4: a CLICK whose EventKey is `菜单` verifies too (its id is ASCII), and
+    // the user's next delivery is not stuck behind it.
+    let click = event_xml(&openid, "CLICK", Some("菜单"), now());
+    let key = wechat_proto::parse_message(click.as_bytes())
+        .expect("parses")
+        .dedupe_key();
+    push_answer(&gate, &click).await;
+    let next = fresh_msg_id();
+    push_answer(&gate, &text_xml(&openid, "after the menu", next)).await;
+    wait_until("the click and the next push in the receiver's log", || {
+        let n = logged(log)
+            .iter()
+            .filter(|l| l["path"] == "/notify")
+            .count();
+        async move { n == 3 }
+    })
+    .await;
+    wait_until("an empty outbox", || async { gate.pending().await == 0 }).await;
+    let notified: Vec<Value> = logged(log)
+        .into_iter()
+        .filter(|l| l["path"] == "/notify")
+        .collect();
+    assert_eq!(
+        notified[1]["event_id"],
+        id_of(key.as_str()).as_str(),
+        "{}",
+        example.how
+    );
+    assert_eq!(notified[1]["body"]["event_key"], "菜单", "{}", example.how);
+    assert_eq!(
+        notified[2]["event_id"],
+        id_of(next).as_str(),
+        "{}",
         example.how
     );
 }

@@ -55,6 +55,11 @@ fn config_text(db: &Path, extra: &str) -> String {
     )
 }
 
+/// Start a gateway again on the database in `dir` (as [`Gate::stop`] left it, or changed).
+pub async fn start_again(dir: TempDir, extra: &str) -> Gate {
+    start_in(dir, extra.to_string()).await
+}
+
 async fn start_in(dir: TempDir, extra: String) -> Gate {
     start_tuned(dir, extra, BACKOFF_BASE).await
 }
@@ -391,6 +396,11 @@ impl Receiver {
         .await;
         self.delivered(path)
     }
+}
+
+/// The webhook event id of the push whose dedupe key is `key` (a MsgId, or an event's key).
+pub fn id_of(key: impl std::fmt::Display) -> String {
+    wxgate::webhooks::EventId::of(&key.to_string()).to_string()
 }
 
 /// The `id`s of the deliveries whose openid is `openid`.

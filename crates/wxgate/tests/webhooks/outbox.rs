@@ -50,7 +50,7 @@ async fn payload_and_headers_verify() {
             "openid"
         ]
     );
-    assert_eq!(v["id"], msg_id.to_string());
+    assert_eq!(v["id"], id_of(msg_id));
     assert_eq!(v["openid"], openid.as_str());
     assert_eq!(v["msg_type"], "text");
     assert!(v["event"].is_null() && v["event_key"].is_null(), "{v}");
@@ -64,10 +64,7 @@ async fn payload_and_headers_verify() {
         .expect("a time")
         .to_rfc3339_opts(chrono::SecondsFormat::Secs, true);
     assert_eq!(v["create_time"], expected.as_str(), "{v}");
-    assert_eq!(
-        signed.event_id.as_deref(),
-        Some(msg_id.to_string().as_str())
-    );
+    assert_eq!(signed.event_id.as_deref(), Some(id_of(msg_id).as_str()));
     assert_eq!(signed.content_type.as_deref(), Some("application/json"));
     assert_eq!(
         signed.signature.as_deref(),
@@ -178,8 +175,8 @@ async fn order_per_openid_holds_through_failures_with_backoff() {
         let (ia, ib) = (fresh_msg_id(), fresh_msg_id());
         gate.push(&text_xml(&a, &format!("a{i}"), ia)).await;
         gate.push(&text_xml(&b, &format!("b{i}"), ib)).await;
-        want_a.push(ia.to_string());
-        want_b.push(ib.to_string());
+        want_a.push(id_of(ia));
+        want_b.push(id_of(ib));
     }
     let got = recv.wait_delivered("/h", 8).await;
     assert_eq!(ids_of(&got, &a), want_a, "order of {a}");
@@ -223,7 +220,7 @@ async fn a_receiver_that_was_down_gets_everything_once_up() {
         for i in 0..3 {
             let id = fresh_msg_id();
             gate.push(&text_xml(&openid, &format!("m{i}"), id)).await;
-            ids.push(id.to_string());
+            ids.push(id_of(id));
         }
         ids
     };
@@ -256,7 +253,7 @@ async fn pending_deliveries_survive_a_restart() {
     for i in 0..3 {
         let id = fresh_msg_id();
         gate.push(&text_xml(&openid, &format!("m{i}"), id)).await;
-        ids.push(id.to_string());
+        ids.push(id_of(id));
     }
     wait_until("a failed attempt", || {
         let tried = !recv.hits().is_empty();
@@ -288,7 +285,7 @@ async fn a_resend_is_not_delivered_twice() {
     let marker = fresh_msg_id();
     gate.push(&text_xml(&openid, "marker", marker)).await;
     // In order per openid: once the marker is in, any duplicate would have come before it.
-    let marker_id = marker.to_string();
+    let marker_id = id_of(marker);
     wait_until("the marker", || {
         let done = ids_of(&recv.delivered("/h"), &openid).contains(&marker_id);
         async move { done }
@@ -296,9 +293,9 @@ async fn a_resend_is_not_delivered_twice() {
     .await;
     let ids = ids_of(&recv.delivered("/h"), &openid);
     assert_eq!(ids.len(), 3, "{ids:?}");
-    assert_eq!(ids[0], first.to_string());
-    assert!(ids[1].starts_with("ev:"), "{ids:?}");
-    assert_eq!(ids[2], marker.to_string());
+    assert_eq!(ids[0], id_of(first));
+    assert!(ids[1].starts_with("msg_") && ids[1] != ids[0], "{ids:?}");
+    assert_eq!(ids[2], marker_id);
     // The receiver records before its 200 reaches the dispatcher, which then deletes.
     wait_until("an empty outbox", || async { gate.pending().await == 0 }).await;
     gate.stop().await;
@@ -410,7 +407,7 @@ async fn serve_delivers_and_stops_cleanly_with_deliveries_pending() {
     let first = fresh_msg_id();
     gate.push(&text_xml(&openid, "one", first)).await;
     let got = recv.wait_delivered("/h", 1).await;
-    assert_eq!(ids_of(&got, &openid), [first.to_string()]);
+    assert_eq!(ids_of(&got, &openid), [id_of(first)]);
 
     // Down receiver: the next one stays pending across a SIGTERM and a new process.
     recv.fail(usize::MAX);
@@ -425,10 +422,7 @@ async fn serve_delivers_and_stops_cleanly_with_deliveries_pending() {
     recv.fail(0);
     let _gate = Proc::start(dir.path(), &extra);
     let got = recv.wait_delivered("/h", 2).await;
-    assert_eq!(
-        ids_of(&got, &openid),
-        [first.to_string(), second.to_string()]
-    );
+    assert_eq!(ids_of(&got, &openid), [id_of(first), id_of(second)]);
 }
 
 #[tokio::test]

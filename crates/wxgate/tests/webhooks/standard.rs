@@ -59,7 +59,7 @@ async fn issue_13_notify_delivery_verifies_as_standard_webhooks() {
     let now = chrono::Utc::now().timestamp();
     for hit in &hits {
         verify(WHSEC, hit, now).unwrap_or_else(|e| panic!("does not verify: {e}"));
-        let id = msg_id.to_string();
+        let id = id_of(msg_id);
         assert_eq!(hit.header("webhook-id"), Some(id.as_str()));
         assert_eq!(hit.header("x-wxgate-event-id"), Some(id.as_str()));
         assert_eq!(hit.json["id"], id.as_str());
@@ -105,10 +105,7 @@ async fn issue_13_call_delivery_verifies_as_standard_webhooks() {
     );
     verify(WHSEC, &hits[0], chrono::Utc::now().timestamp())
         .unwrap_or_else(|e| panic!("does not verify: {e}"));
-    assert_eq!(
-        hits[0].header("webhook-id"),
-        Some(msg_id.to_string().as_str())
-    );
+    assert_eq!(hits[0].header("webhook-id"), Some(id_of(msg_id).as_str()));
 }
 
 #[tokio::test]
@@ -123,4 +120,108 @@ async fn issue_13_a_whsec_secret_that_is_not_base64_is_a_config_error() {
         !shown.contains("whsec_*"),
         "the secret is not shown: {shown}"
     );
+}
+
+/// Issue 18 item 4: a CLICK whose EventKey is `菜单` has an ASCII id (`msg_` and base64url of
+/// the hash of its dedupe key) in `webhook-id`, `X-Wxgate-Event-Id` and the body, the same on
+/// every attempt; it verifies as Standard Webhooks, and the user's next delivery follows it.
+#[tokio::test]
+async fn issue_18_a_non_ascii_event_key_gives_an_ascii_id_that_verifies() {
+    let (recv, _r) = Receiver::start().await;
+    let extra = notify_hook(
+        "std",
+        &recv.url("/std"),
+        "[\"*\"]",
+        &format!("secret = \"{WHSEC}\""),
+    );
+    let gate = start(&extra).await;
+    recv.fail(1);
+    let openid = fresh("oMenu");
+    let click = event_xml(&openid, "CLICK", Some("菜单"), now());
+    let key = wechat_proto::parse_message(click.as_bytes())
+        .expect("parses")
+        .dedupe_key();
+    gate.push(&click).await;
+    let after = fresh_msg_id();
+    gate.push(&text_xml(&openid, "next", after)).await;
+    let delivered = recv.wait_delivered("/std", 2).await;
+    assert_eq!(
+        ids_of(&delivered, &openid),
+        [id_of(key.as_str()), id_of(after)],
+        "the next delivery to the user is not blocked behind the click"
+    );
+
+    let hits = recv.hits();
+    assert_eq!(hits.len(), 3, "one refused attempt, two delivered");
+    let now = chrono::Utc::now().timestamp();
+    let id = id_of(key.as_str());
+    assert!(
+        id.starts_with("msg_") && id.is_ascii() && id.len() <= 32,
+        "{id}"
+    );
+    for hit in &hits[..2] {
+        verify(WHSEC, hit, now).unwrap_or_else(|e| panic!("does not verify: {e}"));
+        assert_eq!(hit.header("webhook-id"), Some(id.as_str()), "every attempt");
+        assert_eq!(hit.header("x-wxgate-event-id"), Some(id.as_str()));
+        assert_eq!(hit.json["id"], id.as_str());
+        assert_eq!(hit.json["event_key"], "菜单");
+    }
+    verify(WHSEC, &hits[2], now).unwrap_or_else(|e| panic!("does not verify: {e}"));
+
+    // A WeChat resend of the click (same dedupe key) is not delivered again.
+    gate.push(&click).await;
+    let marker = fresh_msg_id();
+    gate.push(&text_xml(&openid, "marker", marker)).await;
+    let delivered = recv.wait_delivered("/std", 3).await;
+    assert_eq!(
+        ids_of(&delivered, &openid),
+        [id_of(key.as_str()), id_of(after), id_of(marker)]
+    );
+    gate.stop().await;
+}
+
+/// Issue 18 item 4: a row queued by a gateway from before ASCII ids holds the raw dedupe key
+/// (here with `菜单`) as its event id and in its body; it is sent with the id computed at
+/// delivery, verifies, and does not block the user's later deliveries.
+#[tokio::test]
+async fn issue_18_a_row_queued_with_a_raw_key_is_sent_with_an_ascii_id() {
+    let (recv, _r) = Receiver::start().await;
+    let extra = notify_hook(
+        "std",
+        &recv.url("/std"),
+        "[\"*\"]",
+        &format!("secret = \"{WHSEC}\""),
+    );
+    let gate = start(&extra).await;
+    let (dir, _) = gate.stop().await;
+    let openid = fresh("oOld");
+    let key = format!("ev:{}:{openid}:10:1700000000:5:CLICK:6:菜单", openid.len());
+    let payload = serde_json::json!({
+        "id": key, "openid": openid, "msg_type": "event", "event": "CLICK",
+        "event_key": "菜单", "create_time": "2023-11-14T22:13:20Z", "fields": {},
+    })
+    .to_string();
+    let db = rusqlite::Connection::open(dir.path().join("wx.db")).expect("open the database");
+    db.execute(
+        "INSERT INTO outbox (webhook, openid, event_id, payload, created_at, next_at, account) \
+         VALUES ('std', ?1, ?2, ?3, ?4, ?4, 'default')",
+        rusqlite::params![openid, key, payload, chrono::Utc::now().timestamp_millis()],
+    )
+    .expect("queue an old row");
+    drop(db);
+
+    let gate = start_again(dir, &extra).await;
+    let after = fresh_msg_id();
+    gate.push(&text_xml(&openid, "next", after)).await;
+    let delivered = recv.wait_delivered("/std", 2).await;
+    let id = id_of(&key);
+    assert_eq!(ids_of(&delivered, &openid), [id.clone(), id_of(after)]);
+    let hits = recv.hits();
+    let now = chrono::Utc::now().timestamp();
+    for hit in &hits {
+        verify(WHSEC, hit, now).unwrap_or_else(|e| panic!("does not verify: {e}"));
+    }
+    assert_eq!(hits[0].header("webhook-id"), Some(id.as_str()));
+    assert_eq!(hits[0].json["event_key"], "菜单");
+    gate.stop().await;
 }

@@ -239,11 +239,12 @@ async fn record_all(
     insert_deliveries(conn, &plan::deliveries(&stored)).await
 }
 
-/// Keeps the replay marks of `writes` (a resend's mark is already there).
+/// Keeps the replay marks of `writes`, resends' too (a mark kept already stays as it is).
 async fn insert_marks(conn: &mut PgConnection, writes: &[&PushWrite]) -> Result<(), sqlx::Error> {
     let marks: Vec<(&str, &ReplayMark)> = writes
         .iter()
-        .filter_map(|w| Some((w.account.as_str(), w.replay.as_ref()?)))
+        .filter_map(|w| w.replay.as_ref())
+        .map(|kept| (kept.guard.as_str(), &kept.mark))
         .collect();
     for chunk in marks.chunks(rows_per_statement(4)) {
         let mut query = QueryBuilder::<Postgres>::new(

@@ -22,9 +22,9 @@ use super::counters::DayRow;
 use super::rows::{self, millis};
 use super::sql;
 use super::{
-    DayStats, Delivery, EventQuery, EventRow, Follower, FollowerQuery, Health, MessageRow,
-    NewMessage, PushWrite, QrCode, QrCodeTotals, Queued, Recorded, ReplayMark, Stats, Store,
-    StoreError, StoredReply, StoredToken, SyncCursor, SyncedFollower,
+    DayStats, Delivery, EventQuery, EventRow, Follower, FollowerQuery, GuardMark, Health,
+    MessageRow, NewMessage, PushWrite, QrCode, QrCodeTotals, Queued, Recorded, ReplayMark, Stats,
+    Store, StoreError, StoredReply, StoredToken, SyncCursor, SyncedFollower,
 };
 use writer::{Batch, BatchOutcome, Op, Writer};
 
@@ -197,6 +197,20 @@ impl Store for PgStore {
             .fetch_optional(&self.pool)
             .await?;
         Ok(forgotten.map(|_| StoredReply::Success))
+    }
+
+    async fn keep_mark(&self, kept: &GuardMark) -> Result<(), StoreError> {
+        sqlx::query(
+            "INSERT INTO replay_guard (account, query, body, seen_at) VALUES ($1, $2, $3, $4) \
+             ON CONFLICT (account, query) DO NOTHING",
+        )
+        .bind(&kept.guard)
+        .bind(&kept.mark.query[..])
+        .bind(&kept.mark.body[..])
+        .bind(millis(kept.mark.seen_at))
+        .execute(&self.pool)
+        .await?;
+        Ok(())
     }
 
     async fn replay_marks(

@@ -16,6 +16,7 @@ use tokio::sync::oneshot;
 
 mod backlog;
 mod connect;
+mod delivered;
 mod messages;
 mod ops;
 mod read;
@@ -28,9 +29,9 @@ mod writer;
 use super::rows::{millis, DeliveryDb};
 use super::sql as shared;
 use super::{
-    DayStats, Delivery, EventQuery, EventRow, Follower, FollowerQuery, Health, MessageRow,
-    NewMessage, PushWrite, QrCode, QrCodeTotals, Queued, Recorded, ReplayMark, Stats, Store,
-    StoreError, StoredReply, StoredToken, SyncCursor, SyncedFollower,
+    DayStats, Delivery, EventQuery, EventRow, Follower, FollowerQuery, GuardMark, Health,
+    MessageRow, NewMessage, PushWrite, QrCode, QrCodeTotals, Queued, Recorded, ReplayMark, Stats,
+    Store, StoreError, StoredReply, StoredToken, SyncCursor, SyncedFollower,
 };
 use connect::Location;
 use read::Readers;
@@ -206,6 +207,11 @@ impl Store for SqliteStore {
             })
             .await?;
         Ok(reply.map(StoredReply::from))
+    }
+
+    async fn keep_mark(&self, mark: &GuardMark) -> Result<(), StoreError> {
+        let mark = mark.clone();
+        self.exec(move |conn, _| ops::keep_mark(conn, &mark)).await
     }
 
     async fn replay_marks(
@@ -440,8 +446,8 @@ impl Store for SqliteStore {
     }
 
     async fn delivery_done(&self, id: i64) -> Result<(), StoreError> {
-        self.exec(move |conn, _| execute(conn, shared::DELIVERY_DONE, &[&id]).map(drop))
-            .await
+        let (op, outcome) = delivered::Delivered::one(id);
+        self.write(op, outcome).await.map(drop)
     }
 
     async fn delivery_failed(&self, id: i64, next_at: DateTime<Utc>) -> Result<(), StoreError> {
@@ -456,11 +462,8 @@ impl Store for SqliteStore {
         webhook: &str,
         cutoff: DateTime<Utc>,
     ) -> Result<u64, StoreError> {
-        let webhook = webhook.to_string();
-        self.exec(move |conn, _| {
-            execute(conn, shared::DROP_DELIVERIES, &[&webhook, &millis(cutoff)]).map(|n| n as u64)
-        })
-        .await
+        let (op, outcome) = delivered::Delivered::older(webhook, millis(cutoff));
+        self.write(op, outcome).await
     }
 
     async fn pending_deliveries(&self) -> Result<i64, StoreError> {

@@ -8,7 +8,7 @@ use super::backlog::Effect;
 use super::sql;
 use super::writer::{State, WriteOp};
 use crate::store::rows::{millis, utc_day};
-use crate::store::{FollowerEffect, PushWrite, Recorded, StoreError, StoredReply};
+use crate::store::{FollowerEffect, GuardMark, PushWrite, Recorded, StoreError, StoredReply};
 
 /// A processed push.
 pub(super) struct Record {
@@ -139,7 +139,8 @@ impl WriteOp for Record {
         let recorded = if self.write.effect == FollowerEffect::Forget {
             if !tombstone(conn, &self.write)? {
                 // A resend of an unsubscribe forgotten within the window (earlier in this
-                // batch too): processed once.
+                // batch too): processed once; its mark is kept.
+                insert_mark(conn, &self.write)?;
                 self.recorded = Some(Recorded::Duplicate {
                     reply: StoredReply::Success,
                 });
@@ -162,6 +163,8 @@ impl WriteOp for Record {
                 .forget(&self.write.account, &self.write.openid);
             Recorded::Forgotten
         } else if let Some(resent) = self.resent(conn, state)? {
+            // A resend may come with a new signature triple: its mark is kept too.
+            insert_mark(conn, &self.write)?;
             resent
         } else {
             self.append(conn, state)?
@@ -429,14 +432,21 @@ pub(super) fn forgotten(conn: &Connection, account: &str, key: &str) -> rusqlite
 
 /// Keeps the replay mark of a push (for the guard after a restart).
 fn insert_mark(conn: &Connection, write: &PushWrite) -> rusqlite::Result<()> {
-    if let Some(mark) = &write.replay {
-        conn.prepare_cached(sql::INSERT_MARK)?.execute(params![
-            millis(mark.seen_at),
-            &mark.query[..],
-            &mark.body[..],
-            write.account
-        ])?;
+    match &write.replay {
+        Some(mark) => keep_mark(conn, mark),
+        None => Ok(()),
     }
+}
+
+/// Keeps a replay mark under its guard's key (a mark kept already stays as it is).
+pub(super) fn keep_mark(conn: &Connection, kept: &GuardMark) -> rusqlite::Result<()> {
+    let mark = &kept.mark;
+    conn.prepare_cached(sql::INSERT_MARK)?.execute(params![
+        millis(mark.seen_at),
+        &mark.query[..],
+        &mark.body[..],
+        kept.guard
+    ])?;
     Ok(())
 }
 

@@ -116,3 +116,19 @@ pub(super) const SELECT_MARKS: &str = "SELECT seen_at, query, body FROM replay_g
 
 /// Forgets the replay marks older than ?1.
 pub(super) const EXPIRE_MARKS: &str = "DELETE FROM replay_guard WHERE seen_at < ?1";
+
+/// Deletes delivery ?1, returning its (account, openid).
+pub(super) const DELETE_DELIVERY: &str =
+    "DELETE FROM outbox WHERE id = ?1 RETURNING account, openid";
+
+/// Deletes the deliveries of webhook ?1 created before ?2, returning their (account, openid).
+pub(super) const DELETE_OLDER_DELIVERIES: &str =
+    "DELETE FROM outbox WHERE webhook = ?1 AND created_at < ?2 RETURNING account, openid";
+
+/// Whether openid ?1 of account ?2 has a follower row.
+pub(super) const SELECT_FOLLOWER_EXISTS: &str =
+    "SELECT 1 FROM followers WHERE account = ?2 AND openid = ?1";
+
+/// Whether openid ?1 of account ?2 has a delivery pending (any webhook).
+pub(super) const SELECT_DELIVERY_OF: &str =
+    "SELECT 1 FROM outbox WHERE account = ?2 AND openid = ?1 LIMIT 1";

@@ -6,7 +6,8 @@ use std::time::Duration;
 use super::fixtures::{at, push, text};
 use super::TestDb;
 use crate::store::{
-    EventQuery, FollowerEffect, FollowerQuery, NewDelivery, PushWrite, QrCode, Recorded, ReplayMark,
+    EventQuery, FollowerEffect, FollowerQuery, GuardMark, NewDelivery, PushWrite, QrCode, Recorded,
+    ReplayMark,
 };
 
 /// `write` as a push to `account`.
@@ -289,12 +290,18 @@ async fn replay_marks_are_per_account(db: TestDb) {
     now.seen_at = chrono::DateTime::from_timestamp_millis(chrono::Utc::now().timestamp_millis())
         .expect("in range");
     let mut write = to("one", text("oA", "k1", 0));
-    write.replay = Some(now);
+    write.replay = Some(GuardMark {
+        guard: "one".into(),
+        mark: now,
+    });
     store.record(write).await.unwrap();
     let mut same_triple = to("two", text("oA", "k2", 0));
-    same_triple.replay = Some(ReplayMark {
-        body: [2; 32],
-        ..now
+    same_triple.replay = Some(GuardMark {
+        guard: "two".into(),
+        mark: ReplayMark {
+            body: [2; 32],
+            ..now
+        },
     });
     store.record(same_triple).await.unwrap();
     let since = now.seen_at - chrono::Duration::seconds(1);
