@@ -150,3 +150,4 @@ mod sync;
 mod tokens;
 mod tombstone;
 mod upgrade;
+mod web;
