@@ -28,6 +28,16 @@ pub struct RawConfig {
     pub rules: Vec<RawRule>,
     /// `[[webhooks]]`
     pub webhooks: Vec<RawWebhook>,
+    /// `[web]`: the account's web pages (OAuth sign-in, JS-SDK)
+    pub web: Option<RawWeb>,
+}
+
+/// `[web]`
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct RawWeb {
+    /// URL prefixes a sign-in may return under
+    pub allowed_redirects: Vec<String>,
 }
 
 impl RawConfig {
@@ -65,6 +75,8 @@ pub struct RawServer {
     pub max_connections: u64,
     /// on SIGTERM, in-flight work gets this long
     pub shutdown_timeout_s: u64,
+    /// how browsers and WeChat reach the gateway (needed by `[web]`)
+    pub public_url: Option<String>,
 }
 
 impl Default for RawServer {
@@ -77,6 +89,7 @@ impl Default for RawServer {
             header_timeout_ms: 5000,
             max_connections: 10_000,
             shutdown_timeout_s: 10,
+            public_url: None,
         }
     }
 }
@@ -174,6 +187,8 @@ pub struct RawWechatApi {
     pub base_url: String,
     /// template messages sent per second at most
     pub template_rate: u32,
+    /// where browsers are sent for OAuth sign-in
+    pub open_base_url: String,
 }
 
 impl Default for RawWechatApi {
@@ -181,6 +196,7 @@ impl Default for RawWechatApi {
         RawWechatApi {
             base_url: "https://api.weixin.qq.com".into(),
             template_rate: 20,
+            open_base_url: "https://open.weixin.qq.com".into(),
         }
     }
 }

@@ -8,6 +8,7 @@ mod health_tests;
 mod listen;
 #[cfg(test)]
 mod log_tests;
+mod oauth;
 mod params;
 mod push;
 mod refusal;
@@ -31,7 +32,8 @@ use crate::webhooks::outbox::{Dispatcher, DispatcherHandle};
 pub use state::AppState;
 
 /// The whole router: each account's push path (its [`state::AccountState`] handed to the
-/// push handlers as an extension), the admin API, health, metrics, the dashboard.
+/// push handlers as an extension), the web sign-in (`/oauth/...`, 404 without `[web]`), the
+/// admin API, health, metrics, the dashboard.
 pub fn router(state: AppState) -> Router {
     let mut routes = Router::new();
     for account in state.accounts.iter() {
@@ -46,6 +48,7 @@ pub fn router(state: AppState) -> Router {
         routes = routes.merge(path);
     }
     routes
+        .merge(oauth::router())
         .nest("/api", admin::router(state.clone()))
         .route("/healthz", get(health))
         .route("/metrics", get(render_metrics))
