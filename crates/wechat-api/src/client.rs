@@ -11,13 +11,19 @@ use serde_json::Value;
 use crate::config::ClientConfig;
 use crate::error::ApiError;
 use crate::http::Transport;
-use crate::token::{AccessTokens, CachedToken, TokenStore};
+use crate::oauth::{CodeExchange, SecretExchange};
+use crate::ticket::JsapiTickets;
+use crate::token::{AccessTokens, CachedToken, MemoryTokenStore, TokenStore};
 
-/// A client for one account. Cheap to clone; clones share the token holder.
+/// A client for one account. Cheap to clone; clones share the token and ticket holders.
 #[derive(Debug, Clone)]
 pub struct ApiClient {
     pub(crate) transport: Transport,
     tokens: Arc<AccessTokens>,
+    /// the JS-SDK's jsapi_ticket (in process memory until [`ApiClient::with_ticket_store`])
+    pub(crate) tickets: Arc<JsapiTickets>,
+    /// how the account's web sign-in codes are exchanged
+    pub(crate) code_exchange: Arc<dyn CodeExchange>,
 }
 
 impl ApiClient {
@@ -25,7 +31,21 @@ impl ApiClient {
     pub fn new(config: ClientConfig, store: Arc<dyn TokenStore>) -> Result<Self, ApiError> {
         let transport = Transport::new(&config)?;
         let tokens = Arc::new(AccessTokens::new(transport.clone(), &config, store));
-        Ok(Self { transport, tokens })
+        let tickets = Arc::new(JsapiTickets::new(
+            &config,
+            Arc::new(MemoryTokenStore::new()),
+        ));
+        let code_exchange = Arc::new(SecretExchange::new(
+            transport.clone(),
+            config.appid.clone(),
+            config.secret.clone(),
+        ));
+        Ok(Self {
+            transport,
+            tokens,
+            tickets,
+            code_exchange,
+        })
     }
 
     /// The account's central token and its expiry (refreshed first if due), for

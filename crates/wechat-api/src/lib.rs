@@ -13,6 +13,9 @@
 //!   [`ApiClient::send_template`], [`ApiClient::user_info`], [`ApiClient::followers_page`] and
 //!   [`ApiClient::users_info`].
 //! - [`Forward`] / [`ApiClient::forward`]: any call passed through with the central token.
+//! - [`ApiClient::jsapi_ticket`]: the JS-SDK's central jsapi_ticket, held like the token.
+//! - [`oauth`]: web sign-in — [`authorize_url`], a [`CodeExchange`] for the code,
+//!   [`ApiClient::sign_in_profile`].
 //! - [`metrics`](mod@metrics): the names of the counters it keeps (through the `metrics` facade).
 //!
 //! Neither the AppSecret nor a token ever appears in an error message or `Debug` output.
@@ -26,9 +29,11 @@ mod mask;
 pub mod menu;
 pub mod metrics;
 mod net;
+pub mod oauth;
 mod qrcode;
 mod raw;
 mod template;
+mod ticket;
 mod token;
 mod user;
 
@@ -38,6 +43,7 @@ pub use custom::{Article, CustomMessage};
 pub use error::{ApiError, BaseUrlError};
 pub use menu::{Button, ButtonType, Menu, MenuError, MenuView};
 pub use net::{NetCause, NetError};
+pub use oauth::{authorize_url, CodeExchange, OAuthScope, OAuthUser, SecretExchange, UserProfile};
 pub use qrcode::{
     QrAction, QrCode, QrLimitError, QrRequest, QrScene, MAX_EXPIRE_SECONDS, MAX_PERMANENT_SCENE_ID,
     MAX_SCENE_STR_CHARS, MAX_TEMPORARY_SCENE_ID,
@@ -47,5 +53,6 @@ pub use raw::{Forward, Forwarded, ForwardedBody, MaskedBody, MAX_INSPECTED};
 /// redacted, read only through [`ExposeSecret::expose_secret`].
 pub use secrecy::{ExposeSecret, SecretString};
 pub use template::TemplateMessage;
+pub use ticket::JsapiTickets;
 pub use token::{AccessTokens, CachedToken, MemoryTokenStore, StoreError, TokenStore};
 pub use user::{FollowerPage, OpenIds, UserInfo, BATCH_GET_MAX};

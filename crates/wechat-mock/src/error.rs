@@ -34,7 +34,10 @@ impl WxError {
             40026 => "invalid sub button key size",
             40027 => "invalid sub button url size",
             40053 => "invalid action info",
+            40029 => "invalid code",
+            40097 => "invalid args",
             40125 => "invalid appsecret",
+            40163 => "code been used",
             41001 => "access_token missing",
             41002 => "appid missing",
             41004 => "appsecret missing",
@@ -47,6 +50,7 @@ impl WxError {
             45015 => "response out of time limit or subscription is canceled",
             46003 => "menu no exist",
             47001 => "data format error",
+            48001 => "api unauthorized",
             _ => "error",
         }
     }

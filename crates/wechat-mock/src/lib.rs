@@ -4,7 +4,10 @@
 //! `/cgi-bin/stable_token`, `/cgi-bin/qrcode/create`, `/cgi-bin/showqrcode`,
 //! `/cgi-bin/menu/{create,get,delete}`, `/cgi-bin/get_current_selfmenu_info`,
 //! `/cgi-bin/message/custom/send`, `/cgi-bin/message/template/send`, `/cgi-bin/user/info`,
-//! `/cgi-bin/user/get`, `/cgi-bin/user/info/batchget`, `/cgi-bin/tags/get`, `/cgi-bin/media/upload`), checks appid, secret and
+//! `/cgi-bin/user/get`, `/cgi-bin/user/info/batchget`, `/cgi-bin/tags/get`, `/cgi-bin/media/upload`,
+//! `/cgi-bin/ticket/getticket`), the web sign-in (`/connect/oauth2/authorize`, which redirects at
+//! once with a code for the test user [`WEB_OPENID`], `/sns/oauth2/access_token`,
+//! `/sns/userinfo`), checks appid, secret and
 //! `access_token`, expires tokens by wall clock and answers WeChat's own error codes as
 //! `{"errcode":N,"errmsg":"..."}` (HTTP 200). `GET /mock/sent` lists the calls that changed
 //! something. With [`MockConfig::followers`] it has that many followers (with scenes); with
@@ -31,8 +34,10 @@ mod state;
 mod tags;
 mod template;
 mod token;
+mod web;
 
 pub use error::WxError;
 pub use jobfinish::PushSecurity;
 pub use server::{router, serve, MockConfig, MockServer, PushAccount};
 pub use state::{MockState, SentCall, Upload};
+pub use web::{WEB_OPENID, WEB_UNIONID};

@@ -15,7 +15,7 @@ use tokio::task::JoinHandle;
 
 use crate::jobfinish::PushSecurity;
 use crate::state::MockState;
-use crate::{custom, followers, media, menu, qrcode, sent, tags, template, token};
+use crate::{custom, followers, media, menu, qrcode, sent, tags, template, token, web};
 
 /// What the mock accepts: one account's credentials (and those of more accounts, each with
 /// its own tokens and menu) and the lifetime of the tokens it issues.
@@ -131,6 +131,10 @@ pub fn router(state: MockState) -> Router {
             // WeChat's largest temporary media, video, is 10 MB.
             post(media::upload).layer(DefaultBodyLimit::max(12 * 1024 * 1024)),
         )
+        .route("/cgi-bin/ticket/getticket", get(web::getticket))
+        .route("/connect/oauth2/authorize", get(web::authorize))
+        .route("/sns/oauth2/access_token", get(web::sns_access_token))
+        .route("/sns/userinfo", get(web::sns_userinfo))
         .route("/mock/sent", get(sent::sent))
         .with_state(state)
 }

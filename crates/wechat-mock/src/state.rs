@@ -82,6 +82,39 @@ struct Data {
     push_to: Option<String>,
     /// API calls (token endpoints aside) left before every call answers 45009
     quota_left: Option<u64>,
+    /// the web side: jsapi tickets, OAuth codes and user tokens
+    web: WebData,
+}
+
+/// The mock's memory of the account's web side.
+#[derive(Debug, Default)]
+struct WebData {
+    /// the current jsapi_ticket, by appid
+    tickets: HashMap<String, String>,
+    /// calls that reached `ticket/getticket` (answered or refused)
+    ticket_requests: u64,
+    /// lifetime of the tickets issued (None: the token lifetime)
+    ticket_ttl: Option<Duration>,
+    /// OAuth codes issued by the authorize page
+    codes: HashMap<String, Code>,
+    /// user access tokens of `sns/oauth2/access_token`, with their scope
+    user_tokens: HashMap<String, String>,
+}
+
+/// An OAuth code: for which account and scope, when, and whether it was exchanged.
+#[derive(Debug)]
+struct Code {
+    appid: String,
+    scope: String,
+    issued_at: DateTime<Utc>,
+    used: bool,
+}
+
+/// What exchanging an OAuth code gives: a user access token and its scope.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct WebUser {
+    pub(crate) access_token: String,
+    pub(crate) scope: String,
 }
 
 /// Shared state of one mock server; cheap to clone. Tests keep a clone to inspect and steer
@@ -460,7 +493,93 @@ impl MockState {
     pub(crate) fn is_out_of_window(&self, openid: &str) -> bool {
         self.data().out_of_window.contains(openid)
     }
+
+    /// How many calls reached `ticket/getticket` (answered or refused).
+    pub fn ticket_requests(&self) -> u64 {
+        self.data().web.ticket_requests
+    }
+
+    /// The current jsapi_ticket of `appid`, if one was issued.
+    pub fn jsapi_ticket(&self, appid: &str) -> Option<String> {
+        self.data().web.tickets.get(appid).cloned()
+    }
+
+    /// Issue jsapi tickets that live `ttl` from now on (the token lifetime by default).
+    pub fn set_ticket_ttl(&self, ttl: Duration) {
+        self.data().web.ticket_ttl = Some(ttl);
+    }
+
+    /// Issues a new jsapi_ticket to `appid` (replacing its current one): it and its lifetime
+    /// in seconds.
+    pub(crate) fn issue_jsapi_ticket(&self, appid: &str) -> (String, u64) {
+        let mut data = self.data();
+        let ttl = data.web.ticket_ttl.unwrap_or(self.config.token_ttl);
+        let ticket = format!("mock_jsapi_{}", random_from(ALPHANUMERIC, 64));
+        data.web.tickets.insert(appid.to_owned(), ticket.clone());
+        (ticket, ttl.as_secs().max(1))
+    }
+
+    /// Counts a call to `ticket/getticket` refused before it issued anything.
+    pub(crate) fn count_ticket_request(&self) {
+        self.data().web.ticket_requests += 1;
+    }
+
+    /// Whether `appid` is one of the accounts the mock knows.
+    pub(crate) fn knows_appid(&self, appid: &str) -> bool {
+        let config = &self.config;
+        !appid.is_empty()
+            && (config.appid == appid || config.more_apps.iter().any(|(known, _)| known == appid))
+    }
+
+    /// A new OAuth code of `appid` for `scope`.
+    pub(crate) fn issue_code(&self, appid: &str, scope: &str) -> String {
+        let code = format!("mockcode{}", random_from(ALPHANUMERIC, 24));
+        let issued = Code {
+            appid: appid.to_owned(),
+            scope: scope.to_owned(),
+            issued_at: Utc::now(),
+            used: false,
+        };
+        self.data().web.codes.insert(code.clone(), issued);
+        code
+    }
+
+    /// Exchanges an OAuth code of `appid`: once (40163 after), within 5 minutes, 40029 for a
+    /// code unknown, of another account or too old.
+    pub(crate) fn redeem_code(&self, appid: &str, code: &str) -> Result<WebUser, WxError> {
+        let mut data = self.data();
+        let found = data.web.codes.get_mut(code).ok_or(WxError(40029))?;
+        if found.appid != appid || Utc::now() - found.issued_at > chrono::Duration::minutes(5) {
+            return Err(WxError(40029));
+        }
+        if found.used {
+            return Err(WxError(40163));
+        }
+        found.used = true;
+        let scope = found.scope.clone();
+        let access_token = format!("mock_sns_{}", random_from(ALPHANUMERIC, 48));
+        data.web
+            .user_tokens
+            .insert(access_token.clone(), scope.clone());
+        Ok(WebUser {
+            access_token,
+            scope,
+        })
+    }
+
+    /// Checks a user access token for `sns/userinfo`: 40001 unknown, 48001 without the
+    /// `snsapi_userinfo` scope.
+    pub(crate) fn check_user_token(&self, token: &str) -> Result<(), WxError> {
+        match self.data().web.user_tokens.get(token).map(String::as_str) {
+            None => Err(WxError(40001)),
+            Some("snsapi_userinfo") => Ok(()),
+            Some(_) => Err(WxError(48001)),
+        }
+    }
 }
+
+/// The characters of the mock's codes and tickets.
+const ALPHANUMERIC: &[u8] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789";
 
 fn chrono_duration(d: Duration) -> chrono::Duration {
     chrono::Duration::from_std(d).unwrap_or(chrono::Duration::MAX)

@@ -12,6 +12,7 @@
 //! - [`message`]: the hardened XML parser (no DOCTYPE, no entities, capped depth, element count
 //!   and text size) and the typed [`Message`], which keeps every field of unknown pushes.
 //! - [`reply`]: passive replies rendered as WeChat expects.
+//! - [`jssdk`]: the JS-SDK signature of `wx.config` (the caller passes ticket, nonce and time).
 //!
 //! # Example: a safe-mode push, end to end
 //!
@@ -62,6 +63,7 @@
 pub mod crypto;
 pub mod envelope;
 pub mod error;
+pub mod jssdk;
 pub mod message;
 pub mod reply;
 pub mod signature;
@@ -73,6 +75,7 @@ pub use envelope::{
     open_reply_envelope, parse_push_envelope, render_push_envelope, seal_reply, PushEnvelope,
 };
 pub use error::{CryptoError, KeyError, ProtoError, ReplyError, SignatureError, XmlError};
+pub use jssdk::{jssdk_signature, page_url};
 pub use message::{parse_message, DedupeKey, Event, FieldValue, Fields, Message, MessageKind};
 pub use reply::{Article, Reply};
 pub use signature::{msg_signature, signature, verify_msg_signature, verify_signature};

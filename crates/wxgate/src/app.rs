@@ -5,7 +5,7 @@
 //! build: bind [server] listen → open the store → API clients (+ late-reply senders), one
 //!        per account with an appsecret
 //!        → routing → Pipeline → AppState → outbox Dispatcher
-//! run:   purge loop (retain_events) → server::run (the owner of shutdown)
+//! run:   purge loop (retain_events), sign-in sweep ([web]) → server::run (the owner of shutdown)
 //! ```
 use std::collections::HashMap;
 use std::future::Future;
@@ -148,7 +148,8 @@ impl Application {
     }
 
     /// Serve until `shutdown` resolves, then stop as `server::run` says and close the store.
-    /// Events older than `[storage] retain_events` are purged at start and hourly.
+    /// Events older than `[storage] retain_events` are purged at start and hourly; with
+    /// `[web]`, expired sign-in states and tickets every minute.
     pub async fn run_until(
         self,
         shutdown: impl Future<Output = ()> + Send + 'static,
@@ -160,10 +161,22 @@ impl Application {
                 .tasks
                 .spawn_background(purge_old_events(Arc::clone(&state.store), retain));
         }
+        if state.config.web.is_some() {
+            state
+                .pipeline
+                .tasks
+                .spawn_background(crate::web::signin::sweep(
+                    Arc::clone(&state.store),
+                    SWEEP_SIGN_INS_EVERY,
+                ));
+        }
         let workers = Workers::start(self.dispatcher);
         server::run(self.listener, state, shutdown, workers).await
     }
 }
+
+/// How often expired sign-in states and tickets are deleted (with `[web]`).
+const SWEEP_SIGN_INS_EVERY: Duration = Duration::from_secs(60);
 
 async fn bind(config: &Config) -> Result<TcpListener, BuildError> {
     TcpListener::bind(config.server.listen)

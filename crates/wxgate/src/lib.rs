@@ -14,6 +14,7 @@
 //! - [`api`], [`qr`], [`menu`]: the WeChat server API features (token, QR codes, menus);
 //! - [`follower_sync`]: `wxgate followers sync`, the follower list from WeChat;
 //! - [`messages`]: template messages, queued in the outbox, with their receipts;
+//! - [`web`]: the account's web pages — OAuth sign-in (redirect checks, the one-time flow);
 //! - [`dashboard`]: the `/admin` page; [`cli`]: the commands.
 #![forbid(unsafe_code)]
 
@@ -35,4 +36,5 @@ pub mod shutdown;
 pub mod store;
 pub mod tasks;
 pub mod telemetry;
+pub mod web;
 pub mod webhooks;

@@ -6,3 +6,4 @@ mod network;
 mod qrcode;
 mod support;
 mod token;
+mod web;

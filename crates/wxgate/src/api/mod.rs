@@ -1,8 +1,10 @@
 //! The WeChat server API as the gateway uses it: one [`ApiClient`] per account, built from
 //! the config when `account.appsecret` is set, its access token kept in the gateway's store
 //! ([`StoreTokens`]) so that a restart reuses it and instances sharing a PostgreSQL database
-//! share one token; and the sender of late call-webhook replies ([`CustomServiceSender`]).
+//! share one token — its JS-SDK jsapi_ticket likewise ([`StoreTickets`]); and the sender of
+//! late call-webhook replies ([`CustomServiceSender`]).
 mod late;
+mod tickets;
 mod tokens;
 
 use std::sync::Arc;
@@ -10,6 +12,7 @@ use std::sync::Arc;
 use wechat_api::{ApiClient, ClientConfig};
 
 pub use late::CustomServiceSender;
+pub use tickets::StoreTickets;
 pub use tokens::StoreTokens;
 
 use crate::config::{AccountConfig, Config, ConfigError};
@@ -29,9 +32,10 @@ pub fn client(
     };
     let client_config = ClientConfig::new(account.appid.clone(), secret.to_secret_string())
         .with_base_url(config.api_base_url.clone());
-    let tokens = Arc::new(StoreTokens::new(store));
+    let tokens = Arc::new(StoreTokens::new(Arc::clone(&store)));
+    let tickets = Arc::new(StoreTickets::new(store));
     ApiClient::new(client_config, tokens)
-        .map(|client| Some(Arc::new(client)))
+        .map(|client| Some(Arc::new(client.with_ticket_store(tickets))))
         .map_err(|err| ConfigError::new("wechat_api.base_url", err.to_string()))
 }
 

@@ -105,6 +105,7 @@ pub async fn run(config_path: Option<&Path>, args: MockApiArgs) -> Result<(), Fa
         println!("  {note}");
     }
     println!("  point [wechat_api] base_url at it; calls that change something: GET /mock/sent");
+    println!("  web sign-in: point [wechat_api] open_base_url at it too (its authorize page signs in a test user at once)");
     if args.followers > 0 {
         println!("  {} followers for user/get", args.followers);
     }

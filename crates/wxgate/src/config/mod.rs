@@ -7,17 +7,19 @@ mod proxies;
 mod raw;
 mod secret;
 mod validate;
+mod web;
 mod words;
 
 use std::path::{Path, PathBuf};
 
 pub use proxies::{canonical, TrustedProxies};
-pub use raw::{RawConfig, RawWebhook};
+pub use raw::{RawConfig, RawWeb, RawWebhook};
 pub use secret::Secret;
 pub use validate::{
     AccountConfig, AdminConfig, Config, LogConfig, LogFormat, Security, ServerConfig,
     StorageConfig, WebhookConfig, WebhookMode,
 };
+pub use web::WebConfig;
 
 /// A config problem, naming the key (or file, or environment variable) at fault.
 #[derive(Debug, thiserror::Error, Clone, PartialEq, Eq)]
@@ -60,6 +62,7 @@ pub const ENV_OVERRIDES: &[(&str, &str)] = &[
     ("WXGATE_DATABASE_URL", "storage.url"),
     ("WXGATE_ADMIN_TOKEN", "admin.token"),
     ("WXGATE_API_BASE_URL", "wechat_api.base_url"),
+    ("WXGATE_PUBLIC_URL", "server.public_url"),
 ];
 
 /// Where the config came from: the file (if any) and its folder, which relative SQLite

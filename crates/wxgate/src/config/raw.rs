@@ -28,6 +28,16 @@ pub struct RawConfig {
     pub rules: Vec<RawRule>,
     /// `[[webhooks]]`
     pub webhooks: Vec<RawWebhook>,
+    /// `[web]`: the account's web pages (OAuth sign-in, JS-SDK)
+    pub web: Option<RawWeb>,
+}
+
+/// `[web]`
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct RawWeb {
+    /// URL prefixes a sign-in may return under
+    pub allowed_redirects: Vec<String>,
 }
 
 impl RawConfig {
@@ -67,6 +77,8 @@ pub struct RawServer {
     pub shutdown_timeout_s: u64,
     /// addresses or CIDR blocks whose `X-Forwarded-For` / `Forwarded` is believed
     pub trusted_proxies: Vec<String>,
+    /// how browsers and WeChat reach the gateway (needed by `[web]`)
+    pub public_url: Option<String>,
 }
 
 impl Default for RawServer {
@@ -80,6 +92,7 @@ impl Default for RawServer {
             max_connections: 10_000,
             shutdown_timeout_s: 10,
             trusted_proxies: Vec::new(),
+            public_url: None,
         }
     }
 }
@@ -177,6 +190,8 @@ pub struct RawWechatApi {
     pub base_url: String,
     /// template messages sent per second at most
     pub template_rate: u32,
+    /// where browsers are sent for OAuth sign-in
+    pub open_base_url: String,
 }
 
 impl Default for RawWechatApi {
@@ -184,6 +199,7 @@ impl Default for RawWechatApi {
         RawWechatApi {
             base_url: "https://api.weixin.qq.com".into(),
             template_rate: 20,
+            open_base_url: "https://open.weixin.qq.com".into(),
         }
     }
 }

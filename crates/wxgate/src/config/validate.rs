@@ -33,6 +33,10 @@ pub struct Config {
     pub rules: Arc<RuleSet>,
     /// `[[webhooks]]`
     pub webhooks: Arc<Vec<WebhookConfig>>,
+    /// `[wechat_api] open_base_url`: where browsers are sent for OAuth sign-in
+    pub open_base_url: url::Url,
+    /// `[web]`, with `[server] public_url`
+    pub web: Option<super::WebConfig>,
 }
 
 /// `[server]`
@@ -277,6 +281,7 @@ impl Config {
                 }
                 "WXGATE_ADMIN_TOKEN" => raw.admin.token = Some(value),
                 "WXGATE_API_BASE_URL" => raw.wechat_api.base_url = value,
+                "WXGATE_PUBLIC_URL" => raw.server.public_url = Some(value),
                 _ => {}
             }
         }
@@ -360,6 +365,7 @@ impl Config {
             })
             .collect();
         let rules = RuleSet::compile(&raw.rules, &refs, &names)?;
+        let (open_base_url, web) = super::web::validate(&raw)?;
         Ok(Config {
             server,
             log,
@@ -370,6 +376,8 @@ impl Config {
             template_rate,
             rules: Arc::new(rules),
             webhooks: Arc::new(webhooks),
+            open_base_url,
+            web,
         })
     }
 }

@@ -9,6 +9,7 @@ mod health_tests;
 mod listen;
 #[cfg(test)]
 mod log_tests;
+mod oauth;
 mod params;
 mod push;
 mod refusal;
@@ -34,8 +35,9 @@ use crate::webhooks::outbox::{Dispatcher, DispatcherHandle};
 pub use state::AppState;
 
 /// The whole router: each account's push path (its [`state::AccountState`] handed to the
-/// push handlers as an extension), the admin API, health, metrics, the dashboard; every
-/// request first gets its [`client::ClientAddr`] (and a `request{client}` span).
+/// push handlers as an extension), the web sign-in (`/oauth/...`, 404 without `[web]`), the
+/// admin API, health, metrics, the dashboard; every request first gets its
+/// [`client::ClientAddr`] (and a `request{client}` span).
 pub fn router(state: AppState) -> Router {
     let mut routes = Router::new();
     for account in state.accounts.iter() {
@@ -51,6 +53,7 @@ pub fn router(state: AppState) -> Router {
     }
     let trusted = state.config.server.trusted_proxies.clone();
     routes
+        .merge(oauth::router())
         .nest("/api", admin::router(state.clone()))
         .route("/healthz", get(health))
         .route("/metrics", get(render_metrics))

@@ -1,5 +1,5 @@
 //! Storage: followers, events, scene counters, QR codes, the access token, the notify-webhook
-//! outbox, behind one trait.
+//! outbox, behind one trait; the web pages' sign-ins and jsapi_ticket behind another (`web`).
 //!
 //! Two implementations: `sqlite/` (the embedded engine: one writer thread owning its
 //! connection, an append log with followers brought up to date behind it) and `postgres.rs`
@@ -20,6 +20,7 @@ pub(crate) mod sqlite;
 pub mod sync;
 #[cfg(test)]
 mod tests;
+pub mod web;
 
 pub use messages::{MessageRow, NewMessage, Queued, TEMPLATE_QUEUE};
 pub use sync::{SyncCursor, SyncedFollower};
@@ -527,8 +528,9 @@ impl std::fmt::Debug for StoredToken {
 }
 
 /// The storage interface. SQLite and PostgreSQL implement it; one test suite runs on both.
+/// The web pages' storage is its own port, [`web::WebStore`], which every store implements.
 #[async_trait]
-pub trait Store: Send + Sync + 'static {
+pub trait Store: web::WebStore + Send + Sync + 'static {
     /// Durably record one push (event, follower effect, counters) — group-committed: returns
     /// only once the write is committed (fsynced). An unsubscribe whose key is tombstoned
     /// (forgotten within [`REPLAY_WINDOW`], also by another instance) is a resend: answered

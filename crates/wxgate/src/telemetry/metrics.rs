@@ -17,7 +17,9 @@
 //! | `wxgate_webhook_deliveries_pending` (gauge) | – |
 //! | `wxgate_wechat_api_calls_total` | `family` (a known endpoint family or `other`), `errcode` (a known code, `other`, `none`, `transport`) |
 //! | `wxgate_template_messages_total` | `status` (`queued`, `sent`, `delivered`, `blocked`, `failed`) |
-//! | [`TOKEN_REFRESHES`](wechat_api::metrics::TOKEN_REFRESHES), [`TOKEN_RETRIES`](wechat_api::metrics::TOKEN_RETRIES) of [`wechat_api::metrics`] | – (counted by `wechat-api`: token fetched; call retried after a refused token) |
+//! | `wxgate_sign_ins_started_total`, `wxgate_sign_ins_completed_total` | – |
+//! | `wxgate_sign_ins_refused_total` | `reason` (`redirect`, `state`, `code`, `upstream`, `store`) |
+//! | [`TOKEN_REFRESHES`](wechat_api::metrics::TOKEN_REFRESHES), [`TOKEN_RETRIES`](wechat_api::metrics::TOKEN_RETRIES), [`TICKET_FETCHES`](wechat_api::metrics::TICKET_FETCHES) of [`wechat_api::metrics`] | – (counted by `wechat-api`: token fetched; call retried after a refused token; jsapi_ticket fetched) |
 //!
 //! With `[[accounts]]` the push series (pushes, replies, retries, deadline misses, push
 //! duration) also carry `account`, bounded by the config; [`register_accounts`] puts the
@@ -41,6 +43,9 @@ const DELIVERIES: &str = "wxgate_webhook_deliveries_total";
 const DELIVERIES_PENDING: &str = "wxgate_webhook_deliveries_pending";
 const WECHAT_CALLS: &str = "wxgate_wechat_api_calls_total";
 const TEMPLATE_MESSAGES: &str = "wxgate_template_messages_total";
+const SIGN_INS_STARTED: &str = "wxgate_sign_ins_started_total";
+const SIGN_INS_COMPLETED: &str = "wxgate_sign_ins_completed_total";
+const SIGN_INS_REFUSED: &str = "wxgate_sign_ins_refused_total";
 
 const BUCKETS: &[f64] = &[
     0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0,
@@ -287,6 +292,30 @@ pub fn template_message(status: &'static str) {
     metrics::counter!(TEMPLATE_MESSAGES, "status" => status).increment(1);
 }
 
+/// A web sign-in's step: `wxgate_sign_ins_started_total` (sent to WeChat),
+/// `wxgate_sign_ins_completed_total` (back with a ticket) or
+/// `wxgate_sign_ins_refused_total{reason}` (`reason` bounded by the caller, `web::SignInError`).
+pub fn sign_in(step: SignInStep) {
+    match step {
+        SignInStep::Started => metrics::counter!(SIGN_INS_STARTED).increment(1),
+        SignInStep::Completed => metrics::counter!(SIGN_INS_COMPLETED).increment(1),
+        SignInStep::Refused(reason) => {
+            metrics::counter!(SIGN_INS_REFUSED, "reason" => reason).increment(1)
+        }
+    }
+}
+
+/// The steps [`sign_in`] counts.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SignInStep {
+    /// a visitor was sent to WeChat's authorisation page
+    Started,
+    /// a visitor came back and was sent on with a ticket
+    Completed,
+    /// refused, for this bounded reason
+    Refused(&'static str),
+}
+
 #[cfg(test)]
 mod name_tests {
     use super::*;
@@ -306,6 +335,9 @@ mod name_tests {
             DELIVERIES_PENDING,
             WECHAT_CALLS,
             TEMPLATE_MESSAGES,
+            SIGN_INS_STARTED,
+            SIGN_INS_COMPLETED,
+            SIGN_INS_REFUSED,
         ];
         for name in wechat_api::metrics::ALL {
             assert!(name.starts_with("wxgate_"), "{name}");

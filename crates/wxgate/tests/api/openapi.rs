@@ -36,6 +36,9 @@ const CONTRACT_CALLS: &[(&str, &str)] = &[
     ("post", "/api/wechat/{path}"),
     ("post", "/api/messages/template"),
     ("get", "/api/messages/{id}"),
+    ("get", "/api/jssdk/config"),
+    ("get", "/api/jssdk/ticket"),
+    ("post", "/api/oauth/redeem"),
     ("get", "/api/openapi.json"),
 ];
 

@@ -6,10 +6,12 @@ mod error;
 mod events;
 mod followers;
 mod json;
+mod jssdk;
 mod menu;
 mod messages;
 mod openapi;
 mod qrcodes;
+mod redeem;
 mod stats;
 mod throttle;
 mod token;
@@ -51,6 +53,9 @@ fn routes() -> OpenApiRouter<AppState> {
         .routes(routes!(accounts::list))
         .routes(routes!(messages::queue))
         .routes(routes!(messages::one))
+        .routes(routes!(jssdk::config))
+        .routes(routes!(jssdk::ticket))
+        .routes(routes!(redeem::redeem))
         // A wildcard path, which `routes!` cannot register: documented through
         // `openapi::Fixed`'s `paths(...)` instead.
         .route(
@@ -110,7 +115,8 @@ async fn bearer(
     };
     if caller == Caller::Service && !service_may_use(req.uri().path()) {
         return Err(ApiError::Forbidden(
-            "a service token may use only /api/access_token, /api/wechat/* and /api/messages/*"
+            "a service token may use only /api/access_token, /api/wechat/*, /api/messages/*, \
+             /api/jssdk/* and /api/oauth/redeem"
                 .into(),
         ));
     }
@@ -145,7 +151,11 @@ fn caller(app: &AppState, admin: &crate::config::Secret, token: &str) -> Option<
 
 /// The paths (under `/api`) a service token may use (the OpenAPI document says the same).
 pub(super) fn service_may_use(path: &str) -> bool {
-    path == "/access_token" || path.starts_with("/wechat/") || path.starts_with("/messages/")
+    path == "/access_token"
+        || path == "/oauth/redeem"
+        || path.starts_with("/wechat/")
+        || path.starts_with("/messages/")
+        || path.starts_with("/jssdk/")
 }
 
 /// The token of `Bearer TOKEN`, the scheme in any case.

@@ -48,6 +48,7 @@ const BEARER: &str = "bearer";
         (name = "menu", description = "the custom menu"),
         (name = "wechat", description = "the WeChat server API, for the account's other services"),
         (name = "messages", description = "template messages with delivery receipts"),
+        (name = "web", description = "the account's web pages: sign-in tickets and JS-SDK signatures"),
         (name = "meta", description = "this document"),
     )
 )]
@@ -76,8 +77,9 @@ pub fn document() -> Document {
                     .scheme(HttpAuthScheme::Bearer)
                     .description(Some(
                         "`[admin] token` of the gateway config, or one of `[admin] \
-                         service_tokens` for `/api/access_token`, `/api/wechat/*` and \
-                         `/api/messages/*` (403 elsewhere)",
+                         service_tokens` for `/api/access_token`, `/api/wechat/*`, \
+                         `/api/messages/*`, `/api/jssdk/*` and `/api/oauth/redeem` (403 \
+                         elsewhere)",
                     ))
                     .build(),
             ),
@@ -288,9 +290,15 @@ mod tests {
                         assert!(answers.contains_key(status), "{method} {path} {status}");
                     }
                     // A service token gets 403 on every call but its own.
-                    let service = ["/api/access_token", "/api/wechat/", "/api/messages/"]
-                        .iter()
-                        .any(|p| path.starts_with(p));
+                    let service = [
+                        "/api/access_token",
+                        "/api/wechat/",
+                        "/api/messages/",
+                        "/api/jssdk/",
+                        "/api/oauth/redeem",
+                    ]
+                    .iter()
+                    .any(|p| path.starts_with(p));
                     let forbidden = answers.get("403").and_then(|a| a["description"].as_str());
                     let says_service = forbidden.is_some_and(|d| d.contains("service token"));
                     assert_eq!(says_service, !service, "{method} {path}: 403 {forbidden:?}");

@@ -16,6 +16,7 @@ mod apply;
 mod messages;
 pub(super) mod plan;
 mod sync;
+mod web;
 pub(super) mod writer;
 
 use super::counters::DayRow;

@@ -23,6 +23,7 @@ mod read;
 pub(crate) mod schema;
 mod sql;
 mod sync;
+mod web;
 mod window;
 mod writer;
 

@@ -151,3 +151,4 @@ mod sync;
 mod tokens;
 mod tombstone;
 mod upgrade;
+mod web;
