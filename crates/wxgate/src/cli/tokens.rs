@@ -2,9 +2,10 @@
 //! others know, or that gives more than it should, stops `serve` (exit 2, naming the key);
 //! a short service token draws a warning (the admin token's is in `checks.rs`). Values are
 //! compared, never shown.
-use super::checks::{DEV_TOKEN, MIN_ADMIN_TOKEN_CHARS};
+use super::checks::MIN_ADMIN_TOKEN_CHARS;
 use super::Failure;
 use crate::config::Config;
+use crate::config::DEV_TOKEN;
 
 /// Refuse an admin token that is a push Token (which WeChat's console and every sender of
 /// test pushes know) or the public default one, and a service token that is the admin token

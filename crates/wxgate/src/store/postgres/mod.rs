@@ -39,7 +39,7 @@ const PURGE_CHUNK: i64 = 1000;
 /// The PostgreSQL store.
 pub(super) struct PgStore {
     pool: PgPool,
-    /// this instance's counter rows (see migration 0012): instances sharing the database never
+    /// this instance's counter rows (see migration 0011): instances sharing the database never
     /// update the same counter row
     shard: i32,
     writer: Writer,
