@@ -162,12 +162,13 @@ async fn make_room(
     stop: &CancellationToken,
 ) -> Option<OwnedSemaphorePermit> {
     let changed = slots.changed();
-    loop {
-        let became_idle = changed.notified();
+    changed.want();
+    let permit = loop {
+        let became_idle = changed.notify().notified();
         tokio::pin!(became_idle);
         became_idle.as_mut().enable();
         if let Ok(permit) = Arc::clone(permits).try_acquire_owned() {
-            return Some(permit);
+            break Some(permit);
         }
         if slots.evict_idlest() {
             tracing::debug!(
@@ -175,17 +176,19 @@ async fn make_room(
                 "every connection slot taken: closed the connection idle longest"
             );
             // Its permit comes back as soon as its task drops the connection.
-            return tokio::select! {
+            break tokio::select! {
                 () = stop.cancelled() => None,
                 permit = Arc::clone(permits).acquire_owned() => permit.ok(),
             };
         }
         tokio::select! {
-            () = stop.cancelled() => return None,
-            permit = Arc::clone(permits).acquire_owned() => return permit.ok(),
+            () = stop.cancelled() => break None,
+            permit = Arc::clone(permits).acquire_owned() => break permit.ok(),
             () = became_idle => {}
         }
-    }
+    };
+    changed.done();
+    permit
 }
 
 /// Errors of one connection that went away before it was accepted: try the next at once.

@@ -23,8 +23,40 @@ pub struct Slots {
     start: Instant,
     next_id: AtomicU64,
     open: Mutex<HashMap<u64, Arc<Conn>>>,
-    /// poked when a connection may have become the one to evict (idle, or stalled)
-    changed: Arc<Notify>,
+    /// poked when a connection leaves its last request (it may be evicted now)
+    changed: Arc<Changed>,
+}
+
+/// A wake-up for the accept loop while it waits to make room, poked only while it waits (a
+/// `Notify` takes a lock: no lock on every request otherwise).
+#[derive(Debug, Default)]
+pub struct Changed {
+    notify: Notify,
+    wanted: AtomicBool,
+}
+
+impl Changed {
+    /// Ask to be poked from now on; call [`Notify::notified`] on [`Changed::notify`] after
+    /// this and before looking.
+    pub fn want(&self) {
+        self.wanted.store(true, Ordering::SeqCst);
+    }
+
+    /// No longer poke.
+    pub fn done(&self) {
+        self.wanted.store(false, Ordering::SeqCst);
+    }
+
+    /// The wake-up itself.
+    pub fn notify(&self) -> &Notify {
+        &self.notify
+    }
+
+    fn poke(&self) {
+        if self.wanted.load(Ordering::SeqCst) {
+            self.notify.notify_waiters();
+        }
+    }
 }
 
 /// One open connection, as [`Slots`] sees it.
@@ -39,7 +71,7 @@ pub struct Conn {
     ahead: AtomicU32,
     evicted: AtomicBool,
     evict: CancellationToken,
-    changed: Arc<Notify>,
+    changed: Arc<Changed>,
 }
 
 /// A connection's place in [`Slots`], given up when dropped.
@@ -97,7 +129,7 @@ impl Slots {
         let open = self.lock();
         let victim = open
             .values()
-            .filter(|c| c.busy.load(Ordering::Acquire) == 0 && !c.evicted.load(Ordering::Acquire))
+            .filter(|c| c.busy.load(Ordering::SeqCst) == 0 && !c.evicted.load(Ordering::Acquire))
             .min_by_key(|c| c.last_progress.load(Ordering::Relaxed));
         match victim {
             Some(conn) => {
@@ -109,9 +141,8 @@ impl Slots {
         }
     }
 
-    /// Resolves after the next change that may make a connection evictable; create it before
-    /// looking (see [`Notify::notified`]).
-    pub fn changed(&self) -> Arc<Notify> {
+    /// The wake-up for a connection leaving its last request (see [`Changed`]).
+    pub fn changed(&self) -> Arc<Changed> {
         Arc::clone(&self.changed)
     }
 
@@ -152,17 +183,11 @@ impl Conn {
     /// The server waits for the client to send more: it has no request queued ahead.
     pub fn waiting_for_client(&self) {
         self.ahead.store(0, Ordering::Relaxed);
-        self.changed.notify_waiters();
-    }
-
-    /// The client does not take what is written: this connection may be the one to evict.
-    pub fn stalled(&self) {
-        self.changed.notify_waiters();
     }
 
     /// A request enters the app; the connection is busy until the [`Busy`] is dropped.
     pub fn begin(self: &Arc<Self>) -> Busy {
-        self.busy.fetch_add(1, Ordering::AcqRel);
+        self.busy.fetch_add(1, Ordering::SeqCst);
         let ahead = self.ahead.fetch_add(1, Ordering::Relaxed).saturating_add(1);
         Busy {
             conn: Arc::clone(self),
@@ -178,8 +203,8 @@ impl Conn {
 
 impl Drop for Busy {
     fn drop(&mut self) {
-        if self.conn.busy.fetch_sub(1, Ordering::AcqRel) == 1 {
-            self.conn.changed.notify_waiters();
+        if self.conn.busy.fetch_sub(1, Ordering::SeqCst) == 1 {
+            self.conn.changed.poke();
         }
     }
 }
@@ -229,6 +254,29 @@ mod tests {
         assert!(slots.evict_idlest());
         assert!(b.conn().evict.is_cancelled());
         assert!(!a.conn().evict.is_cancelled());
+    }
+
+    #[tokio::test]
+    async fn leaving_the_last_request_wakes_a_waiting_accept_loop_only() {
+        let slots = Arc::new(Slots::default());
+        let slot = slots.open();
+        let changed = slots.changed();
+        // Not wanted yet: leaving a request pokes nobody.
+        drop(slot.conn().begin());
+        changed.want();
+        let woken = changed.notify().notified();
+        tokio::pin!(woken);
+        woken.as_mut().enable();
+        let first = slot.conn().begin();
+        let second = slot.conn().begin();
+        drop(first);
+        assert!(
+            futures::poll!(woken.as_mut()).is_pending(),
+            "still inside a request"
+        );
+        drop(second);
+        assert!(futures::poll!(woken.as_mut()).is_ready());
+        changed.done();
     }
 
     #[test]

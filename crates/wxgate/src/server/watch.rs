@@ -1,5 +1,5 @@
 //! [`Watched`]: a connection's socket that tells its [`Conn`] what it does (a byte moved, the
-//! server waits for the client, the client stopped taking what is written) and fails a write
+//! server waits for the client) and fails a write
 //! that makes no progress for the write timeout — so a client that never reads its answers
 //! cannot hold a connection (and its slot) for ever. hyper's header timeout covers reading
 //! only.
@@ -48,10 +48,9 @@ impl<T> Watched<T> {
         match result {
             Poll::Pending => {
                 let timeout = self.write_timeout;
-                let stall = self.stall.get_or_insert_with(|| {
-                    self.conn.stalled();
-                    Box::pin(tokio::time::sleep(timeout))
-                });
+                let stall = self
+                    .stall
+                    .get_or_insert_with(|| Box::pin(tokio::time::sleep(timeout)));
                 match stall.as_mut().poll(cx) {
                     Poll::Ready(()) => Poll::Ready(Err(io::Error::new(
                         io::ErrorKind::TimedOut,
