@@ -23,7 +23,7 @@
 //! };
 //!
 //! # fn main() -> Result<(), wechat_proto::ProtoError> {
-//! let token = "wxgate-dev-token";
+//! let token = "wxgatedevtoken"; // 3 to 32 letters and digits, as the admin console takes it
 //! let key = EncodingAesKey::parse("abcdefghijklmnopqrstuvwxyz0123456789ABCDEFG").expect("valid key");
 //! let crypt = MessageCrypt::new(key, "wx0123456789abcdef");
 //!

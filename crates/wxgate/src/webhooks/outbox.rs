@@ -161,8 +161,10 @@ impl Dispatcher {
         let mut next_sweep = tokio::time::Instant::now();
         // Whether the outbox may have changed since the pending gauge was last set: a push
         // wrote deliveries (a wake-up) or some were attempted. The gauge is set again before
-        // the next wait, so it follows the outbox within a poll, not a sweep.
+        // a wait, at most once a poll (a count over a large backlog is not free), so it
+        // follows the outbox within about a poll, not a sweep.
         let mut changed = false;
+        let mut counted = tokio::time::Instant::now();
         loop {
             if stop.is_cancelled() {
                 break;
@@ -193,8 +195,9 @@ impl Dispatcher {
                 // More may be due (an openid's next delivery, a bigger backlog).
                 continue;
             }
-            if std::mem::take(&mut changed) {
+            if changed && counted.elapsed() >= self.poll {
                 self.count_pending().await;
+                (changed, counted) = (false, tokio::time::Instant::now());
             }
             tokio::select! {
                 () = stop.cancelled() => break,

@@ -54,6 +54,7 @@ fn start_up(config: &Path) -> (Child, Vec<String>) {
         }
     }
     let _ = child.kill();
+    let _ = child.wait();
     panic!("no `try` line within 60 s: {lines:?}");
 }
 
