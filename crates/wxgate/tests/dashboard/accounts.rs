@@ -12,7 +12,7 @@ async fn subscribe(http: &reqwest::Client, base: &str, account: &str, openid: &s
     static NONCE: AtomicU64 = AtomicU64::new(1);
     let ts = chrono::Utc::now().timestamp().to_string();
     let nonce = format!("a{}", NONCE.fetch_add(1, Ordering::Relaxed));
-    let signature = wechat_proto::signature(&format!("t-{account}"), &ts, &nonce);
+    let signature = wechat_proto::signature(&format!("token{account}"), &ts, &nonce);
     let xml = format!(
         "<xml><ToUserName><![CDATA[gh_1]]></ToUserName><FromUserName><![CDATA[{openid}]]>\
          </FromUserName><CreateTime>{ts}</CreateTime><MsgType><![CDATA[event]]></MsgType>\
