@@ -7,7 +7,7 @@ use reqwest::StatusCode;
 use super::webdriver::{self, Browser};
 use super::ADMIN_TOKEN;
 
-/// Subscribes `openid` at `account` (plain mode, token `t-{account}`).
+/// Subscribes `openid` at `account` (plain mode, token `token{account}`).
 async fn subscribe(http: &reqwest::Client, base: &str, account: &str, openid: &str) {
     static NONCE: AtomicU64 = AtomicU64::new(1);
     let ts = chrono::Utc::now().timestamp().to_string();

@@ -77,11 +77,11 @@ pub fn router(state: AppState) -> Router<AppState> {
         .layer(middleware::from_fn_with_state(state, answers::json_answers))
 }
 
-/// 404 for everything when no admin token is configured; 401 without the right token; 429
-/// (with `Retry-After`) for a client past [`throttle::MAX_FAILURES`] failed attempts in the
-/// last minute (the client as `[server] trusted_proxies` makes it out). A success clears
-/// nothing: another credential's failures keep counting. The scheme `Bearer` is matched in
-/// any case.
+/// 404 for everything when no admin token is configured; 401 without a token (always: no
+/// credential is no guess) or with a wrong one; 429 (with `Retry-After`) for a token presented
+/// by a client past [`throttle::MAX_FAILURES`] failed attempts in the last minute (the client
+/// as `[server] trusted_proxies` makes it out). A success clears nothing: another credential's
+/// failures keep counting. The scheme `Bearer` is matched in any case.
 async fn bearer(
     State(app): State<AppState>,
     req: Request,
@@ -94,14 +94,16 @@ async fn bearer(
         .extensions()
         .get::<ClientAddr>()
         .map_or(throttle::UNKNOWN, |c| c.0);
+    // No credential is no guess: 401, whether or not the client is locked out, and it does
+    // not count as a failure.
+    let Some(authorization) = req.headers().get(header::AUTHORIZATION) else {
+        return Err(ApiError::Unauthorized);
+    };
     let now = Instant::now();
     if let Some(retry_after) = app.auth_failures.locked(addr, now) {
         tracing::debug!("sign-in refused: too many failed attempts from this client");
         return Err(ApiError::TooManyAttempts { retry_after });
     }
-    let Some(authorization) = req.headers().get(header::AUTHORIZATION) else {
-        return Err(ApiError::Unauthorized);
-    };
     let presented = bearer_token(authorization.to_str().unwrap_or(""));
     let Some(caller) = presented.and_then(|token| caller(&app, expected, token)) else {
         if app.auth_failures.failed(addr, now) {

@@ -22,7 +22,7 @@ pub const WINDOW: Duration = Duration::from_secs(60);
 /// Clients remembered at most.
 pub const MAX_ADDRESSES: usize = 4096;
 
-/// Failed sign-ins per client: the instants of the last [`MAX_FAILURES`], oldest first.
+/// Failed sign-ins per client: the instants of the last `MAX_FAILURES` (10), oldest first.
 #[derive(Debug, Default)]
 pub struct AuthThrottle {
     // A std mutex: held for a map lookup, never across an await.
