@@ -11,6 +11,7 @@ use std::time::Duration;
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 
+pub mod accounts;
 mod counters;
 pub mod messages;
 mod postgres;
@@ -21,6 +22,7 @@ pub mod sync;
 #[cfg(test)]
 mod tests;
 
+pub use accounts::{AccountLedger, KnownAccount, SOURCE_CONFIG};
 pub use messages::{MessageRow, NewMessage, Queued, TEMPLATE_QUEUE};
 pub use sync::{SyncCursor, SyncedFollower};
 /// The account of a config with a single `[account]`, and of every row written before
@@ -509,7 +511,7 @@ impl std::fmt::Debug for StoredToken {
 
 /// The storage interface. SQLite and PostgreSQL implement it; one test suite runs on both.
 #[async_trait]
-pub trait Store: Send + Sync + 'static {
+pub trait Store: AccountLedger + Send + Sync + 'static {
     /// Durably record one push (event, follower effect, counters) — group-committed: returns
     /// only once the write is committed (fsynced). An unsubscribe whose key is tombstoned
     /// (forgotten within [`REPLAY_WINDOW`], also by another instance) is a resend: answered

@@ -11,4 +11,5 @@ mod api;
 mod cli;
 mod endpoint;
 mod reach;
+mod reload;
 mod upgrade;

@@ -49,6 +49,7 @@ fn routes() -> OpenApiRouter<AppState> {
         .routes(routes!(menu::show, menu::replace, menu::delete))
         .routes(routes!(token::current))
         .routes(routes!(accounts::list))
+        .routes(routes!(accounts::erase))
         .routes(routes!(messages::queue))
         .routes(routes!(messages::one))
         // A wildcard path, which `routes!` cannot register: documented through

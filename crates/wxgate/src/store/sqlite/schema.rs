@@ -35,6 +35,10 @@ const MIGRATIONS: &[(i64, &str)] = &[
         8,
         include_str!("../../../migrations/sqlite/0008_forgotten_keys.sql"),
     ),
+    (
+        9,
+        include_str!("../../../migrations/sqlite/0009_known_accounts.sql"),
+    ),
 ];
 
 /// Why the schema could not be brought up to date.

@@ -135,6 +135,7 @@ mod accounts;
 mod batch;
 mod concurrency;
 mod daily;
+mod erase;
 mod fault;
 mod forget;
 mod messages;
