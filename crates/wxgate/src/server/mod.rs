@@ -11,6 +11,8 @@ mod log_tests;
 mod params;
 mod push;
 mod refusal;
+#[cfg(test)]
+mod replay_tests;
 pub mod state;
 
 use std::future::Future;

@@ -20,7 +20,7 @@ mod sql;
 pub(crate) mod sqlite;
 pub mod sync;
 #[cfg(test)]
-mod tests;
+pub(crate) mod tests;
 
 pub use accounts::{AccountLedger, KnownAccount, SOURCE_CONFIG};
 pub use messages::{MessageRow, NewMessage, Queued, TEMPLATE_QUEUE};

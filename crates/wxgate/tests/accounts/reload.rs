@@ -382,3 +382,51 @@ async fn the_account_list_pages_past_its_limit() {
     let (status, _) = api(&http, &serve, Method::GET, "/api/accounts?after=nobody").await;
     assert_eq!(status, 400);
 }
+
+/// POSTs `xml` to `/wechat/{name}` under the signed query of (`token`, `ts`, `nonce`).
+async fn push_query(
+    http: &reqwest::Client,
+    serve: &Serve,
+    name: &str,
+    (token, ts, nonce): (&str, &str, &str),
+    xml: &str,
+) -> u16 {
+    let query = format!(
+        "signature={}&timestamp={ts}&nonce={nonce}",
+        signature(token, ts, nonce)
+    );
+    http.post(format!("{}?{query}", serve.url(&format!("/wechat/{name}"))))
+        .body(xml.to_string())
+        .send()
+        .await
+        .map_or(0, |r| r.status().as_u16())
+}
+
+/// Two accounts with one push Token share one replay guard: a query seen at one account's URL
+/// is refused with another body at the other's — also after a restart.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn accounts_sharing_a_token_share_one_replay_guard() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let (db, file) = (dir.path().join("wx.db"), dir.path().join("wxgate.toml"));
+    let shared = [("first", "one-token"), ("second", "one-token")];
+    std::fs::write(&file, config(&db, &shared)).expect("config");
+    let serve = Serve::start(&file);
+    let http = reqwest::Client::new();
+    let (ts, nonce) = (now().to_string(), fresh());
+    let query = ("one-token", ts.as_str(), nonce.as_str());
+    let real = text_xml("oA", "real", 515_001);
+    assert_eq!(push_query(&http, &serve, "first", query, &real).await, 200);
+    let forged = text_xml("oA", "forged", 515_002);
+    assert_eq!(
+        push_query(&http, &serve, "second", query, &forged).await,
+        403
+    );
+    drop(serve);
+
+    let serve = Serve::start(&file);
+    let again = text_xml("oA", "forged after a restart", 515_003);
+    assert_eq!(
+        push_query(&http, &serve, "second", query, &again).await,
+        403
+    );
+}
