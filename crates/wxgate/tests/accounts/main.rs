@@ -12,4 +12,5 @@ mod cli;
 mod endpoint;
 mod reach;
 mod reload;
+mod scale;
 mod upgrade;
