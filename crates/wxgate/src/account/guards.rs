@@ -25,10 +25,15 @@ impl Guards {
         if let Some(guard) = guards.get(&digest).and_then(Weak::upgrade) {
             return (guard, false);
         }
-        guards.retain(|_, guard| guard.strong_count() > 0);
         let guard = Arc::new(ReplayGuard::default());
         guards.insert(digest, Arc::downgrade(&guard));
         (guard, true)
+    }
+
+    /// Forgets the guards no account holds any more (after a change of accounts).
+    pub fn prune(&self) {
+        let mut guards = self.by_token.lock().unwrap_or_else(|p| p.into_inner());
+        guards.retain(|_, guard| guard.strong_count() > 0);
     }
 }
 
@@ -46,6 +51,7 @@ mod tests {
         assert!(Arc::ptr_eq(&a, &b));
         assert!(!Arc::ptr_eq(&a, &c));
         drop((a, b));
+        guards.prune();
         let (_, again) = guards.of("one");
         assert!(again, "a guard nobody holds is made anew");
     }

@@ -201,6 +201,7 @@ impl Registry {
             .map(|a| a.name().to_string())
             .collect();
         self.seed(&fresh).await;
+        self.guards.prune();
         warn_shared_tokens(&ordered);
         let removed = self.note(&fresh, &by_name, &old).await;
         let lone = ordered.iter().find(|a| !a.config.listed()).cloned();
@@ -241,18 +242,26 @@ impl Registry {
 
     /// Seeds the replay guards of accounts just built with the marks the store kept for them
     /// (the last 10 minutes), so a captured query stays refused across a restart or a reload.
+    /// One read for all of them.
     async fn seed(&self, fresh: &[Arc<Account>]) {
+        let guarded: HashMap<&str, &Arc<Account>> = fresh
+            .iter()
+            .filter(|a| a.config.refuse_replays)
+            .map(|a| (a.name().as_str(), a))
+            .collect();
+        if guarded.is_empty() {
+            return;
+        }
         let since = chrono::Utc::now() - REPLAY_WINDOW;
-        let store = self.parts.store();
-        for account in fresh.iter().filter(|a| a.config.refuse_replays) {
-            match store.replay_marks(account.name(), since).await {
-                Ok(marks) => account.replays.seed(&marks),
-                Err(error) => tracing::warn!(
-                    %error,
-                    account = %account.name(),
-                    "loading the replay guard's marks failed"
-                ),
+        match self.parts.store().recent_marks(since).await {
+            Ok(marks) => {
+                for (name, mark) in marks {
+                    if let Some(account) = guarded.get(name.as_str()) {
+                        account.replays.seed(std::slice::from_ref(&mark));
+                    }
+                }
             }
+            Err(error) => tracing::warn!(%error, "loading the replay guards' marks failed"),
         }
     }
 

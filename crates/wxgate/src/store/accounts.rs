@@ -1,7 +1,8 @@
 //! The accounts port: which accounts the store holds records of, and erasing all of one.
 use async_trait::async_trait;
+use chrono::{DateTime, Utc};
 
-use super::StoreError;
+use super::{ReplayMark, StoreError};
 
 /// `source` of an account from the config file.
 pub const SOURCE_CONFIG: &str = "config";
@@ -46,6 +47,12 @@ pub trait AccountLedger: Send + Sync {
     async fn note_accounts(&self, accounts: &[KnownAccount]) -> Result<(), StoreError>;
     /// Every account noted, or named by a record written before accounts were noted.
     async fn known_accounts(&self) -> Result<Vec<KnownAccount>, StoreError>;
+    /// The replay marks of every account since `since`, with their account: one read that
+    /// seeds the replay guards of thousands of accounts at start.
+    async fn recent_marks(
+        &self,
+        since: DateTime<Utc>,
+    ) -> Result<Vec<(String, ReplayMark)>, StoreError>;
     /// Deletes every record of `account` from every table (and `appid`'s access token when
     /// given), then its note; the bytes are scrubbed from the files as a forget's are.
     async fn erase_account(&self, account: &str, appid: Option<&str>) -> Result<(), StoreError>;
@@ -71,6 +78,10 @@ pub(crate) const UPSERT_ACCOUNT: &str = "INSERT INTO accounts (name, appid, secu
 /// Every note, by name.
 pub(crate) const SELECT_ACCOUNTS: &str =
     "SELECT name, appid, security, push_path, source FROM accounts ORDER BY name";
+
+/// Every account's replay marks since `$1`.
+pub(crate) const SELECT_RECENT_MARKS: &str =
+    "SELECT account, seen_at, query, body FROM replay_guard WHERE seen_at >= $1";
 
 /// Deleting an account's note.
 pub(crate) const DELETE_ACCOUNT: &str = "DELETE FROM accounts WHERE name = $1";

@@ -1,7 +1,8 @@
 //! The accounts port on PostgreSQL: notes of the accounts served, and erasing all of one
 //! account in one transaction.
 use crate::store::accounts::{self as a, KnownAccount};
-use crate::store::StoreError;
+use crate::store::rows::mark;
+use crate::store::{ReplayMark, StoreError};
 
 use super::PgStore;
 
@@ -51,6 +52,21 @@ impl PgStore {
                 source,
             })
             .collect())
+    }
+
+    pub(super) async fn recent_marks_on(
+        &self,
+        since_ms: i64,
+    ) -> Result<Vec<(String, ReplayMark)>, StoreError> {
+        let rows: Vec<(String, i64, Vec<u8>, Vec<u8>)> = sqlx::query_as(a::SELECT_RECENT_MARKS)
+            .bind(since_ms)
+            .fetch_all(&self.pool)
+            .await?;
+        rows.iter()
+            .map(|(account, seen_at, query, body)| {
+                Ok((account.clone(), mark(*seen_at, query, body)?))
+            })
+            .collect()
     }
 
     pub(super) async fn erase_account_on(

@@ -6,7 +6,8 @@ use tokio::sync::oneshot;
 use super::writer::{State, WriteOp};
 use super::{execute, SqliteStore};
 use crate::store::accounts::{self as a, KnownAccount};
-use crate::store::StoreError;
+use crate::store::rows::mark;
+use crate::store::{ReplayMark, StoreError};
 
 impl SqliteStore {
     pub(super) async fn note_accounts_on(
@@ -49,6 +50,29 @@ impl SqliteStore {
             })?;
             rows.collect::<rusqlite::Result<Vec<_>>>()
                 .map_err(StoreError::from)
+        })
+        .await
+    }
+
+    pub(super) async fn recent_marks_on(
+        &self,
+        since_ms: i64,
+    ) -> Result<Vec<(String, ReplayMark)>, StoreError> {
+        self.read(move |conn| {
+            let mut stmt = conn.prepare_cached(&a::SELECT_RECENT_MARKS.replace("$1", "?1"))?;
+            let rows = stmt.query_map([since_ms], |row| {
+                Ok((
+                    row.get::<_, String>(0)?,
+                    row.get::<_, i64>(1)?,
+                    row.get::<_, Vec<u8>>(2)?,
+                    row.get::<_, Vec<u8>>(3)?,
+                ))
+            })?;
+            rows.map(|row| {
+                let (account, seen_at, query, body) = row?;
+                Ok((account, mark(seen_at, &query, &body)?))
+            })
+            .collect()
         })
         .await
     }

@@ -190,6 +190,13 @@ impl AccountLedger for SqliteStore {
         self.known_accounts_on().await
     }
 
+    async fn recent_marks(
+        &self,
+        since: DateTime<Utc>,
+    ) -> Result<Vec<(String, ReplayMark)>, StoreError> {
+        self.recent_marks_on(millis(since)).await
+    }
+
     async fn erase_account(&self, account: &str, appid: Option<&str>) -> Result<(), StoreError> {
         self.erase_account_on(account, appid).await
     }

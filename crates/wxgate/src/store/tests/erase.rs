@@ -156,7 +156,18 @@ async fn an_account_is_erased_from_every_table_and_only_it(db: TestDb) {
         "{before:?}"
     );
 
+    let marked = |marks: Vec<(String, crate::store::ReplayMark)>| {
+        let mut names: Vec<String> = marks.into_iter().map(|(name, _)| name).collect();
+        names.sort();
+        names
+    };
+    let since = chrono::Utc::now() - chrono::Duration::minutes(10);
+    let marks = store.recent_marks(since).await.unwrap();
+    assert_eq!(marked(marks), ["one", "two"]);
+
     store.erase_account("two", Some("wx2")).await.unwrap();
+    let marks = store.recent_marks(since).await.unwrap();
+    assert_eq!(marked(marks), ["one"]);
     let (after, _) = rows(&db, "two").await;
     assert!(after.values().all(|n| *n == 0), "{after:?}");
     let (kept, _) = rows(&db, "one").await;
