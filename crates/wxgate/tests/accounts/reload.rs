@@ -202,19 +202,19 @@ async fn accounts_are_added_changed_and_removed_on_sighup_under_load() {
     let write = |accounts: &[(&str, &str)]| {
         std::fs::write(&file, config(&db, accounts)).expect("write the config")
     };
-    write(&[("steady", "token-steady"), ("leaving", "token-leaving")]);
+    write(&[("steady", "tokensteady"), ("leaving", "tokenleaving")]);
     let serve = Serve::start(&file);
     let http = reqwest::Client::new();
 
     // The records `leaving` will keep: a follower from a QR scene, two events.
     let subscribe = event_xml("oLeaving", "subscribe", Some("qrscene_7"), now());
     assert_eq!(
-        push(&http, &serve, "leaving", "token-leaving", &subscribe).await,
+        push(&http, &serve, "leaving", "tokenleaving", &subscribe).await,
         200
     );
     let text = text_xml("oLeaving", "hello", 424_242);
     assert_eq!(
-        push(&http, &serve, "leaving", "token-leaving", &text).await,
+        push(&http, &serve, "leaving", "tokenleaving", &text).await,
         200
     );
 
@@ -231,7 +231,7 @@ async fn accounts_are_added_changed_and_removed_on_sighup_under_load() {
             while !stop.load(Ordering::Relaxed) {
                 i += 1;
                 let xml = text_xml(&format!("oSteady{worker}"), "load", worker * 1_000_000 + i);
-                let status = push(&http, &serve, "steady", "token-steady", &xml).await;
+                let status = push(&http, &serve, "steady", "tokensteady", &xml).await;
                 sent.fetch_add(1, Ordering::Relaxed);
                 if status != 200 {
                     failed.fetch_add(1, Ordering::Relaxed);
@@ -241,54 +241,54 @@ async fn accounts_are_added_changed_and_removed_on_sighup_under_load() {
     }
 
     // Added: `/wechat/newcomer` is 404 until the SIGHUP, then verifies and takes pushes.
-    assert_eq!(verify(&http, &serve, "newcomer", "token-new").await, 404);
+    assert_eq!(verify(&http, &serve, "newcomer", "tokennew").await, 404);
     write(&[
-        ("steady", "token-steady"),
-        ("leaving", "token-leaving"),
-        ("newcomer", "token-new"),
+        ("steady", "tokensteady"),
+        ("leaving", "tokenleaving"),
+        ("newcomer", "tokennew"),
     ]);
     serve.hangup();
     until("the added account verifies", || async {
-        verify(&http, &serve, "newcomer", "token-new").await == 200
+        verify(&http, &serve, "newcomer", "tokennew").await == 200
     })
     .await;
     let hello = text_xml("oNew", "first", 777_001);
     assert_eq!(
-        push(&http, &serve, "newcomer", "token-new", &hello).await,
+        push(&http, &serve, "newcomer", "tokennew", &hello).await,
         200
     );
 
     // Changed token: the next push signed with the old one is refused.
     write(&[
-        ("steady", "token-steady"),
-        ("leaving", "token-leaving"),
-        ("newcomer", "token-renewed"),
+        ("steady", "tokensteady"),
+        ("leaving", "tokenleaving"),
+        ("newcomer", "tokenrenewed"),
     ]);
     serve.hangup();
     until("the new token is taken", || async {
-        verify(&http, &serve, "newcomer", "token-renewed").await == 200
+        verify(&http, &serve, "newcomer", "tokenrenewed").await == 200
     })
     .await;
     let again = text_xml("oNew", "second", 777_002);
     assert_eq!(
-        push(&http, &serve, "newcomer", "token-new", &again).await,
+        push(&http, &serve, "newcomer", "tokennew", &again).await,
         403
     );
     assert_eq!(
-        push(&http, &serve, "newcomer", "token-renewed", &again).await,
+        push(&http, &serve, "newcomer", "tokenrenewed", &again).await,
         200
     );
 
     // Removed: 404, its records still readable, listed as removed.
-    write(&[("steady", "token-steady"), ("newcomer", "token-renewed")]);
+    write(&[("steady", "tokensteady"), ("newcomer", "tokenrenewed")]);
     serve.hangup();
     until("the removed account is no longer served", || async {
-        verify(&http, &serve, "leaving", "token-leaving").await == 404
+        verify(&http, &serve, "leaving", "tokenleaving").await == 404
     })
     .await;
     let late = text_xml("oLeaving", "anyone?", 424_243);
     assert_eq!(
-        push(&http, &serve, "leaving", "token-leaving", &late).await,
+        push(&http, &serve, "leaving", "tokenleaving", &late).await,
         404
     );
     let (status, events) = api(&http, &serve, Method::GET, "/api/events?account=leaving").await;
@@ -408,12 +408,12 @@ async fn push_query(
 async fn accounts_sharing_a_token_share_one_replay_guard() {
     let dir = tempfile::tempdir().expect("tempdir");
     let (db, file) = (dir.path().join("wx.db"), dir.path().join("wxgate.toml"));
-    let shared = [("first", "one-token"), ("second", "one-token")];
+    let shared = [("first", "onetoken"), ("second", "onetoken")];
     std::fs::write(&file, config(&db, &shared)).expect("config");
     let serve = Serve::start(&file);
     let http = reqwest::Client::new();
     let (ts, nonce) = (now().to_string(), fresh());
-    let query = ("one-token", ts.as_str(), nonce.as_str());
+    let query = ("onetoken", ts.as_str(), nonce.as_str());
     let real = text_xml("oA", "real", 515_001);
     assert_eq!(push_query(&http, &serve, "first", query, &real).await, 200);
     let forged = text_xml("oA", "forged", 515_002);

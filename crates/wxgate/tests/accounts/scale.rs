@@ -27,7 +27,7 @@ fn config(db: &std::path::Path, accounts: usize) -> wxgate::config::Config {
     );
     for i in 0..accounts {
         text.push_str(&format!(
-            "[[accounts]]\nname = \"a{i}\"\ntoken = \"token-{i}\"\nappid = \"wx{i:016}\"\n\
+            "[[accounts]]\nname = \"a{i}\"\ntoken = \"token{i}\"\nappid = \"wx{i:016}\"\n\
              appsecret = \"secret-{i}\"\n"
         ));
     }
@@ -57,7 +57,7 @@ async fn measure(accounts: usize) -> (Duration, u64, Duration, Duration) {
     let mut took = Vec::new();
     for n in 0..300u64 {
         let (ts, nonce) = (now().to_string(), fresh());
-        let sig = signature(&format!("token-{last}"), &ts, &nonce);
+        let sig = signature(&format!("token{last}"), &ts, &nonce);
         let url =
             format!("http://{addr}/wechat/a{last}?signature={sig}&timestamp={ts}&nonce={nonce}");
         let xml = text_xml("oScale", "hi", 9_000_000 + n);

@@ -63,7 +63,7 @@ async fn a_single_account_database_from_before_keeps_working() {
     let (ts, nonce) = (crate::pushes::now().to_string(), crate::harness::fresh());
     let query = format!(
         "signature={}&timestamp={ts}&nonce={nonce}",
-        wechat_proto::signature("t", &ts, &nonce)
+        wechat_proto::signature("tok", &ts, &nonce)
     );
     let resp = gw
         .http
