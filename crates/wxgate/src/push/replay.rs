@@ -160,6 +160,15 @@ mod tests {
     use super::*;
 
     #[test]
+    fn the_guard_key_is_the_tokens_and_never_shows_it() {
+        let key = token_guard_key("sharedtoken");
+        assert_eq!(key, token_guard_key("sharedtoken"), "one key per Token");
+        assert_ne!(key, token_guard_key("othertoken"));
+        assert!(key.starts_with("t:") && key.len() == 34, "{key}");
+        assert!(!key.contains("sharedtoken"));
+    }
+
+    #[test]
     fn same_triple_other_body_is_a_replay() {
         let g = ReplayGuard::default();
         assert_eq!(g.check(&mark("1", "2", "s", b"a")), Seen::New);

@@ -129,8 +129,8 @@ async fn metrics_with_several_accounts_are_all_labelled() {
     let dir = tempfile::tempdir().unwrap();
     let config = write_config_text(
         dir.path(),
-        "[[accounts]]\nname = \"one\"\ntoken = \"t1\"\n\
-         [[accounts]]\nname = \"two\"\ntoken = \"t2\"\n",
+        "[[accounts]]\nname = \"one\"\ntoken = \"tok1\"\n\
+         [[accounts]]\nname = \"two\"\ntoken = \"tok2\"\n",
     );
     let proc = tokio::task::block_in_place(|| Proc::start(&config));
     let text = reqwest::get(format!("http://{}/metrics", proc.addr))
