@@ -2,12 +2,11 @@
 //! test build it.
 //!
 //! ```text
-//! build: bind [server] listen → open the store → API clients (+ late-reply senders), one
-//!        per account with an appsecret
-//!        → routing → Pipeline → AppState → outbox Dispatcher
+//! build: bind [server] listen → open the store → the account Registry (each Account's API
+//!        client and senders made on first use) → routing → Pipeline → AppState
+//!        → outbox Dispatcher
 //! run:   purge loop (retain_events), sign-in sweep ([web]) → server::run (the owner of shutdown)
 //! ```
-use std::collections::HashMap;
 use std::future::Future;
 use std::net::SocketAddr;
 use std::sync::Arc;
@@ -15,9 +14,8 @@ use std::time::Duration;
 
 use tokio::net::TcpListener;
 
+use crate::account::{Parts, Registry};
 use crate::config::{Config, ConfigError};
-use crate::messages::TemplateSender;
-use crate::push::late::LateSender;
 use crate::push::Pipeline;
 use crate::routing::{Routing, RoutingHandle};
 use crate::server::{self, AppState, Workers};
@@ -82,47 +80,31 @@ impl Application {
             addr: config.server.listen,
             source,
         })?;
+        // The API's base URL is checked once here, on the first account with an appsecret:
+        // each account's client is made on first use, when it could no longer stop the build.
+        if let Some(account) = config.accounts.iter().find(|a| a.appsecret.is_some()) {
+            let base = &config.api_base_url;
+            if let Err(e) = crate::api::account_client(base, account, Arc::clone(&store)) {
+                store.close().await;
+                return Err(e.into());
+            }
+        }
         let routing = RoutingHandle::new(Routing::of(&config));
-        let mut pipeline = Pipeline::new(
+        let pipeline = Pipeline::new(
             Arc::clone(&store),
             routing.clone(),
             config.server.reply_deadline,
         );
-        let mut apis = HashMap::new();
-        let mut templates = HashMap::new();
-        for account in &config.accounts {
-            let api = match crate::api::client(&config, account, Arc::clone(&store)) {
-                Ok(api) => api,
-                Err(e) => {
-                    store.close().await;
-                    return Err(e.into());
-                }
-            };
-            let late = api.clone().map(|client| {
-                Arc::new(crate::api::CustomServiceSender::new(client)) as Arc<dyn LateSender>
-            });
-            pipeline = pipeline.with_late(&account.name, late);
-            if let Some(api) = api {
-                // Template messages wait in the outbox too; they need the account's client.
-                templates.insert(
-                    account.name.clone(),
-                    Arc::new(TemplateSender::new(
-                        Arc::clone(&api),
-                        Arc::clone(&store),
-                        config.template_rate,
-                    )),
-                );
-                apis.insert(account.name.clone(), api);
-            }
-        }
+        let registry =
+            Arc::new(Registry::start(&config, Parts::of(&config, Arc::clone(&store))).await);
         let dispatcher = Dispatcher::new(
             store,
             routing,
             pipeline.http.clone(),
             Arc::clone(&pipeline.outbox),
         )
-        .templates(templates);
-        let state = AppState::new(config, pipeline, apis);
+        .templates(Arc::clone(&registry) as Arc<dyn crate::messages::TemplateSenders>);
+        let state = AppState::new(config, pipeline, registry);
         Ok(Application {
             listener,
             local,

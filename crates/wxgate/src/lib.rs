@@ -5,6 +5,8 @@
 //!
 //! - [`app`]: the [`app::Application`] built from a config, the one way `serve` and the
 //!   tests build it;
+//! - [`account`]: one [`account::Account`] at run time per account served, and the
+//!   [`account::Registry`] of them that a SIGHUP changes;
 //! - [`config`]: defaults → TOML → `WXGATE_*` → a validated [`config::Config`];
 //! - [`server`]: the axum router — push endpoint, admin API ([`server::admin`]), metrics;
 //! - [`push`]: the [`push::Pipeline`] — retry coalescing, the replay guard, the rules raced against the deadline,
@@ -18,6 +20,7 @@
 //! - [`dashboard`]: the `/admin` page; [`cli`]: the commands.
 #![forbid(unsafe_code)]
 
+pub mod account;
 pub mod api;
 pub mod app;
 pub mod cli;

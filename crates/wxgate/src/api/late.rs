@@ -6,7 +6,34 @@ use async_trait::async_trait;
 use wechat_api::{ApiClient, Article, CustomMessage};
 use wechat_proto::Reply;
 
-use crate::push::late::{LateError, LateSender, Unsendable};
+/// Why a late reply was not sent.
+#[derive(Debug, thiserror::Error)]
+pub enum LateError {
+    /// the reply has no customer-service message form
+    #[error(transparent)]
+    Unsendable(#[from] Unsendable),
+    /// the customer-service API refused it or could not be reached
+    #[error("customer-service API: {0}")]
+    Api(#[source] wechat_api::ApiError),
+}
+
+/// A reply that cannot go out as a customer-service message.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum Unsendable {
+    /// a news reply without articles
+    #[error("a news reply without articles cannot be sent")]
+    NoArticles,
+    /// a hand-over to customer service
+    #[error("transfer_customer_service has no customer-service message form")]
+    Transfer,
+}
+
+/// Sends a reply to a user outside the push (WeChat's customer-service message).
+#[async_trait]
+pub trait LateSender: Send + Sync {
+    /// Send `reply` to `openid`.
+    async fn send(&self, openid: &str, reply: &Reply) -> Result<(), LateError>;
+}
 
 /// Sends late replies through the account's API client.
 pub struct CustomServiceSender {

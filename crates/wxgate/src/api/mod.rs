@@ -11,7 +11,7 @@ use std::sync::Arc;
 
 use wechat_api::{ApiClient, ClientConfig};
 
-pub use late::CustomServiceSender;
+pub use late::{CustomServiceSender, LateError, LateSender, Unsendable};
 pub use tickets::StoreTickets;
 pub use tokens::StoreTokens;
 
@@ -27,11 +27,21 @@ pub fn client(
     account: &AccountConfig,
     store: Arc<dyn Store>,
 ) -> Result<Option<Arc<ApiClient>>, ConfigError> {
+    account_client(&config.api_base_url, account, store)
+}
+
+/// `account`'s API client against `base_url` (`[wechat_api] base_url`), or `None` when it
+/// has no `appsecret`; an error only when the HTTP client cannot be built for `base_url`.
+pub fn account_client(
+    base_url: &str,
+    account: &AccountConfig,
+    store: Arc<dyn Store>,
+) -> Result<Option<Arc<ApiClient>>, ConfigError> {
     let Some(secret) = &account.appsecret else {
         return Ok(None);
     };
     let client_config = ClientConfig::new(account.appid.clone(), secret.to_secret_string())
-        .with_base_url(config.api_base_url.clone());
+        .with_base_url(base_url.to_string());
     let tokens = Arc::new(StoreTokens::new(Arc::clone(&store)));
     let tickets = Arc::new(StoreTickets::new(store));
     ApiClient::new(client_config, tokens)

@@ -1,11 +1,15 @@
-//! What a SIGHUP cannot apply: everything but `[[rules]]` and `[[webhooks]]` is read once at
-//! start, so a changed `listen` or `[account]`, or an account added to or removed from
-//! `[[accounts]]`, is named in a warning rather than ignored quietly.
-use crate::config::{AccountConfig, Config};
+//! What a SIGHUP cannot apply: a SIGHUP applies `[[rules]]`, `[[webhooks]]` and the accounts
+//! (added, removed, changed keys); the rest is read once at start, so a changed `listen` is
+//! named in a warning rather than ignored quietly, and a swap of `[account]` for
+//! `[[accounts]]` (which moves every push path) is refused.
+use crate::config::Config;
+
+/// The key [`not_applied`] names when `[account]` and `[[accounts]]` were swapped.
+pub const FORM: &str = "account / accounts";
 
 /// The keys whose value differs between the running config and the re-read one, though only
-/// a restart applies them; an account added or removed is named as `accounts (NAME added)` /
-/// `(NAME removed)`. Secrets are compared, never shown.
+/// a restart applies them; [`FORM`] when one has `[account]` and the other `[[accounts]]`.
+/// Secrets are compared, never shown.
 pub fn not_applied(running: &Config, fresh: &Config) -> Vec<String> {
     let (r, f) = (running, fresh);
     let checks: [(&str, bool); 9] = [
@@ -36,51 +40,17 @@ pub fn not_applied(running: &Config, fresh: &Config) -> Vec<String> {
         .filter(|(_, same)| !same)
         .map(|(key, _)| key.to_string())
         .collect();
-    for old in &r.accounts {
-        match f.account(&old.name) {
-            Some(new) => keys.extend(
-                account_changes(old, new)
-                    .into_iter()
-                    .map(|field| format!("{}.{field}", new.table)),
-            ),
-            None => keys.push(format!("accounts ({} removed)", old.name)),
-        }
-    }
-    for new in &f.accounts {
-        if r.account(&new.name).is_none() {
-            keys.push(format!("accounts ({} added)", new.name));
-        }
+    if r.lists_accounts() != f.lists_accounts() {
+        keys.push(FORM.to_string());
     }
     keys
-}
-
-/// The keys of one account that differ.
-fn account_changes(r: &AccountConfig, f: &AccountConfig) -> Vec<&'static str> {
-    let checks: [(&'static str, bool); 8] = [
-        ("appid", r.appid == f.appid),
-        ("appsecret", r.appsecret == f.appsecret),
-        ("token", r.token == f.token),
-        ("security", r.security == f.security),
-        ("encoding_aes_key", r.crypt == f.crypt),
-        (
-            "previous_encoding_aes_key",
-            r.previous_crypt == f.previous_crypt,
-        ),
-        ("max_clock_skew_s", r.max_clock_skew == f.max_clock_skew),
-        ("refuse_replays", r.refuse_replays == f.refuse_replays),
-    ];
-    checks
-        .into_iter()
-        .filter(|(_, same)| !same)
-        .map(|(key, _)| key)
-        .collect()
 }
 
 #[cfg(test)]
 mod tests {
     use std::path::Path;
 
-    use super::not_applied;
+    use super::{not_applied, FORM};
     use crate::config::{parse_toml, Config};
 
     fn config(text: &str) -> Config {
@@ -100,19 +70,12 @@ mod tests {
             "[server]\nlisten = \"127.0.0.1:9999\"\n[account]\ntoken = \"other\"\n\
              appid = \"wx1\"\nencoding_aes_key = \"{KEY}\"\n"
         ));
-        assert_eq!(
-            not_applied(&old, &moved),
-            [
-                "server.listen",
-                "account.appid",
-                "account.token",
-                "account.encoding_aes_key"
-            ]
-        );
+        // The account's keys are applied; the listen address is not.
+        assert_eq!(not_applied(&old, &moved), ["server.listen"]);
     }
 
     #[test]
-    fn an_account_added_or_removed_needs_a_restart() {
+    fn accounts_added_or_removed_are_applied_but_not_a_change_of_form() {
         let accounts = |names: &[&str]| {
             let entries: String = names
                 .iter()
@@ -121,13 +84,11 @@ mod tests {
             config(&entries)
         };
         let old = accounts(&["one", "two"]);
-        assert!(not_applied(&old, &accounts(&["one", "two"])).is_empty());
-        assert_eq!(
-            not_applied(&old, &accounts(&["two", "three"])),
-            ["accounts (one removed)", "accounts (three added)"]
-        );
+        assert!(not_applied(&old, &accounts(&["two", "three"])).is_empty());
         let mut changed = accounts(&["one", "two"]);
         changed.accounts[1].refuse_replays = false;
-        assert_eq!(not_applied(&old, &changed), ["accounts[1].refuse_replays"]);
+        assert!(not_applied(&old, &changed).is_empty());
+        let single = config("[account]\ntoken = \"tok\"\n");
+        assert_eq!(not_applied(&old, &single), [FORM]);
     }
 }

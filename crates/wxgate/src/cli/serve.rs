@@ -42,8 +42,10 @@ pub async fn run(config_path: Option<&Path>) -> Result<(), Failure> {
     Ok(())
 }
 
-/// SIGHUP: re-read the config and swap `[[rules]]` and `[[webhooks]]`; a config that does
-/// not validate is refused (logged) and the old one kept. The handler is installed when this is
+/// SIGHUP: re-read the config and apply `[[rules]]`, `[[webhooks]]` and the accounts (added
+/// ones served, removed ones no longer, changed keys from the next push); a config that does
+/// not validate, or that swaps `[account]` for `[[accounts]]`, is refused (logged) and the
+/// old one kept. The handler is installed when this is
 /// called, not when the returned future first runs.
 fn reload_on_hangup(
     state: AppState,
@@ -60,13 +62,23 @@ fn reload_on_hangup(
             while hup.recv().await.is_some() {
                 match config::load(file.as_deref()) {
                     Ok((fresh, _)) => {
-                        state.set_routing(&fresh);
+                        let skipped = super::reload::not_applied(&state.config, &fresh);
+                        if skipped.iter().any(|key| key == super::reload::FORM) {
+                            tracing::error!(
+                                "SIGHUP: [account] and [[accounts]] swapped: a restart applies it; keeping the old config"
+                            );
+                            continue;
+                        }
+                        let change = state.reload(&fresh).await;
                         tracing::info!(
                             rules = fresh.rules.len(),
                             webhooks = fresh.webhooks.len(),
-                            "SIGHUP: rules and webhooks reloaded"
+                            accounts = fresh.accounts.len(),
+                            added = %change.added.join(", "),
+                            removed = %change.removed.join(", "),
+                            changed = %change.changed.join(", "),
+                            "SIGHUP: rules, webhooks and accounts reloaded"
                         );
-                        let skipped = super::reload::not_applied(&state.config, &fresh);
                         if !skipped.is_empty() {
                             tracing::warn!(
                                 keys = %skipped.join(", "),

@@ -200,6 +200,31 @@ impl AccountConfig {
     pub fn listed(&self) -> bool {
         self.metric_label.is_some()
     }
+
+    /// The keys of this account whose value differs in `other` (the same account re-read):
+    /// `appid`, `token`, ... Secrets are compared, never shown.
+    pub fn changed_keys(&self, other: &AccountConfig) -> Vec<&'static str> {
+        let (r, f) = (self, other);
+        let checks: [(&'static str, bool); 9] = [
+            ("appid", r.appid == f.appid),
+            ("appsecret", r.appsecret == f.appsecret),
+            ("token", r.token == f.token),
+            ("security", r.security == f.security),
+            ("encoding_aes_key", r.crypt == f.crypt),
+            (
+                "previous_encoding_aes_key",
+                r.previous_crypt == f.previous_crypt,
+            ),
+            ("max_clock_skew_s", r.max_clock_skew == f.max_clock_skew),
+            ("refuse_replays", r.refuse_replays == f.refuse_replays),
+            ("push_path", r.push_path == f.push_path),
+        ];
+        checks
+            .into_iter()
+            .filter(|(_, same)| !same)
+            .map(|(key, _)| key)
+            .collect()
+    }
 }
 
 impl WebhookConfig {

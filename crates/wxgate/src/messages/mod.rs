@@ -19,6 +19,14 @@ pub use receipt::record_receipt;
 pub use request::TemplateRequest;
 pub use sender::TemplateSender;
 
+/// Finds an account's template sender by the account name an outbox row carries (the
+/// accounts served change at run time: the dispatcher asks each time).
+pub trait TemplateSenders: Send + Sync {
+    /// The sender of `account`'s template messages; None when it is not served or has no
+    /// appsecret (its messages wait).
+    fn template_sender(&self, account: &str) -> Option<std::sync::Arc<TemplateSender>>;
+}
+
 /// Counts a template message reaching `status` (`queued`, `sent`, `delivered`, `blocked`,
 /// `failed`).
 pub fn count(status: &'static str) {

@@ -8,10 +8,9 @@ use wechat_proto::{Message, Reply};
 use std::sync::Arc;
 
 use super::Pipeline;
-use crate::config::AccountConfig;
+use crate::account::Account;
 use crate::routing::Routing;
 use crate::rules::Action;
-use crate::telemetry::metrics;
 use crate::webhooks::{self, CallError};
 
 /// A call webhook's task: None when shutdown cancelled it; `Ok(None)` when the webhook
@@ -41,11 +40,12 @@ pub struct Decision {
 pub async fn decide(
     pipeline: &Pipeline,
     routing: &Routing,
-    account: &Arc<AccountConfig>,
+    account: &Arc<Account>,
     msg: &Message,
     by: Instant,
 ) -> Decision {
-    for action in routing.rules.matching(&account.name, msg) {
+    let name = account.name().as_str();
+    for action in routing.rules.matching(name, msg) {
         match action {
             Action::Reply(template) => {
                 return Decision {
@@ -57,17 +57,20 @@ pub async fn decide(
                 let Some(hook) = routing.webhooks.get(*index).cloned() else {
                     continue;
                 };
-                if !hook.serves(&account.name) {
+                if !hook.serves(name) {
                     continue;
                 }
                 let http = pipeline.http.clone();
                 let owned = msg.clone();
                 let to = Arc::clone(account);
                 // A child of the push's span: its lines carry the push's dedupe key.
-                let mut task = pipeline.tasks.spawn_background(
-                    async move { webhooks::call(&http, &hook, &to, &owned, hook.timeout).await }
+                let mut task =
+                    pipeline.tasks.spawn_background(
+                        async move {
+                            webhooks::call(&http, &hook, &to.config, &owned, hook.timeout).await
+                        }
                         .in_current_span(),
-                );
+                    );
                 match tokio::time::timeout_at(by, &mut task).await {
                     Ok(joined) => {
                         if let Some(reply) = reply_of(joined) {
@@ -78,7 +81,7 @@ pub async fn decide(
                         }
                     }
                     Err(_) => {
-                        metrics::deadline_miss(account.metric_label.as_deref());
+                        account.series.deadline_miss();
                         return Decision {
                             reply: None,
                             late: Some(task),

@@ -1,47 +1,21 @@
 //! Replies that come after the deadline go to the user through the customer-service API.
 use std::sync::Arc;
 
-use async_trait::async_trait;
 use tracing::Instrument;
-use wechat_proto::Reply;
 
 use super::decide::{reply_of, CallTask};
 use super::Pipeline;
+use crate::api::LateSender;
 use crate::telemetry::metrics::{self, LateOutcome};
 
-/// Why a late reply was not sent.
-#[derive(Debug, thiserror::Error)]
-pub enum LateError {
-    /// the reply has no customer-service message form
-    #[error(transparent)]
-    Unsendable(#[from] Unsendable),
-    /// the customer-service API refused it or could not be reached
-    #[error("customer-service API: {0}")]
-    Api(#[source] wechat_api::ApiError),
-}
-
-/// A reply that cannot go out as a customer-service message.
-#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-pub enum Unsendable {
-    /// a news reply without articles
-    #[error("a news reply without articles cannot be sent")]
-    NoArticles,
-    /// a hand-over to customer service
-    #[error("transfer_customer_service has no customer-service message form")]
-    Transfer,
-}
-
-/// Sends a reply to a user outside the push (WeChat's customer-service message).
-#[async_trait]
-pub trait LateSender: Send + Sync {
-    /// Send `reply` to `openid`.
-    async fn send(&self, openid: &str, reply: &Reply) -> Result<(), LateError>;
-}
-
-/// Wait for a late call-webhook answer and send it on to `openid` of `account`, when the
-/// account can.
-pub fn deliver_when_ready(pipeline: &Pipeline, account: &str, openid: String, pending: CallTask) {
-    let sender: Option<Arc<dyn LateSender>> = pipeline.late.get(account).cloned();
+/// Wait for a late call-webhook answer and send it on to `openid` through `sender` (the
+/// account's customer-service sender; None when it has no appsecret: the reply is dropped).
+pub fn deliver_when_ready(
+    pipeline: &Pipeline,
+    sender: Option<Arc<dyn LateSender>>,
+    openid: String,
+    pending: CallTask,
+) {
     // Shutdown cancels it: a reply not sent by then is dropped (the push was answered).
     // In the push's span, so its lines carry the push's dedupe key.
     let deliver = async move {

@@ -22,10 +22,10 @@ use chrono::Utc;
 use tokio::time::Instant;
 use wechat_proto::{Event, Message, MessageKind};
 
-use crate::config::AccountConfig;
+use crate::account::Account;
+use crate::routing::Routing;
 use crate::rules::Action;
 use crate::store::{FollowerEffect, GuardMark, PushWrite, Recorded, ReplayMark, StoreError};
-use crate::telemetry::metrics;
 pub use answer::{Passive, PushError};
 use inflight::{Answer, Claim};
 pub use pipeline::Pipeline;
@@ -41,26 +41,28 @@ fn commit_reserve(deadline: Duration) -> Duration {
 /// before its outcome is recorded. Any other push runs as the request's own future: once its
 /// write is queued the store's writer commits it whatever the caller does, and a push cut
 /// off before that is not acknowledged (WeChat resends it).
-pub fn calls_webhook(pipeline: &Pipeline, account: &str, msg: &Message) -> bool {
-    pipeline
-        .routing
-        .current()
+/// `routing` is the push's one snapshot of the rules and webhooks in force.
+pub fn calls_webhook(routing: &Routing, account: &str, msg: &Message) -> bool {
+    routing
         .rules
         .matching(account, msg)
         .any(|action| matches!(action, Action::Call(_)))
 }
 
-/// Process a verified push to `account`: coalesce resends (per account), decide, record
-/// durably. `calls` is [`calls_webhook`]'s answer for it.
+/// Process a verified push to `account`: coalesce resends (per account), decide by
+/// `routing` (the push's one snapshot of the rules and webhooks), record durably. `calls` is
+/// [`calls_webhook`]'s answer for it.
 ///
 /// Every push's replay mark is durable before its answer: a written push keeps it in its own
 /// transaction (a resend found there too); a resend answered with the reply of its first,
 /// still in flight or (for a call webhook) stored, keeps it through `Store::keep_mark`. An
 /// in-flight resend keeps it while it waits for the first's answer, so it waits no longer
 /// unless the first's commit is already under way when it comes.
+#[allow(clippy::too_many_arguments)]
 pub async fn handle(
     pipeline: Pipeline,
-    account: Arc<AccountConfig>,
+    account: Arc<Account>,
+    routing: Arc<Routing>,
     msg: Message,
     raw_xml: String,
     replay: Option<ReplayMark>,
@@ -70,10 +72,10 @@ pub async fn handle(
     let key = msg.dedupe_key();
     let replay = replay.map(|mark| replay::guarded(&account, mark));
     // Account names hold no ':', so the in-flight key of two accounts cannot collide.
-    let inflight_key = format!("{}:{}", account.name, key.as_str());
+    let inflight_key = format!("{}:{}", account.name(), key.as_str());
     match pipeline.inflight.claim(&inflight_key) {
         Claim::Resend(waiter) => {
-            metrics::retry(account.metric_label.as_deref());
+            account.series.retry();
             let answered = async {
                 let (answer, kept) = tokio::join!(waiter.wait(), keep(&pipeline, &replay));
                 kept?;
@@ -89,15 +91,20 @@ pub async fn handle(
                 // A call webhook has side effects: don't call it again for a resend whose
                 // first attempt finished (in this or an earlier process).
                 if calls {
-                    let stored = pipeline.store.stored_reply(&account.name, key.as_str());
+                    let stored = pipeline.store.stored_reply(account.name(), key.as_str());
                     if let Some(stored) = stored.await? {
                         keep(&pipeline, &replay).await?;
-                        metrics::retry(account.metric_label.as_deref());
+                        account.series.retry();
                         return Ok(Passive::from(stored));
                     }
                 }
                 let key = key.as_str();
-                run(&pipeline, &account, msg, raw_xml, replay, key, deadline).await
+                let push = Push {
+                    msg,
+                    raw_xml,
+                    replay,
+                };
+                run(&pipeline, &account, &routing, push, key, deadline).await
             }
             .await
             .inspect_err(|e| tracing::error!(error = %e, "a push failed"));
@@ -115,18 +122,28 @@ async fn keep(pipeline: &Pipeline, mark: &Option<GuardMark>) -> Result<(), Store
     }
 }
 
-async fn run(
-    pipeline: &Pipeline,
-    account: &Arc<AccountConfig>,
+/// A verified push: its message, plaintext XML and replay mark (under its guard's key).
+struct Push {
     msg: Message,
     raw_xml: String,
     replay: Option<GuardMark>,
+}
+
+async fn run(
+    pipeline: &Pipeline,
+    account: &Arc<Account>,
+    routing: &Routing,
+    push: Push,
     key: &str,
     deadline: Instant,
 ) -> Answer {
-    let routing = pipeline.routing.current();
+    let Push {
+        msg,
+        raw_xml,
+        replay,
+    } = push;
     let decide_by = deadline - commit_reserve(pipeline.reply_deadline);
-    let decision = decide::decide(pipeline, &routing, account, &msg, decide_by).await;
+    let decision = decide::decide(pipeline, routing, account, &msg, decide_by).await;
     let rendered = decision.reply.as_ref().map(|reply| {
         let xml = reply.render(
             &msg.from_user_name,
@@ -135,14 +152,14 @@ async fn run(
         );
         Passive::rendered(reply, xml)
     });
-    let deliveries = crate::webhooks::outbox::deliveries(&routing.webhooks, account, &msg);
+    let deliveries = crate::webhooks::outbox::deliveries(&routing.webhooks, &account.config, &msg);
     let wrote_deliveries = !deliveries.is_empty();
     let late_to = decision.late.is_some().then(|| msg.from_user_name.clone());
     // A template message's outcome, kept before the push is acknowledged (a failure is not
     // answered 200, so WeChat resends; applying it again changes nothing).
-    crate::messages::record_receipt(pipeline.store.as_ref(), &account.name, &msg).await?;
+    crate::messages::record_receipt(pipeline.store.as_ref(), account.name(), &msg).await?;
     let write = PushWrite {
-        account: account.name.clone(),
+        account: account.name().to_string(),
         dedupe_key: key.to_string(),
         msg_type: msg.msg_type().to_string(),
         event: msg.event().map(str::to_string),
@@ -162,7 +179,7 @@ async fn run(
     };
     let answer = match pipeline.store.record(write).await? {
         Recorded::Duplicate { reply } => {
-            metrics::retry(account.metric_label.as_deref());
+            account.series.retry();
             Passive::from(reply)
         }
         Recorded::Stored { .. } | Recorded::Forgotten => {
@@ -170,7 +187,7 @@ async fn run(
                 pipeline.outbox.notify_one();
             }
             if let (Some(pending), Some(openid)) = (decision.late, late_to) {
-                late::deliver_when_ready(pipeline, &account.name, openid, pending);
+                late::deliver_when_ready(pipeline, account.late_sender(), openid, pending);
             }
             rendered.unwrap_or(Passive::Success)
         }

@@ -1,19 +1,18 @@
 //! [`Pipeline`]: everything a verified push needs after the HTTP layer is done with it.
-use std::collections::HashMap;
 use std::sync::Arc;
 use std::time::Duration;
 
 use tokio::sync::Notify;
 
 use super::inflight::Inflight;
-use super::late::LateSender;
 use crate::routing::RoutingHandle;
 use crate::store::Store;
 use crate::tasks::Tasks;
 
 /// The push pipeline's parts: the store, the rules and webhooks in force, the pushes in
-/// flight, the HTTP client of call webhooks, the late-reply senders, the outbox wake-up and
-/// the task tracker. Cheap to clone; built once by [`crate::app::Application`] (or by a test).
+/// flight, the HTTP client of call webhooks, the outbox wake-up and the task tracker (each
+/// account's own parts — keys, replay guard, senders, metrics — come with its
+/// [`crate::account::Account`]). Cheap to clone; built once by [`crate::app::Application`] (or by a test).
 #[derive(Clone)]
 pub struct Pipeline {
     /// where pushes are recorded
@@ -24,9 +23,6 @@ pub struct Pipeline {
     pub inflight: Arc<Inflight>,
     /// HTTP client of call and notify webhooks ([`crate::webhooks::client`]: no redirects)
     pub http: reqwest::Client,
-    /// customer-service senders of late replies, by account name (the accounts with an
-    /// appsecret)
-    pub late: Arc<HashMap<String, Arc<dyn LateSender>>>,
     /// poked after a commit that wrote notify-webhook deliveries (wakes the dispatcher)
     pub outbox: Arc<Notify>,
     /// every task spawned for a push, stopped by shutdown
@@ -36,29 +32,16 @@ pub struct Pipeline {
 }
 
 impl Pipeline {
-    /// A pipeline over `store` with `routing`, no late-reply sender and fresh parts.
+    /// A pipeline over `store` with `routing` and fresh parts.
     pub fn new(store: Arc<dyn Store>, routing: RoutingHandle, reply_deadline: Duration) -> Self {
         Pipeline {
             store,
             routing,
             inflight: Arc::default(),
             http: crate::webhooks::client(),
-            late: Arc::default(),
             outbox: Arc::default(),
             tasks: Tasks::default(),
             reply_deadline,
         }
-    }
-
-    /// The same pipeline sending `account`'s late replies through `late` (None: it has no
-    /// sender, its late replies are dropped).
-    pub fn with_late(mut self, account: &str, late: Option<Arc<dyn LateSender>>) -> Self {
-        let mut senders = HashMap::clone(&self.late);
-        match late {
-            Some(sender) => senders.insert(account.to_string(), sender),
-            None => senders.remove(account),
-        };
-        self.late = Arc::new(senders);
-        self
     }
 }

@@ -19,7 +19,7 @@ use std::time::{Duration, Instant};
 use chrono::Utc;
 use sha2::{Digest, Sha256};
 
-use crate::config::AccountConfig;
+use crate::account::Account;
 use crate::store::{GuardMark, ReplayMark};
 
 /// How long a triple is remembered at least.
@@ -38,14 +38,31 @@ pub enum Seen {
     OtherBody,
 }
 
-/// The key the marks of `account`'s guard are stored and looked up under: its name (one guard
-/// per account).
-pub fn guard_key(account: &AccountConfig) -> &str {
-    &account.name
+/// The key the marks of a push Token's guard are stored and looked up under: `t:` and the hex
+/// of the first 16 bytes of SHA-256 over a fixed label and the Token. One guard per Token,
+/// shared by every account that has it — in this instance (see [`crate::account::Guards`])
+/// and in every instance sharing the database — and never the Token itself. (Account names
+/// hold no ':', so a key never reads as the name an older gateway stored its marks under.)
+pub fn token_guard_key(token: &str) -> String {
+    let mut digest = Sha256::new();
+    digest.update(b"wxgate replay guard\n");
+    digest.update(token.as_bytes());
+    let digest = digest.finalize();
+    let mut key = String::with_capacity(2 + 32);
+    key.push_str("t:");
+    for byte in &digest[..16] {
+        key.push_str(&format!("{byte:02x}"));
+    }
+    key
+}
+
+/// The key `account`'s marks are stored under: its Token's guard ([`token_guard_key`]).
+pub fn guard_key(account: &Account) -> &str {
+    account.guard_key()
 }
 
 /// `mark`, to be kept under `account`'s guard.
-pub fn guarded(account: &AccountConfig, mark: ReplayMark) -> GuardMark {
+pub fn guarded(account: &Account, mark: ReplayMark) -> GuardMark {
     GuardMark {
         guard: guard_key(account).to_string(),
         mark,
@@ -141,6 +158,15 @@ impl ReplayGuard {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_guard_key_is_the_tokens_and_never_shows_it() {
+        let key = token_guard_key("sharedtoken");
+        assert_eq!(key, token_guard_key("sharedtoken"), "one key per Token");
+        assert_ne!(key, token_guard_key("othertoken"));
+        assert!(key.starts_with("t:") && key.len() == 34, "{key}");
+        assert!(!key.contains("sharedtoken"));
+    }
 
     #[test]
     fn same_triple_other_body_is_a_replay() {

@@ -6,6 +6,7 @@ use wechat_proto::{parse_message, Message, Reply};
 
 use super::decide::decide;
 use super::Pipeline;
+use crate::account::{Account, Parts};
 use crate::config::{parse_toml, Config};
 use crate::routing::{Routing, RoutingHandle};
 use crate::webhooks::CallError;
@@ -25,6 +26,13 @@ fn text(content: &str) -> Message {
         .as_bytes(),
     )
     .unwrap()
+}
+
+/// Account `i` of `config`, as the registry builds it.
+fn account(config: &Config, i: usize, pipeline: &Pipeline) -> std::sync::Arc<Account> {
+    let parts = Parts::of(config, std::sync::Arc::clone(&pipeline.store));
+    let entry = config.accounts[i].clone();
+    std::sync::Arc::new(Account::new(entry, Default::default(), parts))
 }
 
 async fn pipeline(config: &Config) -> Pipeline {
@@ -47,7 +55,7 @@ async fn the_first_replying_rule_answers_at_once() {
     let decision = decide(
         &pipeline,
         &pipeline.routing.current(),
-        &std::sync::Arc::new(config.accounts[0].clone()),
+        &account(&config, 0, &pipeline),
         &text("hi"),
         started + Duration::from_secs(3),
     )
@@ -83,7 +91,7 @@ async fn a_silent_call_webhook_is_cut_at_the_deadline_and_left_running() {
     let decision = decide(
         &pipeline,
         &pipeline.routing.current(),
-        &std::sync::Arc::new(config.accounts[0].clone()),
+        &account(&config, 0, &pipeline),
         &text("hi"),
         started + Duration::from_millis(2500),
     )
@@ -120,16 +128,16 @@ async fn rules_and_call_webhooks_narrowed_to_an_account_serve_only_it() {
             content: content.into(),
         })
     };
-    for (account, expected) in [(0, "anyone"), (1, "two only")] {
+    for (i, expected) in [(0, "anyone"), (1, "two only")] {
         let decision = decide(
             &pipeline,
             &pipeline.routing.current(),
-            &std::sync::Arc::new(config.accounts[account].clone()),
+            &account(&config, i, &pipeline),
             &text("hi"),
             Instant::now() + Duration::from_secs(3),
         )
         .await;
-        assert_eq!(decision.reply, reply(expected), "account {account}");
+        assert_eq!(decision.reply, reply(expected), "account {i}");
     }
     pipeline.store.close().await;
 }

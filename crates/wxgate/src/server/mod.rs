@@ -13,19 +13,20 @@ mod oauth;
 mod params;
 mod push;
 mod refusal;
+#[cfg(test)]
+mod replay_tests;
 mod slots;
 pub mod state;
 mod watch;
 
 use std::future::Future;
-use std::sync::Arc;
 use std::time::Duration;
 
 use axum::extract::{DefaultBodyLimit, State};
 use axum::http::header;
 use axum::response::IntoResponse;
 use axum::routing::get;
-use axum::{Extension, Router};
+use axum::Router;
 use tokio::net::TcpListener;
 use tokio::time::Instant;
 use tokio_util::sync::CancellationToken;
@@ -34,25 +35,28 @@ use crate::webhooks::outbox::{Dispatcher, DispatcherHandle};
 
 pub use state::AppState;
 
-/// The whole router: each account's push path (its [`state::AccountState`] handed to the
-/// push handlers as an extension), the web sign-in (`/oauth/...`, 404 without `[web]`), the
-/// admin API, health, metrics, the dashboard; every request first gets its
-/// [`client::ClientAddr`] (and a `request{client}` span).
+/// The whole router: the push paths (`{server.path}` for a lone `[account]`,
+/// `{server.path}/{name}` for each of `[[accounts]]`, the account looked up in the registry
+/// at each push), the web sign-in (`/oauth/...`, 404 without `[web]`), the admin API,
+/// health, metrics, the dashboard; every request first gets its [`client::ClientAddr`] (and a
+/// `request{client}` span).
 pub fn router(state: AppState) -> Router {
-    let mut routes = Router::new();
-    for account in state.accounts.iter() {
-        let path = Router::new()
-            .route(
-                &account.config.push_path,
-                get(push::verify_url)
-                    .post(push::receive)
-                    .layer(DefaultBodyLimit::disable()),
-            )
-            .layer(Extension(Arc::clone(account)));
-        routes = routes.merge(path);
-    }
+    let lone = state.config.server.path.clone();
+    let named = format!("{}/{{name}}", lone.trim_end_matches('/'));
     let trusted = state.config.server.trusted_proxies.clone();
-    routes
+    Router::new()
+        .route(
+            &lone,
+            get(push::verify_lone)
+                .post(push::receive_lone)
+                .layer(DefaultBodyLimit::disable()),
+        )
+        .route(
+            &named,
+            get(push::verify_named)
+                .post(push::receive_named)
+                .layer(DefaultBodyLimit::disable()),
+        )
         .merge(oauth::router())
         .nest("/api", admin::router(state.clone()))
         .route("/healthz", get(health))
@@ -102,7 +106,6 @@ pub async fn run(
     let (header_timeout, grace) = (server.header_timeout, server.shutdown_timeout);
     let max_connections = fdlimit::fit(server.max_connections);
     let store = state.store.clone();
-    seed_replays(&state).await;
     let tasks = state.pipeline.tasks.clone();
     tasks.spawn_background(crate::telemetry::metrics::upkeep(state.metrics.clone()));
     let stop = CancellationToken::new();
@@ -137,23 +140,6 @@ pub async fn run(
         tracing::warn!("shutdown: the store did not close in time");
     }
     Ok(())
-}
-
-/// Seeds each account's replay guard with the marks the store kept for it (the last 10
-/// minutes), so a captured query stays refused across a restart.
-async fn seed_replays(state: &AppState) {
-    let since = chrono::Utc::now() - crate::store::REPLAY_WINDOW;
-    for account in state.accounts.iter().filter(|a| a.config.refuse_replays) {
-        let guard = crate::push::replay::guard_key(&account.config);
-        match state.store.replay_marks(guard, since).await {
-            Ok(marks) => account.replays.seed(&marks),
-            Err(error) => tracing::warn!(
-                %error,
-                account = %account.config.name,
-                "loading the replay guard's marks failed"
-            ),
-        }
-    }
 }
 
 /// Background tasks that use the store: the notify-webhook outbox dispatcher.

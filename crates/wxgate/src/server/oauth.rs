@@ -13,7 +13,8 @@ use axum::Router;
 use chrono::Utc;
 use serde::Deserialize;
 
-use super::state::{AccountState, AppState};
+use super::state::AppState;
+use crate::account::Account;
 use crate::telemetry::metrics::{sign_in, SignInStep};
 use crate::web::signin::{self, Scope, SignInAccount, SignInError};
 use crate::web::Settings;
@@ -172,14 +173,13 @@ impl NoSignIn {
 fn signing_account(
     app: &AppState,
     name: &str,
-) -> Result<(Arc<AccountState>, Arc<wechat_api::ApiClient>), NoSignIn> {
-    let by_appid = |a: &&Arc<AccountState>| !a.config.appid.is_empty() && a.config.appid == name;
+) -> Result<(Arc<Account>, Arc<wechat_api::ApiClient>), NoSignIn> {
+    let by_appid = |a: &&Arc<Account>| !a.config.appid.is_empty() && a.config.appid == name;
     let account = app
         .account(name)
-        .or_else(|| app.accounts.iter().find(by_appid))
-        .cloned()
+        .or_else(|| app.accounts().iter().find(by_appid).cloned())
         .ok_or(NoSignIn::Unknown)?;
-    let api = account.api.clone().ok_or(NoSignIn::NoSecret)?;
+    let api = account.api().ok_or(NoSignIn::NoSecret)?;
     Ok((account, api))
 }
 

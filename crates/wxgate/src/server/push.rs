@@ -1,12 +1,13 @@
 //! `GET {path}` (URL verification) and `POST {path}` (pushes), for each account at its own
-//! path: its [`AccountState`] comes as an extension of the route.
+//! path: `{server.path}` for a lone `[account]`, `{server.path}/{name}` for an entry of
+//! `[[accounts]]`. The account is looked up once, in the registry's current snapshot; a path
+//! of no account served is 404.
 use std::sync::Arc;
 use std::time::Instant as StdInstant;
 
-use axum::extract::{RawQuery, Request, State};
+use axum::extract::{RawPathParams, RawQuery, Request, State};
 use axum::http::{header, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
-use axum::Extension;
 use chrono::Utc;
 use rand::RngCore;
 use tokio::time::Instant;
@@ -17,19 +18,74 @@ use super::accept::{accept, Accepted};
 use super::body::{read_limited, BodyError};
 use super::params::PushParams;
 use super::refusal::Refusal;
-use super::state::{AccountState, AppState};
+use super::state::AppState;
+use crate::account::{Account, Accounts};
 use crate::config::AccountConfig;
 use crate::push::{self, Passive, PushError};
 use crate::store::ReplayMark;
-use crate::telemetry::metrics::{self, PushSeries};
+use crate::telemetry::metrics;
 use crate::telemetry::spans;
+
+/// The lone `[account]`, served at `server.path`.
+fn lone(app: &AppState) -> Option<Arc<Account>> {
+    app.registry.snapshot().lone().cloned()
+}
+
+/// The `[[accounts]]` entry named by the path's `{name}`.
+fn named(app: &AppState, params: &RawPathParams) -> Option<Arc<Account>> {
+    let name = params.iter().next().map(|(_, name)| name)?;
+    let accounts: &Accounts = &app.registry.snapshot();
+    accounts.listed(name).cloned()
+}
+
+/// No account is served at this path (any more).
+fn no_account() -> Response {
+    StatusCode::NOT_FOUND.into_response()
+}
+
+/// `GET {server.path}`: [`verify_url`] of the lone `[account]`.
+pub async fn verify_lone(State(app): State<AppState>, query: RawQuery) -> Response {
+    match lone(&app) {
+        Some(account) => verify_url(&account, query),
+        None => no_account(),
+    }
+}
+
+/// `GET {server.path}/{name}`: [`verify_url`] of the account `name`.
+pub async fn verify_named(
+    State(app): State<AppState>,
+    params: RawPathParams,
+    query: RawQuery,
+) -> Response {
+    match named(&app, &params) {
+        Some(account) => verify_url(&account, query),
+        None => no_account(),
+    }
+}
+
+/// `POST {server.path}`: [`receive`] for the lone `[account]`.
+pub async fn receive_lone(State(app): State<AppState>, req: Request) -> Response {
+    match lone(&app) {
+        Some(account) => receive(app, account, req).await,
+        None => no_account(),
+    }
+}
+
+/// `POST {server.path}/{name}`: [`receive`] for the account `name`.
+pub async fn receive_named(
+    State(app): State<AppState>,
+    params: RawPathParams,
+    req: Request,
+) -> Response {
+    match named(&app, &params) {
+        Some(account) => receive(app, account, req).await,
+        None => no_account(),
+    }
+}
 
 /// URL verification of an account's push path: echo `echostr` when the signature holds under
 /// its token.
-pub async fn verify_url(
-    Extension(account): Extension<Arc<AccountState>>,
-    RawQuery(query): RawQuery,
-) -> Response {
+fn verify_url(account: &Account, RawQuery(query): RawQuery) -> Response {
     let p = PushParams::parse(query.as_deref());
     let (Some(signature), Some(timestamp), Some(nonce), Some(echostr)) =
         (&p.signature, &p.timestamp, &p.nonce, p.echostr)
@@ -53,11 +109,7 @@ pub async fn verify_url(
 /// The body is due by the deadline too: a client still sending then gets 408 and the
 /// connection closes. A declared `Content-Length` over `max_body_bytes` gets 413 at once,
 /// without waiting for the body.
-pub async fn receive(
-    State(app): State<AppState>,
-    Extension(account): Extension<Arc<AccountState>>,
-    req: Request,
-) -> Response {
+async fn receive(app: AppState, account: Arc<Account>, req: Request) -> Response {
     let (parts, body) = req.into_parts();
     let started = StdInstant::now();
     let deadline = Instant::now() + app.config.server.reply_deadline;
@@ -83,17 +135,21 @@ pub async fn receive(
         Err(refusal) => return refuse(refusal),
     };
     if let Some(mark) = &accepted.replay {
-        // Another instance on the same database may have seen the triple (PostgreSQL).
-        let guard = push::replay::guard_key(&account.config);
-        if matches!(app.store.replayed_elsewhere(guard, mark).await, Ok(true)) {
-            return refuse(Refusal::Replay);
+        // Another instance on the same database may have seen the triple (PostgreSQL). A
+        // store that cannot say is not a "no": 503, and WeChat tries again.
+        let guard = push::replay::guard_key(&account);
+        match app.store.replayed_elsewhere(guard, mark).await {
+            Ok(false) => {}
+            Ok(true) => return refuse(Refusal::Replay),
+            Err(error) => {
+                tracing::error!(%error, "the replay check failed: 503");
+                return refuse(Refusal::Unavailable(error));
+            }
         }
     }
     let span = spans::push(&accepted.msg);
-    let series = PushSeries::get();
-    let label = account.config.metric_label.as_deref();
+    let series = &account.series;
     series.push(
-        label,
         accepted.msg.type_label(),
         accepted.msg.event_label().unwrap_or(""),
     );
@@ -104,7 +160,7 @@ pub async fn receive(
         nonce,
         replay,
     } = accepted;
-    let answer = process(&app, &account.config, msg, raw_xml, replay, deadline)
+    let answer = process(&app, &account, msg, raw_xml, replay, deadline)
         .instrument(span.clone())
         .await;
     let response = match answer {
@@ -115,7 +171,7 @@ pub async fn receive(
             };
             span.record("reply", passive.kind());
             spans::finish(&span, outcome, started);
-            series.reply(label, passive.kind());
+            series.reply(passive.kind());
             answer_response(&account.config, passive, crypt.as_ref(), &nonce)
         }
         Err(refusal) => {
@@ -123,7 +179,7 @@ pub async fn receive(
                 Refusal::NotInTime => {
                     // Not durable in time: no 200, so WeChat resends and the resend finds
                     // the result.
-                    metrics::deadline_miss(label);
+                    series.deadline_miss();
                     span.in_scope(|| tracing::warn!("push not recorded by the deadline: 503"));
                     "not_in_time"
                 }
@@ -139,25 +195,30 @@ pub async fn receive(
         }
     };
     span.in_scope(|| tracing::debug!("push answered"));
-    series.duration(label, started.elapsed());
+    series.duration(started.elapsed());
     response
 }
 
 /// Coalesce, decide and record the push, by the deadline. A push that calls a webhook runs
 /// in a task of its own (tracked: shutdown waits for it), so a client that goes away cannot
 /// cut it off; any other runs as this future.
+///
+/// The rules and webhooks in force are taken once here: a SIGHUP meanwhile does not change
+/// them for this push.
 async fn process(
     app: &AppState,
-    account: &Arc<AccountConfig>,
+    account: &Arc<Account>,
     msg: Message,
     raw_xml: String,
     replay: Option<ReplayMark>,
     deadline: Instant,
 ) -> Result<Passive, Refusal> {
-    let calls = push::calls_webhook(&app.pipeline, &account.name, &msg);
+    let routing = app.pipeline.routing.current();
+    let calls = push::calls_webhook(&routing, account.name(), &msg);
     let handled = push::handle(
         app.pipeline.clone(),
         Arc::clone(account),
+        routing,
         msg,
         raw_xml,
         replay,

@@ -5,6 +5,7 @@ use axum::response::{IntoResponse, Response};
 use wechat_proto::ProtoError;
 
 use crate::push::PushError;
+use crate::store::StoreError;
 use crate::telemetry::metrics::Refused;
 
 /// Why a push was not answered 200.
@@ -50,6 +51,10 @@ pub enum Refusal {
     /// the result
     #[error("not recorded in time")]
     NotInTime,
+    /// the store could not answer a check the push needs (the replay check): 503, so WeChat
+    /// resends — never taken as "not replayed"
+    #[error("storage unavailable")]
+    Unavailable(#[source] StoreError),
 }
 
 impl Refusal {
@@ -63,7 +68,7 @@ impl Refusal {
             Refusal::BodyBroken | Refusal::MissingParam(_) | Refusal::WrongMode(_) => 400,
             Refusal::NoKey => 400,
             Refusal::Failed(_) => 500,
-            Refusal::NotInTime => 503,
+            Refusal::NotInTime | Refusal::Unavailable(_) => 503,
         };
         StatusCode::from_u16(code).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR)
     }
@@ -76,6 +81,7 @@ impl Refusal {
             Refusal::TooLarge => Some(Refused::TooLarge),
             Refusal::BodyTimeout => Some(Refused::BodyTimeout),
             Refusal::BodyBroken | Refusal::Failed(_) | Refusal::NotInTime => None,
+            Refusal::Unavailable(_) => None,
             Refusal::MissingParam(_) => accept("missing_param"),
             Refusal::Signature(_) => accept("signature"),
             Refusal::Replay => accept("replay"),
@@ -115,6 +121,7 @@ mod tests {
             (Refusal::Xml(XmlError::Empty.into()), 400),
             (Refusal::Failed(PushError::Abandoned), 500),
             (Refusal::NotInTime, 503),
+            (Refusal::Unavailable(StoreError::Closed), 503),
         ];
         for (refusal, status) in cases {
             assert_eq!(refusal.status().as_u16(), status, "{refusal}");

@@ -1,40 +1,29 @@
-//! Shared state of the HTTP server, built from the push [`Pipeline`] and the server's own
-//! parts; handlers that need only the pipeline take it through [`FromRef`].
-use std::collections::HashMap;
+//! Shared state of the HTTP server, built from the push [`Pipeline`], the account
+//! [`Registry`] and the server's own parts; handlers that need only the pipeline take it
+//! through [`FromRef`].
 use std::sync::Arc;
 
 use axum::extract::FromRef;
 use metrics_exporter_prometheus::PrometheusHandle;
-use wechat_api::ApiClient;
 
-use crate::config::{AccountConfig, Config};
-use crate::push::replay::ReplayGuard;
+use crate::account::{Account, Accounts, Change, Registry};
+use crate::config::Config;
 use crate::push::Pipeline;
 use crate::routing::Routing;
 use crate::store::Store;
 
-/// One account's runtime parts beside its config: the replay guard of its push path and its
-/// WeChat API client.
-pub struct AccountState {
-    /// its config (name, push path, token, keys, mode, skew, replays)
-    pub config: Arc<AccountConfig>,
-    /// recent signature triples of pushes to it
-    pub replays: ReplayGuard,
-    /// its WeChat API client, when it has an appsecret
-    pub api: Option<Arc<ApiClient>>,
-}
-
 /// Everything a handler may need; cheap to clone.
 #[derive(Clone)]
 pub struct AppState {
-    /// the validated config (its rules/webhooks are those of the start; see `routing`)
+    /// the validated config of the start (its accounts, rules and webhooks are those of the
+    /// start: the ones in force are the registry's and the routing's)
     pub config: Arc<Config>,
     /// what a verified push goes through
     pub pipeline: Pipeline,
     /// storage (the pipeline's), read by the admin API
     pub store: Arc<dyn Store>,
-    /// the accounts, in config order, with their runtime parts
-    pub accounts: Arc<Vec<Arc<AccountState>>>,
+    /// the accounts served, swapped whole when they change
+    pub registry: Arc<Registry>,
     /// Prometheus exposition
     pub metrics: PrometheusHandle,
     /// failed admin sign-ins per address (429 past the limit)
@@ -42,44 +31,26 @@ pub struct AppState {
 }
 
 impl AppState {
-    /// New state serving `config` through `pipeline`; `apis` are the API clients of the
-    /// accounts that have an appsecret, by name (`/api/qrcodes`, `/api/menu`,
-    /// `/api/access_token` answer 503 for an account without one).
-    pub fn new(
-        config: Config,
-        pipeline: Pipeline,
-        mut apis: HashMap<String, Arc<ApiClient>>,
-    ) -> Self {
-        let accounts = config
-            .accounts
-            .iter()
-            .map(|account| {
-                Arc::new(AccountState {
-                    config: Arc::new(account.clone()),
-                    replays: ReplayGuard::default(),
-                    api: apis.remove(&account.name),
-                })
-            })
-            .collect();
-        crate::telemetry::metrics::register_accounts(
-            config
-                .accounts
-                .iter()
-                .map(|account| account.metric_label.as_deref()),
-        );
+    /// New state serving `config` through `pipeline`, its accounts those of `registry`.
+    pub fn new(config: Config, pipeline: Pipeline, registry: Arc<Registry>) -> Self {
         AppState {
             config: Arc::new(config),
             store: Arc::clone(&pipeline.store),
             pipeline,
-            accounts: Arc::new(accounts),
+            registry,
             metrics: crate::telemetry::metrics::handle(),
             auth_failures: Arc::default(),
         }
     }
 
-    /// The account named `name`.
-    pub fn account(&self, name: &str) -> Option<&Arc<AccountState>> {
-        self.accounts.iter().find(|a| a.config.name == name)
+    /// The accounts served now (one snapshot).
+    pub fn accounts(&self) -> Arc<Accounts> {
+        self.registry.load()
+    }
+
+    /// The account served under `name`.
+    pub fn account(&self, name: &str) -> Option<Arc<Account>> {
+        self.registry.load().get(name).cloned()
     }
 
     /// The current rules and webhooks.
@@ -87,9 +58,14 @@ impl AppState {
         self.pipeline.routing.current()
     }
 
-    /// Swap in `config`'s rules and webhooks (SIGHUP).
-    pub fn set_routing(&self, config: &Config) {
+    /// Apply a re-read `config` (SIGHUP): its `[[rules]]` and `[[webhooks]]`, and its
+    /// accounts — added ones served at once, removed ones no longer (their records kept),
+    /// changed keys used from the next push.
+    ///
+    /// The rules go first: a push to an account just added finds the rules naming it.
+    pub async fn reload(&self, config: &Config) -> Change {
         self.pipeline.routing.set(Routing::of(config));
+        self.registry.apply(config).await
     }
 }
 

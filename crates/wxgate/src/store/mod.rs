@@ -11,6 +11,7 @@ use std::time::Duration;
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 
+pub mod accounts;
 mod counters;
 pub mod messages;
 mod postgres;
@@ -19,9 +20,10 @@ mod sql;
 pub(crate) mod sqlite;
 pub mod sync;
 #[cfg(test)]
-mod tests;
+pub(crate) mod tests;
 pub mod web;
 
+pub use accounts::{AccountLedger, KnownAccount, SOURCE_CONFIG};
 pub use messages::{MessageRow, NewMessage, Queued, TEMPLATE_QUEUE};
 pub use sync::{SyncCursor, SyncedFollower};
 /// The account of a config with a single `[account]`, and of every row written before
@@ -253,8 +255,9 @@ pub struct ReplayMark {
     pub body: [u8; 32],
 }
 
-/// A replay mark with the key of the guard that keeps it (the account's name today: see
-/// `push::replay::guard_key`); marks are stored and listed under that key.
+/// A replay mark with the key of the guard that keeps it (its push Token's guard, shared by
+/// the accounts that have that Token: see `push::replay::guard_key`); marks are stored and
+/// listed under that key.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct GuardMark {
     /// the guard's key
@@ -530,7 +533,7 @@ impl std::fmt::Debug for StoredToken {
 /// The storage interface. SQLite and PostgreSQL implement it; one test suite runs on both.
 /// The web pages' storage is its own port, [`web::WebStore`], which every store implements.
 #[async_trait]
-pub trait Store: web::WebStore + Send + Sync + 'static {
+pub trait Store: web::WebStore + AccountLedger + Send + Sync + 'static {
     /// Durably record one push (event, follower effect, counters) — group-committed: returns
     /// only once the write is committed (fsynced). An unsubscribe whose key is tombstoned
     /// (forgotten within [`REPLAY_WINDOW`], also by another instance) is a resend: answered
@@ -548,21 +551,17 @@ pub trait Store: web::WebStore + Send + Sync + 'static {
     /// (group-committed with the writes queued beside it), on PostgreSQL it is one insert.
     /// Returns once it is committed; a mark already kept is left as it is.
     async fn keep_mark(&self, mark: &GuardMark) -> Result<(), StoreError>;
-    /// The replay marks of `account`'s pushes accepted since `since` (to seed its in-memory
-    /// guard at start).
+    /// The replay marks kept under the guard key `guard` since `since` (to seed that
+    /// in-memory guard).
     async fn replay_marks(
         &self,
-        account: &str,
+        guard: &str,
         since: DateTime<Utc>,
     ) -> Result<Vec<ReplayMark>, StoreError>;
-    /// Whether another instance sharing the database accepted `mark`'s triple for `account`
-    /// with another body within the window. Always `false` on SQLite (one process writes it;
-    /// its memory is complete).
-    async fn replayed_elsewhere(
-        &self,
-        account: &str,
-        mark: &ReplayMark,
-    ) -> Result<bool, StoreError>;
+    /// Whether another instance sharing the database accepted `mark`'s triple under the guard
+    /// key `guard` (a push Token's: any account with that Token) with another body within the
+    /// window. Always `false` on SQLite (one process writes it; its memory is complete).
+    async fn replayed_elsewhere(&self, guard: &str, mark: &ReplayMark) -> Result<bool, StoreError>;
     /// The followers with this openid: of one account, or of every account (None) — the
     /// same openid string under two accounts is two followers. Ordered by account.
     async fn follower(

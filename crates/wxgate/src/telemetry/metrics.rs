@@ -22,10 +22,10 @@
 //! | [`TOKEN_REFRESHES`](wechat_api::metrics::TOKEN_REFRESHES), [`TOKEN_RETRIES`](wechat_api::metrics::TOKEN_RETRIES), [`TICKET_FETCHES`](wechat_api::metrics::TICKET_FETCHES) of [`wechat_api::metrics`] | – (counted by `wechat-api`: token fetched; call retried after a refused token; jsapi_ticket fetched) |
 //!
 //! With `[[accounts]]` the push series (pushes, replies, retries, deadline misses, push
-//! duration) also carry `account`, bounded by the config; [`register_accounts`] puts the
-//! retry and deadline-miss counters at zero for each account when the app is built.
+//! duration) also carry `account`, bounded by the accounts served; each account's handles
+//! are an [`AccountSeries`], which puts its retry and deadline-miss counters at zero.
 use std::collections::HashMap;
-use std::sync::{Mutex, OnceLock};
+use std::sync::{Arc, Mutex, OnceLock};
 use std::time::Duration;
 
 use metrics::{Counter, Histogram};
@@ -68,23 +68,6 @@ pub fn handle() -> PrometheusHandle {
         .clone()
 }
 
-/// Registers the contract's counters at zero for each account's label (`None`: the one
-/// `[account]`, unlabelled), so `/metrics` shows them before the first retry or miss — and
-/// with `[[accounts]]` never an unlabelled series beside the labelled ones.
-pub fn register_accounts<'a>(labels: impl IntoIterator<Item = Option<&'a str>>) {
-    let _ = handle();
-    for label in labels {
-        for name in [RETRIES, DEADLINE_MISSES] {
-            match label {
-                None => metrics::counter!(name).increment(0),
-                Some(account) => {
-                    metrics::counter!(name, "account" => account.to_string()).increment(0)
-                }
-            }
-        }
-    }
-}
-
 /// How often the exporter's upkeep runs without a scrape.
 pub const UPKEEP_EVERY: Duration = Duration::from_secs(5);
 
@@ -106,94 +89,109 @@ async fn every(period: Duration, mut work: impl FnMut()) {
     }
 }
 
-/// A `wxgate_pushes_total` series: (account label, msg_type, event).
-type PushKey = (Option<String>, &'static str, &'static str);
-
-/// The series every answered push updates, their handles registered once: a `counter!` call
-/// builds its key and looks it up in the recorder's registry each time.
+/// The push series of one account, their handles registered once: a `counter!` call builds
+/// its key and looks it up in the recorder's registry each time, and a per-push `String` label
+/// would allocate. Built with the account ([`crate::account::Account`]); a push updates its
+/// account's handles and allocates nothing.
 ///
-/// `account` is the account's label (`AccountConfig::metric_label`): with `[[accounts]]` each
-/// series has an `account` label, bounded by the config; with `[account]` alone none.
-pub struct PushSeries {
-    pushes: Mutex<HashMap<PushKey, Counter>>,
-    replies: Mutex<HashMap<(Option<String>, &'static str), Counter>>,
-    durations: Mutex<HashMap<Option<String>, Histogram>>,
+/// `label` is the account's name for an entry of `[[accounts]]` (each series then has an
+/// `account` label, bounded by the accounts served) and `None` for `[account]` alone (no such
+/// label). Building it puts the retry and deadline-miss counters at zero, so `/metrics` shows
+/// them before the first retry or miss — and with `[[accounts]]` never an unlabelled series
+/// beside the labelled ones.
+pub struct AccountSeries {
+    label: Option<Arc<str>>,
+    retries: Counter,
+    misses: Counter,
+    duration: OnceLock<Histogram>,
+    pushes: Mutex<HashMap<(&'static str, &'static str), Counter>>,
+    replies: Mutex<HashMap<&'static str, Counter>>,
 }
 
-impl PushSeries {
-    /// The process's series (the recorder is installed first).
-    pub fn get() -> &'static PushSeries {
-        static SERIES: OnceLock<PushSeries> = OnceLock::new();
-        SERIES.get_or_init(|| {
-            let _ = handle();
-            PushSeries {
-                pushes: Mutex::default(),
-                replies: Mutex::default(),
-                durations: Mutex::default(),
-            }
-        })
+impl std::fmt::Debug for AccountSeries {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("AccountSeries")
+            .field("label", &self.label)
+            .finish_non_exhaustive()
+    }
+}
+
+impl AccountSeries {
+    /// The series of the account labelled `label` (the recorder is installed first).
+    pub fn new(label: Option<Arc<str>>) -> Self {
+        let _ = handle();
+        let (retries, misses) = match &label {
+            None => (
+                metrics::counter!(RETRIES),
+                metrics::counter!(DEADLINE_MISSES),
+            ),
+            Some(name) => (
+                metrics::counter!(RETRIES, "account" => Arc::clone(name)),
+                metrics::counter!(DEADLINE_MISSES, "account" => Arc::clone(name)),
+            ),
+        };
+        retries.increment(0);
+        misses.increment(0);
+        AccountSeries {
+            label,
+            retries,
+            misses,
+            duration: OnceLock::new(),
+            pushes: Mutex::default(),
+            replies: Mutex::default(),
+        }
     }
 
     /// `wxgate_pushes_total{msg_type, event[, account]}` + 1: `msg_type` is
     /// `Message::type_label`, `event` its `event_label` or `""` when the push is no event.
-    pub fn push(&self, account: Option<&str>, msg_type: &'static str, event: &'static str) {
+    pub fn push(&self, msg_type: &'static str, event: &'static str) {
         let mut pushes = self.pushes.lock().unwrap_or_else(|p| p.into_inner());
-        let key = (account.map(str::to_string), msg_type, event);
         pushes
-            .entry(key)
-            .or_insert_with(|| match account {
+            .entry((msg_type, event))
+            .or_insert_with(|| match &self.label {
                 None => metrics::counter!(PUSHES, "msg_type" => msg_type, "event" => event),
                 Some(name) => metrics::counter!(PUSHES, "msg_type" => msg_type, "event" => event,
-                    "account" => name.to_string()),
+                    "account" => Arc::clone(name)),
             })
             .increment(1);
     }
 
     /// `wxgate_replies_total{kind[, account]}` + 1: `success`, or a reply's MsgType
     /// (`Reply::kind`).
-    pub fn reply(&self, account: Option<&str>, kind: &'static str) {
+    pub fn reply(&self, kind: &'static str) {
         let mut replies = self.replies.lock().unwrap_or_else(|p| p.into_inner());
         replies
-            .entry((account.map(str::to_string), kind))
-            .or_insert_with(|| match account {
+            .entry(kind)
+            .or_insert_with(|| match &self.label {
                 None => metrics::counter!(REPLIES, "kind" => kind),
                 Some(name) => {
-                    metrics::counter!(REPLIES, "kind" => kind, "account" => name.to_string())
+                    metrics::counter!(REPLIES, "kind" => kind, "account" => Arc::clone(name))
                 }
             })
             .increment(1);
     }
 
-    /// `wxgate_push_duration_seconds[{account}]` observes `elapsed`.
-    pub fn duration(&self, account: Option<&str>, elapsed: Duration) {
-        let mut durations = self.durations.lock().unwrap_or_else(|p| p.into_inner());
-        durations
-            .entry(account.map(str::to_string))
-            .or_insert_with(|| match account {
+    /// `wxgate_push_duration_seconds[{account}]` observes `elapsed` (the series appears with
+    /// the account's first push).
+    pub fn duration(&self, elapsed: Duration) {
+        self.duration
+            .get_or_init(|| match &self.label {
                 None => metrics::histogram!(PUSH_DURATION),
-                Some(name) => metrics::histogram!(PUSH_DURATION, "account" => name.to_string()),
+                Some(name) => metrics::histogram!(PUSH_DURATION, "account" => Arc::clone(name)),
             })
             .record(elapsed.as_secs_f64());
     }
-}
 
-/// `wxgate_retries_total[{account}]` + 1: a resend answered from its first attempt (in
-/// flight, stored before, or found stored at commit). `account`: the account's metric label.
-pub fn retry(account: Option<&str>) {
-    match account {
-        None => metrics::counter!(RETRIES).increment(1),
-        Some(name) => metrics::counter!(RETRIES, "account" => name.to_string()).increment(1),
+    /// `wxgate_retries_total[{account}]` + 1: a resend answered from its first attempt (in
+    /// flight, stored before, or found stored at commit).
+    pub fn retry(&self) {
+        self.retries.increment(1);
     }
-}
 
-/// `wxgate_deadline_misses_total[{account}]` + 1: a push not recorded in time, or a call
-/// webhook that lost the race against the deadline. `account`: the account's metric label.
-pub fn deadline_miss(account: Option<&str>) {
-    match account {
-        None => metrics::counter!(DEADLINE_MISSES).increment(1),
-        Some(name) => {
-            metrics::counter!(DEADLINE_MISSES, "account" => name.to_string()).increment(1)
-        }
+    /// `wxgate_deadline_misses_total[{account}]` + 1: a push not recorded in time, or a call
+    /// webhook that lost the race against the deadline.
+    pub fn deadline_miss(&self) {
+        self.misses.increment(1);
     }
 }
 

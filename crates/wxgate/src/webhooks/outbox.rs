@@ -18,7 +18,6 @@
 //! `webhook-id` (also `X-Wxgate-Event-Id` and the body's `id`: an [`EventId`]). A row queued
 //! by an older gateway holds the raw dedupe key there; its id is computed at delivery (see
 //! [`EventId::stored`]), in the headers and the body alike.
-use std::collections::HashMap;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
@@ -32,7 +31,7 @@ use wechat_proto::Message;
 
 use super::{headers, payload, EventId};
 use crate::config::{AccountConfig, WebhookConfig, WebhookMode};
-use crate::messages::TemplateSender;
+use crate::messages::TemplateSenders;
 use crate::routing::{Routing, RoutingHandle};
 use crate::store::{Delivery, NewDelivery, Store, TEMPLATE_QUEUE};
 use crate::telemetry::metrics::{self, DeliveryOutcome};
@@ -99,7 +98,7 @@ pub struct Dispatcher {
     backoff_cap: Duration,
     sweep_every: Duration,
     shutdown_grace: Duration,
-    templates: HashMap<String, Arc<TemplateSender>>,
+    templates: Option<Arc<dyn TemplateSenders>>,
 }
 
 impl Dispatcher {
@@ -122,15 +121,15 @@ impl Dispatcher {
             backoff_cap: Duration::from_secs(600),
             sweep_every: Duration::from_secs(60),
             shutdown_grace: Duration::from_secs(5),
-            templates: HashMap::new(),
+            templates: None,
         }
     }
 
-    /// Rows of [`TEMPLATE_QUEUE`] (template messages) go to their account's sender in
-    /// `senders` (by account name); an account without one (no appsecret) keeps them waiting,
-    /// with backoff.
-    pub fn templates(mut self, senders: HashMap<String, Arc<TemplateSender>>) -> Self {
-        self.templates = senders;
+    /// Rows of [`TEMPLATE_QUEUE`] (template messages) go to their account's sender, found in
+    /// `senders` by the row's account; an account without one (not served, no appsecret)
+    /// keeps them waiting, with backoff.
+    pub fn templates(mut self, senders: Arc<dyn TemplateSenders>) -> Self {
+        self.templates = Some(senders);
         self
     }
 
@@ -326,13 +325,17 @@ impl Dispatcher {
         outcome
     }
 
-    /// A template message's row: sent by the [`TemplateSender`] (which settles it in the
+    /// A template message's row: sent by the [`crate::messages::TemplateSender`] (which settles it in the
     /// store), or due again after the backoff.
     async fn send_template(&self, d: &Delivery) -> DeliveryOutcome {
-        let sent = match self.templates.get(&d.account) {
+        let sender = self
+            .templates
+            .as_ref()
+            .and_then(|senders| senders.template_sender(&d.account));
+        let sent = match sender {
             Some(sender) => sender.send(d).await.map_err(|e| e.to_string()),
             None => Err(format!(
-                "account {:?} has no appsecret: template messages wait",
+                "account {:?} is not served or has no appsecret: template messages wait",
                 d.account
             )),
         };

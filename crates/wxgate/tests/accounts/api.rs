@@ -26,8 +26,10 @@ async fn accounts_are_listed_with_their_push_paths() {
     assert_eq!(
         body,
         json!({"accounts": [
-            {"name": "one", "appid": one().appid, "security": "plain", "push_path": "/wechat/one"},
-            {"name": "two", "appid": two().appid, "security": "safe", "push_path": "/wechat/two"},
+            {"name": "one", "appid": one().appid, "security": "plain", "push_path": "/wechat/one",
+             "source": "config", "status": "active"},
+            {"name": "two", "appid": two().appid, "security": "safe", "push_path": "/wechat/two",
+             "source": "config", "status": "active"},
         ]})
     );
     gw.stop().await;

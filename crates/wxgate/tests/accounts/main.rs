@@ -11,4 +11,6 @@ mod api;
 mod cli;
 mod endpoint;
 mod reach;
+mod reload;
+mod scale;
 mod upgrade;

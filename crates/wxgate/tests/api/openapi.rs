@@ -32,6 +32,7 @@ const CONTRACT_CALLS: &[(&str, &str)] = &[
     ("delete", "/api/menu"),
     ("get", "/api/access_token"),
     ("get", "/api/accounts"),
+    ("delete", "/api/accounts/{name}"),
     ("get", "/api/wechat/{path}"),
     ("post", "/api/wechat/{path}"),
     ("post", "/api/messages/template"),

@@ -236,9 +236,11 @@ async fn issue_13_sighup_warns_what_it_did_not_apply() {
         .unwrap_or_else(|| panic!("no warning after SIGHUP: {seen}"));
     assert!(line.contains("WARN"), "{line}");
     assert!(line.contains("server.listen"), "{line}");
-    assert!(line.contains("account.token"), "{line}");
+    // The account's token is applied by the reload (the next push uses it): not named here,
+    // and never shown anywhere.
+    assert!(!line.contains("account.token"), "{line}");
     assert!(
-        !line.contains("anothertoken"),
-        "secrets stay out of logs: {line}"
+        !seen.contains("anothertoken"),
+        "secrets stay out of logs: {seen}"
     );
 }

@@ -437,7 +437,7 @@ async fn deliveries_of_a_webhook_removed_on_reload_are_dropped() {
     let raw = wxgate::config::parse_toml(&text).expect("parses");
     let fresh_config =
         wxgate::config::Config::from_raw(raw, gate.dir.path(), |_| None).expect("valid");
-    gate.state.set_routing(&fresh_config);
+    gate.state.reload(&fresh_config).await;
     wait_until("the orphaned delivery to go", || async {
         gate.pending().await == 0
     })

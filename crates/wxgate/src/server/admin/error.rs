@@ -27,6 +27,9 @@ pub enum ApiError {
     /// 404
     #[error("not found")]
     NotFound,
+    /// 409: the request conflicts with the state (erasing an account that is served)
+    #[error("{0}")]
+    Conflict(String),
     /// 413: the body is over the limit (in bytes); the connection closes
     #[error("request body over {0} bytes")]
     TooLarge(usize),
@@ -52,6 +55,7 @@ impl IntoResponse for ApiError {
             ApiError::TooManyAttempts { .. } => StatusCode::TOO_MANY_REQUESTS,
             ApiError::Forbidden(_) => StatusCode::FORBIDDEN,
             ApiError::NotFound => StatusCode::NOT_FOUND,
+            ApiError::Conflict(_) => StatusCode::CONFLICT,
             ApiError::TooLarge(_) => StatusCode::PAYLOAD_TOO_LARGE,
             ApiError::BodyTimeout => StatusCode::REQUEST_TIMEOUT,
             ApiError::Upstream(_) => StatusCode::BAD_GATEWAY,

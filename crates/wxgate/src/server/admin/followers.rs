@@ -64,10 +64,9 @@ pub async fn forget(
             let found = app.store.follower(None, &openid).await?;
             match found.as_slice() {
                 [] => app
-                    .config
-                    .accounts
+                    .accounts()
                     .iter()
-                    .map(|account| account.name.clone())
+                    .map(|account| account.name().to_string())
                     .collect(),
                 [only] => vec![only.account.clone()],
                 several => {
@@ -139,7 +138,7 @@ pub async fn page(
     // One account's page: plain openid cursors, as with a single account.
     let single = account
         .clone()
-        .or_else(|| app.config.only_account().map(|a| a.name.clone()));
+        .or_else(|| app.accounts().only().map(|a| a.name().to_string()));
     let after = match q.after.filter(|a| !a.is_empty()) {
         None => None,
         Some(after) => Some(match &single {

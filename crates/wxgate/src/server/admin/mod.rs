@@ -51,6 +51,7 @@ fn routes() -> OpenApiRouter<AppState> {
         .routes(routes!(menu::show, menu::replace, menu::delete))
         .routes(routes!(token::current))
         .routes(routes!(accounts::list))
+        .routes(routes!(accounts::erase))
         .routes(routes!(messages::queue))
         .routes(routes!(messages::one))
         .routes(routes!(jssdk::config))

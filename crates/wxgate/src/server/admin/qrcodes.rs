@@ -159,11 +159,10 @@ pub async fn list(
     let qrcodes = codes
         .iter()
         .map(|t: &QrCodeTotals| ListedQrCode {
-            code: code_json(
-                &t.code,
-                app.account(&t.code.account).and_then(|a| a.api.as_deref()),
-                shown,
-            ),
+            code: {
+                let api = app.account(&t.code.account).and_then(|a| a.api());
+                code_json(&t.code, api.as_deref(), shown)
+            },
             subscribes: t.subscribes,
             scans: t.scans,
             unsubscribes: t.unsubscribes,

@@ -4,12 +4,12 @@ use std::sync::Arc;
 use wechat_api::ApiClient;
 
 use super::ApiError;
-use crate::server::state::AccountState;
+use crate::account::Account;
 
 /// The account's API client, or 503 `account.appsecret is not configured` (or
 /// `accounts[N].appsecret`).
-pub fn client(account: &AccountState) -> Result<Arc<ApiClient>, ApiError> {
-    account.api.clone().ok_or_else(|| {
+pub fn client(account: &Account) -> Result<Arc<ApiClient>, ApiError> {
+    account.api().ok_or_else(|| {
         ApiError::Unavailable(format!(
             "{}.appsecret is not configured",
             account.config.table

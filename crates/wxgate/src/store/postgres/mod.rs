@@ -12,6 +12,7 @@ use sqlx::postgres::{PgConnectOptions, PgConnection, PgPool, PgPoolOptions};
 use sqlx::Connection as _;
 use sqlx::{Postgres, QueryBuilder};
 
+mod accounts;
 mod apply;
 mod messages;
 pub(super) mod plan;
@@ -23,9 +24,10 @@ use super::counters::DayRow;
 use super::rows::{self, millis};
 use super::sql;
 use super::{
-    DayStats, Delivery, EventQuery, EventRow, Follower, FollowerQuery, GuardMark, Health,
-    MessageRow, NewMessage, PushWrite, QrCode, QrCodeTotals, Queued, Recorded, ReplayMark, Stats,
-    Store, StoreError, StoredReply, StoredToken, SyncCursor, SyncedFollower,
+    AccountLedger, DayStats, Delivery, EventQuery, EventRow, Follower, FollowerQuery, GuardMark,
+    Health, KnownAccount, MessageRow, NewMessage, PushWrite, QrCode, QrCodeTotals, Queued,
+    Recorded, ReplayMark, Stats, Store, StoreError, StoredReply, StoredToken, SyncCursor,
+    SyncedFollower,
 };
 use writer::{Batch, BatchOutcome, Op, Writer};
 
@@ -168,6 +170,28 @@ impl<'q> Where<'q> {
             .push(" LIMIT ")
             .push_bind(i64::from(limit));
         self.query
+    }
+}
+
+#[async_trait]
+impl AccountLedger for PgStore {
+    async fn note_accounts(&self, accounts: &[KnownAccount]) -> Result<(), StoreError> {
+        self.note_accounts_on(accounts).await
+    }
+
+    async fn known_accounts(&self) -> Result<Vec<KnownAccount>, StoreError> {
+        self.known_accounts_on().await
+    }
+
+    async fn recent_marks(
+        &self,
+        since: DateTime<Utc>,
+    ) -> Result<Vec<(String, ReplayMark)>, StoreError> {
+        self.recent_marks_on(millis(since)).await
+    }
+
+    async fn erase_account(&self, account: &str, appid: Option<&str>) -> Result<(), StoreError> {
+        self.erase_account_on(account, appid).await
     }
 }
 

@@ -14,6 +14,7 @@ use rusqlite::{params, Connection, ToSql};
 use secrecy::ExposeSecret;
 use tokio::sync::oneshot;
 
+mod accounts;
 mod backlog;
 mod connect;
 mod delivered;
@@ -30,9 +31,10 @@ mod writer;
 use super::rows::{millis, DeliveryDb};
 use super::sql as shared;
 use super::{
-    DayStats, Delivery, EventQuery, EventRow, Follower, FollowerQuery, GuardMark, Health,
-    MessageRow, NewMessage, PushWrite, QrCode, QrCodeTotals, Queued, Recorded, ReplayMark, Stats,
-    Store, StoreError, StoredReply, StoredToken, SyncCursor, SyncedFollower,
+    AccountLedger, DayStats, Delivery, EventQuery, EventRow, Follower, FollowerQuery, GuardMark,
+    Health, KnownAccount, MessageRow, NewMessage, PushWrite, QrCode, QrCodeTotals, Queued,
+    Recorded, ReplayMark, Stats, Store, StoreError, StoredReply, StoredToken, SyncCursor,
+    SyncedFollower,
 };
 use connect::Location;
 use read::Readers;
@@ -179,6 +181,28 @@ fn returns_row(conn: &Connection, text: &str, values: &[&dyn ToSql]) -> rusqlite
     let mut stmt = conn.prepare_cached(text)?;
     let mut rows = stmt.query(refs(&named).as_slice())?;
     Ok(rows.next()?.is_some())
+}
+
+#[async_trait]
+impl AccountLedger for SqliteStore {
+    async fn note_accounts(&self, accounts: &[KnownAccount]) -> Result<(), StoreError> {
+        self.note_accounts_on(accounts).await
+    }
+
+    async fn known_accounts(&self) -> Result<Vec<KnownAccount>, StoreError> {
+        self.known_accounts_on().await
+    }
+
+    async fn recent_marks(
+        &self,
+        since: DateTime<Utc>,
+    ) -> Result<Vec<(String, ReplayMark)>, StoreError> {
+        self.recent_marks_on(millis(since)).await
+    }
+
+    async fn erase_account(&self, account: &str, appid: Option<&str>) -> Result<(), StoreError> {
+        self.erase_account_on(account, appid).await
+    }
 }
 
 #[async_trait]

@@ -36,6 +36,10 @@ const MIGRATIONS: &[(i64, &str)] = &[
         include_str!("../../../migrations/sqlite/0008_forgotten_keys.sql"),
     ),
     (9, include_str!("../../../migrations/sqlite/0009_web.sql")),
+    (
+        10,
+        include_str!("../../../migrations/sqlite/0010_known_accounts.sql"),
+    ),
 ];
 
 /// Why the schema could not be brought up to date.

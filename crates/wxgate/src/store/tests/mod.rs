@@ -73,7 +73,7 @@ where
 
 /// Runs `test` with the url of a fresh, empty PostgreSQL database (dropped afterwards, also
 /// when it fails); fails when `WXGATE_TEST_DATABASE_URL` is unset.
-pub(super) async fn with_postgres_database<F, Fut>(test: F)
+pub(crate) async fn with_postgres_database<F, Fut>(test: F)
 where
     F: FnOnce(String) -> Fut,
     Fut: Future<Output = ()>,
@@ -135,6 +135,7 @@ mod accounts;
 mod batch;
 mod concurrency;
 mod daily;
+mod erase;
 mod fault;
 mod forget;
 mod instances;

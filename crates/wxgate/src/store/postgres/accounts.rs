@@ -1,0 +1,96 @@
+//! The accounts port on PostgreSQL: notes of the accounts served, and erasing all of one
+//! account in one transaction.
+use crate::store::accounts::{self as a, KnownAccount};
+use crate::store::rows::mark;
+use crate::store::{ReplayMark, StoreError};
+
+use super::PgStore;
+
+impl PgStore {
+    pub(super) async fn note_accounts_on(
+        &self,
+        accounts: &[KnownAccount],
+    ) -> Result<(), StoreError> {
+        if accounts.is_empty() {
+            return Ok(());
+        }
+        let now = chrono::Utc::now().timestamp_millis();
+        let mut tx = self.pool.begin().await?;
+        for k in accounts {
+            sqlx::query(a::UPSERT_ACCOUNT)
+                .bind(&k.name)
+                .bind(&k.appid)
+                .bind(&k.security)
+                .bind(&k.push_path)
+                .bind(&k.source)
+                .bind(now)
+                .execute(&mut *tx)
+                .await?;
+        }
+        tx.commit().await?;
+        Ok(())
+    }
+
+    pub(super) async fn known_accounts_on(&self) -> Result<Vec<KnownAccount>, StoreError> {
+        type Row = (
+            String,
+            Option<String>,
+            Option<String>,
+            Option<String>,
+            String,
+        );
+        let rows: Vec<Row> = sqlx::query_as(a::SELECT_ACCOUNTS)
+            .fetch_all(&self.pool)
+            .await?;
+        Ok(rows
+            .into_iter()
+            .map(|(name, appid, security, push_path, source)| KnownAccount {
+                name,
+                appid,
+                security,
+                push_path,
+                source,
+            })
+            .collect())
+    }
+
+    pub(super) async fn recent_marks_on(
+        &self,
+        since_ms: i64,
+    ) -> Result<Vec<(String, ReplayMark)>, StoreError> {
+        let rows: Vec<(String, i64, Vec<u8>, Vec<u8>)> = sqlx::query_as(a::SELECT_RECENT_MARKS)
+            .bind(since_ms)
+            .fetch_all(&self.pool)
+            .await?;
+        rows.iter()
+            .map(|(account, seen_at, query, body)| {
+                Ok((account.clone(), mark(*seen_at, query, body)?))
+            })
+            .collect()
+    }
+
+    pub(super) async fn erase_account_on(
+        &self,
+        account: &str,
+        appid: Option<&str>,
+    ) -> Result<(), StoreError> {
+        let mut tx = self.pool.begin().await?;
+        for statement in a::erase_statements(&[]) {
+            sqlx::query(&statement)
+                .bind(account)
+                .execute(&mut *tx)
+                .await?;
+        }
+        sqlx::query(a::DELETE_ACCOUNT)
+            .bind(account)
+            .execute(&mut *tx)
+            .await?;
+        if let Some(appid) = appid {
+            for statement in a::DELETE_APPID {
+                sqlx::query(statement).bind(appid).execute(&mut *tx).await?;
+            }
+        }
+        tx.commit().await?;
+        Ok(())
+    }
+}
