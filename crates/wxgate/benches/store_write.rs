@@ -114,7 +114,7 @@ fn main() {
         .build()
         .expect("runtime");
     runtime.block_on(async {
-        let store = wxgate::store::open(&url).await.expect("open");
+        let store = wxgate::store::open(&url.parse().expect("a storage url")).await.expect("open");
         let probe = rusqlite::Connection::open(&path).expect("probe connection");
         let (mut pushes, mut push_frames, mut catch_up_frames, mut seconds) = (0usize, 0i64, 0i64, 0f64);
         let (cpu_before, written_before) = (cpu_seconds(), written());

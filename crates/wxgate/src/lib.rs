@@ -11,7 +11,8 @@
 //! - [`server`]: the axum router — push endpoint, admin API ([`server::admin`]), metrics;
 //! - [`push`]: the [`push::Pipeline`] — retry coalescing, the replay guard, the rules raced against the deadline,
 //!   late replies;
-//! - [`rules`]: `[[rules]]` compiled once, [`routing`]: the rules and webhooks in force; [`webhooks`]: call webhooks and the notify outbox;
+//! - [`rules`]: `[[rules]]` compiled once, [`routing`]: the rules and webhooks in force; [`webhooks`]: call webhooks and the notify outbox,
+//!   signed with a [`webhook_key`] (a leaf that `config` decodes secrets into);
 //! - [`store`]: SQLite / PostgreSQL behind one trait, with group commit;
 //! - [`api`], [`qr`], [`menu`]: the WeChat server API features (token, QR codes, menus);
 //! - [`follower_sync`]: `wxgate followers sync`, the follower list from WeChat;
@@ -40,4 +41,5 @@ pub mod store;
 pub mod tasks;
 pub mod telemetry;
 pub mod web;
+pub mod webhook_key;
 pub mod webhooks;

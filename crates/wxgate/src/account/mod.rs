@@ -29,7 +29,7 @@ pub use registry::{Accounts, Change, EraseError, Registry};
 /// WeChat API's base URL and the template rate. Shared by all accounts.
 pub struct Parts {
     store: Arc<dyn Store>,
-    api_base_url: String,
+    api_base_url: url::Url,
     template_rate: u32,
 }
 

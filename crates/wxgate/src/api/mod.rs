@@ -33,7 +33,7 @@ pub fn client(
 /// `account`'s API client against `base_url` (`[wechat_api] base_url`), or `None` when it
 /// has no `appsecret`; an error only when the HTTP client cannot be built for `base_url`.
 pub fn account_client(
-    base_url: &str,
+    base_url: &url::Url,
     account: &AccountConfig,
     store: Arc<dyn Store>,
 ) -> Result<Option<Arc<ApiClient>>, ConfigError> {
@@ -41,7 +41,7 @@ pub fn account_client(
         return Ok(None);
     };
     let client_config = ClientConfig::new(account.appid.clone(), secret.to_secret_string())
-        .with_base_url(base_url.to_string());
+        .with_base_url(base_url.as_str());
     let tokens = Arc::new(StoreTokens::new(Arc::clone(&store)));
     let tickets = Arc::new(StoreTickets::new(store));
     ApiClient::new(client_config, tokens)

@@ -76,7 +76,9 @@ mod tests {
 
     #[tokio::test]
     async fn tokens_round_trip_through_the_gateway_store() {
-        let store = crate::store::open("sqlite::memory:").await.unwrap();
+        let store = crate::store::open(&crate::store::StorageUrl::SqliteMemory)
+            .await
+            .unwrap();
         let tokens = StoreTokens::new(store.clone());
         let token = CachedToken {
             token: "T1".into(),

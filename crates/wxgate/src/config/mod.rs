@@ -1,25 +1,44 @@
 //! Configuration: defaults, then the TOML file, then `WXGATE_*` environment overrides, then
-//! validation into [`Config`], which nothing downstream re-checks.
+//! validation into [`Config`], which nothing downstream re-checks or re-parses: URLs are
+//! [`url::Url`]s, the database a [`crate::store::StorageUrl`], durations [`std::time::Duration`]s.
+//!
+//! This file finds and reads the file; `raw.rs` is its shape as written, `env.rs` the
+//! overrides, `validate.rs` the assembly of [`Config`], and each section is checked in its
+//! own file: `server.rs`, `log.rs`, `account.rs`, `storage.rs`, `admin.rs`, `wechat_api.rs`,
+//! `webhook.rs`, `web.rs` (helpers: `duration.rs`, `proxies.rs`, `secret.rs`, `words.rs`).
 //!
 //! Every failure is a [`ConfigError`] naming the key at fault (`rules[2].when.content_regex`),
 //! so `main` can print one line and exit 2.
+mod account;
+mod admin;
+mod duration;
+mod env;
+mod log;
 mod proxies;
 mod raw;
 mod secret;
+mod server;
+mod storage;
 mod validate;
 mod web;
+mod webhook;
+mod wechat_api;
 mod words;
 
 use std::path::{Path, PathBuf};
 
+pub use account::{AccountConfig, Security};
+pub use admin::AdminConfig;
+pub use env::ENV_OVERRIDES;
+pub use log::{LogConfig, LogFormat};
 pub use proxies::{canonical, TrustedProxies};
 pub use raw::{RawConfig, RawWeb, RawWebhook};
 pub use secret::Secret;
-pub use validate::{
-    AccountConfig, AdminConfig, Config, LogConfig, LogFormat, Security, ServerConfig,
-    StorageConfig, WebhookConfig, WebhookMode,
-};
+pub use server::ServerConfig;
+pub use storage::StorageConfig;
+pub use validate::Config;
 pub use web::WebConfig;
+pub use webhook::{WebhookConfig, WebhookMode};
 
 /// A config problem, naming the key (or file, or environment variable) at fault.
 #[derive(Debug, thiserror::Error, Clone, PartialEq, Eq)]
@@ -50,20 +69,6 @@ impl From<crate::rules::CompileError> for ConfigError {
 /// The built-in push Token (`[account] token` when none is set): public, so `serve` accepts
 /// it on a loopback address only. Letters only, as WeChat's admin console requires.
 pub const DEV_TOKEN: &str = "wxgatedevtoken";
-
-/// The environment variables that override the file, with the key each one sets.
-pub const ENV_OVERRIDES: &[(&str, &str)] = &[
-    ("WXGATE_LISTEN", "server.listen"),
-    ("WXGATE_TOKEN", "account.token"),
-    ("WXGATE_APPID", "account.appid"),
-    ("WXGATE_APPSECRET", "account.appsecret"),
-    ("WXGATE_AES_KEY", "account.encoding_aes_key"),
-    ("WXGATE_SECURITY", "account.security"),
-    ("WXGATE_DATABASE_URL", "storage.url"),
-    ("WXGATE_ADMIN_TOKEN", "admin.token"),
-    ("WXGATE_API_BASE_URL", "wechat_api.base_url"),
-    ("WXGATE_PUBLIC_URL", "server.public_url"),
-];
 
 /// Where the config came from: the file (if any) and its folder, which relative SQLite
 /// paths are resolved against.

@@ -1,6 +1,12 @@
 use std::path::Path;
 
 use super::*;
+use crate::store::StorageUrl;
+
+/// The SQLite file at `path`, as a storage url.
+fn sqlite(path: &str) -> StorageUrl {
+    StorageUrl::Sqlite { path: path.into() }
+}
 
 fn build(text: &str, env: &[(&str, &str)]) -> Result<Config, ConfigError> {
     let raw = parse_toml(text)?;
@@ -34,13 +40,13 @@ fn defaults_match_the_contract() {
     assert_eq!(c.server.header_timeout.as_millis(), 5000);
     assert_eq!(c.server.max_connections, 10_000);
     assert_eq!(c.server.shutdown_timeout.as_secs(), 10);
-    assert_eq!(c.storage.url, "sqlite:///srv/wx/wxgate.db");
+    assert_eq!(c.storage.url, sqlite("/srv/wx/wxgate.db"));
     assert_eq!(
         c.storage.retain_events.map(|d| d.as_secs()),
         Some(30 * 86400)
     );
     assert!(c.admin.token.is_none());
-    assert_eq!(c.api_base_url, "https://api.weixin.qq.com");
+    assert_eq!(c.api_base_url.as_str(), "https://api.weixin.qq.com/");
 }
 
 #[test]
@@ -170,9 +176,12 @@ fn environment_overrides_the_file() {
     assert_eq!(c.accounts[0].appid, "wxenv");
     assert_eq!(c.accounts[0].security, Security::Safe);
     assert!(c.accounts[0].crypt.is_some());
-    assert_eq!(c.storage.url, "postgres://u@h/db");
+    assert_eq!(
+        c.storage.url,
+        StorageUrl::Postgres("postgres://u@h/db".into())
+    );
     assert!(c.admin.token.as_ref().is_some_and(|t| t.matches("adm")));
-    assert_eq!(c.api_base_url, "http://127.0.0.1:1");
+    assert_eq!(c.api_base_url.as_str(), "http://127.0.0.1:1/");
     assert_eq!(
         build("", &[("WXGATE_SECURITY", "bogus")]).unwrap_err().key,
         "account.security"
@@ -247,7 +256,7 @@ timeout_ms = 3000
 "#;
     let c = build(text, &[]).unwrap();
     assert_eq!(c.rules.len(), 4);
-    assert_eq!(c.storage.url, "sqlite:///srv/wx/data/wxgate.db");
+    assert_eq!(c.storage.url, sqlite("/srv/wx/data/wxgate.db"));
     assert_eq!(c.accounts[0].max_clock_skew.map(|d| d.as_secs()), Some(300));
     assert_eq!(c.webhooks[0].mode, WebhookMode::Call);
 }

@@ -8,8 +8,8 @@ use crate::web::RedirectPrefix;
 /// `[web]`: the account's web pages are served (OAuth sign-in, JS-SDK signatures).
 #[derive(Debug, Clone)]
 pub struct WebConfig {
-    /// `[server] public_url`, without a trailing `/`: how browsers and WeChat reach the gateway
-    pub public_url: String,
+    /// `[server] public_url`: how browsers and WeChat reach the gateway
+    pub public_url: Url,
     /// `allowed_redirects`: the prefixes a sign-in may return under (at least one)
     pub allowed_redirects: Vec<RedirectPrefix>,
 }
@@ -17,7 +17,8 @@ pub struct WebConfig {
 impl WebConfig {
     /// Where WeChat sends a visitor of `account` back to: `{public_url}/oauth/{account}/callback`.
     pub fn callback(&self, account: &str) -> String {
-        format!("{}/oauth/{account}/callback", self.public_url)
+        let base = self.public_url.as_str().trim_end_matches('/');
+        format!("{base}/oauth/{account}/callback")
     }
 }
 
@@ -57,7 +58,7 @@ pub(super) fn validate(raw: &RawConfig) -> Result<(Url, Option<WebConfig>), Conf
     Ok((
         open_base,
         Some(WebConfig {
-            public_url: public_url.as_str().trim_end_matches('/').to_owned(),
+            public_url,
             allowed_redirects,
         }),
     ))
@@ -138,8 +139,8 @@ mod tests {
         let config = load(text, &[("WXGATE_PUBLIC_URL", "http://127.0.0.1:8080")]);
         let web = config.ok().and_then(|c| c.web);
         assert_eq!(
-            web.map(|w| w.public_url).as_deref(),
-            Some("http://127.0.0.1:8080")
+            web.map(|w| w.public_url.to_string()).as_deref(),
+            Some("http://127.0.0.1:8080/")
         );
         let bad = load(text, &[("WXGATE_PUBLIC_URL", "wx.example.com")]).err();
         assert_eq!(bad.map(|e| e.key).as_deref(), Some("server.public_url"));

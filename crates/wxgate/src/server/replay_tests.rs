@@ -9,7 +9,11 @@ async fn a_failed_replay_check_is_answered_503() {
     let made = role.clone();
     crate::store::tests::with_postgres_database(|url| async move {
         // Migrate as the admin, then hand the tables to a role that cannot read the marks.
-        crate::store::open(&url).await.expect("open").close().await;
+        crate::store::open(&url.parse().expect("a storage url"))
+            .await
+            .expect("open")
+            .close()
+            .await;
         let mut admin = sqlx::PgConnection::connect(&url).await.expect("connect");
         admin
             .execute(

@@ -21,11 +21,13 @@ pub(crate) mod sqlite;
 pub mod sync;
 #[cfg(test)]
 pub(crate) mod tests;
+mod url;
 pub mod web;
 
 pub use accounts::{AccountLedger, KnownAccount, SOURCE_CONFIG};
 pub use messages::{MessageRow, NewMessage, Queued, TEMPLATE_QUEUE};
 pub use sync::{SyncCursor, SyncedFollower};
+pub use url::StorageUrl;
 /// The account of a config with a single `[account]`, and of every row written before
 /// migration 0007 (several accounts).
 pub const DEFAULT_ACCOUNT: &str = "default";
@@ -709,19 +711,14 @@ pub trait Store: web::WebStore + AccountLedger + Send + Sync + 'static {
     async fn close(&self);
 }
 
-/// Open (creating and migrating) the store at `url`: `sqlite://PATH` (absolute or relative to
-/// the working directory), `sqlite::memory:`, or `postgres://...`.
+/// Open (creating and migrating) the store at `url`: a SQLite file (absolute or relative to
+/// the working directory), SQLite in memory, or PostgreSQL.
 ///
 /// The error never holds the url itself (a PostgreSQL url may carry a password).
-pub async fn open(url: &str) -> Result<Arc<dyn Store>, StoreError> {
-    if url.starts_with("sqlite:") {
-        Ok(Arc::new(sqlite::SqliteStore::open(url).await?))
-    } else if url.starts_with("postgres://") || url.starts_with("postgresql://") {
-        Ok(Arc::new(postgres::PgStore::open(url).await?))
-    } else {
-        let scheme = url.split_once(':').map_or("(none)", |(scheme, _)| scheme);
-        Err(StoreError::Url(format!(
-            "unsupported scheme {scheme:?}: use sqlite://PATH, sqlite::memory: or postgres://..."
-        )))
-    }
+pub async fn open(url: &StorageUrl) -> Result<Arc<dyn Store>, StoreError> {
+    Ok(match url {
+        StorageUrl::Sqlite { path } => Arc::new(sqlite::SqliteStore::open(Some(path)).await?),
+        StorageUrl::SqliteMemory => Arc::new(sqlite::SqliteStore::open(None).await?),
+        StorageUrl::Postgres(url) => Arc::new(postgres::PgStore::open(url).await?),
+    })
 }

@@ -11,8 +11,8 @@ pub use call::{call, CallError, MAX_ANSWER};
 pub use id::EventId;
 pub use payload::payload;
 pub use sign::{
-    headers, KeyError, WebhookKey, EVENT_ID_HEADER, SIGNATURE_HEADER, WEBHOOK_ID_HEADER,
-    WEBHOOK_SIGNATURE_HEADER, WEBHOOK_TIMESTAMP_HEADER,
+    headers, EVENT_ID_HEADER, SIGNATURE_HEADER, WEBHOOK_ID_HEADER, WEBHOOK_SIGNATURE_HEADER,
+    WEBHOOK_TIMESTAMP_HEADER,
 };
 
 /// The HTTP client of webhooks, call and notify: it never follows a redirect (a receiver's 3xx

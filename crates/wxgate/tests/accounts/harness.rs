@@ -6,8 +6,6 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use reqwest::{Method, StatusCode};
 use serde_json::Value;
 use tempfile::TempDir;
-use tokio::sync::oneshot;
-use tokio::task::JoinHandle;
 use wechat_mock::{MockConfig, MockServer, MockState, PushAccount, PushSecurity};
 use wechat_proto::{
     msg_signature, open_reply_envelope, render_push_envelope, signature, EncodingAesKey,
@@ -57,10 +55,8 @@ pub fn two() -> Account {
 pub struct Gateway {
     pub addr: SocketAddr,
     pub http: reqwest::Client,
-    mock: MockServer,
+    gateway: crate::spawn::App,
     _dir: TempDir,
-    stop: Option<oneshot::Sender<()>>,
-    handle: Option<JoinHandle<std::io::Result<()>>>,
 }
 
 /// The config of the two accounts; `extra` is appended (rules, webhooks).
@@ -116,35 +112,24 @@ impl Gateway {
 
     /// A gateway on the config `text` in `dir`.
     pub async fn start_with(dir: TempDir, text: &str, mock: MockServer) -> Gateway {
-        let raw = wxgate::config::parse_toml(text).expect("config parses");
-        let config =
-            wxgate::config::Config::from_raw(raw, dir.path(), |_| None).expect("config valid");
-        let app = wxgate::app::Application::build(config)
-            .await
-            .expect("app builds");
-        let addr = app.local_addr();
-        let (stop, stopped) = oneshot::channel::<()>();
-        let handle = tokio::spawn(app.run_until(async {
-            let _ = stopped.await;
-        }));
+        let config = crate::spawn::config(text, dir.path());
+        let gateway = crate::spawn::Spawn::new(config).mock(mock).start().await;
         Gateway {
-            addr,
+            addr: gateway.addr,
             http: reqwest::Client::new(),
-            mock,
+            gateway,
             _dir: dir,
-            stop: Some(stop),
-            handle: Some(handle),
         }
     }
 
     /// The mock WeChat API's base URL.
     pub fn mock_url(&self) -> String {
-        self.mock.base_url()
+        self.gateway.mock().base_url()
     }
 
     /// The mock WeChat API's state, to steer it.
     pub fn mock_state(&self) -> &MockState {
-        &self.mock.state
+        &self.gateway.mock().state
     }
 
     pub fn url(&self, path: &str) -> String {
@@ -231,13 +216,8 @@ impl Gateway {
     }
 
     /// Stops the gateway (drains, closes the store).
-    pub async fn stop(mut self) {
-        if let Some(stop) = self.stop.take() {
-            let _ = stop.send(());
-        }
-        if let Some(handle) = self.handle.take() {
-            handle.await.expect("server task").expect("server ran");
-        }
+    pub async fn stop(self) {
+        self.gateway.stop().await;
     }
 }
 

@@ -6,6 +6,8 @@
 mod harness;
 #[path = "../common/pushes.rs"]
 mod pushes;
+#[path = "../common/spawn.rs"]
+mod spawn;
 
 mod api;
 mod cli;

@@ -183,7 +183,7 @@ async fn followers_sync_fills_the_named_account_only() {
         String::from_utf8_lossy(&synced.stderr)
     );
 
-    let store = wxgate::store::open(&format!("sqlite://{}", db.display()))
+    let store = wxgate::store::open(&wxgate::store::StorageUrl::Sqlite { path: db.clone() })
         .await
         .expect("store opens");
     let two_stats = store.stats(Some("two")).await.expect("stats");

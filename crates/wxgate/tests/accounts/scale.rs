@@ -31,27 +31,20 @@ fn config(db: &std::path::Path, accounts: usize) -> wxgate::config::Config {
              appsecret = \"secret-{i}\"\n"
         ));
     }
-    let raw = wxgate::config::parse_toml(&text).expect("parses");
-    wxgate::config::Config::from_raw(raw, db.parent().expect("dir"), |_| None).expect("valid")
+    crate::spawn::config(&text, db.parent().expect("dir"))
 }
 
-/// Builds a gateway of `accounts` accounts; (build time, RSS growth in KiB, push latencies
+/// Builds and starts a gateway of `accounts` accounts; (build time, RSS growth in KiB, push latencies
 /// to its last account: median and 99th percentile).
 async fn measure(accounts: usize) -> (Duration, u64, Duration, Duration) {
     let dir = tempfile::tempdir().expect("tempdir");
     let config = config(&dir.path().join("wx.db"), accounts);
     let before = rss_kib();
     let started = Instant::now();
-    let app = wxgate::app::Application::build(config)
-        .await
-        .expect("builds");
+    let app = crate::spawn::spawn_app(config).await;
     let built = started.elapsed();
     let grown = rss_kib().saturating_sub(before);
-    let addr = app.local_addr();
-    let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
-    let server = tokio::spawn(app.run_until(async {
-        let _ = stopped.await;
-    }));
+    let addr = app.addr;
     let http = reqwest::Client::new();
     let last = accounts - 1;
     let mut took = Vec::new();
@@ -73,8 +66,7 @@ async fn measure(accounts: usize) -> (Duration, u64, Duration, Duration) {
         assert_eq!(status.as_u16(), 200);
     }
     took.sort();
-    let _ = stop.send(());
-    server.await.expect("server").expect("ran");
+    app.stop().await;
     (
         built,
         grown,

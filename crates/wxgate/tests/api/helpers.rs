@@ -8,8 +8,6 @@ use std::time::Duration;
 use reqwest::{Method, StatusCode};
 use serde_json::Value;
 use tempfile::TempDir;
-use tokio::sync::oneshot;
-use tokio::task::JoinHandle;
 use wechat_mock::{MockConfig, MockServer};
 
 pub const TOKEN: &str = "wxgatedevtoken";
@@ -51,43 +49,27 @@ pub fn write_config(dir: &Path, base_url: &str, secret: bool) -> PathBuf {
 pub struct Gateway {
     pub base: String,
     pub http: reqwest::Client,
-    shutdown: Option<oneshot::Sender<()>>,
-    handle: Option<JoinHandle<std::io::Result<()>>>,
+    gateway: crate::spawn::App,
 }
 
 impl Gateway {
     /// Starts a gateway on the config in `dir` (see [`write_config`]).
     pub async fn start(dir: &Path) -> Gateway {
         let text = std::fs::read_to_string(dir.join("wxgate.toml")).expect("read config");
-        let raw = wxgate::config::parse_toml(&text).expect("config parses");
-        let config = wxgate::config::Config::from_raw(raw, dir, |_| None).expect("config is valid");
-        let app = wxgate::app::Application::build(config)
-            .await
-            .expect("app builds");
-        let addr = app.local_addr();
-        let (tx, rx) = oneshot::channel::<()>();
-        let handle = tokio::spawn(app.run_until(async {
-            let _ = rx.await;
-        }));
+        let gateway = crate::spawn::spawn_app(crate::spawn::config(&text, dir)).await;
         Gateway {
-            base: format!("http://{addr}"),
+            base: gateway.base(),
             http: reqwest::Client::builder()
                 .timeout(Duration::from_secs(30))
                 .build()
                 .expect("client"),
-            shutdown: Some(tx),
-            handle: Some(handle),
+            gateway,
         }
     }
 
     /// Stops it gracefully (the store is flushed and closed).
-    pub async fn stop(mut self) {
-        if let Some(tx) = self.shutdown.take() {
-            let _ = tx.send(());
-        }
-        if let Some(handle) = self.handle.take() {
-            handle.await.expect("server task").expect("server ran");
-        }
+    pub async fn stop(self) {
+        self.gateway.stop().await;
     }
 
     /// An admin API call with the bearer token; returns status and raw body.

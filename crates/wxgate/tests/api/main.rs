@@ -12,6 +12,8 @@ mod papercuts;
 mod proxy_hardening;
 mod qrcode_counts;
 mod qrcodes;
+#[path = "../common/spawn.rs"]
+mod spawn;
 mod token;
 #[path = "../common/tools.rs"]
 mod tools;

@@ -42,13 +42,8 @@ async fn the_account_picker_shows_every_account_or_one() {
          [[accounts]]\nname = \"two\"\ntoken = \"tokentwo\"\n",
         dir.path().join("wx.db").display()
     );
-    let raw = wxgate::config::parse_toml(&toml).expect("config parses");
-    let config = wxgate::config::Config::from_raw(raw, dir.path(), |_| None).expect("valid");
-    let app = wxgate::app::Application::build(config)
-        .await
-        .expect("app builds");
-    let base = format!("http://{}", app.local_addr());
-    tokio::spawn(app.run_until(std::future::pending()));
+    let gateway = crate::spawn::spawn_app(crate::spawn::config(&toml, dir.path())).await;
+    let base = gateway.base();
     let http = reqwest::Client::new();
     subscribe(&http, &base, "one", "oPickOne").await;
     subscribe(&http, &base, "two", "oPickTwo").await;

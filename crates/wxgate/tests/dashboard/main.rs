@@ -7,6 +7,8 @@
 //! without them the tests fail, saying so.
 mod accounts;
 mod charts;
+#[path = "../common/spawn.rs"]
+mod spawn;
 #[path = "../common/tools.rs"]
 mod tools;
 mod webdriver;
@@ -30,6 +32,7 @@ const GONE: &str = "oDashboardGone0001";
 struct Gateway {
     addr: SocketAddr,
     http: reqwest::Client,
+    _gateway: crate::spawn::App,
     _dir: TempDir,
 }
 
@@ -42,17 +45,11 @@ impl Gateway {
              [[rules]]\nwhen = {{ content_regex = \"^hello\" }}\nreply = {{ text = \"Hello from wxgate\" }}\n",
             dir.path().join("wx.db").display()
         );
-        let raw = wxgate::config::parse_toml(&toml).expect("config parses");
-        let config =
-            wxgate::config::Config::from_raw(raw, dir.path(), |_| None).expect("config valid");
-        let app = wxgate::app::Application::build(config)
-            .await
-            .expect("app builds");
-        let addr = app.local_addr();
-        tokio::spawn(app.run_until(std::future::pending()));
+        let gateway = crate::spawn::spawn_app(crate::spawn::config(&toml, dir.path())).await;
         Gateway {
-            addr,
+            addr: gateway.addr,
             http: reqwest::Client::new(),
+            _gateway: gateway,
             _dir: dir,
         }
     }

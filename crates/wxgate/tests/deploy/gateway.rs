@@ -6,7 +6,6 @@ use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
 use tempfile::TempDir;
-use tokio::sync::oneshot;
 
 /// The host name the examples serve.
 pub const HOST: &str = "wx.example.com";
@@ -14,19 +13,11 @@ pub const ADMIN_TOKEN: &str = "deploy-test-admin-token";
 /// The accounts' Tokens (`one`, `shop`).
 pub const TOKENS: [(&str, &str); 2] = [("one", "tokenone"), ("shop", "tokenshop")];
 
-/// A running gateway.
+/// A running gateway (stopped when dropped).
 pub struct Gateway {
     pub addr: SocketAddr,
+    _gateway: crate::spawn::App,
     _dir: TempDir,
-    stop: Option<oneshot::Sender<()>>,
-}
-
-impl Drop for Gateway {
-    fn drop(&mut self) {
-        if let Some(stop) = self.stop.take() {
-            let _ = stop.send(());
-        }
-    }
 }
 
 impl Gateway {
@@ -43,21 +34,11 @@ impl Gateway {
                 "[[accounts]]\nname = \"{name}\"\ntoken = \"{token}\"\n"
             ));
         }
-        let raw = wxgate::config::parse_toml(&text).expect("config parses");
-        let config =
-            wxgate::config::Config::from_raw(raw, dir.path(), |_| None).expect("config valid");
-        let app = wxgate::app::Application::build(config)
-            .await
-            .expect("gateway builds");
-        let addr = app.local_addr();
-        let (stop, stopped) = oneshot::channel::<()>();
-        tokio::spawn(app.run_until(async {
-            let _ = stopped.await;
-        }));
+        let gateway = crate::spawn::spawn_app(crate::spawn::config(&text, dir.path())).await;
         Gateway {
-            addr,
+            addr: gateway.addr,
+            _gateway: gateway,
             _dir: dir,
-            stop: Some(stop),
         }
     }
 }

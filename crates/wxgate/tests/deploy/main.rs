@@ -9,5 +9,7 @@ mod caddy;
 mod dockerfile;
 mod gateway;
 mod nginx;
+#[path = "../common/spawn.rs"]
+mod spawn;
 #[path = "../common/tools.rs"]
 mod tools;

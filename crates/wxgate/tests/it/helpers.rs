@@ -11,7 +11,7 @@ use std::time::Duration;
 use reqwest::StatusCode;
 use serde_json::Value;
 use tempfile::TempDir;
-use tokio::sync::{oneshot, Notify};
+use tokio::sync::Notify;
 use tokio::task::JoinHandle;
 use wechat_proto::{
     msg_signature, open_reply_envelope, parse_message, render_push_envelope, signature,
@@ -99,8 +99,8 @@ pub struct TestApp {
     pub cfg: Cfg,
     pub http: reqwest::Client,
     pub crypt: MessageCrypt,
-    shutdown: Option<oneshot::Sender<()>>,
-    handle: Option<JoinHandle<std::io::Result<()>>>,
+    /// the gateway itself (None once stopped)
+    gateway: Option<crate::spawn::App>,
 }
 
 pub async fn spawn_app(extra: &str) -> TestApp {
@@ -128,26 +128,17 @@ async fn start_in(dir: TempDir, cfg: Cfg) -> TestApp {
     } else {
         cfg.toml(&db, "127.0.0.1:0")
     };
-    let raw = wxgate::config::parse_toml(&text).expect("test config parses");
-    let mut config =
-        wxgate::config::Config::from_raw(raw, dir.path(), |_| None).expect("test config valid");
+    let mut config = crate::spawn::config(&text, dir.path());
     if vector_token {
         config.accounts[0].token = wxgate::config::Secret::new(VECTOR_TOKEN.to_string());
     }
-    let app = wxgate::app::Application::build(config)
-        .await
-        .expect("app builds");
-    let addr = app.local_addr();
-    let (tx, rx) = oneshot::channel::<()>();
-    let handle = tokio::spawn(app.run_until(async {
-        let _ = rx.await;
-    }));
+    let gateway = crate::spawn::spawn_app(config).await;
     let crypt = MessageCrypt::new(
         EncodingAesKey::parse(&cfg.aes_key).expect("key"),
         cfg.appid.clone(),
     );
     TestApp {
-        addr,
+        addr: gateway.addr,
         dir,
         cfg,
         http: reqwest::Client::builder()
@@ -155,8 +146,7 @@ async fn start_in(dir: TempDir, cfg: Cfg) -> TestApp {
             .build()
             .expect("client"),
         crypt,
-        shutdown: Some(tx),
-        handle: Some(handle),
+        gateway: Some(gateway),
     }
 }
 
@@ -218,11 +208,8 @@ impl TestApp {
     }
 
     async fn shutdown_now(&mut self) {
-        if let Some(tx) = self.shutdown.take() {
-            let _ = tx.send(());
-        }
-        if let Some(h) = self.handle.take() {
-            h.await.expect("server task").expect("server ran");
+        if let Some(gateway) = self.gateway.take() {
+            gateway.stop().await;
         }
     }
 
@@ -336,7 +323,7 @@ impl TestApp {
     }
 }
 
-// Dropping a TestApp drops the shutdown sender, which stops its server too.
+// Dropping a TestApp drops its gateway, which stops its server too.
 
 // ---------- push XML builders ----------
 

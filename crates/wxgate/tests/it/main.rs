@@ -3,6 +3,8 @@
 mod helpers;
 #[path = "../common/pushes.rs"]
 mod pushes;
+#[path = "../common/spawn.rs"]
+mod spawn;
 
 mod admin;
 mod cli;

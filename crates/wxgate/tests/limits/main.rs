@@ -8,6 +8,8 @@ mod helpers;
 #[path = "../common/pushes.rs"]
 mod pushes;
 mod raw;
+#[path = "../common/spawn.rs"]
+mod spawn;
 
 mod admin;
 mod clients;

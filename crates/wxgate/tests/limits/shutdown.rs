@@ -32,7 +32,24 @@ async fn issue_9_sigterm_exits_within_shutdown_timeout_whatever_slow_clients_do(
     );
     let mut body = open(proc.addr, &head).await;
     let _idle = open(proc.addr, "").await;
-    tokio::time::sleep(Duration::from_millis(300)).await;
+    // The server accepts in order: once a later connection is answered, these three are in.
+    let fresh = reqwest::Client::new();
+    let healthz = format!("http://{}/healthz", proc.addr);
+    crate::spawn::poll_until(
+        "/healthz answers beside the stuck clients",
+        Duration::from_secs(10),
+        || {
+            let request = fresh.get(&healthz).timeout(Duration::from_secs(1)).send();
+            async move {
+                request
+                    .await
+                    .ok()
+                    .filter(|r| r.status().is_success())
+                    .map(|_| ())
+            }
+        },
+    )
+    .await;
     let _ = headers.write_all(b"X").await;
     let _ = body.write_all(b"<").await;
     let started = Instant::now();

@@ -45,6 +45,12 @@ async fn issue_9_two_thousand_slow_clients_do_not_delay_a_push() {
     ))
     .await;
     timed_push(&app).await; // warm up (store, pool)
+                            // The baseline: the slowest of a few pushes with no slow client, on this machine in this
+                            // run (a loaded machine slows every push, not only those beside slow clients).
+    let mut baseline = Duration::ZERO;
+    for _ in 0..5 {
+        baseline = baseline.max(timed_push(&app).await);
+    }
     let mut slow = Vec::with_capacity(2000);
     for i in 0..2000 {
         // half trickle their headers, half their body
@@ -62,11 +68,17 @@ async fn issue_9_two_thousand_slow_clients_do_not_delay_a_push() {
             let _ = s.write_all(b"X").await;
         }
         worst = worst.max(timed_push(&app).await);
+        // The slow clients' pace: a byte each per round, not a wait for anything.
         tokio::time::sleep(Duration::from_millis(300)).await;
     }
+    // 100 ms beyond three baselines: on a quiet machine about the old fixed 100 ms, on a
+    // loaded one room for the load the baseline saw. Capped at 2 s, far below what a push
+    // waiting behind slow clients would take (their header timeout is 60 s).
+    let bound = (Duration::from_millis(100) + baseline * 3).min(Duration::from_secs(2));
     assert!(
-        worst < Duration::from_millis(100),
-        "a push took {worst:?} with 2,000 slow clients connected"
+        worst < bound,
+        "a push took {worst:?} with 2,000 slow clients connected (bound {bound:?}: 100 ms \
+         beyond three times the slowest of 5 pushes without them, {baseline:?})"
     );
     drop(slow);
 }

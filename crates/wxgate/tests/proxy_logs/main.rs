@@ -9,6 +9,8 @@
 
 #[path = "../api/helpers.rs"]
 mod helpers;
+#[path = "../common/spawn.rs"]
+mod spawn;
 
 use std::io::Write;
 use std::sync::{Arc, Mutex, MutexGuard};

@@ -5,8 +5,6 @@ use std::sync::Arc;
 use reqwest::{Method, StatusCode, Url};
 use serde_json::Value;
 use tempfile::TempDir;
-use tokio::sync::oneshot;
-use tokio::task::JoinHandle;
 use wechat_mock::{MockConfig, MockServer};
 use wxgate::store::Store;
 
@@ -66,8 +64,7 @@ pub struct Gateway {
     pub base: String,
     pub store: Arc<dyn Store>,
     pub browser: reqwest::Client,
-    shutdown: Option<oneshot::Sender<()>>,
-    handle: Option<JoinHandle<std::io::Result<()>>>,
+    gateway: crate::spawn::App,
     _dir: Option<TempDir>,
 }
 
@@ -83,39 +80,23 @@ impl Gateway {
 
     /// A gateway on the config `text`.
     pub async fn start(text: &str) -> Gateway {
-        let raw = wxgate::config::parse_toml(text).expect("config parses");
-        let config = wxgate::config::Config::from_raw(raw, std::path::Path::new("/"), |_| None)
-            .expect("config is valid");
-        let app = wxgate::app::Application::build(config)
-            .await
-            .expect("app builds");
-        let base = format!("http://{}", app.local_addr());
-        let store = Arc::clone(&app.state().store);
-        let (tx, rx) = oneshot::channel::<()>();
-        let handle = tokio::spawn(app.run_until(async {
-            let _ = rx.await;
-        }));
+        let config = crate::spawn::config(text, std::path::Path::new("/"));
+        let gateway = crate::spawn::spawn_app(config).await;
         Gateway {
-            base,
-            store,
+            base: gateway.base(),
+            store: Arc::clone(&gateway.store),
             browser: reqwest::Client::builder()
                 .redirect(reqwest::redirect::Policy::none())
                 .build()
                 .expect("client"),
-            shutdown: Some(tx),
-            handle: Some(handle),
+            gateway,
             _dir: None,
         }
     }
 
     /// Stops it gracefully.
-    pub async fn stop(mut self) {
-        if let Some(tx) = self.shutdown.take() {
-            let _ = tx.send(());
-        }
-        if let Some(handle) = self.handle.take() {
-            handle.await.expect("server task").expect("server ran");
-        }
+    pub async fn stop(self) {
+        self.gateway.stop().await;
     }
 
     /// A GET as a browser makes it (no redirect followed): status, `Location`, body.

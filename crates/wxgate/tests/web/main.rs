@@ -3,3 +3,5 @@
 mod harness;
 mod jssdk;
 mod signin;
+#[path = "../common/spawn.rs"]
+mod spawn;

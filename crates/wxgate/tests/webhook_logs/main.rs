@@ -12,6 +12,8 @@
 mod harness;
 #[path = "../common/pushes.rs"]
 mod pushes;
+#[path = "../common/spawn.rs"]
+mod spawn;
 
 use std::io::Write;
 use std::sync::{Arc, Mutex};

@@ -9,9 +9,7 @@ use std::time::{Duration, Instant};
 use axum::http::{HeaderMap, StatusCode, Uri};
 use serde_json::Value;
 use tempfile::TempDir;
-use tokio::sync::oneshot;
 use tokio::task::JoinHandle;
-use wxgate::app::Application;
 use wxgate::server::AppState;
 
 pub const TOKEN: &str = "wxgatedevtoken";
@@ -27,8 +25,7 @@ pub struct Gate {
     pub state: AppState,
     extra: String,
     http: reqwest::Client,
-    shutdown: Option<oneshot::Sender<()>>,
-    handle: Option<JoinHandle<std::io::Result<()>>>,
+    gateway: Option<crate::spawn::App>,
 }
 
 /// Start a gateway whose config ends with `extra` (the `[[webhooks]]`).
@@ -66,45 +63,35 @@ async fn start_in(dir: TempDir, extra: String) -> Gate {
 
 async fn start_tuned(dir: TempDir, extra: String, backoff: Duration) -> Gate {
     let text = config_text(&dir.path().join("wx.db"), &extra);
-    let raw = wxgate::config::parse_toml(&text).expect("test config parses");
-    let config =
-        wxgate::config::Config::from_raw(raw, dir.path(), |_| None).expect("test config valid");
-    let app = Application::build(config)
-        .await
-        .expect("app builds")
-        .tune_outbox(|dispatcher| {
-            dispatcher
-                .backoff(backoff, (backoff * 8).max(Duration::from_millis(400)))
-                .intervals(Duration::from_millis(100), Duration::from_millis(200))
-        });
-    let addr = app.local_addr();
-    let state = app.state().clone();
-    let (tx, rx) = oneshot::channel::<()>();
-    let handle = tokio::spawn(app.run_until(async {
-        let _ = rx.await;
-    }));
+    let config = crate::spawn::config(&text, dir.path());
+    let gateway = crate::spawn::Spawn::new(config)
+        .tune(move |app| {
+            app.tune_outbox(|dispatcher| {
+                dispatcher
+                    .backoff(backoff, (backoff * 8).max(Duration::from_millis(400)))
+                    .intervals(Duration::from_millis(100), Duration::from_millis(200))
+            })
+        })
+        .start()
+        .await;
     Gate {
-        addr,
+        addr: gateway.addr,
         dir,
-        state,
+        state: gateway.state.clone(),
         extra,
         http: reqwest::Client::builder()
             .timeout(Duration::from_secs(30))
             .build()
             .expect("client"),
-        shutdown: Some(tx),
-        handle: Some(handle),
+        gateway: Some(gateway),
     }
 }
 
 impl Gate {
     /// Stop gracefully (server, then dispatcher, then store).
     pub async fn stop(mut self) -> (TempDir, String) {
-        if let Some(tx) = self.shutdown.take() {
-            let _ = tx.send(());
-        }
-        if let Some(h) = self.handle.take() {
-            h.await.expect("server task").expect("server ran");
+        if let Some(gateway) = self.gateway.take() {
+            gateway.stop().await;
         }
         (self.dir, self.extra)
     }

@@ -7,6 +7,8 @@ mod outbox;
 mod pending;
 #[path = "../common/pushes.rs"]
 mod pushes;
+#[path = "../common/spawn.rs"]
+mod spawn;
 mod standard;
 #[path = "../common/tools.rs"]
 mod tools;

@@ -1,4 +1,4 @@
-//! Opening SQLite connections: where the url points, the pragmas of the writer and the
+//! Opening SQLite connections: the pragmas of the writer and the
 //! readers, and the database file created private to its owner (0600; SQLite gives its
 //! -wal and -shm files the same mode).
 use std::path::{Path, PathBuf};
@@ -10,34 +10,6 @@ use crate::store::StoreError;
 
 /// How long a connection waits for SQLite's lock (a reader during a checkpoint).
 pub(super) const BUSY_TIMEOUT: Duration = Duration::from_secs(5);
-
-/// Where a `sqlite:` url points.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub(super) enum Location {
-    /// `sqlite::memory:` (or `mode=memory`): one connection, nothing on disk
-    Memory,
-    /// a database file
-    File(PathBuf),
-}
-
-impl Location {
-    /// Parses `sqlite://PATH`, `sqlite:PATH` or `sqlite::memory:` (a `?query` is ignored,
-    /// but for `mode=memory`).
-    pub(super) fn parse(url: &str) -> Result<Self, StoreError> {
-        let rest = url
-            .strip_prefix("sqlite://")
-            .or_else(|| url.strip_prefix("sqlite:"))
-            .ok_or_else(|| StoreError::Url("a SQLite url starts with sqlite:".into()))?;
-        let (path, query) = rest.split_once('?').unwrap_or((rest, ""));
-        if path == ":memory:" || query.split('&').any(|pair| pair == "mode=memory") {
-            return Ok(Location::Memory);
-        }
-        if path.is_empty() {
-            return Err(StoreError::Url("sqlite:// needs a file path".into()));
-        }
-        Ok(Location::File(PathBuf::from(path)))
-    }
-}
 
 /// The writer's connection: WAL, every commit fsynced, deleted content zeroed.
 pub(super) fn writer(path: &Path) -> Result<Connection, StoreError> {
@@ -142,23 +114,6 @@ fn create_private(path: &Path) -> Result<(), StoreError> {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn urls_name_a_file_or_memory() {
-        assert_eq!(
-            Location::parse("sqlite::memory:").unwrap(),
-            Location::Memory
-        );
-        assert_eq!(
-            Location::parse("sqlite://data/wx.db?mode=rwc").unwrap(),
-            Location::File(PathBuf::from("data/wx.db"))
-        );
-        assert_eq!(
-            Location::parse("sqlite:/var/wx.db").unwrap(),
-            Location::File(PathBuf::from("/var/wx.db"))
-        );
-        assert!(Location::parse("sqlite://").is_err());
-    }
 
     /// Issue 17: `sqlite://data/wxgate.db` in a folder without `data/` makes the folder
     /// (it was a bare "No such file or directory").

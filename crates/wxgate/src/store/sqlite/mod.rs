@@ -4,6 +4,7 @@
 //! are recognised by an in-memory window of recent keys (`window.rs`); followers and the
 //! per-openid index follow behind the log in large batches (`backlog.rs`). Readers use their
 //! own connections. Design and figures: docs/storage.md.
+use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex};
 use std::thread::JoinHandle;
 use std::time::Duration;
@@ -36,7 +37,6 @@ use super::{
     Recorded, ReplayMark, Stats, Store, StoreError, StoredReply, StoredToken, SyncCursor,
     SyncedFollower,
 };
-use connect::Location;
 use read::Readers;
 use writer::{Job, State, WriteOp, Writer};
 
@@ -55,16 +55,17 @@ pub(crate) struct SqliteStore {
 }
 
 impl SqliteStore {
-    /// Opens (creating and migrating) the database at `url` and starts the writer thread.
-    pub(crate) async fn open(url: &str) -> Result<Self, StoreError> {
-        let location = Location::parse(url)?;
+    /// Opens (creating and migrating) the database file `file` (None: one in memory) and
+    /// starts the writer thread.
+    pub(crate) async fn open(file: Option<&Path>) -> Result<Self, StoreError> {
+        let file: Option<PathBuf> = file.map(Path::to_path_buf);
         let health = Arc::new(Health::default());
         let writer_health = Arc::clone(&health);
-        let opening = location.clone();
+        let opening = file.clone();
         let writer = tokio::task::spawn_blocking(move || -> Result<Writer, StoreError> {
-            let (mut conn, path) = match &opening {
-                Location::Memory => (connect::memory()?, None),
-                Location::File(path) => (connect::writer(path)?, Some(path.clone())),
+            let (mut conn, path) = match opening {
+                None => (connect::memory()?, None),
+                Some(path) => (connect::writer(&path)?, Some(path)),
             };
             schema::migrate(&mut conn).map_err(|source| StoreError::Migrate(Box::new(source)))?;
             Ok(Writer::new(conn, path, writer_health)?)
@@ -76,10 +77,7 @@ impl SqliteStore {
             .name("wxgate-sqlite-writer".into())
             .spawn(move || writer.run(queue))
             .map_err(StoreError::Start)?;
-        let readers = match location {
-            Location::Memory => None,
-            Location::File(path) => Some(Readers::new(path)),
-        };
+        let readers = file.map(Readers::new);
         Ok(SqliteStore {
             jobs,
             readers,

@@ -116,7 +116,9 @@ async fn close_applies_every_queued_write(db: TestDb) {
         db.store.record(text("oA", "late", 0)).await,
         Err(StoreError::Closed)
     ));
-    let reopened = crate::store::open(&db.url).await.unwrap();
+    let reopened = crate::store::open(&db.url.parse().expect("a storage url"))
+        .await
+        .unwrap();
     assert_eq!(reopened.stats(None).await.unwrap().events, 300);
     reopened.close().await;
 }

@@ -19,7 +19,9 @@ fn big(openid: &str, key: &str, secs: i64) -> crate::store::PushWrite {
 async fn a_full_disk_fails_writes_until_space_is_back_and_loses_nothing_acknowledged() {
     let dir = tempfile::tempdir().unwrap();
     let url = format!("sqlite://{}", dir.path().join("wxgate.db").display());
-    let store = SqliteStore::open(&url).await.unwrap();
+    let store = SqliteStore::open(Some(&dir.path().join("wxgate.db")))
+        .await
+        .unwrap();
     let mut acknowledged = Vec::new();
     for i in 0..20 {
         let key = format!("before{i}");
@@ -72,7 +74,9 @@ async fn a_full_disk_fails_writes_until_space_is_back_and_loses_nothing_acknowle
     store.close().await;
 
     // Everything acknowledged is there after reopening.
-    let store = crate::store::open(&url).await.unwrap();
+    let store = crate::store::open(&url.parse().expect("a storage url"))
+        .await
+        .unwrap();
     let events = store
         .events(&EventQuery {
             limit: 1000,

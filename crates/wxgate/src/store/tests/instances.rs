@@ -22,8 +22,12 @@ const UNBLOCKED: Duration = Duration::from_secs(5);
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn an_instance_stuck_in_a_batch_does_not_hold_up_the_others() {
     with_postgres_database(|url| async move {
-        let one = crate::store::open(&url).await.expect("open instance one");
-        let two = crate::store::open(&url).await.expect("open instance two");
+        let one = crate::store::open(&url.parse().expect("a storage url"))
+            .await
+            .expect("open instance one");
+        let two = crate::store::open(&url.parse().expect("a storage url"))
+            .await
+            .expect("open instance two");
         one.record(push("oA", "a1", 0, subscribe("poster")))
             .await
             .unwrap();

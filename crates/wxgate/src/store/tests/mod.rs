@@ -43,7 +43,9 @@ where
 {
     let dir = tempfile::tempdir().expect("temp dir");
     let url = format!("sqlite://{}", dir.path().join("wxgate.db").display());
-    let store = super::open(&url).await.expect("open sqlite");
+    let store = super::open(&url.parse().expect("a storage url"))
+        .await
+        .expect("open sqlite");
     test(TestDb {
         store: store.clone(),
         url,
@@ -60,7 +62,9 @@ where
     Fut: Future<Output = ()>,
 {
     with_postgres_database(|url| async move {
-        let store = super::open(&url).await.expect("open postgres");
+        let store = super::open(&url.parse().expect("a storage url"))
+            .await
+            .expect("open postgres");
         test(TestDb {
             store: store.clone(),
             url,

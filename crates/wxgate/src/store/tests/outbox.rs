@@ -226,7 +226,9 @@ async fn deliveries_survive_close_and_reopen(db: TestDb) {
         .await
         .unwrap();
     db.store.close().await;
-    let reopened = crate::store::open(&db.url).await.unwrap();
+    let reopened = crate::store::open(&db.url.parse().expect("a storage url"))
+        .await
+        .unwrap();
     assert_eq!(reopened.pending_deliveries().await.unwrap(), 2);
     let claimed = reopened.claim_deliveries(at(20), LEASE, 10).await.unwrap();
     assert_eq!(names(&claimed), [pair("crm", "a1")]);

@@ -9,7 +9,9 @@ async fn the_log_beyond_the_last_applied_batch_is_applied_at_open() {
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("wxgate.db");
     let url = format!("sqlite://{}", path.display());
-    let store = crate::store::open(&url).await.unwrap();
+    let store = crate::store::open(&url.parse().expect("a storage url"))
+        .await
+        .unwrap();
     let subscribe = FollowerEffect::Subscribe {
         scene: Some("poster".into()),
     };
@@ -31,7 +33,9 @@ async fn the_log_beyond_the_last_applied_batch_is_applied_at_open() {
     .unwrap();
     drop(conn);
 
-    let store = crate::store::open(&url).await.unwrap();
+    let store = crate::store::open(&url.parse().expect("a storage url"))
+        .await
+        .unwrap();
     let a = store
         .follower(Some(crate::store::DEFAULT_ACCOUNT), "oA")
         .await

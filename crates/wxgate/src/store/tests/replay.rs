@@ -80,7 +80,9 @@ async fn a_resends_mark_is_kept_too(db: TestDb) {
     db.store.keep_mark(&in_flight).await.unwrap();
     db.store.close().await;
 
-    let store = crate::store::open(&db.url).await.expect("reopen");
+    let store = crate::store::open(&db.url.parse().expect("a storage url"))
+        .await
+        .expect("reopen");
     let marks = store.replay_marks(DEFAULT_ACCOUNT, start).await.unwrap();
     assert_eq!(
         marks,

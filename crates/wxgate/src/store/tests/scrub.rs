@@ -50,7 +50,9 @@ async fn write_user(store: &dyn crate::store::Store, openid: &str) {
 async fn forgotten_openids_leave_the_database_files() {
     let dir = tempfile::tempdir().unwrap();
     let url = format!("sqlite://{}", dir.path().join("wxgate.db").display());
-    let store = crate::store::open(&url).await.unwrap();
+    let store = crate::store::open(&url.parse().expect("a storage url"))
+        .await
+        .unwrap();
     for openid in [FORGOTTEN, KEPT, ERASED] {
         write_user(store.as_ref(), openid).await;
     }

@@ -96,7 +96,9 @@ async fn an_unsubscribe_resent_is_processed_once_also_after_a_restart(db: TestDb
 
     // After a restart the resend is still recognised.
     db.store.close().await;
-    let reopened = crate::store::open(&db.url).await.unwrap();
+    let reopened = crate::store::open(&db.url.parse().expect("a storage url"))
+        .await
+        .unwrap();
     let resent = unsubscribe(OPENID, "u1", now + Duration::seconds(10));
     assert_eq!(reopened.record(resent).await.unwrap(), RESEND);
     assert_eq!(
@@ -136,7 +138,9 @@ async fn another_instance_recognises_the_resend_on_postgres(db: TestDb) {
     }
     let now = Utc::now();
     db.store.record(subscribe(now)).await.unwrap();
-    let other = crate::store::open(&db.url).await.unwrap();
+    let other = crate::store::open(&db.url.parse().expect("a storage url"))
+        .await
+        .unwrap();
     let first = db.store.record(unsubscribe(OPENID, "u1", now)).await;
     assert_eq!(first.unwrap(), Recorded::Forgotten);
     let resent = unsubscribe(OPENID, "u1", now + Duration::seconds(5));

@@ -122,7 +122,7 @@ async fn a_sqlite_database_from_before_accounts_keeps_every_row() {
         conn.execute_batch(OLD_ROWS).unwrap();
         conn.execute_batch(OLD_SQLITE_ROWS).unwrap();
     }
-    let store = crate::store::open(&format!("sqlite://{}", path.display()))
+    let store = crate::store::open(&crate::store::StorageUrl::Sqlite { path: path.clone() })
         .await
         .unwrap();
     every_old_row_is_the_default_accounts(store.as_ref()).await;
@@ -148,7 +148,9 @@ async fn a_postgres_database_from_before_accounts_keeps_every_row() {
             .await
             .unwrap();
         pool.close().await;
-        let store = crate::store::open(&url).await.unwrap();
+        let store = crate::store::open(&url.parse().expect("a storage url"))
+            .await
+            .unwrap();
         every_old_row_is_the_default_accounts(store.as_ref()).await;
         store.close().await;
     })

@@ -134,7 +134,9 @@ async fn expired_states_and_tickets_are_swept(db: TestDb) {
 store_test!(expired_states_and_tickets_are_swept);
 
 async fn two_stores_racing_for_one_state_get_it_once(db: TestDb) {
-    let other = crate::store::open(&db.url).await.unwrap();
+    let other = crate::store::open(&db.url.parse().expect("a storage url"))
+        .await
+        .unwrap();
     let now = Utc::now();
     for round in 0..20 {
         let key = digest(&format!("race-{round}"));
