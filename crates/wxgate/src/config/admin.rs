@@ -19,14 +19,14 @@ pub(super) fn validate(raw: &RawConfig) -> Result<AdminConfig, ConfigError> {
         .admin
         .token
         .as_deref()
-        .map(|t| token("admin.token", t))
+        .map(|t| bearer("admin.token", t))
         .transpose()?;
     let service_tokens = raw
         .admin
         .service_tokens
         .iter()
         .enumerate()
-        .map(|(i, t)| token(&format!("admin.service_tokens[{i}]"), t))
+        .map(|(i, t)| bearer(&format!("admin.service_tokens[{i}]"), t))
         .collect::<Result<Vec<_>, _>>()?;
     if token.is_none() && !service_tokens.is_empty() {
         // Without an admin token /api answers 404 to everyone: the service tokens would be
@@ -43,7 +43,7 @@ pub(super) fn validate(raw: &RawConfig) -> Result<AdminConfig, ConfigError> {
 }
 
 /// A bearer token at `key`: non-empty, without surrounding whitespace.
-fn token(key: &str, value: &str) -> Result<Secret, ConfigError> {
+fn bearer(key: &str, value: &str) -> Result<Secret, ConfigError> {
     if value.is_empty() {
         Err(ConfigError::new(key, "must not be empty"))
     } else if value.trim() != value {

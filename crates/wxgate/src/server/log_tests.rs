@@ -61,7 +61,7 @@ async fn start() -> App {
     );
     let raw = crate::config::parse_toml(&text).unwrap();
     let config = crate::config::Config::from_raw(raw, dir.path(), |_| None).unwrap();
-    let sqlite = Arc::new(SqliteStore::open(Some(&db)).await.unwrap());
+    let sqlite = Arc::new(SqliteStore::open(Some(db.as_path())).await.unwrap());
     let store: Arc<dyn Store> = sqlite.clone();
     let app = crate::app::Application::build_on(config, store)
         .await

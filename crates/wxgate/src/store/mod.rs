@@ -717,7 +717,9 @@ pub trait Store: web::WebStore + AccountLedger + Send + Sync + 'static {
 /// The error never holds the url itself (a PostgreSQL url may carry a password).
 pub async fn open(url: &StorageUrl) -> Result<Arc<dyn Store>, StoreError> {
     Ok(match url {
-        StorageUrl::Sqlite { path } => Arc::new(sqlite::SqliteStore::open(Some(path)).await?),
+        StorageUrl::Sqlite { path } => {
+            Arc::new(sqlite::SqliteStore::open(Some(path.as_path())).await?)
+        }
         StorageUrl::SqliteMemory => Arc::new(sqlite::SqliteStore::open(None).await?),
         StorageUrl::Postgres(url) => Arc::new(postgres::PgStore::open(url).await?),
     })

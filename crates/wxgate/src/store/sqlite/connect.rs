@@ -1,7 +1,7 @@
 //! Opening SQLite connections: the pragmas of the writer and the
 //! readers, and the database file created private to its owner (0600; SQLite gives its
 //! -wal and -shm files the same mode).
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::time::Duration;
 
 use rusqlite::{Connection, OpenFlags};

@@ -19,7 +19,7 @@ fn big(openid: &str, key: &str, secs: i64) -> crate::store::PushWrite {
 async fn a_full_disk_fails_writes_until_space_is_back_and_loses_nothing_acknowledged() {
     let dir = tempfile::tempdir().unwrap();
     let url = format!("sqlite://{}", dir.path().join("wxgate.db").display());
-    let store = SqliteStore::open(Some(&dir.path().join("wxgate.db")))
+    let store = SqliteStore::open(Some(dir.path().join("wxgate.db").as_path()))
         .await
         .unwrap();
     let mut acknowledged = Vec::new();
