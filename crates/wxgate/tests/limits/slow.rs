@@ -44,9 +44,10 @@ async fn issue_9_two_thousand_slow_clients_do_not_delay_a_push() {
         "header_timeout_ms = 60000\nreply_deadline_ms = 5000\n",
     ))
     .await;
-    timed_push(&app).await; // warm up (store, pool)
-                            // The baseline: the slowest of a few pushes with no slow client, on this machine in this
-                            // run (a loaded machine slows every push, not only those beside slow clients).
+    // Warm up (store, pool).
+    timed_push(&app).await;
+    // The baseline: the slowest of a few pushes with no slow client, on this machine in this
+    // run (a loaded machine slows every push, not only those beside slow clients).
     let mut baseline = Duration::ZERO;
     for _ in 0..5 {
         baseline = baseline.max(timed_push(&app).await);
