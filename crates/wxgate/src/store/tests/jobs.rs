@@ -57,15 +57,15 @@ async fn a_template_job_and_a_webhook_job_of_one_openid_are_both_handed_out(db: 
 }
 store_test!(a_template_job_and_a_webhook_job_of_one_openid_are_both_handed_out);
 
-/// A pending template message and a webhook delivery of one openid as a wxgate before job
-/// kinds queued them (both dialects), and a template row without a message id (never
-/// sendable).
+/// A pending template message (the first of a fresh database: id 1) and a webhook delivery
+/// of one openid as a wxgate before job kinds queued them (both dialects), and a template row
+/// without a message id (never sendable).
 const OLD_ROWS: &str = r#"
-INSERT INTO messages (id, account, openid, template_id, idempotency_key, status, created_at,
+INSERT INTO messages (account, openid, template_id, idempotency_key, status, created_at,
                       updated_at)
-    VALUES (7, 'default', 'oOld', 'TPL', NULL, 'queued', 1714521600000, 1714521600000);
+    VALUES ('default', 'oOld', 'TPL', NULL, 'queued', 1714521600000, 1714521600000);
 INSERT INTO outbox (webhook, account, openid, event_id, payload, created_at, next_at)
-    VALUES ('@template', 'default', 'oOld', '7', '{"touser":"oOld"}', 1714521600000,
+    VALUES ('@template', 'default', 'oOld', '1', '{"touser":"oOld"}', 1714521600000,
             1714521600000),
            ('crm', 'default', 'oOld', 'kOld', '{}', 1714521601000, 1714521601000),
            ('@template', 'default', 'oOld', 'junk', '{}', 1714521602000, 1714521602000);
@@ -80,16 +80,16 @@ async fn the_old_template_row_is_a_template_job(store: &dyn Store) {
     assert_eq!(
         template_job(&claimed[0]),
         &TemplateJob {
-            message_id: 7,
+            message_id: 1,
             payload: r#"{"touser":"oOld"}"#.into()
         }
     );
     assert_eq!(webhook_job(&claimed[1]).webhook, "crm");
     store
-        .message_sent(7, claimed[0].id, 1001, at(11))
+        .message_sent(1, claimed[0].id, 1001, at(11))
         .await
         .unwrap();
-    let message = store.message(7).await.unwrap().unwrap();
+    let message = store.message(1).await.unwrap().unwrap();
     assert_eq!(
         (message.status.as_str(), message.msgid),
         ("sent", Some(1001))
