@@ -16,10 +16,13 @@ use tokio::net::TcpListener;
 
 use crate::account::{Parts, Registry};
 use crate::config::{Config, ConfigError};
+use crate::jobs::TemplateRunner;
 use crate::push::Pipeline;
 use crate::routing::{Routing, RoutingHandle};
 use crate::server::{self, AppState, Workers};
-use crate::store::{self, Store, StoreError};
+use crate::store::{
+    self, Erasure, JobQueue, PushLog, Store, StoreError, TemplateMessages, WebStore,
+};
 use crate::webhooks::outbox::Dispatcher;
 
 /// Why the gateway could not be built.
@@ -91,20 +94,21 @@ impl Application {
         }
         let routing = RoutingHandle::new(Routing::of(&config));
         let pipeline = Pipeline::new(
-            Arc::clone(&store),
+            Arc::clone(&store) as Arc<dyn PushLog>,
+            Arc::clone(&store) as Arc<dyn TemplateMessages>,
             routing.clone(),
             config.server.reply_deadline,
         );
         let registry =
             Arc::new(Registry::start(&config, Parts::of(&config, Arc::clone(&store))).await);
         let dispatcher = Dispatcher::new(
-            store,
+            Arc::clone(&store) as Arc<dyn JobQueue>,
             routing,
             pipeline.http.clone(),
             Arc::clone(&pipeline.outbox),
         )
-        .templates(Arc::clone(&registry) as Arc<dyn crate::messages::TemplateSenders>);
-        let state = AppState::new(config, pipeline, registry);
+        .templates(Arc::clone(&registry) as Arc<dyn TemplateRunner>);
+        let state = AppState::new(config, store, pipeline, registry);
         Ok(Application {
             listener,
             local,
@@ -138,17 +142,17 @@ impl Application {
     ) -> std::io::Result<()> {
         let state = self.state;
         if let Some(retain) = state.config.storage.retain_events {
-            state
-                .pipeline
-                .tasks
-                .spawn_background(purge_old_events(Arc::clone(&state.store), retain));
+            state.pipeline.tasks.spawn_background(purge_old_events(
+                Arc::clone(&state.store) as Arc<dyn Erasure>,
+                retain,
+            ));
         }
         if state.config.web.is_some() {
             state
                 .pipeline
                 .tasks
                 .spawn_background(crate::web::signin::sweep(
-                    Arc::clone(&state.store),
+                    Arc::clone(&state.store) as Arc<dyn WebStore>,
                     SWEEP_SIGN_INS_EVERY,
                 ));
         }
@@ -170,7 +174,7 @@ async fn bind(config: &Config) -> Result<TcpListener, BuildError> {
 }
 
 /// Delete events older than `retain`, at start and then hourly.
-async fn purge_old_events(store: Arc<dyn Store>, retain: Duration) {
+async fn purge_old_events(store: Arc<dyn Erasure>, retain: Duration) {
     let mut tick = tokio::time::interval(Duration::from_secs(3600));
     loop {
         tick.tick().await;

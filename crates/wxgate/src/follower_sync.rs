@@ -18,7 +18,7 @@ use std::sync::Arc;
 use chrono::{DateTime, Utc};
 use wechat_api::{ApiClient, ApiError, UserInfo, BATCH_GET_MAX};
 
-use crate::store::{Store, StoreError, SyncCursor, SyncedFollower};
+use crate::store::{StoreError, SyncCursor, SyncStore, SyncedFollower};
 
 /// Followers stored per transaction (10 batchget calls): fewer commits, and what a quota
 /// stop loses is fetched again from the page's start anyway.
@@ -75,12 +75,12 @@ pub trait Progress {
 pub struct FollowerSync {
     account: String,
     api: Arc<ApiClient>,
-    store: Arc<dyn Store>,
+    store: Arc<dyn SyncStore>,
 }
 
 impl FollowerSync {
     /// A sync of `account`'s followers through its `api` into `store`.
-    pub fn new(account: String, api: Arc<ApiClient>, store: Arc<dyn Store>) -> Self {
+    pub fn new(account: String, api: Arc<ApiClient>, store: Arc<dyn SyncStore>) -> Self {
         FollowerSync {
             account,
             api,

@@ -13,10 +13,11 @@
 //!   late replies;
 //! - [`rules`]: `[[rules]]` compiled once, [`routing`]: the rules and webhooks in force; [`webhooks`]: call webhooks and the notify outbox,
 //!   signed with a [`webhook_key`] (a leaf that `config` decodes secrets into);
-//! - [`store`]: SQLite / PostgreSQL behind one trait, with group commit;
+//! - [`store`]: SQLite / PostgreSQL behind one port (trait) per role, with group commit;
+//!   [`jobs`]: the seam between the job queue's dispatcher and the kinds of job;
 //! - [`api`], [`qr`], [`menu`]: the WeChat server API features (token, QR codes, menus);
 //! - [`follower_sync`]: `wxgate followers sync`, the follower list from WeChat;
-//! - [`messages`]: template messages, queued in the outbox, with their receipts;
+//! - [`messages`]: template messages, queued as jobs, with their receipts;
 //! - [`web`]: the account's web pages — OAuth sign-in (redirect checks, the one-time flow);
 //! - [`dashboard`]: the `/admin` page; [`cli`]: the commands.
 #![forbid(unsafe_code)]
@@ -28,6 +29,7 @@ pub mod cli;
 pub mod config;
 pub mod dashboard;
 pub mod follower_sync;
+pub mod jobs;
 pub mod menu;
 pub mod messages;
 pub mod push;

@@ -135,7 +135,7 @@ impl Account {
                         late: Arc::new(CustomServiceSender::new(Arc::clone(&api))),
                         templates: Arc::new(TemplateSender::new(
                             Arc::clone(&api),
-                            Arc::clone(&parts.store),
+                            Arc::clone(&parts.store) as _,
                             parts.template_rate,
                         )),
                         api,

@@ -42,7 +42,7 @@ pub fn account_client(
     };
     let client_config = ClientConfig::new(account.appid.clone(), secret.to_secret_string())
         .with_base_url(base_url.as_str());
-    let tokens = Arc::new(StoreTokens::new(Arc::clone(&store)));
+    let tokens = Arc::new(StoreTokens::new(Arc::clone(&store) as _));
     let tickets = Arc::new(StoreTickets::new(store));
     ApiClient::new(client_config, tokens)
         .map(|client| Some(Arc::new(client.with_ticket_store(tickets))))

@@ -7,17 +7,17 @@ use std::time::Duration;
 use async_trait::async_trait;
 use wechat_api::{CachedToken, StoreError, TokenStore};
 
-use crate::store::{Store, StoredToken};
+use crate::store::{StoredToken, WebStore};
 
 /// The `jsapi_tickets` table of the gateway's store, seen as the client's [`TokenStore`].
 #[derive(Clone)]
 pub struct StoreTickets {
-    store: Arc<dyn Store>,
+    store: Arc<dyn WebStore>,
 }
 
 impl StoreTickets {
     /// A ticket store over `store`.
-    pub fn new(store: Arc<dyn Store>) -> Self {
+    pub fn new(store: Arc<dyn WebStore>) -> Self {
         StoreTickets { store }
     }
 }

@@ -1,4 +1,4 @@
-//! [`StoreTokens`]: the API client's [`TokenStore`] over the gateway's [`Store`], so the
+//! [`StoreTokens`]: the API client's [`TokenStore`] over the gateway's [`TokenLeases`], so the
 //! account's token survives restarts and is shared by every instance on one database.
 use std::sync::Arc;
 use std::time::Duration;
@@ -6,17 +6,17 @@ use std::time::Duration;
 use async_trait::async_trait;
 use wechat_api::{CachedToken, StoreError, TokenStore};
 
-use crate::store::{Store, StoredToken};
+use crate::store::{StoredToken, TokenLeases};
 
 /// The `tokens` table of the gateway's store, seen as a [`TokenStore`].
 #[derive(Clone)]
 pub struct StoreTokens {
-    store: Arc<dyn Store>,
+    store: Arc<dyn TokenLeases>,
 }
 
 impl StoreTokens {
     /// A token store over `store`.
-    pub fn new(store: Arc<dyn Store>) -> Self {
+    pub fn new(store: Arc<dyn TokenLeases>) -> Self {
         StoreTokens { store }
     }
 }

@@ -73,12 +73,6 @@ fn webhook(i: usize, w: &RawWebhook, accounts: &[&str]) -> Result<WebhookConfig,
     if w.name.is_empty() {
         return Err(ConfigError::new(key("name"), "must not be empty"));
     }
-    if w.name.starts_with('@') {
-        return Err(ConfigError::new(
-            key("name"),
-            "names starting with @ are reserved (the gateway's own queues)",
-        ));
-    }
     if let Some(names) = &w.accounts {
         if names.is_empty() {
             return Err(ConfigError::new(

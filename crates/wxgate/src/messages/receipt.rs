@@ -2,7 +2,7 @@
 use chrono::Utc;
 use wechat_proto::{Event, Message, MessageKind};
 
-use crate::store::{Store, StoreError};
+use crate::store::{StoreError, TemplateMessages};
 
 /// Our status for WeChat's `Status`: `success` → `delivered`, `failed:user block` →
 /// `blocked`, anything else (`failed: system failed`) → `failed`.
@@ -23,7 +23,7 @@ pub fn status_of(wechat: &str) -> &'static str {
 /// to the account's message sent as its MsgID. Idempotent (a resend of the push changes
 /// nothing more).
 pub async fn record_receipt(
-    store: &dyn Store,
+    store: &dyn TemplateMessages,
     account: &str,
     msg: &Message,
 ) -> Result<(), StoreError> {

@@ -1,12 +1,12 @@
-//! [`TemplateSender`]: sends one queued template message when the outbox dispatcher hands
-//! over its row, at most `[wechat_api] template_rate` a second.
+//! [`TemplateSender`]: sends one queued template message when the job dispatcher hands over
+//! its job, at most `[wechat_api] template_rate` a second.
 use std::sync::Arc;
 
 use chrono::Utc;
 use wechat_api::{ApiClient, TemplateMessage};
 
 use super::rate::Rate;
-use crate::store::{Delivery, Store};
+use crate::store::{ClaimedJob, TemplateJob, TemplateMessages};
 
 /// Why a send is to be tried again later (the dispatcher's backoff decides when).
 #[derive(Debug, thiserror::Error)]
@@ -16,13 +16,13 @@ pub struct Retry(pub String);
 /// Sends queued template messages through the account's API client.
 pub struct TemplateSender {
     api: Arc<ApiClient>,
-    store: Arc<dyn Store>,
+    store: Arc<dyn TemplateMessages>,
     rate: Rate,
 }
 
 impl TemplateSender {
     /// A sender over `api`, recording outcomes in `store`, at most `per_second` sends a second.
-    pub fn new(api: Arc<ApiClient>, store: Arc<dyn Store>, per_second: u32) -> Self {
+    pub fn new(api: Arc<ApiClient>, store: Arc<dyn TemplateMessages>, per_second: u32) -> Self {
         TemplateSender {
             api,
             store,
@@ -30,24 +30,18 @@ impl TemplateSender {
         }
     }
 
-    /// Sends the message of outbox row `d` (its `event_id` is the message id). `Ok` when the
-    /// message is settled — sent (msgid stored) or failed for good (errcode stored) — and its
-    /// row deleted; `Err` when it should be tried again (busy `-1` after the client's own
-    /// retries, the daily quota, a transport error, a store failure).
-    pub async fn send(&self, d: &Delivery) -> Result<(), Retry> {
-        let Ok(id) = d.event_id.parse::<i64>() else {
-            tracing::warn!(
-                row = d.id,
-                "template outbox row without a message id: dropped"
-            );
-            return self.drop_row(d).await;
-        };
-        let mut message: TemplateMessage = match serde_json::from_str(&d.payload) {
+    /// Sends the message of template job `job`. `Ok` when the message is settled — sent
+    /// (msgid stored) or failed for good (errcode stored) — and its job deleted; `Err` when
+    /// it should be tried again (busy `-1` after the client's own retries, the daily quota, a
+    /// transport error, a store failure).
+    pub async fn send(&self, job: &ClaimedJob, template: &TemplateJob) -> Result<(), Retry> {
+        let id = template.message_id;
+        let mut message: TemplateMessage = match serde_json::from_str(&template.payload) {
             Ok(message) => message,
             Err(e) => {
                 tracing::warn!(id, error = %e, "stored template message unreadable: failed");
                 return self
-                    .settle(id, d, Err("unreadable stored message".into()))
+                    .settle(id, job, Err("unreadable stored message".into()))
                     .await;
             }
         };
@@ -56,11 +50,11 @@ impl TemplateSender {
         message.client_msg_id = Some(format!("wxgate-{id}"));
         self.rate.acquire().await;
         match self.api.send_template(&message).await {
-            Ok(msgid) => self.settle(id, d, Ok(msgid)).await,
+            Ok(msgid) => self.settle(id, job, Ok(msgid)).await,
             Err(e) if is_final(&e) => {
                 let code = e.code().unwrap_or_default();
                 tracing::info!(id, code, "template message refused by WeChat");
-                self.settle(id, d, Err(e.to_string())).await
+                self.settle(id, job, Err(e.to_string())).await
             }
             Err(e) => Err(Retry(e.to_string())),
         }
@@ -69,14 +63,17 @@ impl TemplateSender {
     async fn settle(
         &self,
         id: i64,
-        d: &Delivery,
+        job: &ClaimedJob,
         outcome: Result<i64, String>,
     ) -> Result<(), Retry> {
         let now = Utc::now();
         let (written, status) = match &outcome {
-            Ok(msgid) => (self.store.message_sent(id, d.id, *msgid, now).await, "sent"),
+            Ok(msgid) => (
+                self.store.message_sent(id, job.id, *msgid, now).await,
+                "sent",
+            ),
             Err(error) => (
-                self.store.message_failed(id, d.id, error, now).await,
+                self.store.message_failed(id, job.id, error, now).await,
                 "failed",
             ),
         };
@@ -87,13 +84,6 @@ impl TemplateSender {
             }
             Err(e) => Err(Retry(format!("recording the outcome failed: {e}"))),
         }
-    }
-
-    async fn drop_row(&self, d: &Delivery) -> Result<(), Retry> {
-        self.store
-            .delivery_done(d.id)
-            .await
-            .map_err(|e| Retry(e.to_string()))
     }
 }
 

@@ -55,7 +55,7 @@ pub fn calls_webhook(routing: &Routing, account: &str, msg: &Message) -> bool {
 ///
 /// Every push's replay mark is durable before its answer: a written push keeps it in its own
 /// transaction (a resend found there too); a resend answered with the reply of its first,
-/// still in flight or (for a call webhook) stored, keeps it through `Store::keep_mark`. An
+/// still in flight or (for a call webhook) stored, keeps it through `PushLog::keep_mark`. An
 /// in-flight resend keeps it while it waits for the first's answer, so it waits no longer
 /// unless the first's commit is already under way when it comes.
 #[allow(clippy::too_many_arguments)]
@@ -91,7 +91,7 @@ pub async fn handle(
                 // A call webhook has side effects: don't call it again for a resend whose
                 // first attempt finished (in this or an earlier process).
                 if calls {
-                    let stored = pipeline.store.stored_reply(account.name(), key.as_str());
+                    let stored = pipeline.log.stored_reply(account.name(), key.as_str());
                     if let Some(stored) = stored.await? {
                         keep(&pipeline, &replay).await?;
                         account.series.retry();
@@ -117,7 +117,7 @@ pub async fn handle(
 /// Keeps the replay mark of a push answered without a write of its own (a resend).
 async fn keep(pipeline: &Pipeline, mark: &Option<GuardMark>) -> Result<(), StoreError> {
     match mark {
-        Some(mark) => pipeline.store.keep_mark(mark).await,
+        Some(mark) => pipeline.log.keep_mark(mark).await,
         None => Ok(()),
     }
 }
@@ -157,7 +157,7 @@ async fn run(
     let late_to = decision.late.is_some().then(|| msg.from_user_name.clone());
     // A template message's outcome, kept before the push is acknowledged (a failure is not
     // answered 200, so WeChat resends; applying it again changes nothing).
-    crate::messages::record_receipt(pipeline.store.as_ref(), account.name(), &msg).await?;
+    crate::messages::record_receipt(pipeline.receipts.as_ref(), account.name(), &msg).await?;
     let write = PushWrite {
         account: account.name().to_string(),
         dedupe_key: key.to_string(),
@@ -177,7 +177,7 @@ async fn run(
         // Moved, not copied: nothing below needs the message but a late reply's recipient.
         openid: msg.from_user_name,
     };
-    let answer = match pipeline.store.record(write).await? {
+    let answer = match pipeline.log.record(write).await? {
         Recorded::Duplicate { reply } => {
             account.series.retry();
             Passive::from(reply)

@@ -6,17 +6,19 @@ use tokio::sync::Notify;
 
 use super::inflight::Inflight;
 use crate::routing::RoutingHandle;
-use crate::store::Store;
+use crate::store::{PushLog, TemplateMessages};
 use crate::tasks::Tasks;
 
-/// The push pipeline's parts: the store, the rules and webhooks in force, the pushes in
+/// The push pipeline's parts: its ports of the store, the rules and webhooks in force, the pushes in
 /// flight, the HTTP client of call webhooks, the outbox wake-up and the task tracker (each
 /// account's own parts — keys, replay guard, senders, metrics — come with its
 /// [`crate::account::Account`]). Cheap to clone; built once by [`crate::app::Application`] (or by a test).
 #[derive(Clone)]
 pub struct Pipeline {
     /// where pushes are recorded
-    pub store: Arc<dyn Store>,
+    pub log: Arc<dyn PushLog>,
+    /// where template-message receipts (`TEMPLATESENDJOBFINISH` pushes) are kept
+    pub receipts: Arc<dyn TemplateMessages>,
     /// the current rules and webhooks (SIGHUP swaps them)
     pub routing: RoutingHandle,
     /// pushes in flight, by dedupe key (retry coalescing)
@@ -32,10 +34,17 @@ pub struct Pipeline {
 }
 
 impl Pipeline {
-    /// A pipeline over `store` with `routing` and fresh parts.
-    pub fn new(store: Arc<dyn Store>, routing: RoutingHandle, reply_deadline: Duration) -> Self {
+    /// A pipeline recording pushes in `log` and receipts in `receipts`, with `routing` and
+    /// fresh parts.
+    pub fn new(
+        log: Arc<dyn PushLog>,
+        receipts: Arc<dyn TemplateMessages>,
+        routing: RoutingHandle,
+        reply_deadline: Duration,
+    ) -> Self {
         Pipeline {
-            store,
+            log,
+            receipts,
             routing,
             inflight: Arc::default(),
             http: crate::webhooks::client(),

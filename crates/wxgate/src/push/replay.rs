@@ -3,10 +3,10 @@
 //!
 //! A triple and its body are kept as SHA-256 digests ([`ReplayMark`]); the guard here holds
 //! their first 8 bytes in memory, and every accepted push's mark is stored durably before its
-//! 200 — with the push when it is written, on its own (`Store::keep_mark`) when it is a resend
+//! 200 — with the push when it is written, on its own (`PushLog::keep_mark`) when it is a resend
 //! answered with the first's reply — so the guard is seeded from the store at start
 //! ([`ReplayGuard::seed`]) and a captured query stays refused across a restart. On PostgreSQL,
-//! instances sharing the database also ask the store (`Store::replayed_elsewhere`). Marks are
+//! instances sharing the database also ask the store (`PushLog::replayed_elsewhere`). Marks are
 //! stored under [`guard_key`].
 //!
 //! Memory is bounded: two generations, the older dropped at each rotation (every 10 minutes,

@@ -1,4 +1,5 @@
 //! The decide step alone — no HTTP server, no `AppState` — on tokio's paused clock.
+use std::sync::Arc;
 use std::time::Duration;
 
 use tokio::time::Instant;
@@ -9,6 +10,7 @@ use super::Pipeline;
 use crate::account::{Account, Parts};
 use crate::config::{parse_toml, Config};
 use crate::routing::{Routing, RoutingHandle};
+use crate::store::{PushLog, Store, TemplateMessages};
 use crate::webhooks::CallError;
 
 fn config(extra: &str) -> Config {
@@ -29,19 +31,22 @@ fn text(content: &str) -> Message {
 }
 
 /// Account `i` of `config`, as the registry builds it.
-fn account(config: &Config, i: usize, pipeline: &Pipeline) -> std::sync::Arc<Account> {
-    let parts = Parts::of(config, std::sync::Arc::clone(&pipeline.store));
+fn account(config: &Config, i: usize, store: &Arc<dyn Store>) -> Arc<Account> {
+    let parts = Parts::of(config, Arc::clone(store));
     let entry = config.accounts[i].clone();
-    std::sync::Arc::new(Account::new(entry, Default::default(), parts))
+    Arc::new(Account::new(entry, Default::default(), parts))
 }
 
-async fn pipeline(config: &Config) -> Pipeline {
+/// A pipeline over a store opened from `config`, and that store.
+async fn pipeline(config: &Config) -> (Pipeline, Arc<dyn Store>) {
     let store = crate::store::open(&config.storage.url).await.unwrap();
-    Pipeline::new(
-        store,
+    let pipeline = Pipeline::new(
+        Arc::clone(&store) as Arc<dyn PushLog>,
+        Arc::clone(&store) as Arc<dyn TemplateMessages>,
         RoutingHandle::new(Routing::of(config)),
         config.server.reply_deadline,
-    )
+    );
+    (pipeline, store)
 }
 
 #[tokio::test(start_paused = true)]
@@ -50,12 +55,12 @@ async fn the_first_replying_rule_answers_at_once() {
         "[[rules]]\nwhen = { content = \"nothing\" }\nreply = { text = \"no\" }\n\
          [[rules]]\nwhen = { msg_type = \"text\" }\nreply = { text = \"you said {content}\" }\n",
     );
-    let pipeline = pipeline(&config).await;
+    let (pipeline, store) = pipeline(&config).await;
     let started = Instant::now();
     let decision = decide(
         &pipeline,
         &pipeline.routing.current(),
-        &account(&config, 0, &pipeline),
+        &account(&config, 0, &store),
         &text("hi"),
         started + Duration::from_secs(3),
     )
@@ -86,12 +91,12 @@ async fn a_silent_call_webhook_is_cut_at_the_deadline_and_left_running() {
         "[[rules]]\nwhen = {{ msg_type = \"text\" }}\ncall = \"bot\"\n\
          [[webhooks]]\nname = \"bot\"\nurl = \"{url}\"\nmode = \"call\"\ntimeout_ms = 4000\n"
     ));
-    let pipeline = pipeline(&config).await;
+    let (pipeline, store) = pipeline(&config).await;
     let started = Instant::now();
     let decision = decide(
         &pipeline,
         &pipeline.routing.current(),
-        &account(&config, 0, &pipeline),
+        &account(&config, 0, &store),
         &text("hi"),
         started + Duration::from_millis(2500),
     )
@@ -107,7 +112,7 @@ async fn a_silent_call_webhook_is_cut_at_the_deadline_and_left_running() {
     );
     assert!(started.elapsed() >= Duration::from_secs(4));
     hold.abort();
-    pipeline.store.close().await;
+    store.close().await;
 }
 
 /// `when.account` narrows a rule to one account; a call webhook narrowed to other accounts is
@@ -122,7 +127,7 @@ async fn rules_and_call_webhooks_narrowed_to_an_account_serve_only_it() {
          [[webhooks]]\nname = \"bot\"\nurl = \"http://127.0.0.1:9/\"\nmode = \"call\"\n\
          accounts = [\"two\"]\n",
     );
-    let pipeline = pipeline(&config).await;
+    let (pipeline, store) = pipeline(&config).await;
     let reply = |content: &str| {
         Some(Reply::Text {
             content: content.into(),
@@ -132,12 +137,12 @@ async fn rules_and_call_webhooks_narrowed_to_an_account_serve_only_it() {
         let decision = decide(
             &pipeline,
             &pipeline.routing.current(),
-            &account(&config, i, &pipeline),
+            &account(&config, i, &store),
             &text("hi"),
             Instant::now() + Duration::from_secs(3),
         )
         .await;
         assert_eq!(decision.reply, reply(expected), "account {i}");
     }
-    pipeline.store.close().await;
+    store.close().await;
 }

@@ -2,7 +2,7 @@
 use chrono::Utc;
 use wechat_api::{ApiClient, ApiError, QrRequest};
 
-use crate::store::{QrCode, Store, StoreError};
+use crate::store::{QrCode, QrCodes, StoreError};
 
 /// Why a code could not be created or recorded.
 #[derive(Debug, thiserror::Error)]
@@ -21,7 +21,7 @@ pub enum CreateError {
 /// `label` the earlier code's label is kept; an empty one clears it.
 pub async fn create(
     client: &ApiClient,
-    store: &dyn Store,
+    store: &dyn QrCodes,
     account: &str,
     request: &QrRequest,
     label: Option<String>,

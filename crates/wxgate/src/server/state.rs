@@ -20,7 +20,8 @@ pub struct AppState {
     pub config: Arc<Config>,
     /// what a verified push goes through
     pub pipeline: Pipeline,
-    /// storage (the pipeline's), read by the admin API
+    /// storage, every port: the admin API's handlers use the port each needs, `/healthz` and
+    /// shutdown its [`Lifecycle`](crate::store::Lifecycle)
     pub store: Arc<dyn Store>,
     /// the accounts served, swapped whole when they change
     pub registry: Arc<Registry>,
@@ -31,11 +32,17 @@ pub struct AppState {
 }
 
 impl AppState {
-    /// New state serving `config` through `pipeline`, its accounts those of `registry`.
-    pub fn new(config: Config, pipeline: Pipeline, registry: Arc<Registry>) -> Self {
+    /// New state serving `config` through `pipeline` over `store`, its accounts those of
+    /// `registry`.
+    pub fn new(
+        config: Config,
+        store: Arc<dyn Store>,
+        pipeline: Pipeline,
+        registry: Arc<Registry>,
+    ) -> Self {
         AppState {
             config: Arc::new(config),
-            store: Arc::clone(&pipeline.store),
+            store,
             pipeline,
             registry,
             metrics: crate::telemetry::metrics::handle(),

@@ -1,18 +1,54 @@
 //! Template messages (contract §5 `/api/messages/*`): their rows, their SQL (shared by both
 //! backends, `$N` bound by name on SQLite), and the outbox queue that sends them.
 //!
-//! A queued message is a `messages` row plus an `outbox` row of the reserved webhook
-//! [`TEMPLATE_QUEUE`], written in one transaction: the notify outbox's claims, leases and
-//! backoff send it (`webhooks::outbox` hands such rows to `messages::Sender`). Its outcome,
-//! the `TEMPLATESENDJOBFINISH` push, is kept in `receipts` by WeChat's msgid, so a push that
-//! comes before the msgid is stored still counts.
+//! A queued message is a `messages` row plus a [`Job::Template`](super::Job::Template) in the
+//! job queue (`jobs.rs`), written in one transaction: the queue's claims, leases and backoff
+//! send it (the dispatcher hands such jobs to `messages`' runner). Its outcome, the
+//! `TEMPLATESENDJOBFINISH` push, is kept in `receipts` by WeChat's msgid, so a push that comes
+//! before the msgid is stored still counts.
+use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 
 use super::rows::{opt_time, time};
 use super::StoreError;
 
-/// The outbox's webhook name for template messages (config refuses names starting with `@`).
-pub const TEMPLATE_QUEUE: &str = "@template";
+/// Template messages: queued with their send, settled by the send, updated by receipts.
+#[async_trait]
+pub trait TemplateMessages: Send + Sync {
+    /// Queue a template message and its send (a [`Job::Template`](super::Job::Template)) in
+    /// one transaction — unless a message holds its idempotency key: then that one's id, and
+    /// nothing queued.
+    async fn queue_message(&self, message: &NewMessage) -> Result<Queued, StoreError>;
+    /// One template message.
+    async fn message(&self, id: i64) -> Result<Option<MessageRow>, StoreError>;
+    /// Message `id` was sent as WeChat's `msgid`: `sent` (or the status of a receipt that
+    /// came first), and its send `job` deleted from the queue, in one transaction.
+    async fn message_sent(
+        &self,
+        id: i64,
+        job: i64,
+        msgid: i64,
+        at: DateTime<Utc>,
+    ) -> Result<(), StoreError>;
+    /// Message `id` failed for good with `error`: `failed`, its send `job` deleted.
+    async fn message_failed(
+        &self,
+        id: i64,
+        job: i64,
+        error: &str,
+        at: DateTime<Utc>,
+    ) -> Result<(), StoreError>;
+    /// A `TEMPLATESENDJOBFINISH` outcome (`delivered`, `blocked`, `failed`) for `account`'s
+    /// WeChat `msgid`: kept, and applied to the `sent` message of that msgid, whose id is
+    /// returned.
+    async fn message_receipt(
+        &self,
+        account: &str,
+        msgid: i64,
+        status: &str,
+        at: DateTime<Utc>,
+    ) -> Result<Option<i64>, StoreError>;
+}
 
 /// A template message to queue.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -110,12 +146,6 @@ pub(super) const INSERT_MESSAGE: &str = "INSERT INTO messages \
 pub(super) const MESSAGE_BY_KEY: &str =
     "SELECT id FROM messages WHERE account = $1 AND idempotency_key = $2";
 
-/// The outbox row that sends message $4 ($1 account, $2 webhook, $3 openid, $5 payload,
-/// $6 now).
-pub(super) const QUEUE_SEND: &str = "INSERT INTO outbox \
-    (account, webhook, openid, event_id, payload, attempts, created_at, next_at, claimed_until) \
-    VALUES ($1, $2, $3, $4, $5, 0, $6, $6, 0)";
-
 /// One message ($1 id), with a receipt that came in while it was `sent`.
 pub(super) const SELECT_MESSAGE: &str = "SELECT m.id AS id, m.openid AS openid, \
     m.template_id AS template_id, \
@@ -152,11 +182,6 @@ pub(super) const EXPIRE_RECEIPTS: &str = "DELETE FROM receipts WHERE received_at
 /// Forget: the messages of openid $2 of account $1.
 pub(super) const DELETE_MESSAGES_OF: &str =
     "DELETE FROM messages WHERE account = $1 AND openid = $2";
-
-/// Forget: the unsent template messages of openid $2 of account $1 in the outbox (they hold
-/// the openid and were not asked for by the user's own pushes, unlike notify deliveries).
-pub(super) const DELETE_SENDS_OF: &str =
-    "DELETE FROM outbox WHERE webhook = '@template' AND account = $1 AND openid = $2";
 
 /// When receipts received before `now` - [`RECEIPT_DAYS`] are dropped.
 pub(super) fn receipts_cutoff(now: DateTime<Utc>) -> i64 {

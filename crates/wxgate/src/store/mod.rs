@@ -1,5 +1,11 @@
-//! Storage: followers, events, scene counters, QR codes, the access token, the notify-webhook
-//! outbox, behind one trait; the web pages' sign-ins and jsapi_ticket behind another (`web`).
+//! Storage: followers, events, scene counters, QR codes, access tokens, template messages, the
+//! job queue, the web pages' sign-ins and jsapi_ticket — behind one port (trait) per role, each
+//! in its own file: [`PushLog`] (`push_log.rs`), [`Erasure`], [`AdminReads`] (`admin.rs`),
+//! [`QrCodes`], [`TokenLeases`] (`tokens.rs`), [`JobQueue`] (`jobs.rs`), [`TemplateMessages`]
+//! (`messages.rs`), [`SyncStore`] (`sync.rs`), [`WebStore`] (`web/`), [`AccountLedger`]
+//! (`accounts.rs`) and [`Lifecycle`]. A module takes the narrowest port it uses
+//! (`Arc<dyn PushLog>`, …); [`Store`] is their sum, what [`open`] returns and the app wiring
+//! holds (`Arc<dyn Store>` upcasts to any port).
 //!
 //! Two implementations: `sqlite/` (the embedded engine: one writer thread owning its
 //! connection, an append log with followers brought up to date behind it) and `postgres.rs`
@@ -12,22 +18,35 @@ use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 
 pub mod accounts;
+pub mod admin;
 mod counters;
+pub mod erasure;
+pub mod jobs;
 pub mod messages;
 mod postgres;
+pub mod push_log;
+pub mod qrcodes;
 mod rows;
 mod sql;
 pub(crate) mod sqlite;
 pub mod sync;
 #[cfg(test)]
 pub(crate) mod tests;
+pub mod tokens;
 mod url;
 pub mod web;
 
 pub use accounts::{AccountLedger, KnownAccount, SOURCE_CONFIG};
-pub use messages::{MessageRow, NewMessage, Queued, TEMPLATE_QUEUE};
-pub use sync::{SyncCursor, SyncedFollower};
+pub use admin::AdminReads;
+pub use erasure::Erasure;
+pub use jobs::{ClaimedJob, Job, JobQueue, TemplateJob, WebhookJob};
+pub use messages::{MessageRow, NewMessage, Queued, TemplateMessages};
+pub use push_log::PushLog;
+pub use qrcodes::QrCodes;
+pub use sync::{SyncCursor, SyncStore, SyncedFollower};
+pub use tokens::TokenLeases;
 pub use url::StorageUrl;
+pub use web::WebStore;
 /// The account of a config with a single `[account]`, and of every row written before
 /// migration 0007 (several accounts).
 pub const DEFAULT_ACCOUNT: &str = "default";
@@ -268,7 +287,8 @@ pub struct GuardMark {
     pub mark: ReplayMark,
 }
 
-/// A notify-webhook delivery, written in the same transaction as its push (transactional outbox).
+/// A notify-webhook delivery to queue (a [`Job::Webhook`]), written in the same transaction as
+/// its push (transactional outbox).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct NewDelivery {
     /// the webhook's name
@@ -277,27 +297,6 @@ pub struct NewDelivery {
     pub payload: String,
     /// `X-Wxgate-Event-Id` (the push's dedupe key)
     pub event_id: String,
-}
-
-/// A pending delivery.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Delivery {
-    /// id (ascending = order of the pushes)
-    pub id: i64,
-    /// webhook name
-    pub webhook: String,
-    /// the account of the push
-    pub account: String,
-    /// openid of the push
-    pub openid: String,
-    /// `X-Wxgate-Event-Id`
-    pub event_id: String,
-    /// JSON body
-    pub payload: String,
-    /// failed attempts so far
-    pub attempts: i32,
-    /// when the push was recorded
-    pub created_at: DateTime<Utc>,
 }
 
 /// The answer stored with a push (its `reply` column).
@@ -532,183 +531,54 @@ impl std::fmt::Debug for StoredToken {
     }
 }
 
-/// The storage interface. SQLite and PostgreSQL implement it; one test suite runs on both.
-/// The web pages' storage is its own port, [`web::WebStore`], which every store implements.
+/// Health and shutdown of a store.
 #[async_trait]
-pub trait Store: web::WebStore + AccountLedger + Send + Sync + 'static {
-    /// Durably record one push (event, follower effect, counters) — group-committed: returns
-    /// only once the write is committed (fsynced). An unsubscribe whose key is tombstoned
-    /// (forgotten within [`REPLAY_WINDOW`], also by another instance) is a resend: answered
-    /// `Duplicate` with `success`, counting and queueing nothing.
-    async fn record(&self, write: PushWrite) -> Result<Recorded, StoreError>;
-    /// The reply stored for a dedupe key of an account, if a push with it was recorded;
-    /// `success` for the key of an unsubscribe forgotten within [`REPLAY_WINDOW`].
-    async fn stored_reply(
-        &self,
-        account: &str,
-        dedupe_key: &str,
-    ) -> Result<Option<StoredReply>, StoreError>;
-    /// Durably keep the replay mark of an accepted push that writes nothing of its own (a
-    /// resend, answered with the first's reply): on SQLite it rides the writer's next batch
-    /// (group-committed with the writes queued beside it), on PostgreSQL it is one insert.
-    /// Returns once it is committed; a mark already kept is left as it is.
-    async fn keep_mark(&self, mark: &GuardMark) -> Result<(), StoreError>;
-    /// The replay marks kept under the guard key `guard` since `since` (to seed that
-    /// in-memory guard).
-    async fn replay_marks(
-        &self,
-        guard: &str,
-        since: DateTime<Utc>,
-    ) -> Result<Vec<ReplayMark>, StoreError>;
-    /// Whether another instance sharing the database accepted `mark`'s triple under the guard
-    /// key `guard` (a push Token's: any account with that Token) with another body within the
-    /// window. Always `false` on SQLite (one process writes it; its memory is complete).
-    async fn replayed_elsewhere(&self, guard: &str, mark: &ReplayMark) -> Result<bool, StoreError>;
-    /// The followers with this openid: of one account, or of every account (None) — the
-    /// same openid string under two accounts is two followers. Ordered by account.
-    async fn follower(
-        &self,
-        account: Option<&str>,
-        openid: &str,
-    ) -> Result<Vec<Follower>, StoreError>;
-    /// A page of followers.
-    async fn followers(&self, query: &FollowerQuery) -> Result<Vec<Follower>, StoreError>;
-    /// Forget a user of one account (as an unsubscribe does, but counting nothing: the admin
-    /// API's delete). Idempotent.
-    async fn forget(&self, account: &str, openid: &str) -> Result<(), StoreError>;
-    /// Forget a follower of `account` that a sync found gone from WeChat's list at `at`: an
-    /// unsubscribe the gateway missed. If it is known and subscribed, it counts like an
-    /// unsubscribe push — one unsubscribe against the scene the user came from and one on
-    /// `at`'s UTC day (no event: nothing was received) — then it is forgotten as by
-    /// [`Store::forget`], in one transaction. Idempotent: an openid already forgotten (or
-    /// never known) counts nothing.
-    async fn forget_departed(
-        &self,
-        account: &str,
-        openid: &str,
-        at: DateTime<Utc>,
-    ) -> Result<(), StoreError>;
-    /// A page of events.
-    async fn events(&self, query: &EventQuery) -> Result<Vec<EventRow>, StoreError>;
-    /// Totals of one account, or of every account (None: summed, scenes of each).
-    async fn stats(&self, account: Option<&str>) -> Result<Stats, StoreError>;
-    /// The counters of the `days` UTC days up to and including `today`'s, oldest first, every
-    /// day present (zeros too), of one account or summed over every account (None); `scene`
-    /// narrows subscribes, unsubscribes and scans to one scene.
-    async fn daily(
-        &self,
-        account: Option<&str>,
-        today: DateTime<Utc>,
-        days: u32,
-        scene: Option<&str>,
-    ) -> Result<Vec<DayStats>, StoreError>;
-    /// Record (or replace, by account and scene) a QR code.
-    async fn save_qrcode(&self, code: &QrCode) -> Result<(), StoreError>;
-    /// Recorded QR codes of one account or of every account (None), newest first, with
-    /// their scene's counters.
-    async fn qrcodes(&self, account: Option<&str>) -> Result<Vec<QrCodeTotals>, StoreError>;
-    /// One QR code of an account by scene.
-    async fn qrcode(&self, account: &str, scene: &str) -> Result<Option<QrCode>, StoreError>;
-    /// The stored access token of an appid.
-    async fn load_token(&self, appid: &str) -> Result<Option<StoredToken>, StoreError>;
-    /// Store the access token of an appid.
-    async fn save_token(&self, appid: &str, token: &StoredToken) -> Result<(), StoreError>;
-    /// Take (or renew) the lease to refresh the token of an appid for `ttl`: `true` when
-    /// `holder` now holds it (it was free, expired, or already `holder`'s), `false` when
-    /// another holder's lease is still running. Instances sharing a database call this
-    /// before refreshing, so one refreshes.
-    async fn try_token_lease(
-        &self,
-        appid: &str,
-        holder: &str,
-        ttl: Duration,
-    ) -> Result<bool, StoreError>;
-    /// Compare-and-expire: mark the stored token of an appid expired (now) only if it is
-    /// still `token` (the one WeChat just refused), so a newer token saved meanwhile is kept.
-    async fn expire_token(&self, appid: &str, token: &str) -> Result<(), StoreError>;
-    /// Give the refresh lease of an appid back if `holder` holds it.
-    async fn release_token_lease(&self, appid: &str, holder: &str) -> Result<(), StoreError>;
-    /// Delete events received before `cutoff`; returns how many.
-    async fn purge_events(&self, cutoff: DateTime<Utc>) -> Result<u64, StoreError>;
-    /// Claim due deliveries: per (webhook, account, openid) only its oldest pending delivery, and only
-    /// if that one is due (next_at <= now) and not claimed (claimed_until <= now); at most
-    /// `limit`, oldest first. Claimed ones are not handed out again before `now + lease`.
-    async fn claim_deliveries(
-        &self,
-        now: DateTime<Utc>,
-        lease: Duration,
-        limit: u32,
-    ) -> Result<Vec<Delivery>, StoreError>;
-    /// A delivery succeeded: delete it.
-    async fn delivery_done(&self, id: i64) -> Result<(), StoreError>;
-    /// A delivery failed: attempts + 1, claim released, due again at `next_at`.
-    async fn delivery_failed(&self, id: i64, next_at: DateTime<Utc>) -> Result<(), StoreError>;
-    /// Delete the pending deliveries of `webhook` created before `cutoff` (its max_age passed).
-    async fn drop_deliveries(
-        &self,
-        webhook: &str,
-        cutoff: DateTime<Utc>,
-    ) -> Result<u64, StoreError>;
-    /// Number of pending deliveries.
-    async fn pending_deliveries(&self) -> Result<i64, StoreError>;
-    /// Queue a template message and its send (an outbox row of [`TEMPLATE_QUEUE`]) in one
-    /// transaction — unless a message holds its idempotency key: then that one's id, and
-    /// nothing queued.
-    async fn queue_message(&self, message: &NewMessage) -> Result<Queued, StoreError>;
-    /// One template message.
-    async fn message(&self, id: i64) -> Result<Option<MessageRow>, StoreError>;
-    /// Message `id` was sent as WeChat's `msgid`: `sent` (or the status of a receipt that
-    /// came first), and its outbox row `delivery` deleted, in one transaction.
-    async fn message_sent(
-        &self,
-        id: i64,
-        delivery: i64,
-        msgid: i64,
-        at: DateTime<Utc>,
-    ) -> Result<(), StoreError>;
-    /// Message `id` failed for good with `error`: `failed`, its outbox row deleted.
-    async fn message_failed(
-        &self,
-        id: i64,
-        delivery: i64,
-        error: &str,
-        at: DateTime<Utc>,
-    ) -> Result<(), StoreError>;
-    /// A `TEMPLATESENDJOBFINISH` outcome (`delivered`, `blocked`, `failed`) for `account`'s
-    /// WeChat `msgid`: kept, and applied to the `sent` message of that msgid, whose id is
-    /// returned.
-    async fn message_receipt(
-        &self,
-        account: &str,
-        msgid: i64,
-        status: &str,
-        at: DateTime<Utc>,
-    ) -> Result<Option<i64>, StoreError>;
-    /// Store a page of `account`'s synced followers and the sync's cursor in one transaction;
-    /// returns how many followers were new to the gateway (those are counted under their
-    /// scene).
-    async fn save_synced(
-        &self,
-        account: &str,
-        followers: &[SyncedFollower],
-        cursor: &SyncCursor,
-    ) -> Result<u64, StoreError>;
-    /// The cursor of `account`'s unfinished sync.
-    async fn sync_cursor(&self, account: &str) -> Result<Option<SyncCursor>, StoreError>;
-    /// `account`'s sync is over: its cursor deleted.
-    async fn finish_sync(&self, account: &str) -> Result<(), StoreError>;
-    /// `account`'s openids known before the sync that started at `started_at` and seen
-    /// neither by it nor by a push since: no longer following.
-    async fn unsynced_followers(
-        &self,
-        account: &str,
-        started_at: DateTime<Utc>,
-    ) -> Result<Vec<String>, StoreError>;
+pub trait Lifecycle: Send + Sync {
     /// `Err(reason)` while writes fail (the last batch did not commit); `Ok` again once one
     /// commits. `/healthz` answers 503 with the reason.
     fn health(&self) -> Result<(), String>;
     /// Flush pending writes and close.
     async fn close(&self);
+}
+
+/// Every port: what a backend is and [`open`] returns. SQLite and PostgreSQL implement each
+/// port (one test suite runs on both); this trait only sums them (implemented for any type
+/// that implements all). Modules take the port they use: `Arc<dyn Store>` upcasts
+/// (`Arc::clone(&store) as Arc<dyn PushLog>`).
+pub trait Store:
+    PushLog
+    + Erasure
+    + AdminReads
+    + QrCodes
+    + TokenLeases
+    + JobQueue
+    + TemplateMessages
+    + SyncStore
+    + WebStore
+    + AccountLedger
+    + Lifecycle
+    + Send
+    + Sync
+    + 'static
+{
+}
+
+impl<T> Store for T where
+    T: PushLog
+        + Erasure
+        + AdminReads
+        + QrCodes
+        + TokenLeases
+        + JobQueue
+        + TemplateMessages
+        + SyncStore
+        + WebStore
+        + AccountLedger
+        + Lifecycle
+        + Send
+        + Sync
+        + 'static
+{
 }
 
 /// Open (creating and migrating) the store at `url`: a SQLite file (absolute or relative to

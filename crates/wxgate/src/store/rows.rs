@@ -3,8 +3,8 @@
 use chrono::{DateTime, Utc};
 
 use super::{
-    Delivery, EventRow, Follower, Location, QrCode, QrCodeTotals, ReplayMark, SceneStats,
-    StoreError, StoredToken,
+    EventRow, Follower, Location, QrCode, QrCodeTotals, ReplayMark, SceneStats, StoreError,
+    StoredToken,
 };
 
 /// Unix milliseconds of a time.
@@ -252,36 +252,6 @@ impl TryFrom<TokenDb> for StoredToken {
         Ok(StoredToken {
             access_token: row.access_token.into(),
             expires_at: time(row.expires_at)?,
-        })
-    }
-}
-
-/// `outbox` row as claimed.
-#[derive(sqlx::FromRow)]
-pub(super) struct DeliveryDb {
-    pub(super) id: i64,
-    pub(super) webhook: String,
-    pub(super) account: String,
-    pub(super) openid: String,
-    pub(super) event_id: String,
-    pub(super) payload: String,
-    pub(super) attempts: i32,
-    pub(super) created_at: i64,
-}
-
-impl TryFrom<DeliveryDb> for Delivery {
-    type Error = StoreError;
-
-    fn try_from(row: DeliveryDb) -> Result<Self, StoreError> {
-        Ok(Delivery {
-            id: row.id,
-            webhook: row.webhook,
-            account: row.account,
-            openid: row.openid,
-            event_id: row.event_id,
-            payload: row.payload,
-            attempts: row.attempts,
-            created_at: time(row.created_at)?,
         })
     }
 }

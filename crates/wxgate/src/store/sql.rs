@@ -21,30 +21,6 @@ macro_rules! any_account {
     };
 }
 
-/// Claims due deliveries ($1 now, $2 claimed until, $3 limit): per (webhook, account, openid)
-/// only the oldest pending one, if it is due and unclaimed. The outer `claimed_until` check makes a
-/// concurrent claimer (PostgreSQL re-checks it on the locked row) skip a row just claimed.
-pub(super) const CLAIM_DELIVERIES: &str = "UPDATE outbox SET claimed_until = $2 \
-    WHERE claimed_until <= $1 AND id IN (SELECT o.id FROM outbox o \
-    WHERE o.next_at <= $1 AND o.claimed_until <= $1 AND NOT EXISTS (SELECT 1 FROM outbox p \
-    WHERE p.webhook = o.webhook AND p.account = o.account AND p.openid = o.openid \
-    AND p.id < o.id) ORDER BY o.id LIMIT $3) \
-    RETURNING id, webhook, account, openid, event_id, payload, attempts, created_at";
-
-/// A delivery succeeded ($1 id).
-pub(super) const DELIVERY_DONE: &str = "DELETE FROM outbox WHERE id = $1";
-
-/// A delivery failed ($1 id, $2 next_at): one more attempt, unclaimed, due at $2.
-pub(super) const DELIVERY_FAILED: &str = "UPDATE outbox \
-    SET attempts = attempts + 1, claimed_until = 0, next_at = $2 WHERE id = $1";
-
-/// Drops the deliveries of webhook $1 created before $2.
-pub(super) const DROP_DELIVERIES: &str =
-    "DELETE FROM outbox WHERE webhook = $1 AND created_at < $2";
-
-/// Pending deliveries.
-pub(super) const COUNT_DELIVERIES: &str = "SELECT COUNT(*) FROM outbox";
-
 /// The reply stored with a dedupe key of an account ($1 account, $2 key).
 pub(super) const SELECT_REPLY: &str =
     "SELECT reply FROM events WHERE account = $1 AND dedupe_key = $2";

@@ -1,7 +1,47 @@
 //! `wxgate followers sync` in the store: followers as `user/info` describes them, and the
 //! cursor that makes an interrupted sync resumable. The per-follower statements are SQLite's
 //! (PostgreSQL stores a page with arrays, `postgres/sync.rs`); the cursor's are shared.
+use async_trait::async_trait;
 use chrono::{DateTime, Utc};
+
+use super::StoreError;
+
+/// A follower sync's pages, its cursor, and the followers it finds gone.
+#[async_trait]
+pub trait SyncStore: Send + Sync {
+    /// Store a page of `account`'s synced followers and the sync's cursor in one transaction;
+    /// returns how many followers were new to the gateway (those are counted under their
+    /// scene).
+    async fn save_synced(
+        &self,
+        account: &str,
+        followers: &[SyncedFollower],
+        cursor: &SyncCursor,
+    ) -> Result<u64, StoreError>;
+    /// The cursor of `account`'s unfinished sync.
+    async fn sync_cursor(&self, account: &str) -> Result<Option<SyncCursor>, StoreError>;
+    /// `account`'s sync is over: its cursor deleted.
+    async fn finish_sync(&self, account: &str) -> Result<(), StoreError>;
+    /// Forget a follower of `account` that a sync found gone from WeChat's list at `at`: an
+    /// unsubscribe the gateway missed. If it is known and subscribed, it counts like an
+    /// unsubscribe push — one unsubscribe against the scene the user came from and one on
+    /// `at`'s UTC day (no event: nothing was received) — then it is forgotten as by
+    /// [`Erasure::forget`](super::Erasure::forget), in one transaction. Idempotent: an openid already forgotten (or
+    /// never known) counts nothing.
+    async fn forget_departed(
+        &self,
+        account: &str,
+        openid: &str,
+        at: DateTime<Utc>,
+    ) -> Result<(), StoreError>;
+    /// `account`'s openids known before the sync that started at `started_at` and seen
+    /// neither by it nor by a push since: no longer following.
+    async fn unsynced_followers(
+        &self,
+        account: &str,
+        started_at: DateTime<Utc>,
+    ) -> Result<Vec<String>, StoreError>;
+}
 
 /// A follower as a sync stores it.
 #[derive(Debug, Clone, PartialEq, Eq)]

@@ -35,10 +35,13 @@ pub fn call(webhook: &str) -> Span {
     tracing::info_span!("call", webhook, outcome = Empty, ms = Empty)
 }
 
-/// The span of one attempt at a notify-webhook delivery.
-pub fn delivery(webhook: &str, id: i64, event_id: &str, attempt: i64) -> Span {
+/// The span of one attempt at a queued job: a notify-webhook delivery (`kind` `webhook`,
+/// the webhook's name, the push's event id) or a template send (`template`, no webhook, the
+/// message's id).
+pub fn delivery(kind: &'static str, webhook: &str, id: i64, event_id: &str, attempt: i64) -> Span {
     tracing::info_span!(
         "delivery",
+        kind,
         webhook,
         id,
         event_id = %key_label(event_id),

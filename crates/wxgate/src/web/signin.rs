@@ -15,7 +15,7 @@ use wechat_api::{authorize_url, ApiClient, ApiError, OAuthScope};
 
 use super::redirect::{check, RedirectError, RedirectPrefix};
 use crate::store::web::{digest, PendingSignIn, SignInResult};
-use crate::store::{Store, StoreError};
+use crate::store::{StoreError, WebStore};
 
 /// How long a state waits for its callback.
 pub const STATE_LIFETIME: Duration = Duration::from_secs(600);
@@ -127,7 +127,7 @@ pub fn one_time_value() -> String {
 /// Starts a sign-in to `account` returning to `redirect`: keeps a new state (for
 /// [`STATE_LIFETIME`]) and answers the WeChat page to send the visitor to.
 pub async fn begin(
-    store: &dyn Store,
+    store: &dyn WebStore,
     settings: Settings<'_>,
     account: SignInAccount<'_>,
     redirect: &str,
@@ -158,7 +158,7 @@ pub async fn begin(
 /// result kept under a new ticket (for [`TICKET_LIFETIME`]); answers the saved redirect with
 /// `wx_ticket` added. Nothing is kept when it fails.
 pub async fn finish(
-    store: &dyn Store,
+    store: &dyn WebStore,
     account: SignInAccount<'_>,
     code: &str,
     state: &str,
@@ -208,7 +208,7 @@ pub async fn finish(
 
 /// The finished sign-in of `ticket`, once, if it has not expired at `now`.
 pub async fn redeem(
-    store: &dyn Store,
+    store: &dyn WebStore,
     ticket: &str,
     now: DateTime<Utc>,
 ) -> Result<Option<SignInResult>, StoreError> {
@@ -216,7 +216,7 @@ pub async fn redeem(
 }
 
 /// Deletes expired states and tickets every `every`, forever (shutdown cancels it).
-pub async fn sweep(store: std::sync::Arc<dyn Store>, every: Duration) {
+pub async fn sweep(store: std::sync::Arc<dyn WebStore>, every: Duration) {
     let mut tick = tokio::time::interval(every);
     tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
     loop {

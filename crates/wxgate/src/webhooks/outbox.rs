@@ -1,11 +1,12 @@
-//! `notify` webhooks: the durable outbox and its dispatcher.
+//! `notify` webhooks: the durable outbox (the store's job queue) and its dispatcher.
 //!
 //! A push's deliveries are written in the same transaction as the push itself (see
 //! [`deliveries`], called by `push::run`), so a push is never stored without them. The
 //! [`Dispatcher`] then loops:
 //!
 //! ```text
-//! claim due deliveries (oldest pending per webhook+openid, leased) ─ POST them all at once
+//! claim due jobs (oldest pending per kind+webhook+openid, leased) ─ run them all at once:
+//!   template jobs to the TemplateRunner it was given (crate::jobs), webhook jobs POSTed
 //!   ├ 2xx            → delete (done)
 //!   ├ other / error  → attempts+1, due again after an exponential, jittered backoff
 //!   └ webhook gone, or older than its max_age → delete (dropped / expired)
@@ -31,9 +32,9 @@ use wechat_proto::Message;
 
 use super::{headers, payload, EventId};
 use crate::config::{AccountConfig, WebhookConfig, WebhookMode};
-use crate::messages::TemplateSenders;
+use crate::jobs::TemplateRunner;
 use crate::routing::{Routing, RoutingHandle};
-use crate::store::{Delivery, NewDelivery, Store, TEMPLATE_QUEUE};
+use crate::store::{ClaimedJob, Job, JobQueue, NewDelivery, TemplateJob, WebhookJob};
 use crate::telemetry::metrics::{self, DeliveryOutcome};
 use crate::telemetry::spans;
 
@@ -88,7 +89,7 @@ enum PostError {
 /// The dispatcher of `notify` deliveries. Defaults: batches of 64, a poll every second,
 /// backoff 1 s doubling up to 10 min, a `max_age` sweep every minute.
 pub struct Dispatcher {
-    store: Arc<dyn Store>,
+    store: Arc<dyn JobQueue>,
     routing: RoutingHandle,
     http: reqwest::Client,
     wake: Arc<tokio::sync::Notify>,
@@ -98,14 +99,14 @@ pub struct Dispatcher {
     backoff_cap: Duration,
     sweep_every: Duration,
     shutdown_grace: Duration,
-    templates: Option<Arc<dyn TemplateSenders>>,
+    templates: Option<Arc<dyn TemplateRunner>>,
 }
 
 impl Dispatcher {
-    /// A dispatcher of `store`'s outbox to the webhooks `routing` holds at each moment,
+    /// A dispatcher of `store`'s job queue to the webhooks `routing` holds at each moment,
     /// posting with `http`, woken early by `wake` (the push pipeline's `outbox`).
     pub fn new(
-        store: Arc<dyn Store>,
+        store: Arc<dyn JobQueue>,
         routing: RoutingHandle,
         http: reqwest::Client,
         wake: Arc<tokio::sync::Notify>,
@@ -125,11 +126,9 @@ impl Dispatcher {
         }
     }
 
-    /// Rows of [`TEMPLATE_QUEUE`] (template messages) go to their account's sender, found in
-    /// `senders` by the row's account; an account without one (not served, no appsecret)
-    /// keeps them waiting, with backoff.
-    pub fn templates(mut self, senders: Arc<dyn TemplateSenders>) -> Self {
-        self.templates = Some(senders);
+    /// Template jobs go to `runner` (without one they wait, with backoff).
+    pub fn templates(mut self, runner: Arc<dyn TemplateRunner>) -> Self {
+        self.templates = Some(runner);
         self
     }
 
@@ -207,8 +206,8 @@ impl Dispatcher {
         tracing::debug!("outbox dispatcher stopped");
     }
 
-    /// Due deliveries, leased long enough for the slowest webhook to answer.
-    async fn claim(&self, routing: &Routing) -> Vec<Delivery> {
+    /// Due jobs, leased long enough for the slowest webhook to answer.
+    async fn claim(&self, routing: &Routing) -> Vec<ClaimedJob> {
         let slowest = routing
             .webhooks
             .iter()
@@ -216,11 +215,7 @@ impl Dispatcher {
             .max()
             .unwrap_or_default();
         let lease = (slowest + Duration::from_secs(30)).max(Duration::from_secs(60));
-        match self
-            .store
-            .claim_deliveries(Utc::now(), lease, self.batch)
-            .await
-        {
+        match self.store.claim_jobs(Utc::now(), lease, self.batch).await {
             Ok(claimed) => claimed,
             Err(e) => {
                 tracing::warn!(error = %e, "claiming webhook deliveries failed");
@@ -240,7 +235,7 @@ impl Dispatcher {
             let Some(cutoff) = cutoff(now, hook.max_age) else {
                 continue;
             };
-            match self.store.drop_deliveries(&hook.name, cutoff).await {
+            match self.store.drop_webhook_jobs(&hook.name, cutoff).await {
                 Ok(0) => {}
                 Ok(n) => {
                     tracing::warn!(webhook = %hook.name, deliveries = n, "dropped deliveries past max_age");
@@ -254,24 +249,34 @@ impl Dispatcher {
 
     /// Set `wxgate_webhook_deliveries_pending` to what the outbox holds.
     async fn count_pending(&self) {
-        match self.store.pending_deliveries().await {
+        match self.store.pending_jobs().await {
             Ok(n) => metrics::deliveries_pending(n),
             Err(e) => tracing::warn!(error = %e, "counting pending deliveries failed"),
         }
     }
 
-    /// One attempt at one delivery, and what follows from it in the store.
-    async fn deliver(self: Arc<Self>, routing: Arc<Routing>, d: Delivery) {
-        // A template message's row holds the message's id; a webhook's, its event.
-        let event = if d.webhook == TEMPLATE_QUEUE {
-            d.event_id.clone()
-        } else {
-            EventId::stored(&d.event_id).to_string()
+    /// One attempt at one job, and what follows from it in the store.
+    async fn deliver(self: Arc<Self>, routing: Arc<Routing>, d: ClaimedJob) {
+        // A template job names its message; a webhook's, its event.
+        let attempt = i64::from(d.attempts) + 1;
+        let span = match &d.job {
+            Job::Template(t) => {
+                spans::delivery("template", "", d.id, &t.message_id.to_string(), attempt)
+            }
+            Job::Webhook(w) => spans::delivery(
+                "webhook",
+                &w.webhook,
+                d.id,
+                EventId::stored(&w.event_id).as_str(),
+                attempt,
+            ),
         };
-        let span = spans::delivery(&d.webhook, d.id, &event, i64::from(d.attempts) + 1);
         let started = Instant::now();
         async move {
-            let outcome = self.attempt(&routing, &d).await;
+            let outcome = match &d.job {
+                Job::Template(t) => self.send_template(&d, t).await,
+                Job::Webhook(w) => self.attempt(&routing, &d, w).await,
+            };
             spans::finish(&tracing::Span::current(), outcome.label(), started);
             tracing::debug!("delivery attempt done");
         }
@@ -279,22 +284,20 @@ impl Dispatcher {
         .await
     }
 
-    /// One attempt at `d`, and what follows from it in the store and the metrics.
-    async fn attempt(&self, routing: &Routing, d: &Delivery) -> DeliveryOutcome {
+    /// One attempt at webhook job `w` of `d`, and what follows from it in the store and the
+    /// metrics.
+    async fn attempt(&self, routing: &Routing, d: &ClaimedJob, w: &WebhookJob) -> DeliveryOutcome {
         // The openid at debug level only.
         tracing::debug!(openid = %d.openid, "delivering");
         let store = &self.store;
         let now = Utc::now();
-        if d.webhook == TEMPLATE_QUEUE {
-            return self.send_template(d).await;
-        }
         let hook = routing
             .webhooks
             .iter()
-            .find(|h| h.name == d.webhook && h.mode == WebhookMode::Notify);
+            .find(|h| h.name == w.webhook && h.mode == WebhookMode::Notify);
         let Some(hook) = hook else {
             tracing::warn!("webhook no longer configured (as notify): delivery dropped");
-            if let Err(e) = store.delivery_done(d.id).await {
+            if let Err(e) = store.job_done(d.id).await {
                 tracing::warn!(error = %e, "deleting a dropped delivery failed");
             }
             metrics::deliveries(None, DeliveryOutcome::Dropped, 1);
@@ -302,15 +305,15 @@ impl Dispatcher {
         };
         if cutoff(now, hook.max_age).is_some_and(|cutoff| d.created_at < cutoff) {
             tracing::warn!("delivery older than max_age: dropped");
-            if let Err(e) = store.delivery_done(d.id).await {
+            if let Err(e) = store.job_done(d.id).await {
                 tracing::warn!(error = %e, "deleting an expired delivery failed");
             }
             metrics::deliveries(Some(&hook.name), DeliveryOutcome::Expired, 1);
             return DeliveryOutcome::Expired;
         }
-        let outcome = match post(&self.http, hook, d).await {
+        let outcome = match post(&self.http, hook, w).await {
             Ok(()) => {
-                if let Err(e) = store.delivery_done(d.id).await {
+                if let Err(e) = store.job_done(d.id).await {
                     // It will be sent again when the lease ends: at-least-once.
                     tracing::warn!(error = %e, "marking a delivery done failed");
                 }
@@ -325,19 +328,12 @@ impl Dispatcher {
         outcome
     }
 
-    /// A template message's row: sent by the [`crate::messages::TemplateSender`] (which settles it in the
-    /// store), or due again after the backoff.
-    async fn send_template(&self, d: &Delivery) -> DeliveryOutcome {
-        let sender = self
-            .templates
-            .as_ref()
-            .and_then(|senders| senders.template_sender(&d.account));
-        let sent = match sender {
-            Some(sender) => sender.send(d).await.map_err(|e| e.to_string()),
-            None => Err(format!(
-                "account {:?} is not served or has no appsecret: template messages wait",
-                d.account
-            )),
+    /// A template job: run by the [`TemplateRunner`] (which settles it in the store), or due
+    /// again after the backoff.
+    async fn send_template(&self, d: &ClaimedJob, t: &TemplateJob) -> DeliveryOutcome {
+        let sent = match &self.templates {
+            Some(runner) => runner.run(d, t).await,
+            None => Err("no template runner: template messages wait".to_string()),
         };
         match sent {
             Ok(()) => DeliveryOutcome::Delivered,
@@ -350,7 +346,7 @@ impl Dispatcher {
 
     /// Schedules `d` again after the backoff of its attempts, counted from now: the attempt
     /// that failed may have taken long (a receiver's timeout, WeChat's busy retries).
-    async fn retry_later(&self, d: &Delivery, error: &str) {
+    async fn retry_later(&self, d: &ClaimedJob, error: &str) {
         let delay = self.delay(d.attempts);
         let next_at =
             Utc::now() + chrono::Duration::from_std(delay).unwrap_or(chrono::Duration::zero());
@@ -363,7 +359,7 @@ impl Dispatcher {
             next_attempt_at = %crate::rfc3339::time(&next_at),
             "delivery failed, will retry"
         );
-        if let Err(e) = self.store.delivery_failed(d.id, next_at).await {
+        if let Err(e) = self.store.job_failed(d.id, next_at).await {
             tracing::warn!(error = %e, "rescheduling a delivery failed");
         }
     }
@@ -395,7 +391,11 @@ fn cutoff(now: DateTime<Utc>, max_age: Duration) -> Option<DateTime<Utc>> {
 
 /// POST one delivery: its stored payload, signed when the webhook has a secret (the Standard
 /// Webhooks timestamp is this attempt's).
-async fn post(http: &reqwest::Client, hook: &WebhookConfig, d: &Delivery) -> Result<(), PostError> {
+async fn post(
+    http: &reqwest::Client,
+    hook: &WebhookConfig,
+    d: &WebhookJob,
+) -> Result<(), PostError> {
     let id = EventId::stored(&d.event_id);
     let body = body_of(d, &id);
     let mut req = http
@@ -420,7 +420,7 @@ async fn post(http: &reqwest::Client, hook: &WebhookConfig, d: &Delivery) -> Res
 /// The body of delivery `d` of event `id`: its stored payload, whose `id` is `id` — except in
 /// a row queued by an older gateway, whose payload holds the raw dedupe key: that one is
 /// replaced, so the body says what the headers say.
-fn body_of(d: &Delivery, id: &EventId) -> Vec<u8> {
+fn body_of(d: &WebhookJob, id: &EventId) -> Vec<u8> {
     if d.event_id == id.as_str() {
         return d.payload.clone().into_bytes();
     }
@@ -559,15 +559,10 @@ mod tests {
     #[test]
     fn a_row_queued_with_the_raw_dedupe_key_is_sent_with_its_id() {
         let key = "ev:5:oUser:10:1700000000:5:CLICK:6:菜单";
-        let old = Delivery {
-            id: 1,
+        let old = WebhookJob {
             webhook: "h".into(),
-            account: "default".into(),
-            openid: "oUser".into(),
             event_id: key.into(),
             payload: serde_json::json!({"id": key, "openid": "oUser"}).to_string(),
-            attempts: 3,
-            created_at: Utc::now(),
         };
         let id = EventId::stored(&old.event_id);
         assert_eq!(id, EventId::of(key));
@@ -578,12 +573,153 @@ mod tests {
             serde_json::json!({"id": id.as_str(), "openid": "oUser"})
         );
         // A row queued with its id goes byte for byte as stored.
-        let new = Delivery {
+        let new = WebhookJob {
             event_id: id.to_string(),
             payload: serde_json::json!({"id": id.as_str()}).to_string(),
             ..old
         };
         assert_eq!(body_of(&new, &id), new.payload.as_bytes());
+    }
+
+    /// The job queue port alone, in memory: hands out its jobs once, notes which are done.
+    #[derive(Default)]
+    struct MemoryQueue {
+        jobs: std::sync::Mutex<Vec<ClaimedJob>>,
+        done: std::sync::Mutex<Vec<i64>>,
+    }
+
+    #[async_trait::async_trait]
+    impl JobQueue for MemoryQueue {
+        async fn claim_jobs(
+            &self,
+            _now: DateTime<Utc>,
+            _lease: Duration,
+            _limit: u32,
+        ) -> Result<Vec<ClaimedJob>, crate::store::StoreError> {
+            Ok(std::mem::take(&mut *self.jobs.lock().unwrap()))
+        }
+
+        async fn job_done(&self, id: i64) -> Result<(), crate::store::StoreError> {
+            self.done.lock().unwrap().push(id);
+            Ok(())
+        }
+
+        async fn job_failed(
+            &self,
+            id: i64,
+            _next_at: DateTime<Utc>,
+        ) -> Result<(), crate::store::StoreError> {
+            panic!("job {id} failed");
+        }
+
+        async fn drop_webhook_jobs(
+            &self,
+            _webhook: &str,
+            _cutoff: DateTime<Utc>,
+        ) -> Result<u64, crate::store::StoreError> {
+            Ok(0)
+        }
+
+        async fn pending_jobs(&self) -> Result<i64, crate::store::StoreError> {
+            Ok(self.jobs.lock().unwrap().len() as i64)
+        }
+    }
+
+    /// A template runner that notes the messages it is handed (and settles nothing itself:
+    /// the queue is told nothing, as a real runner tells the store).
+    #[derive(Default)]
+    struct NotingRunner(std::sync::Mutex<Vec<(String, String, i64)>>);
+
+    #[async_trait::async_trait]
+    impl TemplateRunner for NotingRunner {
+        async fn run(&self, job: &ClaimedJob, template: &TemplateJob) -> Result<(), String> {
+            self.0.lock().unwrap().push((
+                job.account.clone(),
+                job.openid.clone(),
+                template.message_id,
+            ));
+            Ok(())
+        }
+    }
+
+    #[tokio::test]
+    async fn a_template_job_and_a_webhook_job_of_one_openid_are_both_delivered() {
+        let (posted, mut bodies) = tokio::sync::mpsc::unbounded_channel::<String>();
+        let receiver = axum::Router::new().route(
+            "/h",
+            axum::routing::post(move |body: String| async move {
+                let _ = posted.send(body);
+                "ok"
+            }),
+        );
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+            .await
+            .expect("bind");
+        let addr = listener.local_addr().expect("address");
+        let server = tokio::spawn(async move { axum::serve(listener, receiver).await });
+        let mut crm = hook(&["*"], WebhookMode::Notify);
+        crm.url = reqwest::Url::parse(&format!("http://{addr}/h")).expect("url");
+        let base = Routing::of(&two_accounts());
+        let routing = RoutingHandle::new(Routing {
+            rules: base.rules,
+            webhooks: Arc::new(vec![crm]),
+        });
+        let job = |id, job| ClaimedJob {
+            id,
+            account: "one".into(),
+            openid: "oUser".into(),
+            attempts: 0,
+            created_at: Utc::now(),
+            job,
+        };
+        let queue = Arc::new(MemoryQueue::default());
+        *queue.jobs.lock().unwrap() = vec![
+            job(
+                1,
+                Job::Webhook(WebhookJob {
+                    webhook: "h".into(),
+                    event_id: EventId::of("7").to_string(),
+                    payload: r#"{"hello":1}"#.into(),
+                }),
+            ),
+            job(
+                2,
+                Job::Template(TemplateJob {
+                    message_id: 41,
+                    payload: "{}".into(),
+                }),
+            ),
+        ];
+        let runner = Arc::new(NotingRunner::default());
+        let dispatcher = Dispatcher::new(
+            Arc::clone(&queue) as Arc<dyn JobQueue>,
+            routing,
+            crate::webhooks::client(),
+            Arc::default(),
+        )
+        .templates(Arc::clone(&runner) as Arc<dyn TemplateRunner>)
+        .spawn();
+        let body = tokio::time::timeout(Duration::from_secs(10), bodies.recv())
+            .await
+            .expect("the webhook job is POSTed")
+            .expect("a body");
+        assert_eq!(body, r#"{"hello":1}"#);
+        let deadline = Instant::now() + Duration::from_secs(10);
+        while queue.done.lock().unwrap().is_empty() && Instant::now() < deadline {
+            tokio::time::sleep(Duration::from_millis(10)).await;
+        }
+        dispatcher.stop().await;
+        server.abort();
+        assert_eq!(
+            *queue.done.lock().unwrap(),
+            [1],
+            "the delivered webhook job is done"
+        );
+        assert_eq!(
+            *runner.0.lock().unwrap(),
+            [("one".to_string(), "oUser".to_string(), 41)],
+            "the template job went to the runner"
+        );
     }
 
     #[test]

@@ -154,7 +154,7 @@ impl Gate {
     pub async fn pending(&self) -> i64 {
         self.state
             .store
-            .pending_deliveries()
+            .pending_jobs()
             .await
             .expect("pending deliveries")
     }

@@ -1,16 +1,16 @@
 //! The accounts port on PostgreSQL: notes of the accounts served, and erasing all of one
 //! account in one transaction.
-use crate::store::accounts::{self as a, KnownAccount};
+use async_trait::async_trait;
+use chrono::{DateTime, Utc};
+
+use super::PgStore;
+use crate::store::accounts::{self as a, AccountLedger, KnownAccount};
 use crate::store::rows::mark;
 use crate::store::{ReplayMark, StoreError};
 
-use super::PgStore;
-
-impl PgStore {
-    pub(super) async fn note_accounts_on(
-        &self,
-        accounts: &[KnownAccount],
-    ) -> Result<(), StoreError> {
+#[async_trait]
+impl AccountLedger for PgStore {
+    async fn note_accounts(&self, accounts: &[KnownAccount]) -> Result<(), StoreError> {
         if accounts.is_empty() {
             return Ok(());
         }
@@ -31,7 +31,7 @@ impl PgStore {
         Ok(())
     }
 
-    pub(super) async fn known_accounts_on(&self) -> Result<Vec<KnownAccount>, StoreError> {
+    async fn known_accounts(&self) -> Result<Vec<KnownAccount>, StoreError> {
         type Row = (
             String,
             Option<String>,
@@ -54,10 +54,11 @@ impl PgStore {
             .collect())
     }
 
-    pub(super) async fn recent_marks_on(
+    async fn recent_marks(
         &self,
-        since_ms: i64,
+        since: DateTime<Utc>,
     ) -> Result<Vec<(String, ReplayMark)>, StoreError> {
+        let since_ms = crate::store::rows::millis(since);
         let rows: Vec<(String, i64, Vec<u8>, Vec<u8>)> = sqlx::query_as(a::SELECT_RECENT_MARKS)
             .bind(since_ms)
             .fetch_all(&self.pool)
@@ -69,11 +70,7 @@ impl PgStore {
             .collect()
     }
 
-    pub(super) async fn erase_account_on(
-        &self,
-        account: &str,
-        appid: Option<&str>,
-    ) -> Result<(), StoreError> {
+    async fn erase_account(&self, account: &str, appid: Option<&str>) -> Result<(), StoreError> {
         let mut tx = self.pool.begin().await?;
         for statement in a::erase_statements(&[]) {
             sqlx::query(&statement)

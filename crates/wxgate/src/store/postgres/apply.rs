@@ -458,7 +458,7 @@ async fn forget(
         .await?;
     for statement in [
         crate::store::messages::DELETE_MESSAGES_OF,
-        crate::store::messages::DELETE_SENDS_OF,
+        crate::store::jobs::DELETE_TEMPLATE_JOBS_OF,
     ] {
         sqlx::query(statement)
             .bind(account)

@@ -1,16 +1,15 @@
 //! Template messages on PostgreSQL: each write one transaction on the pool.
+use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 
 use super::PgStore;
 use crate::store::messages::{self as m, MessageDb, MessageRow, NewMessage, Queued};
 use crate::store::rows::millis;
-use crate::store::{sql as shared, StoreError};
+use crate::store::{jobs, StoreError, TemplateMessages};
 
-impl PgStore {
-    pub(super) async fn queue_message_on(
-        &self,
-        message: &NewMessage,
-    ) -> Result<Queued, StoreError> {
+#[async_trait]
+impl TemplateMessages for PgStore {
+    async fn queue_message(&self, message: &NewMessage) -> Result<Queued, StoreError> {
         let at = millis(message.created_at);
         let mut tx = self.pool.begin().await?;
         let inserted: Option<i64> = sqlx::query_scalar(m::INSERT_MESSAGE)
@@ -31,12 +30,11 @@ impl PgStore {
                 .await?;
             return Ok(Queued { id, created: false });
         };
-        sqlx::query(m::QUEUE_SEND)
+        sqlx::query(jobs::QUEUE_TEMPLATE)
             .bind(&message.account)
-            .bind(m::TEMPLATE_QUEUE)
             .bind(&message.openid)
-            .bind(id.to_string())
             .bind(&message.payload)
+            .bind(id.to_string())
             .bind(at)
             .execute(&mut *tx)
             .await?;
@@ -44,7 +42,7 @@ impl PgStore {
         Ok(Queued { id, created: true })
     }
 
-    pub(super) async fn message_on(&self, id: i64) -> Result<Option<MessageRow>, StoreError> {
+    async fn message(&self, id: i64) -> Result<Option<MessageRow>, StoreError> {
         sqlx::query_as::<_, MessageDb>(m::SELECT_MESSAGE)
             .bind(id)
             .fetch_optional(&self.pool)
@@ -53,41 +51,28 @@ impl PgStore {
             .transpose()
     }
 
-    pub(super) async fn message_done_on(
+    async fn message_sent(
         &self,
         id: i64,
-        delivery: i64,
-        outcome: Result<i64, String>,
+        job: i64,
+        msgid: i64,
         at: DateTime<Utc>,
     ) -> Result<(), StoreError> {
-        let mut tx = self.pool.begin().await?;
-        match outcome {
-            Ok(msgid) => {
-                sqlx::query(m::MESSAGE_SENT)
-                    .bind(id)
-                    .bind(msgid)
-                    .bind(millis(at))
-                    .execute(&mut *tx)
-                    .await?
-            }
-            Err(error) => {
-                sqlx::query(m::MESSAGE_FAILED)
-                    .bind(id)
-                    .bind(error)
-                    .bind(millis(at))
-                    .execute(&mut *tx)
-                    .await?
-            }
-        };
-        sqlx::query(shared::DELIVERY_DONE)
-            .bind(delivery)
-            .execute(&mut *tx)
-            .await?;
-        tx.commit().await?;
-        Ok(())
+        self.settle_message(id, job, Ok(msgid), at).await
     }
 
-    pub(super) async fn message_receipt_on(
+    async fn message_failed(
+        &self,
+        id: i64,
+        job: i64,
+        error: &str,
+        at: DateTime<Utc>,
+    ) -> Result<(), StoreError> {
+        self.settle_message(id, job, Err(error.to_string()), at)
+            .await
+    }
+
+    async fn message_receipt(
         &self,
         account: &str,
         msgid: i64,
@@ -115,5 +100,43 @@ impl PgStore {
             .await?;
         tx.commit().await?;
         Ok(id)
+    }
+}
+
+impl PgStore {
+    /// Message `id`'s outcome (WeChat's msgid, or why it failed for good) and its send `job`
+    /// deleted, in one transaction.
+    async fn settle_message(
+        &self,
+        id: i64,
+        job: i64,
+        outcome: Result<i64, String>,
+        at: DateTime<Utc>,
+    ) -> Result<(), StoreError> {
+        let mut tx = self.pool.begin().await?;
+        match outcome {
+            Ok(msgid) => {
+                sqlx::query(m::MESSAGE_SENT)
+                    .bind(id)
+                    .bind(msgid)
+                    .bind(millis(at))
+                    .execute(&mut *tx)
+                    .await?
+            }
+            Err(error) => {
+                sqlx::query(m::MESSAGE_FAILED)
+                    .bind(id)
+                    .bind(error)
+                    .bind(millis(at))
+                    .execute(&mut *tx)
+                    .await?
+            }
+        };
+        sqlx::query(jobs::JOB_DONE)
+            .bind(job)
+            .execute(&mut *tx)
+            .await?;
+        tx.commit().await?;
+        Ok(())
     }
 }

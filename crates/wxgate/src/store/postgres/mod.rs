@@ -14,6 +14,7 @@ use sqlx::{Postgres, QueryBuilder};
 
 mod accounts;
 mod apply;
+mod jobs;
 mod messages;
 pub(super) mod plan;
 mod sync;
@@ -24,10 +25,9 @@ use super::counters::DayRow;
 use super::rows::{self, millis};
 use super::sql;
 use super::{
-    AccountLedger, DayStats, Delivery, EventQuery, EventRow, Follower, FollowerQuery, GuardMark,
-    Health, KnownAccount, MessageRow, NewMessage, PushWrite, QrCode, QrCodeTotals, Queued,
-    Recorded, ReplayMark, Stats, Store, StoreError, StoredReply, StoredToken, SyncCursor,
-    SyncedFollower,
+    AdminReads, DayStats, Erasure, EventQuery, EventRow, Follower, FollowerQuery, GuardMark,
+    Health, Lifecycle, PushLog, PushWrite, QrCode, QrCodeTotals, QrCodes, Recorded, ReplayMark,
+    Stats, StoreError, StoredReply, StoredToken, TokenLeases,
 };
 use writer::{Batch, BatchOutcome, Op, Writer};
 
@@ -174,29 +174,7 @@ impl<'q> Where<'q> {
 }
 
 #[async_trait]
-impl AccountLedger for PgStore {
-    async fn note_accounts(&self, accounts: &[KnownAccount]) -> Result<(), StoreError> {
-        self.note_accounts_on(accounts).await
-    }
-
-    async fn known_accounts(&self) -> Result<Vec<KnownAccount>, StoreError> {
-        self.known_accounts_on().await
-    }
-
-    async fn recent_marks(
-        &self,
-        since: DateTime<Utc>,
-    ) -> Result<Vec<(String, ReplayMark)>, StoreError> {
-        self.recent_marks_on(millis(since)).await
-    }
-
-    async fn erase_account(&self, account: &str, appid: Option<&str>) -> Result<(), StoreError> {
-        self.erase_account_on(account, appid).await
-    }
-}
-
-#[async_trait]
-impl Store for PgStore {
+impl PushLog for PgStore {
     async fn record(&self, write: PushWrite) -> Result<Recorded, StoreError> {
         self.writer.write(Op::Record(Box::new(write))).await
     }
@@ -272,7 +250,36 @@ impl Store for PgStore {
         .await?;
         Ok(body.is_some_and(|body| body != mark.body))
     }
+}
 
+#[async_trait]
+impl Erasure for PgStore {
+    async fn forget(&self, account: &str, openid: &str) -> Result<(), StoreError> {
+        self.writer
+            .write(Op::Forget(account.to_string(), openid.to_string()))
+            .await
+            .map(drop)
+    }
+
+    async fn purge_events(&self, cutoff: DateTime<Utc>) -> Result<u64, StoreError> {
+        let mut purged = 0;
+        loop {
+            let deleted = sqlx::query(sql::PURGE_EVENTS)
+                .bind(millis(cutoff))
+                .bind(PURGE_CHUNK)
+                .execute(&self.pool)
+                .await?
+                .rows_affected();
+            purged += deleted;
+            if deleted < PURGE_CHUNK.unsigned_abs() {
+                return Ok(purged);
+            }
+        }
+    }
+}
+
+#[async_trait]
+impl AdminReads for PgStore {
     async fn follower(
         &self,
         account: Option<&str>,
@@ -308,29 +315,6 @@ impl Store for PgStore {
             .into_iter()
             .map(Follower::try_from)
             .collect()
-    }
-
-    async fn forget(&self, account: &str, openid: &str) -> Result<(), StoreError> {
-        self.writer
-            .write(Op::Forget(account.to_string(), openid.to_string()))
-            .await
-            .map(drop)
-    }
-
-    async fn forget_departed(
-        &self,
-        account: &str,
-        openid: &str,
-        at: DateTime<Utc>,
-    ) -> Result<(), StoreError> {
-        self.writer
-            .write(Op::Depart {
-                account: account.to_string(),
-                openid: openid.to_string(),
-                day: rows::utc_day(at),
-            })
-            .await
-            .map(drop)
     }
 
     async fn events(&self, query: &EventQuery) -> Result<Vec<EventRow>, StoreError> {
@@ -410,6 +394,19 @@ impl Store for PgStore {
         ))
     }
 
+    async fn qrcodes(&self, account: Option<&str>) -> Result<Vec<QrCodeTotals>, StoreError> {
+        sqlx::query_as::<_, rows::QrCodeTotalsDb>(&sql::select_qrcodes())
+            .bind(account)
+            .fetch_all(&self.pool)
+            .await?
+            .into_iter()
+            .map(TryFrom::try_from)
+            .collect()
+    }
+}
+
+#[async_trait]
+impl QrCodes for PgStore {
     async fn save_qrcode(&self, code: &QrCode) -> Result<(), StoreError> {
         sqlx::query(sql::UPSERT_QRCODE)
             .bind(&code.scene)
@@ -426,16 +423,6 @@ impl Store for PgStore {
         Ok(())
     }
 
-    async fn qrcodes(&self, account: Option<&str>) -> Result<Vec<QrCodeTotals>, StoreError> {
-        sqlx::query_as::<_, rows::QrCodeTotalsDb>(&sql::select_qrcodes())
-            .bind(account)
-            .fetch_all(&self.pool)
-            .await?
-            .into_iter()
-            .map(TryFrom::try_from)
-            .collect()
-    }
-
     async fn qrcode(&self, account: &str, scene: &str) -> Result<Option<QrCode>, StoreError> {
         sqlx::query_as::<_, rows::QrCodeDb>(&sql::select_qrcode())
             .bind(account)
@@ -445,7 +432,10 @@ impl Store for PgStore {
             .map(QrCode::try_from)
             .transpose()
     }
+}
 
+#[async_trait]
+impl TokenLeases for PgStore {
     async fn load_token(&self, appid: &str) -> Result<Option<StoredToken>, StoreError> {
         sqlx::query_as::<_, rows::TokenDb>(sql::SELECT_TOKEN)
             .bind(appid)
@@ -500,143 +490,10 @@ impl Store for PgStore {
             .await?;
         Ok(())
     }
+}
 
-    async fn purge_events(&self, cutoff: DateTime<Utc>) -> Result<u64, StoreError> {
-        let mut purged = 0;
-        loop {
-            let deleted = sqlx::query(sql::PURGE_EVENTS)
-                .bind(millis(cutoff))
-                .bind(PURGE_CHUNK)
-                .execute(&self.pool)
-                .await?
-                .rows_affected();
-            purged += deleted;
-            if deleted < PURGE_CHUNK.unsigned_abs() {
-                return Ok(purged);
-            }
-        }
-    }
-
-    async fn claim_deliveries(
-        &self,
-        now: DateTime<Utc>,
-        lease: Duration,
-        limit: u32,
-    ) -> Result<Vec<Delivery>, StoreError> {
-        let mut claimed = sqlx::query_as::<_, rows::DeliveryDb>(sql::CLAIM_DELIVERIES)
-            .bind(millis(now))
-            .bind(millis(rows::after(now, lease)))
-            .bind(i64::from(limit))
-            .fetch_all(&self.pool)
-            .await?
-            .into_iter()
-            .map(Delivery::try_from)
-            .collect::<Result<Vec<_>, _>>()?;
-        // RETURNING has no order.
-        claimed.sort_by_key(|delivery| delivery.id);
-        Ok(claimed)
-    }
-
-    async fn delivery_done(&self, id: i64) -> Result<(), StoreError> {
-        sqlx::query(sql::DELIVERY_DONE)
-            .bind(id)
-            .execute(&self.pool)
-            .await?;
-        Ok(())
-    }
-
-    async fn delivery_failed(&self, id: i64, next_at: DateTime<Utc>) -> Result<(), StoreError> {
-        sqlx::query(sql::DELIVERY_FAILED)
-            .bind(id)
-            .bind(millis(next_at))
-            .execute(&self.pool)
-            .await?;
-        Ok(())
-    }
-
-    async fn drop_deliveries(
-        &self,
-        webhook: &str,
-        cutoff: DateTime<Utc>,
-    ) -> Result<u64, StoreError> {
-        Ok(sqlx::query(sql::DROP_DELIVERIES)
-            .bind(webhook)
-            .bind(millis(cutoff))
-            .execute(&self.pool)
-            .await?
-            .rows_affected())
-    }
-
-    async fn pending_deliveries(&self) -> Result<i64, StoreError> {
-        Ok(sqlx::query_scalar(sql::COUNT_DELIVERIES)
-            .fetch_one(&self.pool)
-            .await?)
-    }
-
-    async fn queue_message(&self, message: &NewMessage) -> Result<Queued, StoreError> {
-        self.queue_message_on(message).await
-    }
-
-    async fn message(&self, id: i64) -> Result<Option<MessageRow>, StoreError> {
-        self.message_on(id).await
-    }
-
-    async fn message_sent(
-        &self,
-        id: i64,
-        delivery: i64,
-        msgid: i64,
-        at: DateTime<Utc>,
-    ) -> Result<(), StoreError> {
-        self.message_done_on(id, delivery, Ok(msgid), at).await
-    }
-
-    async fn message_failed(
-        &self,
-        id: i64,
-        delivery: i64,
-        error: &str,
-        at: DateTime<Utc>,
-    ) -> Result<(), StoreError> {
-        self.message_done_on(id, delivery, Err(error.to_string()), at)
-            .await
-    }
-
-    async fn message_receipt(
-        &self,
-        account: &str,
-        msgid: i64,
-        status: &str,
-        at: DateTime<Utc>,
-    ) -> Result<Option<i64>, StoreError> {
-        self.message_receipt_on(account, msgid, status, at).await
-    }
-
-    async fn save_synced(
-        &self,
-        account: &str,
-        followers: &[SyncedFollower],
-        cursor: &SyncCursor,
-    ) -> Result<u64, StoreError> {
-        self.save_synced_on(account, followers, cursor).await
-    }
-
-    async fn sync_cursor(&self, account: &str) -> Result<Option<SyncCursor>, StoreError> {
-        self.sync_cursor_on(account).await
-    }
-
-    async fn finish_sync(&self, account: &str) -> Result<(), StoreError> {
-        self.finish_sync_on(account).await
-    }
-
-    async fn unsynced_followers(
-        &self,
-        account: &str,
-        started_at: DateTime<Utc>,
-    ) -> Result<Vec<String>, StoreError> {
-        self.unsynced_on(account, started_at).await
-    }
-
+#[async_trait]
+impl Lifecycle for PgStore {
     fn health(&self) -> Result<(), String> {
         self.health.status()
     }

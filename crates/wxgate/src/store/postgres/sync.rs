@@ -1,12 +1,13 @@
 //! `followers sync` on PostgreSQL: a page of followers and the cursor in one transaction.
 use std::collections::{BTreeMap, HashSet};
 
+use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 
 use super::PgStore;
 use crate::store::rows::{millis, time, utc_day};
 use crate::store::sync::{self as s, SyncCursor, SyncedFollower};
-use crate::store::StoreError;
+use crate::store::{StoreError, SyncStore};
 
 /// The known openids of account $1 among $2.
 const KNOWN: &str = "SELECT openid FROM followers WHERE account = $1 AND openid = ANY($2)";
@@ -30,11 +31,12 @@ const COUNT_NEW: &str = "INSERT INTO scene_counters \
     VALUES ($4, $1, $2, $3, 0, 0, $5) ON CONFLICT (account, scene, day, shard) DO UPDATE SET \
     subscribes = scene_counters.subscribes + $3";
 
-impl PgStore {
+#[async_trait]
+impl SyncStore for PgStore {
     /// One page in three statements: which openids are known, one multi-row upsert
     /// (`UNNEST` of arrays), the counters of the new ones per (scene, day) — not two round
     /// trips per follower.
-    pub(super) async fn save_synced_on(
+    async fn save_synced(
         &self,
         account: &str,
         followers: &[SyncedFollower],
@@ -108,10 +110,7 @@ impl PgStore {
         Ok(new)
     }
 
-    pub(super) async fn sync_cursor_on(
-        &self,
-        account: &str,
-    ) -> Result<Option<SyncCursor>, StoreError> {
+    async fn sync_cursor(&self, account: &str) -> Result<Option<SyncCursor>, StoreError> {
         let row: Option<(i64, Option<String>, i64)> = sqlx::query_as(s::SELECT_CURSOR)
             .bind(account)
             .fetch_optional(&self.pool)
@@ -126,7 +125,7 @@ impl PgStore {
         .transpose()
     }
 
-    pub(super) async fn finish_sync_on(&self, account: &str) -> Result<(), StoreError> {
+    async fn finish_sync(&self, account: &str) -> Result<(), StoreError> {
         sqlx::query(s::DELETE_CURSOR)
             .bind(account)
             .execute(&self.pool)
@@ -134,7 +133,23 @@ impl PgStore {
         Ok(())
     }
 
-    pub(super) async fn unsynced_on(
+    async fn forget_departed(
+        &self,
+        account: &str,
+        openid: &str,
+        at: DateTime<Utc>,
+    ) -> Result<(), StoreError> {
+        self.writer
+            .write(super::writer::Op::Depart {
+                account: account.to_string(),
+                openid: openid.to_string(),
+                day: utc_day(at),
+            })
+            .await
+            .map(drop)
+    }
+
+    async fn unsynced_followers(
         &self,
         account: &str,
         started_at: DateTime<Utc>,

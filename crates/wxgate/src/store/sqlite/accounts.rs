@@ -1,19 +1,19 @@
 //! The accounts port on SQLite: notes of the accounts served, and erasing all of one account
 //! (one job of the writer, its bytes scrubbed from the files as a forget's are).
+use async_trait::async_trait;
+use chrono::{DateTime, Utc};
 use rusqlite::Connection;
 use tokio::sync::oneshot;
 
 use super::writer::{State, WriteOp};
 use super::{execute, SqliteStore};
-use crate::store::accounts::{self as a, KnownAccount};
+use crate::store::accounts::{self as a, AccountLedger, KnownAccount};
 use crate::store::rows::mark;
 use crate::store::{ReplayMark, StoreError};
 
-impl SqliteStore {
-    pub(super) async fn note_accounts_on(
-        &self,
-        accounts: &[KnownAccount],
-    ) -> Result<(), StoreError> {
+#[async_trait]
+impl AccountLedger for SqliteStore {
+    async fn note_accounts(&self, accounts: &[KnownAccount]) -> Result<(), StoreError> {
         let accounts = accounts.to_vec();
         let now = chrono::Utc::now().timestamp_millis();
         self.exec(move |conn, _| {
@@ -36,7 +36,7 @@ impl SqliteStore {
         .await
     }
 
-    pub(super) async fn known_accounts_on(&self) -> Result<Vec<KnownAccount>, StoreError> {
+    async fn known_accounts(&self) -> Result<Vec<KnownAccount>, StoreError> {
         self.read(|conn| {
             let mut stmt = conn.prepare_cached(a::SELECT_ACCOUNTS)?;
             let rows = stmt.query_map([], |row| {
@@ -54,10 +54,11 @@ impl SqliteStore {
         .await
     }
 
-    pub(super) async fn recent_marks_on(
+    async fn recent_marks(
         &self,
-        since_ms: i64,
+        since: DateTime<Utc>,
     ) -> Result<Vec<(String, ReplayMark)>, StoreError> {
+        let since_ms = crate::store::rows::millis(since);
         self.read(move |conn| {
             let mut stmt = conn.prepare_cached(&a::SELECT_RECENT_MARKS.replace("$1", "?1"))?;
             let rows = stmt.query_map([since_ms], |row| {
@@ -77,11 +78,7 @@ impl SqliteStore {
         .await
     }
 
-    pub(super) async fn erase_account_on(
-        &self,
-        account: &str,
-        appid: Option<&str>,
-    ) -> Result<(), StoreError> {
+    async fn erase_account(&self, account: &str, appid: Option<&str>) -> Result<(), StoreError> {
         let (answer, outcome) = oneshot::channel();
         let op = Erase {
             account: account.to_string(),

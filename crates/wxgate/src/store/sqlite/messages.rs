@@ -1,22 +1,21 @@
 //! Template messages on SQLite: every write one job of the writer (one transaction).
+use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 use rusqlite::{Connection, OptionalExtension};
 
 use super::{execute, named, refs, SqliteStore};
 use crate::store::messages::{self as m, MessageDb, MessageRow, NewMessage, Queued};
 use crate::store::rows::millis;
-use crate::store::{sql as shared, StoreError};
+use crate::store::{jobs, StoreError, TemplateMessages};
 
-impl SqliteStore {
-    pub(super) async fn queue_message_on(
-        &self,
-        message: &NewMessage,
-    ) -> Result<Queued, StoreError> {
+#[async_trait]
+impl TemplateMessages for SqliteStore {
+    async fn queue_message(&self, message: &NewMessage) -> Result<Queued, StoreError> {
         let message = message.clone();
         self.exec(move |conn, _| queue(conn, &message)).await
     }
 
-    pub(super) async fn message_on(&self, id: i64) -> Result<Option<MessageRow>, StoreError> {
+    async fn message(&self, id: i64) -> Result<Option<MessageRow>, StoreError> {
         let row = self
             .read(move |conn| {
                 let values: [&dyn rusqlite::ToSql; 1] = [&id];
@@ -42,24 +41,28 @@ impl SqliteStore {
         row.map(MessageRow::try_from).transpose()
     }
 
-    pub(super) async fn message_done_on(
+    async fn message_sent(
         &self,
         id: i64,
-        delivery: i64,
-        outcome: Result<i64, String>,
+        job: i64,
+        msgid: i64,
         at: DateTime<Utc>,
     ) -> Result<(), StoreError> {
-        self.exec(move |conn, _| {
-            match &outcome {
-                Ok(msgid) => execute(conn, m::MESSAGE_SENT, &[&id, msgid, &millis(at)])?,
-                Err(error) => execute(conn, m::MESSAGE_FAILED, &[&id, error, &millis(at)])?,
-            };
-            execute(conn, shared::DELIVERY_DONE, &[&delivery]).map(drop)
-        })
-        .await
+        self.settle_message(id, job, Ok(msgid), at).await
     }
 
-    pub(super) async fn message_receipt_on(
+    async fn message_failed(
+        &self,
+        id: i64,
+        job: i64,
+        error: &str,
+        at: DateTime<Utc>,
+    ) -> Result<(), StoreError> {
+        self.settle_message(id, job, Err(error.to_string()), at)
+            .await
+    }
+
+    async fn message_receipt(
         &self,
         account: &str,
         msgid: i64,
@@ -84,7 +87,7 @@ impl SqliteStore {
     }
 }
 
-/// Inserts the message and its outbox row, or finds the message holding its key.
+/// Inserts the message and its send (a template job), or finds the message holding its key.
 fn queue(conn: &Connection, message: &NewMessage) -> rusqlite::Result<Queued> {
     let at = millis(message.created_at);
     let values: [&dyn rusqlite::ToSql; 5] = [
@@ -109,15 +112,35 @@ fn queue(conn: &Connection, message: &NewMessage) -> rusqlite::Result<Queued> {
     };
     execute(
         conn,
-        m::QUEUE_SEND,
+        jobs::QUEUE_TEMPLATE,
         &[
             &message.account,
-            &m::TEMPLATE_QUEUE,
             &message.openid,
-            &id.to_string(),
             &message.payload,
+            &id.to_string(),
             &at,
         ],
     )?;
     Ok(Queued { id, created: true })
+}
+
+impl SqliteStore {
+    /// Message `id`'s outcome (WeChat's msgid, or why it failed for good) and its send `job`
+    /// deleted, in one transaction.
+    async fn settle_message(
+        &self,
+        id: i64,
+        job: i64,
+        outcome: Result<i64, String>,
+        at: DateTime<Utc>,
+    ) -> Result<(), StoreError> {
+        self.exec(move |conn, _| {
+            match &outcome {
+                Ok(msgid) => execute(conn, m::MESSAGE_SENT, &[&id, msgid, &millis(at)])?,
+                Err(error) => execute(conn, m::MESSAGE_FAILED, &[&id, error, &millis(at)])?,
+            };
+            execute(conn, jobs::JOB_DONE, &[&job]).map(drop)
+        })
+        .await
+    }
 }

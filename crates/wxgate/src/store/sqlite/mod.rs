@@ -19,6 +19,7 @@ mod accounts;
 mod backlog;
 mod connect;
 mod delivered;
+mod jobs;
 mod messages;
 mod ops;
 mod read;
@@ -29,13 +30,11 @@ mod web;
 mod window;
 mod writer;
 
-use super::rows::{millis, DeliveryDb};
+use super::rows::millis;
 use super::sql as shared;
 use super::{
-    AccountLedger, DayStats, Delivery, EventQuery, EventRow, Follower, FollowerQuery, GuardMark,
-    Health, KnownAccount, MessageRow, NewMessage, PushWrite, QrCode, QrCodeTotals, Queued,
-    Recorded, ReplayMark, Stats, Store, StoreError, StoredReply, StoredToken, SyncCursor,
-    SyncedFollower,
+    Erasure, GuardMark, Health, Lifecycle, PushLog, PushWrite, QrCode, QrCodes, Recorded,
+    ReplayMark, StoreError, StoredReply, StoredToken, TokenLeases,
 };
 use read::Readers;
 use writer::{Job, State, WriteOp, Writer};
@@ -182,29 +181,7 @@ fn returns_row(conn: &Connection, text: &str, values: &[&dyn ToSql]) -> rusqlite
 }
 
 #[async_trait]
-impl AccountLedger for SqliteStore {
-    async fn note_accounts(&self, accounts: &[KnownAccount]) -> Result<(), StoreError> {
-        self.note_accounts_on(accounts).await
-    }
-
-    async fn known_accounts(&self) -> Result<Vec<KnownAccount>, StoreError> {
-        self.known_accounts_on().await
-    }
-
-    async fn recent_marks(
-        &self,
-        since: DateTime<Utc>,
-    ) -> Result<Vec<(String, ReplayMark)>, StoreError> {
-        self.recent_marks_on(millis(since)).await
-    }
-
-    async fn erase_account(&self, account: &str, appid: Option<&str>) -> Result<(), StoreError> {
-        self.erase_account_on(account, appid).await
-    }
-}
-
-#[async_trait]
-impl Store for SqliteStore {
+impl PushLog for SqliteStore {
     async fn record(&self, write: PushWrite) -> Result<Recorded, StoreError> {
         let (op, outcome) = ops::Record::new(write);
         self.write(op, outcome).await
@@ -254,67 +231,32 @@ impl Store for SqliteStore {
     ) -> Result<bool, StoreError> {
         Ok(false)
     }
+}
 
-    async fn follower(
-        &self,
-        account: Option<&str>,
-        openid: &str,
-    ) -> Result<Vec<Follower>, StoreError> {
-        self.caught_up().await?;
-        let (account, openid) = (account.map(str::to_string), openid.to_string());
-        self.read(move |conn| read::follower(conn, account.as_deref(), &openid))
-            .await
-    }
-
-    async fn followers(&self, query: &FollowerQuery) -> Result<Vec<Follower>, StoreError> {
-        self.caught_up().await?;
-        let query = query.clone();
-        self.read(move |conn| read::followers(conn, &query)).await
-    }
-
+#[async_trait]
+impl Erasure for SqliteStore {
     async fn forget(&self, account: &str, openid: &str) -> Result<(), StoreError> {
         let (op, outcome) = ops::Forget::new(account, openid, None);
         self.write(op, outcome).await
     }
 
-    async fn forget_departed(
-        &self,
-        account: &str,
-        openid: &str,
-        at: DateTime<Utc>,
-    ) -> Result<(), StoreError> {
-        let (op, outcome) = ops::Forget::new(account, openid, Some(at));
-        self.write(op, outcome).await
-    }
-
-    async fn events(&self, query: &EventQuery) -> Result<Vec<EventRow>, StoreError> {
-        if query.openid.is_some() {
-            self.caught_up().await?;
+    async fn purge_events(&self, cutoff: DateTime<Utc>) -> Result<u64, StoreError> {
+        let cutoff = millis(cutoff);
+        let mut purged = 0;
+        loop {
+            let (deleted, more) = self
+                .exec(move |conn, state| purge_chunk(conn, state, cutoff))
+                .await?;
+            purged += deleted;
+            if !more {
+                return Ok(purged);
+            }
         }
-        let query = query.clone();
-        self.read(move |conn| read::events(conn, &query)).await
     }
+}
 
-    async fn stats(&self, account: Option<&str>) -> Result<Stats, StoreError> {
-        self.caught_up().await?;
-        let account = account.map(str::to_string);
-        self.read(move |conn| read::stats(conn, account.as_deref()))
-            .await
-    }
-
-    async fn daily(
-        &self,
-        account: Option<&str>,
-        today: DateTime<Utc>,
-        days: u32,
-        scene: Option<&str>,
-    ) -> Result<Vec<DayStats>, StoreError> {
-        let span = super::counters::span(today, days);
-        let (account, scene) = (account.map(str::to_string), scene.map(str::to_string));
-        self.read(move |conn| read::daily(conn, account.as_deref(), span, scene.as_deref()))
-            .await
-    }
-
+#[async_trait]
+impl QrCodes for SqliteStore {
     async fn save_qrcode(&self, code: &QrCode) -> Result<(), StoreError> {
         let code = code.clone();
         self.exec(move |conn, _| {
@@ -338,18 +280,15 @@ impl Store for SqliteStore {
         .await
     }
 
-    async fn qrcodes(&self, account: Option<&str>) -> Result<Vec<QrCodeTotals>, StoreError> {
-        let account = account.map(str::to_string);
-        self.read(move |conn| read::qrcodes(conn, account.as_deref()))
-            .await
-    }
-
     async fn qrcode(&self, account: &str, scene: &str) -> Result<Option<QrCode>, StoreError> {
         let (account, scene) = (account.to_string(), scene.to_string());
         self.read(move |conn| read::qrcode(conn, &account, &scene))
             .await
     }
+}
 
+#[async_trait]
+impl TokenLeases for SqliteStore {
     async fn load_token(&self, appid: &str) -> Result<Option<StoredToken>, StoreError> {
         let appid = appid.to_string();
         self.read(move |conn| read::token(conn, &appid)).await
@@ -413,150 +352,10 @@ impl Store for SqliteStore {
         self.exec(move |conn, _| execute(conn, shared::RELEASE_LEASE, &[&appid, &holder]).map(drop))
             .await
     }
+}
 
-    async fn purge_events(&self, cutoff: DateTime<Utc>) -> Result<u64, StoreError> {
-        let cutoff = millis(cutoff);
-        let mut purged = 0;
-        loop {
-            let (deleted, more) = self
-                .exec(move |conn, state| purge_chunk(conn, state, cutoff))
-                .await?;
-            purged += deleted;
-            if !more {
-                return Ok(purged);
-            }
-        }
-    }
-
-    async fn claim_deliveries(
-        &self,
-        now: DateTime<Utc>,
-        lease: Duration,
-        limit: u32,
-    ) -> Result<Vec<Delivery>, StoreError> {
-        let rows = self
-            .exec(move |conn, _| {
-                let (from, to, limit) = (
-                    millis(now),
-                    millis(super::rows::after(now, lease)),
-                    i64::from(limit),
-                );
-                let values: [&dyn ToSql; 3] = [&from, &to, &limit];
-                let named_values = named(&values);
-                let mut stmt = conn.prepare_cached(shared::CLAIM_DELIVERIES)?;
-                let rows = stmt.query_map(refs(&named_values).as_slice(), |row| {
-                    Ok(DeliveryDb {
-                        id: row.get(0)?,
-                        webhook: row.get(1)?,
-                        account: row.get(2)?,
-                        openid: row.get(3)?,
-                        event_id: row.get(4)?,
-                        payload: row.get(5)?,
-                        attempts: row.get(6)?,
-                        created_at: row.get(7)?,
-                    })
-                })?;
-                rows.collect::<rusqlite::Result<Vec<_>>>()
-            })
-            .await?;
-        let mut claimed = rows
-            .into_iter()
-            .map(Delivery::try_from)
-            .collect::<Result<Vec<_>, StoreError>>()?;
-        // RETURNING has no order.
-        claimed.sort_by_key(|delivery| delivery.id);
-        Ok(claimed)
-    }
-
-    async fn delivery_done(&self, id: i64) -> Result<(), StoreError> {
-        let (op, outcome) = delivered::Delivered::one(id);
-        self.write(op, outcome).await.map(drop)
-    }
-
-    async fn delivery_failed(&self, id: i64, next_at: DateTime<Utc>) -> Result<(), StoreError> {
-        self.exec(move |conn, _| {
-            execute(conn, shared::DELIVERY_FAILED, &[&id, &millis(next_at)]).map(drop)
-        })
-        .await
-    }
-
-    async fn drop_deliveries(
-        &self,
-        webhook: &str,
-        cutoff: DateTime<Utc>,
-    ) -> Result<u64, StoreError> {
-        let (op, outcome) = delivered::Delivered::older(webhook, millis(cutoff));
-        self.write(op, outcome).await
-    }
-
-    async fn pending_deliveries(&self) -> Result<i64, StoreError> {
-        self.read(read::pending_deliveries).await
-    }
-
-    async fn queue_message(&self, message: &NewMessage) -> Result<Queued, StoreError> {
-        self.queue_message_on(message).await
-    }
-
-    async fn message(&self, id: i64) -> Result<Option<MessageRow>, StoreError> {
-        self.message_on(id).await
-    }
-
-    async fn message_sent(
-        &self,
-        id: i64,
-        delivery: i64,
-        msgid: i64,
-        at: DateTime<Utc>,
-    ) -> Result<(), StoreError> {
-        self.message_done_on(id, delivery, Ok(msgid), at).await
-    }
-
-    async fn message_failed(
-        &self,
-        id: i64,
-        delivery: i64,
-        error: &str,
-        at: DateTime<Utc>,
-    ) -> Result<(), StoreError> {
-        self.message_done_on(id, delivery, Err(error.to_string()), at)
-            .await
-    }
-
-    async fn message_receipt(
-        &self,
-        account: &str,
-        msgid: i64,
-        status: &str,
-        at: DateTime<Utc>,
-    ) -> Result<Option<i64>, StoreError> {
-        self.message_receipt_on(account, msgid, status, at).await
-    }
-
-    async fn save_synced(
-        &self,
-        account: &str,
-        followers: &[SyncedFollower],
-        cursor: &SyncCursor,
-    ) -> Result<u64, StoreError> {
-        self.save_synced_on(account, followers, cursor).await
-    }
-
-    async fn sync_cursor(&self, account: &str) -> Result<Option<SyncCursor>, StoreError> {
-        self.sync_cursor_on(account).await
-    }
-
-    async fn finish_sync(&self, account: &str) -> Result<(), StoreError> {
-        self.finish_sync_on(account).await
-    }
-
-    async fn unsynced_followers(
-        &self,
-        account: &str,
-        started_at: DateTime<Utc>,
-    ) -> Result<Vec<String>, StoreError> {
-        self.unsynced_on(account, started_at).await
-    }
-
+#[async_trait]
+impl Lifecycle for SqliteStore {
     fn health(&self) -> Result<(), String> {
         self.health.status()
     }

@@ -392,7 +392,7 @@ fn forget(conn: &Connection, state: &State, account: &str, openid: &str) -> rusq
     )?;
     deleted += super::execute(
         conn,
-        crate::store::messages::DELETE_SENDS_OF,
+        crate::store::jobs::DELETE_TEMPLATE_JOBS_OF,
         &[&account, &openid],
     )?;
     let pending = state.backlog.ids_of(account, openid);

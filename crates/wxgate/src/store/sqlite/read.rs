@@ -3,16 +3,18 @@
 use std::path::PathBuf;
 use std::sync::{Arc, Mutex};
 
+use async_trait::async_trait;
+use chrono::{DateTime, Utc};
 use rusqlite::types::Value;
 use rusqlite::{params, params_from_iter, Connection, OptionalExtension, Row};
 
-use super::{connect, sql};
+use super::{connect, sql, SqliteStore};
 use crate::store::counters::{every_day, DayRow};
 use crate::store::rows::{mark, EventDb, FollowerDb, QrCodeDb, TokenDb};
 use crate::store::sql as shared;
 use crate::store::{
-    DayStats, EventQuery, EventRow, Follower, FollowerQuery, QrCode, QrCodeTotals, ReplayMark,
-    SceneStats, Stats, StoreError, StoredToken,
+    AdminReads, DayStats, EventQuery, EventRow, Follower, FollowerQuery, QrCode, QrCodeTotals,
+    ReplayMark, SceneStats, Stats, StoreError, StoredToken,
 };
 
 /// Idle reader connections of a file database; a read takes one (or opens one) on a
@@ -291,7 +293,7 @@ pub(super) fn token(conn: &Connection, appid: &str) -> Result<Option<StoredToken
         .transpose()
 }
 
-/// `GET /api/stats/daily`: see `Store::daily`.
+/// `GET /api/stats/daily`: see `AdminReads::daily`.
 pub(super) fn daily(
     conn: &Connection,
     account: Option<&str>,
@@ -345,11 +347,64 @@ pub(super) fn replay_marks(
     .collect()
 }
 
-/// Pending deliveries.
-pub(super) fn pending_deliveries(conn: &Connection) -> Result<i64, StoreError> {
+/// Pending jobs (every kind).
+pub(super) fn pending_jobs(conn: &Connection) -> Result<i64, StoreError> {
     Ok(conn
-        .prepare_cached(shared::COUNT_DELIVERIES)?
+        .prepare_cached(crate::store::jobs::COUNT_JOBS)?
         .query_row([], |row| row.get(0))?)
+}
+
+#[async_trait]
+impl AdminReads for SqliteStore {
+    async fn follower(
+        &self,
+        account: Option<&str>,
+        openid: &str,
+    ) -> Result<Vec<Follower>, StoreError> {
+        self.caught_up().await?;
+        let (account, openid) = (account.map(str::to_string), openid.to_string());
+        self.read(move |conn| follower(conn, account.as_deref(), &openid))
+            .await
+    }
+
+    async fn followers(&self, query: &FollowerQuery) -> Result<Vec<Follower>, StoreError> {
+        self.caught_up().await?;
+        let query = query.clone();
+        self.read(move |conn| followers(conn, &query)).await
+    }
+
+    async fn events(&self, query: &EventQuery) -> Result<Vec<EventRow>, StoreError> {
+        if query.openid.is_some() {
+            self.caught_up().await?;
+        }
+        let query = query.clone();
+        self.read(move |conn| events(conn, &query)).await
+    }
+
+    async fn stats(&self, account: Option<&str>) -> Result<Stats, StoreError> {
+        self.caught_up().await?;
+        let account = account.map(str::to_string);
+        self.read(move |conn| stats(conn, account.as_deref())).await
+    }
+
+    async fn daily(
+        &self,
+        account: Option<&str>,
+        today: DateTime<Utc>,
+        days: u32,
+        scene: Option<&str>,
+    ) -> Result<Vec<DayStats>, StoreError> {
+        let span = crate::store::counters::span(today, days);
+        let (account, scene) = (account.map(str::to_string), scene.map(str::to_string));
+        self.read(move |conn| daily(conn, account.as_deref(), span, scene.as_deref()))
+            .await
+    }
+
+    async fn qrcodes(&self, account: Option<&str>) -> Result<Vec<QrCodeTotals>, StoreError> {
+        let account = account.map(str::to_string);
+        self.read(move |conn| qrcodes(conn, account.as_deref()))
+            .await
+    }
 }
 
 /// A WHERE clause from the filters given (`?` → `?N`), so only they are bound and the

@@ -40,6 +40,10 @@ const MIGRATIONS: &[(i64, &str)] = &[
         10,
         include_str!("../../../migrations/sqlite/0010_known_accounts.sql"),
     ),
+    (
+        11,
+        include_str!("../../../migrations/sqlite/0011_job_kinds.sql"),
+    ),
 ];
 
 /// Why the schema could not be brought up to date.

@@ -122,8 +122,8 @@ pub(super) const DELETE_DELIVERY: &str =
     "DELETE FROM outbox WHERE id = ?1 RETURNING account, openid";
 
 /// Deletes the deliveries of webhook ?1 created before ?2, returning their (account, openid).
-pub(super) const DELETE_OLDER_DELIVERIES: &str =
-    "DELETE FROM outbox WHERE webhook = ?1 AND created_at < ?2 RETURNING account, openid";
+pub(super) const DELETE_OLDER_DELIVERIES: &str = "DELETE FROM outbox \
+    WHERE kind = 'webhook' AND webhook = ?1 AND created_at < ?2 RETURNING account, openid";
 
 /// Whether openid ?1 of account ?2 has a follower row.
 pub(super) const SELECT_FOLLOWER_EXISTS: &str =

@@ -1,14 +1,16 @@
 //! `followers sync` on SQLite: a page of followers and the cursor in one writer job.
+use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 use rusqlite::{Connection, OptionalExtension};
 
 use super::{execute, named, refs, SqliteStore};
 use crate::store::rows::{millis, time, utc_day};
 use crate::store::sync::{self as s, SyncCursor, SyncedFollower};
-use crate::store::StoreError;
+use crate::store::{StoreError, SyncStore};
 
-impl SqliteStore {
-    pub(super) async fn save_synced_on(
+#[async_trait]
+impl SyncStore for SqliteStore {
+    async fn save_synced(
         &self,
         account: &str,
         followers: &[SyncedFollower],
@@ -23,10 +25,7 @@ impl SqliteStore {
             .await
     }
 
-    pub(super) async fn sync_cursor_on(
-        &self,
-        account: &str,
-    ) -> Result<Option<SyncCursor>, StoreError> {
+    async fn sync_cursor(&self, account: &str) -> Result<Option<SyncCursor>, StoreError> {
         let account = account.to_string();
         let row: Option<(i64, Option<String>, i64)> = self
             .read(move |conn| {
@@ -50,13 +49,23 @@ impl SqliteStore {
         .transpose()
     }
 
-    pub(super) async fn finish_sync_on(&self, account: &str) -> Result<(), StoreError> {
+    async fn finish_sync(&self, account: &str) -> Result<(), StoreError> {
         let account = account.to_string();
         self.exec(move |conn, _| execute(conn, s::DELETE_CURSOR, &[&account]).map(drop))
             .await
     }
 
-    pub(super) async fn unsynced_on(
+    async fn forget_departed(
+        &self,
+        account: &str,
+        openid: &str,
+        at: DateTime<Utc>,
+    ) -> Result<(), StoreError> {
+        let (op, outcome) = super::ops::Forget::new(account, openid, Some(at));
+        self.write(op, outcome).await
+    }
+
+    async fn unsynced_followers(
         &self,
         account: &str,
         started_at: DateTime<Utc>,

@@ -3,7 +3,7 @@
 //! account; reads take an account filter (None = every account).
 use std::time::Duration;
 
-use super::fixtures::{at, push, text};
+use super::fixtures::{at, push, text, webhook_job};
 use super::TestDb;
 use crate::store::{
     EventQuery, FollowerEffect, FollowerQuery, GuardMark, NewDelivery, PushWrite, QrCode, Recorded,
@@ -336,12 +336,12 @@ async fn deliveries_carry_their_account_and_queue_per_account(db: TestDb) {
         store.record(write).await.unwrap();
     }
     let claimed = store
-        .claim_deliveries(at(10), Duration::from_secs(30), 10)
+        .claim_jobs(at(10), Duration::from_secs(30), 10)
         .await
         .unwrap();
     let heads: Vec<(&str, &str)> = claimed
         .iter()
-        .map(|d| (d.account.as_str(), d.event_id.as_str()))
+        .map(|d| (d.account.as_str(), webhook_job(d).event_id.as_str()))
         .collect();
     assert_eq!(
         heads,

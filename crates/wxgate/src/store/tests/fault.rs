@@ -6,7 +6,7 @@ use std::time::{Duration, Instant};
 
 use super::fixtures::text;
 use crate::store::sqlite::SqliteStore;
-use crate::store::{EventQuery, Recorded, Store};
+use crate::store::{EventQuery, Lifecycle, PushLog, Recorded};
 
 /// A push large enough to need new pages.
 fn big(openid: &str, key: &str, secs: i64) -> crate::store::PushWrite {

@@ -1,7 +1,7 @@
 //! Builders for test writes.
 use chrono::{DateTime, Utc};
 
-use crate::store::{FollowerEffect, PushWrite};
+use crate::store::{ClaimedJob, FollowerEffect, Job, PushWrite, TemplateJob, WebhookJob};
 
 /// 2024-05-01T00:00:00Z plus `secs` seconds.
 pub(super) fn at(secs: i64) -> DateTime<Utc> {
@@ -71,5 +71,21 @@ pub(super) async fn refuse_inserts(url: &str, table: &str, column: &str, value: 
         )
         .await
         .unwrap();
+    }
+}
+
+/// The webhook delivery `job` is (a test failure if it is of another kind).
+pub(super) fn webhook_job(job: &ClaimedJob) -> &WebhookJob {
+    match &job.job {
+        Job::Webhook(webhook) => webhook,
+        other => panic!("job {} is not a webhook delivery: {other:?}", job.id),
+    }
+}
+
+/// The template send `job` is (a test failure if it is of another kind).
+pub(super) fn template_job(job: &ClaimedJob) -> &TemplateJob {
+    match &job.job {
+        Job::Template(template) => template,
+        other => panic!("job {} is not a template send: {other:?}", job.id),
     }
 }

@@ -1,10 +1,10 @@
-//! Template messages in the store: queueing (idempotent, with its outbox row), sent / failed,
+//! Template messages in the store: queueing (idempotent, with its template job), sent / failed,
 //! receipts before and after the msgid, forgetting.
 use std::time::Duration;
 
-use super::fixtures::{at, push};
+use super::fixtures::{at, push, template_job};
 use super::TestDb;
-use crate::store::{FollowerEffect, NewMessage, TEMPLATE_QUEUE};
+use crate::store::{FollowerEffect, NewMessage, TemplateJob};
 
 fn message(openid: &str, key: Option<&str>, secs: i64) -> NewMessage {
     NewMessage {
@@ -17,7 +17,7 @@ fn message(openid: &str, key: Option<&str>, secs: i64) -> NewMessage {
     }
 }
 
-async fn a_queued_message_is_an_outbox_row_and_its_key_is_taken_once(db: TestDb) {
+async fn a_queued_message_is_a_template_job_and_its_key_is_taken_once(db: TestDb) {
     let first = db
         .store
         .queue_message(&message("o1", Some("k1"), 0))
@@ -50,16 +50,20 @@ async fn a_queued_message_is_an_outbox_row_and_its_key_is_taken_once(db: TestDb)
     assert_eq!((row.created_at, row.updated_at), (at(0), at(0)));
     let claimed = db
         .store
-        .claim_deliveries(at(60), Duration::from_secs(60), 10)
+        .claim_jobs(at(60), Duration::from_secs(60), 10)
         .await
         .unwrap();
     assert_eq!(claimed.len(), 1, "one at a time per openid: {claimed:?}");
-    assert_eq!(claimed[0].webhook, TEMPLATE_QUEUE);
-    assert_eq!(claimed[0].event_id, first.id.to_string());
-    assert_eq!(claimed[0].payload, r#"{"touser":"o1"}"#);
+    assert_eq!(
+        template_job(&claimed[0]),
+        &TemplateJob {
+            message_id: first.id,
+            payload: r#"{"touser":"o1"}"#.into()
+        }
+    );
     assert_eq!(db.store.message(first.id + 1000).await.unwrap(), None);
 }
-store_test!(a_queued_message_is_an_outbox_row_and_its_key_is_taken_once);
+store_test!(a_queued_message_is_a_template_job_and_its_key_is_taken_once);
 
 async fn sent_then_receipt_or_receipt_first_end_the_same(db: TestDb) {
     let a = db
@@ -82,13 +86,13 @@ async fn sent_then_receipt_or_receipt_first_end_the_same(db: TestDb) {
         .id;
     let rows = db
         .store
-        .claim_deliveries(at(1), Duration::from_secs(60), 10)
+        .claim_jobs(at(1), Duration::from_secs(60), 10)
         .await
         .unwrap();
     assert_eq!(rows.len(), 3);
     let row_of = |id: i64| {
         rows.iter()
-            .find(|d| d.event_id == id.to_string())
+            .find(|d| template_job(d).message_id == id)
             .unwrap()
             .id
     };
@@ -147,7 +151,7 @@ async fn sent_then_receipt_or_receipt_first_end_the_same(db: TestDb) {
         Some("WeChat error 43004: require subscribe")
     );
     assert_eq!(
-        db.store.pending_deliveries().await.unwrap(),
+        db.store.pending_jobs().await.unwrap(),
         0,
         "every row settled"
     );
@@ -163,7 +167,7 @@ async fn forgetting_deletes_the_users_messages_and_unsent_rows(db: TestDb) {
         .id;
     let row = db
         .store
-        .claim_deliveries(at(1), Duration::from_secs(60), 10)
+        .claim_jobs(at(1), Duration::from_secs(60), 10)
         .await
         .unwrap()[0]
         .id;
@@ -184,11 +188,7 @@ async fn forgetting_deletes_the_users_messages_and_unsent_rows(db: TestDb) {
     assert_eq!(db.store.message(sent).await.unwrap(), None);
     assert_eq!(db.store.message(unsent).await.unwrap(), None);
     assert!(db.store.message(kept).await.unwrap().is_some());
-    assert_eq!(
-        db.store.pending_deliveries().await.unwrap(),
-        1,
-        "o2's send stays"
-    );
+    assert_eq!(db.store.pending_jobs().await.unwrap(), 1, "o2's send stays");
     // An unsubscribe push forgets them too; the key is free again afterwards.
     db.store
         .queue_message(&message("o2", Some("k2"), 4))
@@ -199,7 +199,7 @@ async fn forgetting_deletes_the_users_messages_and_unsent_rows(db: TestDb) {
         .await
         .unwrap();
     assert_eq!(db.store.message(kept).await.unwrap(), None);
-    assert_eq!(db.store.pending_deliveries().await.unwrap(), 0);
+    assert_eq!(db.store.pending_jobs().await.unwrap(), 0);
     let fresh = db
         .store
         .queue_message(&message("o1", Some("k"), 9))

@@ -143,6 +143,7 @@ mod erase;
 mod fault;
 mod forget;
 mod instances;
+mod jobs;
 mod messages;
 mod open;
 mod outbox;

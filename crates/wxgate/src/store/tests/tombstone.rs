@@ -60,7 +60,7 @@ async fn counted(store: &dyn crate::store::Store, today: DateTime<Utc>) -> (i64,
         .unwrap();
     let stats = store.stats(None).await.unwrap();
     let scene = stats.scenes.iter().find(|s| s.scene == "poster").unwrap();
-    let pending = store.pending_deliveries().await.unwrap();
+    let pending = store.pending_jobs().await.unwrap();
     (day.unsubscribes, day.events, scene.unsubscribes, pending)
 }
 

@@ -2,7 +2,7 @@
 //! table is kept and belongs to the account named `default` (the single `[account]`).
 use std::time::Duration;
 
-use super::fixtures::{at, text};
+use super::fixtures::{at, text, webhook_job};
 use crate::store::{EventQuery, Recorded, Store, DEFAULT_ACCOUNT};
 
 /// Rows of every table as a wxgate before 0007 wrote them (both dialects).
@@ -87,12 +87,15 @@ async fn every_old_row_is_the_default_accounts(store: &dyn Store) {
     assert_eq!(code.map(|c| c.ticket), Some("tOld".to_string()));
     assert!(store.load_token("wxold").await.unwrap().is_some());
     let claimed = store
-        .claim_deliveries(at(10), Duration::from_secs(30), 10)
+        .claim_jobs(at(10), Duration::from_secs(30), 10)
         .await
         .unwrap();
     assert_eq!(claimed.len(), 1);
     assert_eq!(
-        (claimed[0].account.as_str(), claimed[0].event_id.as_str()),
+        (
+            claimed[0].account.as_str(),
+            webhook_job(&claimed[0]).event_id.as_str()
+        ),
         (DEFAULT_ACCOUNT, "kOld")
     );
     let marks = store.replay_marks(DEFAULT_ACCOUNT, at(-1)).await.unwrap();
