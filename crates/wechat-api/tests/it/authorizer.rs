@@ -372,3 +372,24 @@ async fn web_sign_in_goes_through_the_platform() {
     // The exchange needs no authorizer token and no AppSecret: only the component token.
     assert_eq!(server.state.authorizer_token_requests(), 0);
 }
+
+#[tokio::test]
+async fn the_raw_proxy_carries_the_authorizers_token_and_replaces_it_once_refused() {
+    let (server, component, tokens, refresh) = setup().await;
+    let client = authorizer(&component, &tokens, &refresh);
+    assert!(client.user_info("oUser_123").await.is_ok());
+    server.state.expire_tokens();
+    let call = wechat_api::Forward {
+        method: reqwest::Method::GET,
+        path: "cgi-bin/user/info".to_owned(),
+        query: vec![("openid".to_owned(), "oUser_123".to_owned())],
+        content_type: None,
+        body: bytes::Bytes::new(),
+    };
+    let answer = client
+        .forward(&call)
+        .await
+        .unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!((answer.errcode, answer.retried), (Some(0), true));
+    assert_eq!(server.state.authorizer_token_requests(), 2);
+}

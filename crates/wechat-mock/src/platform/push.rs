@@ -109,19 +109,25 @@ impl MockState {
     }
 }
 
-/// Issues a ticket and pushes it, retrying a failed delivery a second apart.
+impl MockState {
+    /// Issues a new ticket and pushes it to `{push_to}/open` once, as WeChat does every 10
+    /// minutes: the gateway's HTTP status, or None when there is nowhere to push or it could
+    /// not be reached.
+    pub async fn push_ticket(&self) -> Option<u16> {
+        let platform = self.config().platform.as_ref()?;
+        let event = PlatformEvent::VerifyTicket {
+            appid: platform.component_appid.clone(),
+            create_time: chrono::Utc::now().timestamp(),
+            ticket: self.issue_ticket(),
+        };
+        self.push_event(&event).await
+    }
+}
+
+/// A ticket push, retried a second apart while the gateway does not take it.
 pub(crate) async fn push_ticket(state: MockState) {
-    let Some(platform) = state.config().platform.clone() else {
-        return;
-    };
-    let ticket = state.issue_ticket();
-    let event = PlatformEvent::VerifyTicket {
-        appid: platform.component_appid.clone(),
-        create_time: chrono::Utc::now().timestamp(),
-        ticket,
-    };
     for attempt in 1..=TICKET_ATTEMPTS {
-        match state.push_event(&event).await {
+        match state.push_ticket().await {
             Some(200) => return,
             None if state.platform_push_to().is_none() => return,
             status => tracing::warn!(?status, attempt, "ticket push not taken"),
