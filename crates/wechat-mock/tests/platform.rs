@@ -66,6 +66,14 @@ fn take(log: &Log, appid: Option<String>, query: &HashMap<String, String>, body:
 
 /// A stand-in gateway on 127.0.0.1:0 answering `success`: its base URL and what it took.
 async fn gateway() -> (String, Log) {
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+        .await
+        .expect("bind");
+    gateway_on(listener)
+}
+
+/// The stand-in gateway on `listener`.
+fn gateway_on(listener: tokio::net::TcpListener) -> (String, Log) {
     let log: Log = Arc::default();
     let app =
         Router::new()
@@ -93,9 +101,6 @@ async fn gateway() -> (String, Log) {
                 ),
             )
             .with_state(log.clone());
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
-        .await
-        .expect("bind");
     let addr = listener.local_addr().expect("addr");
     tokio::spawn(async move { axum::serve(listener, app).await });
     (format!("http://{addr}/wechat"), log)
@@ -147,7 +152,7 @@ fn events(log: &Log) -> Vec<PlatformEvent> {
 }
 
 async fn wait_for(log: &Log, what: impl Fn(&[PlatformEvent]) -> bool) -> Vec<PlatformEvent> {
-    for _ in 0..200 {
+    for _ in 0..300 {
         let seen = events(log);
         if what(&seen) {
             return seen;
@@ -196,6 +201,33 @@ async fn a_ticket_is_pushed_at_start_and_every_interval() {
     assert!(issued.is_some());
     assert!(newest.starts_with("ticket@@@"));
     assert!(!component_token(&server).await.is_empty());
+}
+
+#[tokio::test]
+async fn a_gateway_started_after_the_mock_still_gets_the_first_ticket() {
+    let addr = std::net::TcpListener::bind("127.0.0.1:0")
+        .and_then(|l| l.local_addr())
+        .expect("a free port");
+    let server = start(
+        Some(format!("http://{addr}/wechat")),
+        Duration::from_secs(600),
+    )
+    .await;
+    tokio::time::sleep(Duration::from_millis(1200)).await; // a push or two refused meanwhile
+    let listener = tokio::net::TcpListener::bind(addr)
+        .await
+        .expect("bind again");
+    let (_, log) = gateway_on(listener);
+    let seen = wait_for(&log, |seen| !seen.is_empty()).await;
+    let pushed = match seen.first() {
+        Some(PlatformEvent::VerifyTicket { ticket, .. }) => Some(ticket.clone()),
+        _ => None,
+    };
+    assert_eq!(
+        pushed,
+        server.state.current_ticket(),
+        "the one ticket of the round, retried"
+    );
 }
 
 #[tokio::test]
