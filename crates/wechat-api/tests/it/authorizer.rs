@@ -393,3 +393,37 @@ async fn the_raw_proxy_carries_the_authorizers_token_and_replaces_it_once_refuse
     assert_eq!((answer.errcode, answer.retried), (Some(0), true));
     assert_eq!(server.state.authorizer_token_requests(), 2);
 }
+
+/// On tokio's paused clock: another instance holds the lease of the account's row and saves
+/// its refresh 200 ms later (virtual); this one takes that token instead of refreshing.
+#[tokio::test(start_paused = true)]
+async fn another_instance_refreshing_the_authorizer_is_waited_for() {
+    let (server, component, tokens, refresh) = setup().await;
+    assert!(tokens
+        .try_lease(ACCOUNT, "other-instance", Duration::from_secs(30))
+        .await
+        .unwrap_or(false));
+    let other = refresh.clone();
+    tokio::spawn(async move {
+        tokio::time::sleep(Duration::from_millis(200)).await;
+        let access = CachedToken {
+            token: "from_other".into(),
+            expires_at: chrono::Utc::now() + chrono::Duration::hours(2),
+        };
+        let saved = other
+            .save_refreshed(
+                ACCOUNT,
+                &SecretString::from("refreshtoken@@@other"),
+                &access,
+            )
+            .await;
+        assert!(saved.is_ok());
+    });
+    let client = authorizer(&component, &tokens, &refresh);
+    let token = client
+        .access_token()
+        .await
+        .map(|t| t.token.expose_secret().to_owned());
+    assert_eq!(token.ok().as_deref(), Some("from_other"));
+    assert_eq!(server.state.authorizer_token_requests(), 0);
+}
