@@ -371,6 +371,19 @@ mod tests {
     use super::*;
 
     #[test]
+    fn debug_hides_the_component_secret_and_the_token() {
+        let key = EncodingAesKey::parse("abcdefghijklmnopqrstuvwxyz0123456789ABCDEFG");
+        let platform =
+            key.map(|key| Platform::new("wxc", "component-secret-value", "tokenvalue", key));
+        let shown = format!("{platform:?}");
+        assert!(shown.contains("wxc"), "{shown}");
+        assert!(
+            !shown.contains("component-secret-value") && !shown.contains("tokenvalue"),
+            "{shown}"
+        );
+    }
+
+    #[test]
     fn user_names_are_stable_and_the_release_accounts_keep_theirs() {
         assert_eq!(
             authorizer_user_name("wx570bc396a51b8ff8"),
