@@ -48,6 +48,22 @@ impl ApiClient {
         })
     }
 
+    /// A client from its parts (an authorizer's, built by
+    /// [`ComponentClient::authorizer_client`](crate::ComponentClient::authorizer_client)).
+    pub(crate) fn from_parts(
+        transport: Transport,
+        tokens: Arc<AccessTokens>,
+        tickets: Arc<JsapiTickets>,
+        code_exchange: Arc<dyn CodeExchange>,
+    ) -> Self {
+        Self {
+            transport,
+            tokens,
+            tickets,
+            code_exchange,
+        }
+    }
+
     /// The account's central token and its expiry (refreshed first if due), for
     /// `GET /api/access_token`.
     pub async fn access_token(&self) -> Result<CachedToken, ApiError> {

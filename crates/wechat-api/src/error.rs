@@ -59,6 +59,17 @@ pub enum ApiError {
     /// The token store failed where the token could not be had otherwise.
     #[error("token store: {0}")]
     Store(#[from] StoreError),
+    /// A third-party platform has no `component_verify_ticket` yet (WeChat pushes one every
+    /// 10 minutes), so no component token can be had.
+    #[error("no component_verify_ticket received yet")]
+    NoTicket,
+    /// The account is not among those that authorised the platform
+    /// (`api_get_authorizer_list`): it must authorise again.
+    #[error("account {appid} has not authorised the platform")]
+    NotAuthorized {
+        /// The account.
+        appid: String,
+    },
 }
 
 /// Why the configured `base_url` (or a path joined to it) cannot be used.
@@ -92,6 +103,12 @@ impl ApiError {
     /// Whether WeChat refused the access token (40001, 40014, 42001): refresh and retry once.
     pub fn is_token_rejected(&self) -> bool {
         matches!(self.code(), Some(40001 | 40014 | 42001))
+    }
+
+    /// Whether the account must authorise the platform again: WeChat refused its refresh token
+    /// (61023) or no longer lists it.
+    pub fn needs_reauthorization(&self) -> bool {
+        matches!(self, Self::NotAuthorized { .. }) || self.code() == Some(61023)
     }
 
     /// Whether it is worth trying again later with backoff (-1 busy, 45011 too often).

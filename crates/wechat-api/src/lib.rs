@@ -14,13 +14,19 @@
 //!   [`ApiClient::users_info`].
 //! - [`Forward`] / [`ApiClient::forward`]: any call passed through with the central token.
 //! - [`ApiClient::jsapi_ticket`]: the JS-SDK's central jsapi_ticket, held like the token.
-//! - [`oauth`]: web sign-in — [`authorize_url`], a [`CodeExchange`] for the code,
+//! - [`oauth`]: web sign-in — [`authorize_url`], a [`CodeExchange`] for the code
+//!   ([`SecretExchange`] with the AppSecret, [`ComponentExchange`] through a platform),
 //!   [`ApiClient::sign_in_profile`].
+//! - [`component`]: a third-party platform — [`ComponentClient`] (the component token from
+//!   the newest ticket, the `api_*` calls, the authorisation page) and
+//!   [`ComponentClient::authorizer_client`], an [`ApiClient`] for an account that authorised
+//!   the platform, its token refreshed from a refresh token in a [`RefreshTokenStore`].
 //! - [`metrics`](mod@metrics): the names of the counters it keeps (through the `metrics` facade).
 //!
 //! Neither the AppSecret nor a token ever appears in an error message or `Debug` output.
 
 mod client;
+pub mod component;
 mod config;
 mod custom;
 mod error;
@@ -38,12 +44,20 @@ mod token;
 mod user;
 
 pub use client::ApiClient;
+pub use component::{
+    authorize_urls, AuthTarget, AuthType, AuthorizationInfo, AuthorizeUrls, AuthorizerEntry,
+    AuthorizerInfo, AuthorizerPage, AuthorizerToken, ComponentClient, PreAuthCode, RefreshState,
+    RefreshTokenStore, TicketSource,
+};
 pub use config::{ClientConfig, RetryPolicy, OFFICIAL_BASE_URL};
 pub use custom::{Article, CustomMessage};
 pub use error::{ApiError, BaseUrlError};
 pub use menu::{Button, ButtonType, Menu, MenuError, MenuView};
 pub use net::{NetCause, NetError};
-pub use oauth::{authorize_url, CodeExchange, OAuthScope, OAuthUser, SecretExchange, UserProfile};
+pub use oauth::{
+    authorize_url, CodeExchange, ComponentExchange, OAuthScope, OAuthUser, SecretExchange,
+    UserProfile,
+};
 pub use qrcode::{
     QrAction, QrCode, QrLimitError, QrRequest, QrScene, MAX_EXPIRE_SECONDS, MAX_PERMANENT_SCENE_ID,
     MAX_SCENE_STR_CHARS, MAX_TEMPORARY_SCENE_ID,

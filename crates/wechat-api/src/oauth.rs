@@ -2,9 +2,9 @@
 //! visitor's openid, and their profile for `snsapi_userinfo`.
 //!
 //! The code is exchanged by a [`CodeExchange`]: [`SecretExchange`] with the account's AppSecret
-//! (`sns/oauth2/access_token`). An account served through a third-party platform exchanges it
-//! at `sns/oauth2/component/access_token` with the platform's component token instead, and its
-//! authorize URL names the `component_appid`: a second implementation of the same trait.
+//! (`sns/oauth2/access_token`), or [`ComponentExchange`] for an account served through a
+//! third-party platform, which exchanges it at `sns/oauth2/component/access_token` with the
+//! platform's component token and whose authorize URL names the `component_appid`.
 
 use std::fmt;
 
@@ -15,6 +15,7 @@ use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
 use crate::client::ApiClient;
+use crate::component::ComponentClient;
 use crate::error::ApiError;
 use crate::http::Transport;
 
@@ -139,6 +140,63 @@ impl CodeExchange for SecretExchange {
         let answer = self
             .transport
             .call(Method::GET, "sns/oauth2/access_token", &query, None)
+            .await?;
+        parse_user(&answer)
+    }
+}
+
+/// [`CodeExchange`] of an account served through a third-party platform (no AppSecret):
+/// `GET sns/oauth2/component/access_token` with the platform's component token; its authorize
+/// URL carries `component_appid` (spec §12.1 item 6).
+#[derive(Clone)]
+pub struct ComponentExchange {
+    component: ComponentClient,
+    appid: String,
+}
+
+impl fmt::Debug for ComponentExchange {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("ComponentExchange")
+            .field("appid", &self.appid)
+            .field("component_appid", &self.component.component_appid())
+            .finish()
+    }
+}
+
+impl ComponentExchange {
+    /// The exchange of `appid`'s codes through `component`.
+    pub fn new(component: ComponentClient, appid: impl Into<String>) -> Self {
+        Self {
+            component,
+            appid: appid.into(),
+        }
+    }
+}
+
+#[async_trait]
+impl CodeExchange for ComponentExchange {
+    fn authorize_params(&self) -> Vec<(&'static str, String)> {
+        vec![(
+            "component_appid",
+            self.component.component_appid().to_owned(),
+        )]
+    }
+
+    async fn exchange(&self, code: &str) -> Result<OAuthUser, ApiError> {
+        let query = [
+            ("appid", self.appid.as_str()),
+            ("code", code),
+            ("grant_type", "authorization_code"),
+            ("component_appid", self.component.component_appid()),
+        ];
+        let answer = self
+            .component
+            .call(
+                Method::GET,
+                "sns/oauth2/component/access_token",
+                &query,
+                None,
+            )
             .await?;
         parse_user(&answer)
     }

@@ -51,6 +51,12 @@ impl WxError {
             46003 => "menu no exist",
             47001 => "data format error",
             48001 => "api unauthorized",
+            61003 => "component is not authorized by this account",
+            61005 => "component ticket is expired",
+            61006 => "component ticket is invalid",
+            61009 => "code is invalid",
+            61010 => "code is expired",
+            61023 => "refresh_token is invalid",
             _ => "error",
         }
     }

@@ -9,6 +9,9 @@ use std::time::Duration;
 use rand::Rng;
 use wechat_proto::{msg_signature, render_push_envelope, signature, MessageCrypt};
 
+/// The `ToUserName` of the pushes of a configured account.
+pub(crate) const MOCK_USER_NAME: &str = "gh_mock";
+
 /// Tries before giving up, as WeChat resends a push up to three times.
 const ATTEMPTS: u32 = 4;
 
@@ -34,12 +37,14 @@ pub(crate) struct Target {
     pub(crate) token: String,
     /// plain, compatible or safe
     pub(crate) security: PushSecurity,
+    /// the account's gh_ id, the push's `ToUserName`
+    pub(crate) to_user_name: String,
 }
 
 /// The push's XML.
-fn xml(openid: &str, msgid: i64, status: &str, now: i64) -> String {
+fn xml(to_user_name: &str, openid: &str, msgid: i64, status: &str, now: i64) -> String {
     format!(
-        "<xml><ToUserName><![CDATA[gh_mock]]></ToUserName>\
+        "<xml><ToUserName><![CDATA[{to_user_name}]]></ToUserName>\
          <FromUserName><![CDATA[{openid}]]></FromUserName>\
          <CreateTime>{now}</CreateTime><MsgType><![CDATA[event]]></MsgType>\
          <Event><![CDATA[TEMPLATESENDJOBFINISH]]></Event><MsgID>{msgid}</MsgID>\
@@ -72,7 +77,10 @@ fn wrap(
         }
         PushSecurity::Safe(crypt) => {
             let encrypt = crypt.encrypt(&plain, random);
-            (render_push_envelope("gh_mock", &encrypt), encrypt)
+            (
+                render_push_envelope(&target.to_user_name, &encrypt),
+                encrypt,
+            )
         }
     };
     query.push(("encrypt_type", "aes".to_owned()));
@@ -96,7 +104,7 @@ pub(crate) async fn send(target: Target, openid: String, msgid: i64, status: Str
             rng.gen::<[u8; 16]>(),
         )
     };
-    let plain = xml(&openid, msgid, &status, now);
+    let plain = xml(&target.to_user_name, &openid, msgid, &status, now);
     let (body, mut query) = wrap(&target, plain, &timestamp, &nonce, random);
     query.push(("openid", openid));
     let client = reqwest::Client::new();
@@ -134,6 +142,7 @@ mod tests {
             url: "http://127.0.0.1:1/wechat".to_owned(),
             token: "token".to_owned(),
             security,
+            to_user_name: MOCK_USER_NAME.to_owned(),
         }
     }
 
@@ -150,7 +159,7 @@ mod tests {
 
     #[test]
     fn a_plain_push_is_the_xml_with_signature_only() {
-        let plain = xml("o1", 7, "success", 1);
+        let plain = xml(MOCK_USER_NAME, "o1", 7, "success", 1);
         let (body, query) = wrap(
             &target(PushSecurity::Plain),
             plain.clone(),
@@ -169,7 +178,7 @@ mod tests {
 
     #[test]
     fn safe_and_compatible_pushes_are_encrypted_and_msg_signed() {
-        let plain = xml("o1", 7, "success", 1);
+        let plain = xml(MOCK_USER_NAME, "o1", 7, "success", 1);
         for (security, keeps_plain) in [
             (PushSecurity::Safe(crypt()), false),
             (PushSecurity::Compatible(crypt()), true),

@@ -12,7 +12,15 @@
 //! `{"errcode":N,"errmsg":"..."}` (HTTP 200). `GET /mock/sent` lists the calls that changed
 //! something. With [`MockConfig::followers`] it has that many followers (with scenes); with
 //! [`MockConfig::push_to`] it sends each template message's `TEMPLATESENDJOBFINISH` push,
-//! signed (and encrypted for a compatible or safe account), to the gateway. [`MockState`] lets tests steer it (expire tokens, inject `-1` busy answers, ...).
+//! signed (and encrypted for a compatible or safe account), to the gateway. With
+//! [`MockConfig::platform`] it is also a third-party platform's WeChat (spec §11): the
+//! component calls of `/cgi-bin/component/…` and `/sns/oauth2/component/access_token`, a
+//! `component_verify_ticket` push to `{push_to}/open` at start and every interval,
+//! `POST /mock/open/authorize {"appid","nick_name"?}` and `POST /mock/open/unauthorize
+//! {"appid"}` sending the `authorized` / `unauthorized` pushes, and an authorised account's
+//! token accepted by every `cgi-bin` call (`POST /mock/open/push {"appid","xml"}` and
+//! [`MockState::send_account_push`] send that account's pushes as WeChat would). [`MockState`] lets tests steer it (expire tokens, inject `-1` busy
+//! answers, ...).
 //!
 //! ```no_run
 //! # async fn run() -> std::io::Result<()> {
@@ -27,6 +35,7 @@ mod followers;
 mod jobfinish;
 mod media;
 mod menu;
+mod platform;
 mod qrcode;
 mod sent;
 mod server;
@@ -38,6 +47,7 @@ mod web;
 
 pub use error::WxError;
 pub use jobfinish::PushSecurity;
+pub use platform::{authorizer_user_name, Grant, Platform};
 pub use server::{router, serve, MockConfig, MockServer, PushAccount};
 pub use state::{MockState, SentCall, Upload};
 pub use web::{WEB_OPENID, WEB_UNIONID};

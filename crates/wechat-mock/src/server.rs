@@ -14,6 +14,7 @@ use tokio::net::TcpListener;
 use tokio::task::JoinHandle;
 
 use crate::jobfinish::PushSecurity;
+use crate::platform::{self, Platform};
 use crate::state::MockState;
 use crate::{custom, followers, media, menu, qrcode, sent, tags, template, token, web};
 
@@ -42,6 +43,9 @@ pub struct MockConfig {
     /// `push_to` + `/{name}`, signed with that account's Token and wrapped for its security
     /// mode. An AppID not listed uses `push_to` as it is, `push_token` and `push_security`.
     pub push_accounts: HashMap<String, PushAccount>,
+    /// A third-party platform the mock is also WeChat for (contract §1, mock-api row): the
+    /// component calls, ticket pushes, `POST /mock/open/authorize` / `unauthorize`.
+    pub platform: Option<Platform>,
 }
 
 /// Where the job-finish pushes of one AppID go on a gateway serving several accounts.
@@ -79,6 +83,7 @@ impl Default for MockConfig {
             push_token: "wxgatedevtoken".to_owned(),
             push_security: PushSecurity::Plain,
             push_accounts: HashMap::new(),
+            platform: None,
         }
     }
 }
@@ -102,6 +107,7 @@ impl fmt::Debug for MockConfig {
             .field("push_token", &"<redacted>")
             .field("push_security", &self.push_security)
             .field("push_accounts", &self.push_accounts)
+            .field("platform", &self.platform)
             .finish()
     }
 }
@@ -136,18 +142,58 @@ pub fn router(state: MockState) -> Router {
         .route("/sns/oauth2/access_token", get(web::sns_access_token))
         .route("/sns/userinfo", get(web::sns_userinfo))
         .route("/mock/sent", get(sent::sent))
+        .route(
+            "/cgi-bin/component/api_component_token",
+            post(platform::api_component_token),
+        )
+        .route(
+            "/cgi-bin/component/api_start_push_ticket",
+            post(platform::api_start_push_ticket),
+        )
+        .route(
+            "/cgi-bin/component/api_create_preauthcode",
+            post(platform::api_create_preauthcode),
+        )
+        .route(
+            "/cgi-bin/component/api_query_auth",
+            post(platform::api_query_auth),
+        )
+        .route(
+            "/cgi-bin/component/api_authorizer_token",
+            post(platform::api_authorizer_token),
+        )
+        .route(
+            "/cgi-bin/component/api_get_authorizer_info",
+            post(platform::api_get_authorizer_info),
+        )
+        .route(
+            "/cgi-bin/component/api_get_authorizer_list",
+            post(platform::api_get_authorizer_list),
+        )
+        .route(
+            "/sns/oauth2/component/access_token",
+            get(platform::sns_component_access_token),
+        )
+        .route("/mock/open/authorize", post(platform::authorize))
+        .route("/mock/open/unauthorize", post(platform::unauthorize))
+        .route("/mock/open/push", post(platform::push))
         .with_state(state)
 }
 
-/// Serves the mock on `listener` until `shutdown` completes.
+/// Serves the mock on `listener` until `shutdown` completes (with a platform, pushing a
+/// ticket at once and every `ticket_interval` meanwhile).
 pub async fn serve(
     listener: TcpListener,
     config: MockConfig,
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> io::Result<()> {
-    axum::serve(listener, router(MockState::new(config)))
+    let state = MockState::new(config);
+    let tickets = tokio::spawn(platform::ticket_pushes(state.clone()));
+    let served = axum::serve(listener, router(state))
         .with_graceful_shutdown(shutdown)
-        .await
+        .await;
+    tickets.abort();
+    served
 }
 
 /// A mock running in the background on `127.0.0.1:0`, for tests; stopped when dropped.
@@ -158,10 +204,13 @@ pub struct MockServer {
     /// The handle to inspect and steer it.
     pub state: MockState,
     task: JoinHandle<()>,
+    /// the platform's ticket pushes (a task that ends at once without a platform)
+    tickets: JoinHandle<()>,
 }
 
 impl MockServer {
-    /// Binds `127.0.0.1:0` and serves the mock on a background task.
+    /// Binds `127.0.0.1:0` and serves the mock on a background task (with a platform, ticket
+    /// pushes on another).
     pub async fn spawn(config: MockConfig) -> io::Result<Self> {
         let listener = TcpListener::bind("127.0.0.1:0").await?;
         let addr = listener.local_addr()?;
@@ -172,7 +221,13 @@ impl MockServer {
                 tracing::error!(error = %err, "mock API server stopped");
             }
         });
-        Ok(Self { addr, state, task })
+        let tickets = tokio::spawn(platform::ticket_pushes(state.clone()));
+        Ok(Self {
+            addr,
+            state,
+            task,
+            tickets,
+        })
     }
 
     /// `http://127.0.0.1:PORT`, to use as the API base URL.
@@ -184,5 +239,6 @@ impl MockServer {
 impl Drop for MockServer {
     fn drop(&mut self) {
         self.task.abort();
+        self.tickets.abort();
     }
 }

@@ -12,6 +12,7 @@ use serde_json::Value;
 
 use crate::error::WxError;
 use crate::jobfinish::Target;
+use crate::platform::PlatformData;
 use crate::MockConfig;
 
 /// A call that changed something, as listed by `GET /mock/sent`.
@@ -123,6 +124,8 @@ pub(crate) struct WebUser {
 pub struct MockState {
     config: Arc<MockConfig>,
     data: Arc<Mutex<Data>>,
+    /// the third-party platform's side (tickets, component tokens, authorizers)
+    pub(crate) platform: Arc<Mutex<PlatformData>>,
 }
 
 /// How long a token from `GET token` keeps working after a newer one was issued.
@@ -142,6 +145,7 @@ impl MockState {
         Self {
             config: Arc::new(config),
             data: Arc::new(Mutex::new(data)),
+            platform: Arc::new(Mutex::new(PlatformData::default())),
         }
     }
 
@@ -247,17 +251,22 @@ impl MockState {
     /// them and how they are wrapped: `push_to` (+ `/{name}` for an account of
     /// [`MockConfig::push_accounts`]).
     pub(crate) fn push_target(&self, appid: &str) -> Option<Target> {
+        if let Some(target) = self.authorizer_push_target(appid) {
+            return Some(target);
+        }
         let url = self.data().push_to.clone()?;
         Some(match self.config.push_accounts.get(appid) {
             Some(account) => Target {
                 url: format!("{}/{}", url.trim_end_matches('/'), account.name),
                 token: account.token.clone(),
                 security: account.security.clone(),
+                to_user_name: crate::jobfinish::MOCK_USER_NAME.to_owned(),
             },
             None => Target {
                 url,
                 token: self.config.push_token.clone(),
                 security: self.config.push_security.clone(),
+                to_user_name: crate::jobfinish::MOCK_USER_NAME.to_owned(),
             },
         })
     }
@@ -524,11 +533,39 @@ impl MockState {
         self.data().web.ticket_requests += 1;
     }
 
-    /// Whether `appid` is one of the accounts the mock knows.
+    /// Whether `appid` is one of the accounts the mock knows (configured, or authorised to
+    /// the platform).
     pub(crate) fn knows_appid(&self, appid: &str) -> bool {
         let config = &self.config;
         !appid.is_empty()
-            && (config.appid == appid || config.more_apps.iter().any(|(known, _)| known == appid))
+            && (config.appid == appid
+                || config.more_apps.iter().any(|(known, _)| known == appid)
+                || self.is_authorizer(appid))
+    }
+
+    /// Issues an access token to `appid` (an authorizer's, from a component call) living the
+    /// configured token lifetime: it and its lifetime in seconds.
+    pub(crate) fn issue_account_token(&self, appid: &str) -> (String, u64) {
+        let ttl = self.config.token_ttl;
+        let token = new_token();
+        self.data().tokens.insert(
+            token.clone(),
+            Issued {
+                appid: appid.to_owned(),
+                expires_at: Utc::now() + chrono_duration(ttl),
+                revoked: false,
+            },
+        );
+        (token, ttl.as_secs().max(1))
+    }
+
+    /// Revokes every access token issued to `appid` (calls with them answer 40001).
+    pub(crate) fn revoke_tokens_of(&self, appid: &str) {
+        for issued in self.data().tokens.values_mut() {
+            if issued.appid == appid {
+                issued.revoked = true;
+            }
+        }
     }
 
     /// A new OAuth code of `appid` for `scope`.
@@ -579,14 +616,15 @@ impl MockState {
 }
 
 /// The characters of the mock's codes and tickets.
-const ALPHANUMERIC: &[u8] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789";
+pub(crate) const ALPHANUMERIC: &[u8] =
+    b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789";
 
-fn chrono_duration(d: Duration) -> chrono::Duration {
+pub(crate) fn chrono_duration(d: Duration) -> chrono::Duration {
     chrono::Duration::from_std(d).unwrap_or(chrono::Duration::MAX)
 }
 
 /// A random token, shaped like WeChat's (long, alphanumeric with `_` and `-`).
-fn new_token() -> String {
+pub(crate) fn new_token() -> String {
     let body: String = rand::thread_rng()
         .sample_iter(&Alphanumeric)
         .take(120)

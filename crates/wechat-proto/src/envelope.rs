@@ -8,16 +8,20 @@ use crate::xml;
 /// The outer XML of an encrypted push.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct PushEnvelope {
-    /// ToUserName if present
+    /// ToUserName if present (an account's push: its gh_ id)
     pub to_user_name: Option<String>,
+    /// AppId if present (a third-party platform's event: the component_appid, to be checked
+    /// by the caller)
+    pub app_id: Option<String>,
     /// the Encrypt text exactly as received
     pub encrypt: String,
 }
 
 /// Parse the outer XML of an encrypted push (hardened parser; missing/empty Encrypt is an error).
 ///
-/// Accepts the safe-mode body `<xml><ToUserName/><Encrypt/></xml>` and the compatible-mode body
-/// (a full plaintext push plus `<Encrypt>`); the plaintext fields of the latter are not used.
+/// Accepts the safe-mode body `<xml><ToUserName/><Encrypt/></xml>`, the compatible-mode body
+/// (a full plaintext push plus `<Encrypt>`; its plaintext fields are not used) and a third-party
+/// platform's event `<xml><AppId/><Encrypt/></xml>`.
 pub fn parse_push_envelope(body: &[u8]) -> Result<PushEnvelope, XmlError> {
     let fields = xml::parse_document(body)?;
     let encrypt = fields
@@ -26,6 +30,7 @@ pub fn parse_push_envelope(body: &[u8]) -> Result<PushEnvelope, XmlError> {
         .ok_or(XmlError::MissingElement("Encrypt"))?;
     Ok(PushEnvelope {
         to_user_name: fields.text("ToUserName").map(str::to_owned),
+        app_id: fields.text("AppId").map(|a| a.trim().to_owned()),
         encrypt: encrypt.to_owned(),
     })
 }

@@ -9,6 +9,8 @@
 //! - [`crypto`]: WXBizMsgCrypt (AES-256-CBC, PKCS#7 to 32 bytes, appid check), with a typed
 //!   error for every way an `<Encrypt>` value can be wrong.
 //! - [`envelope`]: the outer XML of encrypted pushes and of encrypted replies.
+//! - [`component`]: a third-party platform's events (`component_verify_ticket`, `authorized`,
+//!   `unauthorized`, ...), parsed into [`PlatformEvent`] with the same hardened parser.
 //! - [`message`]: the hardened XML parser (no DOCTYPE, no entities, capped depth, element count
 //!   and text size) and the typed [`Message`], which keeps every field of unknown pushes.
 //! - [`reply`]: passive replies rendered as WeChat expects.
@@ -60,6 +62,7 @@
 #![forbid(unsafe_code)]
 #![warn(missing_docs)]
 
+pub mod component;
 pub mod crypto;
 pub mod envelope;
 pub mod error;
@@ -70,6 +73,7 @@ pub mod signature;
 mod write;
 mod xml;
 
+pub use component::{parse_platform_event, render_platform_envelope, PlatformEvent};
 pub use crypto::{EncodingAesKey, MessageCrypt};
 pub use envelope::{
     open_reply_envelope, parse_push_envelope, render_push_envelope, seal_reply, PushEnvelope,
