@@ -24,6 +24,7 @@ mod read;
 pub(crate) mod schema;
 mod sql;
 mod sync;
+mod tally;
 mod web;
 mod window;
 mod writer;
