@@ -26,6 +26,7 @@ mod read;
 pub(crate) mod schema;
 mod sql;
 mod sync;
+mod tally;
 mod web;
 mod window;
 mod writer;

@@ -6,6 +6,7 @@ use tokio::sync::oneshot;
 
 use super::backlog::Effect;
 use super::sql;
+use super::tally::Counts;
 use super::writer::{State, WriteOp};
 use crate::store::rows::{millis, utc_day};
 use crate::store::{FollowerEffect, GuardMark, PushWrite, Recorded, StoreError, StoredReply};
@@ -82,35 +83,26 @@ impl Record {
             write.account,
         ])?;
         let id = conn.last_insert_rowid();
-        let counted = match &write.effect {
-            FollowerEffect::Subscribe { scene: Some(scene) } => Some((scene, 1, 0)),
-            FollowerEffect::Scan { scene } => Some((scene, 0, 1)),
-            _ => None,
-        };
-        let day = utc_day(write.received_at);
-        if let Some((scene, subscribes, scans)) = counted {
-            conn.prepare_cached(sql::COUNT_SCENE)?.execute(params![
-                scene,
-                day,
-                subscribes,
-                scans,
-                0,
-                write.account
-            ])?;
-        }
-        let subscribed = i64::from(matches!(write.effect, FollowerEffect::Subscribe { .. }));
-        let scanned = i64::from(matches!(write.effect, FollowerEffect::Scan { .. }));
-        conn.prepare_cached(sql::COUNT_DAY)?.execute(params![
-            day,
-            subscribed,
-            0,
-            scanned,
-            write.account,
-            1
-        ])?;
         insert_deliveries(conn, write)?;
         insert_mark(conn, write)?;
-        // Every statement succeeded: now the in-memory state.
+        // Every statement succeeded: now the counters and the in-memory state.
+        let day = utc_day(write.received_at);
+        let mut counts = Counts::default();
+        let (subscribes, scans) = match &write.effect {
+            FollowerEffect::Subscribe { scene } => {
+                if let Some(scene) = scene {
+                    counts.scene(&write.account, scene, day, [1, 0, 0]);
+                }
+                (1, 0)
+            }
+            FollowerEffect::Scan { scene } => {
+                counts.scene(&write.account, scene, day, [0, 1, 0]);
+                (0, 1)
+            }
+            _ => (0, 0),
+        };
+        counts.day(&write.account, day, [1, subscribes, 0, scans]);
+        state.tally.add(counts);
         state
             .window
             .insert(&write.account, &write.dedupe_key, id, received);
@@ -153,11 +145,11 @@ impl WriteOp for Record {
                 scene: scene.as_deref(),
                 pushed: true,
             };
-            count_unsubscribe(conn, account, &unsubscribe)?;
             self.deleted = forget(conn, state, &self.write.account, &self.write.openid)?;
             // The unsubscribe's own deliveries outlive the forget (contract §4).
             insert_deliveries(conn, &self.write)?;
             insert_mark(conn, &self.write)?;
+            state.tally.add(unsubscribe.counts(account));
             state
                 .backlog
                 .forget(&self.write.account, &self.write.openid);
@@ -183,6 +175,10 @@ impl WriteOp for Record {
 
     fn scrubs(&self) -> bool {
         self.deleted
+    }
+
+    fn sees_counters(&self) -> bool {
+        false
     }
 }
 
@@ -218,18 +214,23 @@ impl Forget {
 
 impl WriteOp for Forget {
     fn apply(&mut self, conn: &Connection, state: &mut State) -> rusqlite::Result<()> {
-        if let Some(at) = self.departed {
-            // Only a follower still known as subscribed: forgotten already, it counted then.
-            if let Some((true, scene)) = known(conn, state, &self.account, &self.openid)? {
-                let unsubscribe = Unsubscribe {
-                    day: utc_day(at),
-                    scene: scene.as_deref(),
-                    pushed: false,
-                };
-                count_unsubscribe(conn, &self.account, &unsubscribe)?;
-            }
-        }
+        // Only a follower still known as subscribed: forgotten already, it counted then.
+        let departed = match self.departed {
+            Some(at) => match known(conn, state, &self.account, &self.openid)? {
+                Some((true, scene)) => Some((utc_day(at), scene)),
+                _ => None,
+            },
+            None => None,
+        };
         self.deleted = forget(conn, state, &self.account, &self.openid)?;
+        if let Some((day, scene)) = &departed {
+            let unsubscribe = Unsubscribe {
+                day: *day,
+                scene: scene.as_deref(),
+                pushed: false,
+            };
+            state.tally.add(unsubscribe.counts(&self.account));
+        }
         state.backlog.forget(&self.account, &self.openid);
         Ok(())
     }
@@ -240,6 +241,10 @@ impl WriteOp for Forget {
 
     fn scrubs(&self) -> bool {
         self.deleted
+    }
+
+    fn sees_counters(&self) -> bool {
+        false
     }
 }
 
@@ -342,32 +347,16 @@ struct Unsubscribe<'a> {
     pushed: bool,
 }
 
-/// Counts an unsubscribe of `account` in its day and against the scene its user came from,
-/// before the user is forgotten.
-fn count_unsubscribe(
-    conn: &Connection,
-    account: &str,
-    unsubscribe: &Unsubscribe<'_>,
-) -> rusqlite::Result<()> {
-    if let Some(scene) = unsubscribe.scene {
-        conn.prepare_cached(sql::COUNT_SCENE)?.execute(params![
-            scene,
-            unsubscribe.day,
-            0,
-            0,
-            1,
-            account
-        ])?;
+impl<'a> Unsubscribe<'a> {
+    /// Its counts for `account`: in its day, and against the scene its user came from.
+    fn counts(&self, account: &'a str) -> Counts<'a> {
+        let mut counts = Counts::default();
+        if let Some(scene) = self.scene {
+            counts.scene(account, scene, self.day, [0, 0, 1]);
+        }
+        counts.day(account, self.day, [i64::from(self.pushed), 0, 1, 0]);
+        counts
     }
-    conn.prepare_cached(sql::COUNT_DAY)?.execute(params![
-        unsubscribe.day,
-        0,
-        1,
-        0,
-        account,
-        i64::from(unsubscribe.pushed)
-    ])?;
-    Ok(())
 }
 
 /// Deletes every row of `account` holding `openid` (its applied events through

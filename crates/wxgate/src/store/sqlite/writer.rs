@@ -15,6 +15,7 @@ use std::time::Duration;
 use rusqlite::Connection;
 
 use super::backlog::Backlog;
+use super::tally::Tally;
 use super::window::Window;
 use super::{connect, sql};
 use crate::store::{Health, SharedError, StoreError};
@@ -38,6 +39,8 @@ pub(super) struct State {
     pub(super) window: Window,
     /// appended pushes whose effects are not applied yet
     pub(super) backlog: Backlog,
+    /// the open batch's counts, written before its COMMIT
+    pub(super) tally: Tally,
 }
 
 impl State {
@@ -53,6 +56,7 @@ impl State {
         Ok(State {
             window,
             backlog: Backlog::load(conn)?,
+            tally: Tally::default(),
         })
     }
 }
@@ -67,6 +71,11 @@ pub(super) trait WriteOp: Send {
     /// Whether it deleted user data, so the files are scrubbed before it is answered.
     fn scrubs(&self) -> bool {
         false
+    }
+    /// Whether it may read or delete counter rows, so the batch's counts so far are written
+    /// before it (pushes and forgets only add to them: `false`).
+    fn sees_counters(&self) -> bool {
+        true
     }
 }
 
@@ -231,6 +240,9 @@ impl Writer {
     ) -> rusqlite::Result<()> {
         self.conn.prepare_cached("BEGIN IMMEDIATE")?.execute([])?;
         for op in ops.iter_mut() {
+            if op.sees_counters() {
+                self.state.tally.write(&self.conn)?;
+            }
             self.conn.prepare_cached("SAVEPOINT op")?.execute([])?;
             match op.apply(&self.conn, &mut self.state) {
                 Ok(()) => {
@@ -248,6 +260,7 @@ impl Writer {
                 }
             }
         }
+        self.state.tally.write(&self.conn)?;
         self.conn.prepare_cached("COMMIT")?.execute([])?;
         Ok(())
     }
