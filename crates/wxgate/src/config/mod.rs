@@ -3,6 +3,7 @@
 //!
 //! Every failure is a [`ConfigError`] naming the key at fault (`rules[2].when.content_regex`),
 //! so `main` can print one line and exit 2.
+mod open;
 mod proxies;
 mod raw;
 mod secret;
@@ -12,6 +13,7 @@ mod words;
 
 use std::path::{Path, PathBuf};
 
+pub use open::{is_appid, OpenPlatformConfig, RawOpenPlatform, RESERVED_NAME};
 pub use proxies::{canonical, TrustedProxies};
 pub use raw::{RawConfig, RawWeb, RawWebhook};
 pub use secret::Secret;
@@ -63,6 +65,10 @@ pub const ENV_OVERRIDES: &[(&str, &str)] = &[
     ("WXGATE_ADMIN_TOKEN", "admin.token"),
     ("WXGATE_API_BASE_URL", "wechat_api.base_url"),
     ("WXGATE_PUBLIC_URL", "server.public_url"),
+    (
+        "WXGATE_COMPONENT_APPSECRET",
+        "open_platform.component_appsecret",
+    ),
 ];
 
 /// Where the config came from: the file (if any) and its folder, which relative SQLite

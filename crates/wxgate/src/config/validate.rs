@@ -18,8 +18,8 @@ pub struct Config {
     pub server: ServerConfig,
     /// `[log]`
     pub log: LogConfig,
-    /// `[account]` (one account, named `default`) or `[[accounts]]`: never empty, names and
-    /// non-empty appids unique
+    /// `[account]` (one account, named `default`) or `[[accounts]]`: names and non-empty
+    /// appids unique; empty only for a gateway that is only an `[open_platform]`
     pub accounts: Vec<AccountConfig>,
     /// `[storage]`
     pub storage: StorageConfig,
@@ -37,6 +37,8 @@ pub struct Config {
     pub open_base_url: url::Url,
     /// `[web]`, with `[server] public_url`
     pub web: Option<super::WebConfig>,
+    /// `[open_platform]`, with `[server] public_url`
+    pub open_platform: Option<super::OpenPlatformConfig>,
 }
 
 /// `[server]`
@@ -292,6 +294,7 @@ impl Config {
         env: impl Fn(&str) -> Option<String>,
     ) -> Result<Config, ConfigError> {
         let mut from_env_db = false;
+        let mut component_secret = None;
         for (var, _key) in ENV_OVERRIDES {
             let Some(value) = env(var) else { continue };
             if let Some(set) = account_override(var) {
@@ -307,6 +310,7 @@ impl Config {
                 "WXGATE_ADMIN_TOKEN" => raw.admin.token = Some(value),
                 "WXGATE_API_BASE_URL" => raw.wechat_api.base_url = value,
                 "WXGATE_PUBLIC_URL" => raw.server.public_url = Some(value),
+                "WXGATE_COMPONENT_APPSECRET" => component_secret = Some(value),
                 _ => {}
             }
         }
@@ -391,6 +395,7 @@ impl Config {
             .collect();
         let rules = RuleSet::compile(&raw.rules, &refs, &names)?;
         let (open_base_url, web) = super::web::validate(&raw)?;
+        let open_platform = super::open::validate(&raw, &names, component_secret)?;
         Ok(Config {
             server,
             log,
@@ -403,6 +408,7 @@ impl Config {
             webhooks: Arc::new(webhooks),
             open_base_url,
             web,
+            open_platform,
         })
     }
 }
@@ -527,6 +533,10 @@ const MAX_NAME: usize = 32;
 /// `server.path/{name}`; names and appids unique.
 fn accounts(raw: &RawConfig) -> Result<Vec<AccountConfig>, ConfigError> {
     let path = raw.server.path.as_str();
+    if raw.accounts.is_empty() && raw.account.is_none() && raw.open_platform.is_some() {
+        // A gateway that is only a platform: its accounts are those that authorise it.
+        return Ok(Vec::new());
+    }
     if raw.accounts.is_empty() {
         let single = raw.account.clone().unwrap_or_default();
         if single.name.is_some() {
@@ -584,7 +594,7 @@ fn check_name(name: &str) -> Result<(), String> {
 
 /// The push Token as WeChat's admin console takes it: 3 to 32 ASCII letters and digits (the
 /// console refuses anything else, so another Token could never match a real account's).
-fn check_token(token: &str) -> Result<(), String> {
+pub(super) fn check_token(token: &str) -> Result<(), String> {
     if token.is_empty() {
         return Err("must not be empty".into());
     }

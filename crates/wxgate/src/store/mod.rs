@@ -14,6 +14,7 @@ use chrono::{DateTime, Utc};
 pub mod accounts;
 mod counters;
 pub mod messages;
+pub mod platform;
 mod postgres;
 mod rows;
 mod sql;
@@ -531,9 +532,12 @@ impl std::fmt::Debug for StoredToken {
 }
 
 /// The storage interface. SQLite and PostgreSQL implement it; one test suite runs on both.
-/// The web pages' storage is its own port, [`web::WebStore`], which every store implements.
+/// The web pages' storage is its own port, [`web::WebStore`], and the third-party platform's
+/// [`platform::PlatformStore`]; every store implements both.
 #[async_trait]
-pub trait Store: web::WebStore + AccountLedger + Send + Sync + 'static {
+pub trait Store:
+    web::WebStore + AccountLedger + platform::PlatformStore + Send + Sync + 'static
+{
     /// Durably record one push (event, follower effect, counters) — group-committed: returns
     /// only once the write is committed (fsynced). An unsubscribe whose key is tombstoned
     /// (forgotten within [`REPLAY_WINDOW`], also by another instance) is a resend: answered

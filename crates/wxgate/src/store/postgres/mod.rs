@@ -16,6 +16,7 @@ mod accounts;
 mod apply;
 mod messages;
 pub(super) mod plan;
+mod platform;
 mod sync;
 mod web;
 pub(super) mod writer;

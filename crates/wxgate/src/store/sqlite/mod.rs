@@ -20,6 +20,7 @@ mod connect;
 mod delivered;
 mod messages;
 mod ops;
+mod platform;
 mod read;
 pub(crate) mod schema;
 mod sql;
