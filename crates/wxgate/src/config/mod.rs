@@ -13,7 +13,7 @@ mod words;
 
 use std::path::{Path, PathBuf};
 
-pub use open::{is_appid, OpenPlatformConfig, RawOpenPlatform, RESERVED_NAME};
+pub use open::{is_appid, OpenPlatformConfig, RawOpenPlatform, AUTHORIZER_TABLE, RESERVED_NAME};
 pub use proxies::{canonical, TrustedProxies};
 pub use raw::{RawConfig, RawWeb, RawWebhook};
 pub use secret::Secret;

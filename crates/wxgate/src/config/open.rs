@@ -6,11 +6,15 @@ use serde::Deserialize;
 use wechat_proto::{EncodingAesKey, MessageCrypt};
 
 use super::raw::RawConfig;
-use super::{ConfigError, Secret};
+use super::{AccountConfig, ConfigError, Secret, Security};
 
 /// The name no account may have beside `[open_platform]`: its push paths live under
 /// `{server.path}/open`.
 pub const RESERVED_NAME: &str = "open";
+
+/// The `table` of an account that authorised the platform (`AccountConfig::table`): messages
+/// about its keys name `open_platform`, whose keys it has.
+pub const AUTHORIZER_TABLE: &str = "open_platform";
 
 /// `[open_platform]` as written.
 #[derive(Debug, Clone, Deserialize)]
@@ -72,6 +76,26 @@ impl OpenPlatformConfig {
     /// The push path of the authorizer `appid`: `{server.path}/open/{appid}`.
     pub fn push_path(&self, appid: &str) -> String {
         format!("{}/{appid}", self.push_base)
+    }
+
+    /// The config of `appid`, an account that authorised the platform: served at
+    /// [`push_path`](Self::push_path), named by its appid, under the platform's Token and
+    /// keys (safe mode), without an appsecret.
+    pub fn authorizer(&self, appid: &str) -> AccountConfig {
+        AccountConfig {
+            name: appid.to_string(),
+            table: AUTHORIZER_TABLE.to_string(),
+            metric_label: None,
+            push_path: self.push_path(appid),
+            appid: appid.to_string(),
+            appsecret: None,
+            token: self.token.clone(),
+            security: Security::Safe,
+            crypt: Some(self.crypt.clone()),
+            previous_crypt: self.previous_crypt.clone(),
+            max_clock_skew: Some(Duration::from_secs(300)),
+            refuse_replays: true,
+        }
     }
 
     /// Where the authorisation page sends the browser back to by default:
