@@ -49,6 +49,7 @@ const BEARER: &str = "bearer";
         (name = "wechat", description = "the WeChat server API, for the account's other services"),
         (name = "messages", description = "template messages with delivery receipts"),
         (name = "web", description = "the account's web pages: sign-in tickets and JS-SDK signatures"),
+        (name = "open", description = "the third-party platform ([open_platform]): accounts that authorise it"),
         (name = "meta", description = "this document"),
     )
 )]
