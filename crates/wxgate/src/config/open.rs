@@ -59,6 +59,8 @@ pub struct OpenPlatformConfig {
     pub token: Secret,
     /// `encoding_aes_key`, bound to `component_appid` (the appid every envelope must carry)
     pub crypt: MessageCrypt,
+    /// `encoding_aes_key` itself (`wxgate mock-api` encrypts the platform's pushes with it)
+    pub encoding_aes_key: EncodingAesKey,
     /// `previous_encoding_aes_key`, accepted during a key change
     pub previous_crypt: Option<MessageCrypt>,
     /// `release_test`
@@ -149,6 +151,8 @@ pub(super) fn validate(
         Ok(MessageCrypt::new(aes, open.component_appid.clone()))
     };
     let current = crypt(&open.encoding_aes_key, "encoding_aes_key")?;
+    let encoding_aes_key = EncodingAesKey::parse(&open.encoding_aes_key)
+        .map_err(|e| ConfigError::new(key("encoding_aes_key"), e.to_string()))?;
     let previous = open
         .previous_encoding_aes_key
         .as_deref()
@@ -172,6 +176,7 @@ pub(super) fn validate(
         component_appsecret: Secret::new(secret),
         token: Secret::new(open.token.clone()),
         crypt: current,
+        encoding_aes_key,
         previous_crypt: previous,
         release_test: open.release_test,
         forget_revoked_after: forget,

@@ -31,6 +31,7 @@ use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
 pub use error::ApiError;
+pub use open::target as open_target;
 pub use openapi::document as openapi_document;
 pub use throttle::AuthThrottle;
 
