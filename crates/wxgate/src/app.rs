@@ -184,6 +184,10 @@ impl Application {
                 .pipeline
                 .tasks
                 .spawn_background(crate::open::sweep_loop(Arc::clone(platform)));
+            state
+                .pipeline
+                .tasks
+                .spawn_background(crate::open::reconcile_loop(Arc::clone(platform)));
         }
         let workers = Workers::start(self.dispatcher);
         server::run(self.listener, state, shutdown, workers).await

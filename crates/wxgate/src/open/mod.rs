@@ -151,6 +151,53 @@ impl Platform {
         ))
     }
 
+    /// The account of `appid` as the store has it, when this instance does not serve it yet
+    /// (another instance on the database took its authorisation): served from now on.
+    pub async fn find(&self, appid: &str) -> Result<Option<Arc<Account>>, StoreError> {
+        let Some(row) = self.store.authorizer(appid).await? else {
+            return Ok(None);
+        };
+        let account = self.account(&row.appid, &row.user_name, row.status);
+        self.registry
+            .put_authorizers(vec![Arc::clone(&account)])
+            .await;
+        Ok(Some(account))
+    }
+
+    /// Brings the registry's authorizers in line with the store (what other instances on
+    /// the database changed): new ones served, statuses taken over, those erased elsewhere
+    /// forgotten.
+    pub async fn reconcile(&self) -> Result<(), StoreError> {
+        let rows = self.store.authorizers().await?;
+        let snapshot = self.registry.load();
+        let changed: Vec<Arc<Account>> = rows
+            .iter()
+            .filter(|row| {
+                let held = snapshot
+                    .get(&row.appid)
+                    .and_then(|a| a.authorization().map(|a| a.status()));
+                match held {
+                    None => true,
+                    // Reauthorize is this instance's finding as much as the store's.
+                    Some(status) => {
+                        status != row.status && row.status != AuthorizerStatus::Reauthorize
+                    }
+                }
+            })
+            .map(|row| self.account(&row.appid, &row.user_name, row.status))
+            .collect();
+        self.registry.put_authorizers(changed).await;
+        let gone: Vec<String> = snapshot
+            .iter()
+            .filter(|a| !a.served() && !rows.iter().any(|r| r.appid == a.name().as_str()))
+            .map(|a| a.name().to_string())
+            .collect();
+        for appid in gone {
+            self.erase(&appid).await?;
+        }
+        Ok(())
+    }
+
     /// Keeps a `component_verify_ticket` (the newest is the one used).
     pub async fn keep_ticket(&self, ticket: &str) -> Result<(), StoreError> {
         self.store
@@ -354,6 +401,22 @@ fn fill(row: &mut Authorizer, info: wechat_api::component::AuthorizerInfo) {
 
 /// How often the sweep looks for revoked accounts due to be erased.
 pub const SWEEP_EVERY: Duration = Duration::from_secs(3600);
+
+/// How often the registry's authorizers are brought in line with the store (changes made
+/// by other instances on the database).
+pub const RECONCILE_EVERY: Duration = Duration::from_secs(30);
+
+/// Brings the registry in line with the store every [`RECONCILE_EVERY`].
+pub async fn reconcile_loop(platform: Arc<Platform>) {
+    let mut tick = tokio::time::interval(RECONCILE_EVERY);
+    tick.tick().await;
+    loop {
+        tick.tick().await;
+        if let Err(error) = platform.reconcile().await {
+            tracing::warn!(%error, "reading the authorizers from the store failed");
+        }
+    }
+}
 
 /// Erases revoked accounts' data when due, at start and every [`SWEEP_EVERY`].
 pub async fn sweep_loop(platform: Arc<Platform>) {

@@ -159,6 +159,15 @@ pub async fn account_push(
             }
         }
     }
+    let known = match known {
+        Some(account) => Some(account),
+        // Another instance on the database may have taken its authorisation.
+        None if crate::config::is_appid(&appid) => match platform.find(&appid).await {
+            Ok(found) => found,
+            Err(error) => return refuse(Refusal::Unavailable(error)),
+        },
+        None => None,
+    };
     let Some(account) = known else {
         return StatusCode::NOT_FOUND.into_response();
     };

@@ -4,6 +4,7 @@
 //! ticket, tokens and accounts, refusals that change nothing, the release test, 61023 and
 //! recovery by sync.
 mod harness;
+mod instances;
 
 use reqwest::{Method, StatusCode};
 use serde_json::json;
@@ -343,6 +344,52 @@ async fn a_refused_refresh_token_marks_reauthorize_and_sync_recovers() {
             Method::POST,
             "/api/qrcodes",
             Some(json!({"account": B, "scene": "3"})),
+        )
+        .await;
+    assert_eq!(status, StatusCode::CREATED);
+    gw.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_refresh_token_lost_from_the_store_is_recovered_from_the_authorizer_list() {
+    let mock = mock().await;
+    let (dir, url) = sqlite();
+    let text = config_toml(&url, &mock.base_url(), "");
+    let gw = Gateway::start(dir.path(), &text, &mock).await;
+    push_ticket(&gw, &mock.state).await;
+    authorize(&mock, A).await;
+    gw.wait_status(A, Some("authorized")).await;
+    gw.stop().await;
+    // The refresh token and the access token are gone from the store (a wiped row).
+    let store = wxgate::store::open(&url).await.expect("store");
+    store
+        .revoke_authorizer(A, chrono::Utc::now())
+        .await
+        .expect("wipe");
+    store
+        .set_authorizer_status(
+            A,
+            wxgate::store::platform::AuthorizerStatus::Authorized,
+            chrono::Utc::now(),
+        )
+        .await
+        .expect("status");
+    assert!(store.sealed_refresh_token(A).await.expect("read").is_none());
+    store.close().await;
+
+    let gw = Gateway::start(dir.path(), &text, &mock).await;
+    let (status, token) = gw.get(&format!("/api/access_token?account={A}")).await;
+    assert_eq!(status, StatusCode::OK, "{token}");
+    assert_eq!(
+        mock.state.authorizer_token_requests(),
+        1,
+        "refreshed with the recovered token"
+    );
+    let (status, _) = gw
+        .api(
+            Method::POST,
+            "/api/qrcodes",
+            Some(json!({"account": A, "scene": "1"})),
         )
         .await;
     assert_eq!(status, StatusCode::CREATED);

@@ -126,6 +126,9 @@ pub trait PlatformStore: Send + Sync {
     /// Every authorizer, by appid.
     async fn authorizers(&self) -> Result<Vec<Authorizer>, StoreError>;
 
+    /// The authorizer `appid` (another instance may have added it).
+    async fn authorizer(&self, appid: &str) -> Result<Option<Authorizer>, StoreError>;
+
     /// The sealed refresh token of `appid`, if its row holds one.
     async fn sealed_refresh_token(&self, appid: &str) -> Result<Option<Vec<u8>>, StoreError>;
 

@@ -37,6 +37,11 @@ pub(in crate::store) const SELECT_AUTHORIZERS: &str = "SELECT appid, user_name, 
     principal_name, service_type, verify_type, func_info, status, authorized_at, updated_at, \
     revoked_at FROM open_authorizers ORDER BY appid";
 
+/// The authorizer $1.
+pub(in crate::store) const SELECT_AUTHORIZER: &str = "SELECT appid, user_name, nick_name, \
+    principal_name, service_type, verify_type, func_info, status, authorized_at, updated_at, \
+    revoked_at FROM open_authorizers WHERE appid = $1";
+
 /// The sealed refresh token of $1.
 pub(in crate::store) const SELECT_REFRESH: &str =
     "SELECT refresh_token FROM open_authorizers WHERE appid = $1 AND refresh_token IS NOT NULL";

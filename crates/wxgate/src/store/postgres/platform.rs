@@ -88,6 +88,14 @@ impl PlatformStore for PgStore {
         rows.into_iter().map(authorizer).collect()
     }
 
+    async fn authorizer(&self, appid: &str) -> Result<Option<Authorizer>, StoreError> {
+        let row: Option<AuthorizerRow> = sqlx::query_as(sql::SELECT_AUTHORIZER)
+            .bind(appid)
+            .fetch_optional(&self.pool)
+            .await?;
+        row.map(authorizer).transpose()
+    }
+
     async fn sealed_refresh_token(&self, appid: &str) -> Result<Option<Vec<u8>>, StoreError> {
         let row: Option<(Vec<u8>,)> = sqlx::query_as(sql::SELECT_REFRESH)
             .bind(appid)

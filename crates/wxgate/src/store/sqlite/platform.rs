@@ -122,6 +122,35 @@ impl PlatformStore for SqliteStore {
         rows.into_iter().map(authorizer).collect()
     }
 
+    async fn authorizer(&self, appid: &str) -> Result<Option<Authorizer>, StoreError> {
+        let appid = appid.to_string();
+        let row: Option<AuthorizerRow> = self
+            .read(move |conn| {
+                let values: [&dyn rusqlite::ToSql; 1] = [&appid];
+                let named = named(&values);
+                conn.prepare_cached(sql::SELECT_AUTHORIZER)?
+                    .query_row(refs(&named).as_slice(), |r| {
+                        Ok((
+                            r.get(0)?,
+                            r.get(1)?,
+                            r.get(2)?,
+                            r.get(3)?,
+                            r.get(4)?,
+                            r.get(5)?,
+                            r.get(6)?,
+                            r.get(7)?,
+                            r.get(8)?,
+                            r.get(9)?,
+                            r.get(10)?,
+                        ))
+                    })
+                    .optional()
+                    .map_err(StoreError::from)
+            })
+            .await?;
+        row.map(authorizer).transpose()
+    }
+
     async fn sealed_refresh_token(&self, appid: &str) -> Result<Option<Vec<u8>>, StoreError> {
         let appid = appid.to_string();
         self.read(move |conn| {

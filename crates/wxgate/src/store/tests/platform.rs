@@ -66,6 +66,8 @@ async fn authorizers_keep_their_refresh_token_until_revoked(db: TestDb) {
         .await
         .unwrap();
     assert_eq!(db.store.authorizers().await.unwrap()[0], a);
+    assert_eq!(db.store.authorizer("wxa").await.unwrap(), Some(a.clone()));
+    assert_eq!(db.store.authorizer("wxz").await.unwrap(), None);
     let mut renamed = a.clone();
     renamed.nick_name = Some("Shop 2".into());
     db.store.save_authorizer(&renamed, None).await.unwrap();
