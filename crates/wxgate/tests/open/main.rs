@@ -5,6 +5,7 @@
 //! recovery by sync.
 mod harness;
 mod instances;
+mod scale;
 
 use reqwest::{Method, StatusCode};
 use serde_json::json;

@@ -79,8 +79,8 @@ pub fn document() -> Document {
                     .description(Some(
                         "`[admin] token` of the gateway config, or one of `[admin] \
                          service_tokens` for `/api/access_token`, `/api/wechat/*`, \
-                         `/api/messages/*`, `/api/jssdk/*` and `/api/oauth/redeem` (403 \
-                         elsewhere)",
+                         `/api/messages/*`, `/api/jssdk/*`, `/api/oauth/redeem` and \
+                         `/api/open/component_access_token` (403 elsewhere)",
                     ))
                     .build(),
             ),
@@ -297,6 +297,7 @@ mod tests {
                         "/api/messages/",
                         "/api/jssdk/",
                         "/api/oauth/redeem",
+                        "/api/open/component_access_token",
                     ]
                     .iter()
                     .any(|p| path.starts_with(p));
