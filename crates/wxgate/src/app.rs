@@ -5,7 +5,9 @@
 //! build: bind [server] listen → open the store → the account Registry (each Account's API
 //!        client and senders made on first use) → routing → Pipeline → AppState
 //!        → outbox Dispatcher
-//! run:   purge loop (retain_events), sign-in sweep ([web]) → server::run (the owner of shutdown)
+//!        → the open platform ([open_platform]: its authorizers loaded into the registry)
+//! run:   purge loop (retain_events), sign-in sweep ([web]), revoked-account sweep
+//!        ([open_platform]) → server::run (the owner of shutdown)
 //! ```
 use std::future::Future;
 use std::net::SocketAddr;
@@ -101,6 +103,7 @@ impl Application {
         );
         let registry =
             Arc::new(Registry::start(&config, Parts::of(&config, Arc::clone(&store))).await);
+        let state_store = Arc::clone(&store);
         let dispatcher = Dispatcher::new(
             Arc::clone(&store) as Arc<dyn JobQueue>,
             routing,
@@ -108,7 +111,31 @@ impl Application {
             Arc::clone(&pipeline.outbox),
         )
         .templates(Arc::clone(&registry) as Arc<dyn TemplateRunner>);
-        let state = AppState::new(config, store, pipeline, registry);
+        let platform = match config.open_platform.clone() {
+            None => None,
+            Some(open) => {
+                let base = config.api_base_url.clone();
+                let started = crate::open::Platform::start(
+                    open,
+                    &base,
+                    Arc::clone(&state_store),
+                    Arc::clone(&registry),
+                )
+                .await;
+                match started {
+                    Ok(platform) => Some(platform),
+                    Err(crate::open::PlatformStartError::Config(e)) => {
+                        state_store.close().await;
+                        return Err(e.into());
+                    }
+                    Err(crate::open::PlatformStartError::Store(e)) => {
+                        state_store.close().await;
+                        return Err(e.into());
+                    }
+                }
+            }
+        };
+        let state = AppState::new(config, store, pipeline, registry).with_platform(platform);
         Ok(Application {
             listener,
             local,
@@ -155,6 +182,16 @@ impl Application {
                     Arc::clone(&state.store) as Arc<dyn WebStore>,
                     SWEEP_SIGN_INS_EVERY,
                 ));
+        }
+        if let Some(platform) = &state.platform {
+            state
+                .pipeline
+                .tasks
+                .spawn_background(crate::open::sweep_loop(Arc::clone(platform)));
+            state
+                .pipeline
+                .tasks
+                .spawn_background(crate::open::reconcile_loop(Arc::clone(platform)));
         }
         let workers = Workers::start(self.dispatcher);
         server::run(self.listener, state, shutdown, workers).await

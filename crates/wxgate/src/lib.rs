@@ -18,6 +18,8 @@
 //! - [`api`], [`qr`], [`menu`]: the WeChat server API features (token, QR codes, menus);
 //! - [`follower_sync`]: `wxgate followers sync`, the follower list from WeChat;
 //! - [`messages`]: template messages, queued as jobs, with their receipts;
+//! - [`open`]: the third-party platform — accounts that authorise it served without their
+//!   secrets;
 //! - [`web`]: the account's web pages — OAuth sign-in (redirect checks, the one-time flow);
 //! - [`dashboard`]: the `/admin` page; [`cli`]: the commands.
 #![forbid(unsafe_code)]
@@ -32,6 +34,7 @@ pub mod follower_sync;
 pub mod jobs;
 pub mod menu;
 pub mod messages;
+pub mod open;
 pub mod push;
 pub mod qr;
 pub mod rfc3339;

@@ -6,6 +6,7 @@
 //!
 //! The push path resolves an account once from the URL and passes the `Arc<Account>` down;
 //! nothing after that looks an account up by its name again.
+mod authorizer;
 mod guards;
 mod name;
 mod registry;
@@ -21,6 +22,7 @@ use crate::push::replay::ReplayGuard;
 use crate::store::Store;
 use crate::telemetry::metrics::AccountSeries;
 
+pub use authorizer::{Authorization, AuthorizerClients};
 pub use guards::Guards;
 pub use name::AccountName;
 pub use registry::{Accounts, Change, EraseError, Registry};
@@ -70,6 +72,9 @@ pub struct Account {
     pub series: AccountSeries,
     services: OnceLock<Option<Services>>,
     parts: Arc<Parts>,
+    /// Some for an account that authorised the `[open_platform]`: its gh_ id, its status and
+    /// the maker of its API client
+    platform: Option<(Arc<Authorization>, Arc<dyn AuthorizerClients>)>,
 }
 
 impl std::fmt::Debug for Account {
@@ -96,6 +101,40 @@ impl Account {
             series,
             services: OnceLock::new(),
             parts,
+            platform: None,
+        }
+    }
+
+    /// An account that authorised the `[open_platform]` (`config` made by the platform): its
+    /// API client is made by `clients`, with no appsecret.
+    pub fn authorizer(
+        config: AccountConfig,
+        replays: Arc<ReplayGuard>,
+        parts: Arc<Parts>,
+        authorization: Arc<Authorization>,
+        clients: Arc<dyn AuthorizerClients>,
+    ) -> Self {
+        let mut account = Account::new(config, replays, parts);
+        account.platform = Some((authorization, clients));
+        account
+    }
+
+    /// Its authorisation, for an account that authorised the `[open_platform]`.
+    pub fn authorization(&self) -> Option<&Arc<Authorization>> {
+        self.platform.as_ref().map(|(a, _)| a)
+    }
+
+    /// Whether it is served: every account of the config, and an authorizer that has not
+    /// revoked (a revoked one stays known — pushes 403, calls 409 — until it is erased).
+    pub fn served(&self) -> bool {
+        self.authorization().is_none_or(|a| !a.revoked())
+    }
+
+    /// Where it comes from: `config` or `open_platform`.
+    pub fn source(&self) -> &'static str {
+        match self.platform {
+            Some(_) => crate::store::platform::SOURCE_OPEN_PLATFORM,
+            None => crate::store::SOURCE_CONFIG,
         }
     }
 
@@ -130,7 +169,13 @@ impl Account {
             .get_or_init(|| {
                 let parts = &self.parts;
                 let store = Arc::clone(&parts.store);
-                match crate::api::account_client(&parts.api_base_url, &self.config, store) {
+                let made = match &self.platform {
+                    Some((authorization, clients)) => Ok(Some(Arc::new(
+                        clients.client(&self.config.appid, Arc::clone(authorization)),
+                    ))),
+                    None => crate::api::account_client(&parts.api_base_url, &self.config, store),
+                };
+                match made {
                     Ok(api) => api.map(|api| Services {
                         late: Arc::new(CustomServiceSender::new(Arc::clone(&api))),
                         templates: Arc::new(TemplateSender::new(

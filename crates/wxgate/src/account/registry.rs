@@ -190,6 +190,12 @@ impl Registry {
             };
             ordered.push(account);
         }
+        // The accounts that authorised the platform are not the file's: kept as they are.
+        for authorizer in old.ordered.iter().filter(|a| a.authorization().is_some()) {
+            if !ordered.iter().any(|a| a.name() == authorizer.name()) {
+                ordered.push(Arc::clone(authorizer));
+            }
+        }
         let by_name: HashMap<AccountName, Arc<Account>> = ordered
             .iter()
             .map(|a| (a.name().clone(), Arc::clone(a)))
@@ -204,7 +210,10 @@ impl Registry {
         self.guards.prune();
         warn_shared_tokens(&ordered);
         let removed = self.note(&fresh, &by_name, &old).await;
-        let lone = ordered.iter().find(|a| !a.config.listed()).cloned();
+        let lone = ordered
+            .iter()
+            .find(|a| !a.config.listed() && a.authorization().is_none())
+            .cloned();
         self.current.store(Arc::new(Accounts {
             ordered,
             by_name,
@@ -219,25 +228,97 @@ impl Registry {
     pub async fn erase(&self, name: &str) -> Result<(), EraseError> {
         let _one = self.changing.lock().await;
         let current = self.current.load_full();
-        if current.get(name).is_some() {
-            return Err(EraseError::Served(name.to_string()));
-        }
+        let revoked = match current.get(name) {
+            Some(account) if account.served() => return Err(EraseError::Served(name.to_string())),
+            Some(_) => true,
+            None => false,
+        };
         // The access token is the appid's: kept while a served account has that appid.
-        let appid = current
-            .removed
-            .get(name)
-            .and_then(|known| known.appid.as_deref())
-            .filter(|appid| !current.iter().any(|a| a.config.appid == *appid));
+        let appid = match revoked {
+            true => Some(name),
+            false => current
+                .removed
+                .get(name)
+                .and_then(|known| known.appid.as_deref())
+                .filter(|appid| !current.iter().any(|a| a.config.appid == *appid)),
+        };
         self.parts.store().erase_account(name, appid).await?;
+        if revoked {
+            self.parts.store().delete_authorizer(name).await?;
+        }
         let mut removed = current.removed.clone();
         removed.remove(name);
+        let ordered: Vec<Arc<Account>> = current
+            .ordered
+            .iter()
+            .filter(|a| a.name().as_str() != name)
+            .cloned()
+            .collect();
+        let mut by_name = current.by_name.clone();
+        by_name.remove(name);
         self.current.store(Arc::new(Accounts {
-            ordered: current.ordered.clone(),
-            by_name: current.by_name.clone(),
+            ordered,
+            by_name,
             lone: current.lone.clone(),
             removed,
         }));
         Ok(())
+    }
+
+    /// The parts every account is made with.
+    pub fn parts(&self) -> &Arc<Parts> {
+        &self.parts
+    }
+
+    /// The replay guard of `token` (shared by every account with that Token), seeded with the
+    /// marks the store kept when it is made now.
+    pub async fn guard(&self, token: &str) -> Arc<ReplayGuard> {
+        let (guard, fresh) = self.guards.of(token);
+        if fresh {
+            let key = crate::push::replay::token_guard_key(token);
+            let since = chrono::Utc::now() - REPLAY_WINDOW;
+            match self.parts.store().replay_marks(&key, since).await {
+                Ok(marks) => guard.seed(&marks),
+                Err(error) => tracing::warn!(%error, "loading the replay guard's marks failed"),
+            }
+        }
+        guard
+    }
+
+    /// Serves `accounts`, accounts that authorised the platform, from now on (each replacing
+    /// the one of its name), without a restart; the store is told of them.
+    pub async fn put_authorizers(&self, accounts: Vec<Arc<Account>>) {
+        if accounts.is_empty() {
+            return;
+        }
+        let _one = self.changing.lock().await;
+        let current = self.current.load_full();
+        let mut by_name = current.by_name.clone();
+        let mut ordered = current.ordered.clone();
+        for account in &accounts {
+            match by_name.insert(account.name().clone(), Arc::clone(account)) {
+                Some(_) => {
+                    if let Some(slot) = ordered.iter_mut().find(|a| a.name() == account.name()) {
+                        *slot = Arc::clone(account);
+                    }
+                }
+                None => ordered.push(Arc::clone(account)),
+            }
+        }
+        let noted: Vec<KnownAccount> = accounts.iter().map(|a| note_of(a)).collect();
+        if let Err(error) = self.parts.store().note_accounts(&noted).await {
+            tracing::warn!(%error, "the store's list of accounts could not be updated");
+        }
+        let mut removed = current.removed.clone();
+        for account in &accounts {
+            removed.remove(account.name().as_str());
+        }
+        self.current.store(Arc::new(Accounts {
+            ordered,
+            by_name,
+            lone: current.lone.clone(),
+            removed,
+        }));
     }
 
     /// Seeds the replay guards of accounts just built with the marks the store kept for them
@@ -320,7 +401,7 @@ fn note_of(account: &Account) -> KnownAccount {
         appid: Some(config.appid.clone()).filter(|appid| !appid.is_empty()),
         security: Some(config.security.as_str().to_string()),
         push_path: Some(config.push_path.clone()),
-        source: crate::store::SOURCE_CONFIG.to_string(),
+        source: account.source().to_string(),
     }
 }
 

@@ -26,9 +26,13 @@ pub struct MockApiArgs {
     pub followers: u32,
     /// Send each template message's TEMPLATESENDJOBFINISH push, signed with the account's
     /// Token (and encrypted in compatible or safe mode), to this push URL (the gateway's, e.g. http://127.0.0.1:8080/wechat; with
-    /// several accounts, URL/{name} for account `name`).
+    /// several accounts, URL/{name} for account `name`). With [open_platform], the platform's
+    /// events go to URL/open and its accounts' pushes to URL/open/{appid}.
     #[arg(long, value_name = "URL")]
     pub push_to: Option<reqwest::Url>,
+    /// With [open_platform]: push a component_verify_ticket every S seconds (one at start too).
+    #[arg(long, value_name = "S", default_value_t = 600)]
+    pub ticket_interval: u64,
 }
 
 /// Serve the mock until SIGINT/SIGTERM, for every account of the config: each account's
@@ -62,6 +66,20 @@ pub async fn run(config_path: Option<&Path>, args: MockApiArgs) -> Result<(), Fa
                 (account.appid.clone(), route)
             })
             .collect();
+    }
+    if let Some(open) = &config.open_platform {
+        let mut platform = wechat_mock::Platform::new(
+            open.component_appid.clone(),
+            open.component_appsecret.expose().to_owned(),
+            open.token.expose().to_owned(),
+            open.encoding_aes_key.clone(),
+        );
+        platform.push_to = args
+            .push_to
+            .as_ref()
+            .map(|u| u.as_str().trim_end_matches('/').to_owned());
+        platform.ticket_interval = std::time::Duration::from_secs(args.ticket_interval.max(1));
+        mock.platform = Some(platform);
     }
     let default_secret = mock.appsecret.clone();
     let mut apps = config
@@ -106,6 +124,12 @@ pub async fn run(config_path: Option<&Path>, args: MockApiArgs) -> Result<(), Fa
     }
     println!("  point [wechat_api] base_url at it; calls that change something: GET /mock/sent");
     println!("  web sign-in: point [wechat_api] open_base_url at it too (its authorize page signs in a test user at once)");
+    if let Some(open) = &config.open_platform {
+        println!(
+            "  third-party platform {}: a ticket every {} s; POST /mock/open/authorize {{\"appid\"}} to authorise an account",
+            open.component_appid, args.ticket_interval
+        );
+    }
     if args.followers > 0 {
         println!("  {} followers for user/get", args.followers);
     }

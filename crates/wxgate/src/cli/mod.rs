@@ -6,6 +6,7 @@ mod followers;
 mod menu;
 #[cfg(feature = "mock")]
 mod mock_api;
+mod open;
 mod qrcode;
 mod reload;
 mod serve;
@@ -74,6 +75,8 @@ pub enum Command {
     Menu(menu::MenuArgs),
     /// The account's followers: sync the whole list from WeChat.
     Followers(followers::FollowersArgs),
+    /// The third-party platform of [open_platform]: authorisation links, authorizers, sync.
+    Open(open::OpenArgs),
     /// A local stand-in for the WeChat server API, for development and tests.
     #[cfg(feature = "mock")]
     MockApi(mock_api::MockApiArgs),
@@ -98,6 +101,7 @@ pub async fn run(cli: Cli) -> Result<(), Failure> {
         Command::Qrcode(command) => qrcode::run(cli.config.as_deref(), command).await,
         Command::Menu(command) => menu::run(cli.config.as_deref(), command).await,
         Command::Followers(command) => followers::run(cli.config.as_deref(), command).await,
+        Command::Open(args) => open::run(cli.config.as_deref(), args).await,
         #[cfg(feature = "mock")]
         Command::MockApi(args) => mock_api::run(cli.config.as_deref(), args).await,
         Command::Completions(args) => completions::run(&args),

@@ -31,6 +31,12 @@ pub fn lines(
             if rules == 1 { "" } else { "s" }
         ));
     }
+    if let Some(open) = &config.open_platform {
+        out.push_str(&format!(
+            "wxgate: third-party platform {}: authorisation-event URL http://{addr}{}, message URL http://{addr}{}/$APPID$\n",
+            open.component_appid, open.push_base, open.push_base
+        ));
+    }
     if config.admin.token.is_some() {
         out.push_str(&format!(
             "wxgate: dashboard http://{addr}/admin, admin API http://{addr}/api \

@@ -100,6 +100,10 @@ const MAX_NAME: usize = 32;
 /// `server.path/{name}`; names and appids unique.
 pub(super) fn validate(raw: &RawConfig) -> Result<Vec<AccountConfig>, ConfigError> {
     let path = raw.server.path.as_str();
+    if raw.accounts.is_empty() && raw.account.is_none() && raw.open_platform.is_some() {
+        // A gateway that is only a platform: its accounts are those that authorise it.
+        return Ok(Vec::new());
+    }
     if raw.accounts.is_empty() {
         let single = raw.account.clone().unwrap_or_default();
         if single.name.is_some() {
@@ -157,7 +161,7 @@ fn check_name(name: &str) -> Result<(), String> {
 
 /// The push Token as WeChat's admin console takes it: 3 to 32 ASCII letters and digits (the
 /// console refuses anything else, so another Token could never match a real account's).
-fn check_token(token: &str) -> Result<(), String> {
+pub(super) fn check_token(token: &str) -> Result<(), String> {
     if token.is_empty() {
         return Err("must not be empty".into());
     }

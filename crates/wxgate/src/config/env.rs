@@ -15,6 +15,10 @@ pub const ENV_OVERRIDES: &[(&str, &str)] = &[
     ("WXGATE_ADMIN_TOKEN", "admin.token"),
     ("WXGATE_API_BASE_URL", "wechat_api.base_url"),
     ("WXGATE_PUBLIC_URL", "server.public_url"),
+    (
+        "WXGATE_COMPONENT_APPSECRET",
+        "open_platform.component_appsecret",
+    ),
 ];
 
 /// What the overrides did that validation must know beyond the values themselves.
@@ -22,6 +26,9 @@ pub(super) struct Applied {
     /// `WXGATE_DATABASE_URL` set `storage.url`: a relative SQLite path in it is relative to
     /// the working directory, not to the config file
     pub storage_url: bool,
+    /// `WXGATE_COMPONENT_APPSECRET`: `[open_platform] component_appsecret` (applied by
+    /// `open.rs`, which knows whether the section is there)
+    pub component_secret: Option<String>,
 }
 
 /// Apply every override `env` (which looks a variable up) has a value for.
@@ -29,7 +36,10 @@ pub(super) fn apply(
     raw: &mut RawConfig,
     env: impl Fn(&str) -> Option<String>,
 ) -> Result<Applied, ConfigError> {
-    let mut applied = Applied { storage_url: false };
+    let mut applied = Applied {
+        storage_url: false,
+        component_secret: None,
+    };
     for (var, _key) in ENV_OVERRIDES {
         let Some(value) = env(var) else { continue };
         if let Some(set) = account_override(var) {
@@ -45,6 +55,7 @@ pub(super) fn apply(
             "WXGATE_ADMIN_TOKEN" => raw.admin.token = Some(value),
             "WXGATE_API_BASE_URL" => raw.wechat_api.base_url = value,
             "WXGATE_PUBLIC_URL" => raw.server.public_url = Some(value),
+            "WXGATE_COMPONENT_APPSECRET" => applied.component_secret = Some(value),
             _ => {}
         }
     }

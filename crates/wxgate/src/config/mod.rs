@@ -5,7 +5,7 @@
 //! This file finds and reads the file; `raw.rs` is its shape as written, `env.rs` the
 //! overrides, `validate.rs` the assembly of [`Config`], and each section is checked in its
 //! own file: `server.rs`, `log.rs`, `account.rs`, `storage.rs`, `admin.rs`, `wechat_api.rs`,
-//! `webhook.rs`, `web.rs` (helpers: `duration.rs`, `proxies.rs`, `secret.rs`, `words.rs`).
+//! `webhook.rs`, `web.rs`, `open.rs` (helpers: `duration.rs`, `proxies.rs`, `secret.rs`, `words.rs`).
 //!
 //! Every failure is a [`ConfigError`] naming the key at fault (`rules[2].when.content_regex`),
 //! so `main` can print one line and exit 2.
@@ -14,6 +14,7 @@ mod admin;
 mod duration;
 mod env;
 mod log;
+mod open;
 mod proxies;
 mod raw;
 mod secret;
@@ -31,6 +32,7 @@ pub use account::{AccountConfig, Security};
 pub use admin::AdminConfig;
 pub use env::ENV_OVERRIDES;
 pub use log::{LogConfig, LogFormat};
+pub use open::{is_appid, OpenPlatformConfig, RawOpenPlatform, AUTHORIZER_TABLE, RESERVED_NAME};
 pub use proxies::{canonical, TrustedProxies};
 pub use raw::{RawConfig, RawWeb, RawWebhook};
 pub use secret::Secret;

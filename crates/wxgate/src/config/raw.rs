@@ -30,6 +30,8 @@ pub struct RawConfig {
     pub webhooks: Vec<RawWebhook>,
     /// `[web]`: the account's web pages (OAuth sign-in, JS-SDK)
     pub web: Option<RawWeb>,
+    /// `[open_platform]`: a third-party platform (see `open.rs`)
+    pub open_platform: Option<super::open::RawOpenPlatform>,
 }
 
 /// `[web]`
@@ -42,7 +44,8 @@ pub struct RawWeb {
 
 impl RawConfig {
     /// Whether the file holds a secret: an appsecret, a Token other than the public default,
-    /// an EncodingAESKey, the admin token or a webhook secret.
+    /// an EncodingAESKey, the admin token, a webhook secret or an `[open_platform]` (its
+    /// Token and key).
     pub fn holds_secrets(&self) -> bool {
         let secret = |a: &RawAccount| {
             a.appsecret.is_some()
@@ -54,6 +57,7 @@ impl RawConfig {
             || self.admin.token.is_some()
             || !self.admin.service_tokens.is_empty()
             || self.webhooks.iter().any(|w| w.secret.is_some())
+            || self.open_platform.is_some()
     }
 }
 

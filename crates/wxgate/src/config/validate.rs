@@ -18,8 +18,8 @@ pub struct Config {
     pub server: ServerConfig,
     /// `[log]`
     pub log: LogConfig,
-    /// `[account]` (one account, named `default`) or `[[accounts]]`: never empty, names and
-    /// non-empty appids unique
+    /// `[account]` (one account, named `default`) or `[[accounts]]`: names and non-empty
+    /// appids unique; empty only for a gateway that is only an `[open_platform]`
     pub accounts: Vec<AccountConfig>,
     /// `[storage]`
     pub storage: StorageConfig,
@@ -37,6 +37,8 @@ pub struct Config {
     pub open_base_url: url::Url,
     /// `[web]`, with `[server] public_url`
     pub web: Option<WebConfig>,
+    /// `[open_platform]`, with `[server] public_url`
+    pub open_platform: Option<super::OpenPlatformConfig>,
 }
 
 impl Config {
@@ -119,6 +121,7 @@ impl Config {
             .collect();
         let rules = RuleSet::compile(&raw.rules, &refs, &names)?;
         let (open_base_url, web) = web::validate(&raw)?;
+        let open_platform = super::open::validate(&raw, &names, applied.component_secret)?;
         Ok(Config {
             server,
             log,
@@ -131,6 +134,7 @@ impl Config {
             webhooks: Arc::new(webhooks),
             open_base_url,
             web,
+            open_platform,
         })
     }
 }

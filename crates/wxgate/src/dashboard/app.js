@@ -36,11 +36,11 @@
 
   /**
    * An admin API call, scoped to the picked account (`options.account` overrides it: the
-   * account of an item listed under "All accounts"); `/accounts` is never scoped.
+   * account of an item listed under "All accounts"); `/accounts` and `/open` are never scoped.
    */
   async function api(path, options) {
     const account = options && options.account !== undefined ? options.account : state.account;
-    if (account && !path.startsWith("/accounts")) {
+    if (account && !path.startsWith("/accounts") && !path.startsWith("/open")) {
       path += (path.includes("?") ? "&" : "?") + "account=" + encodeURIComponent(account);
     }
     const resp = await fetch("/api" + path, {
@@ -405,6 +405,47 @@
     $("qrcodes-section").hidden = false;
   }
 
+  /** The third-party platform's authorizers (a section only with [open_platform]). */
+  async function loadPlatform() {
+    let page;
+    try {
+      page = await apiJson("/open/authorizers");
+    } catch (e) {
+      if (e instanceof ApiError && e.status !== 401) {
+        $("platform-section").hidden = true;
+        return;
+      }
+      throw e;
+    }
+    const list = Array.isArray(page.authorizers) ? page.authorizers : [];
+    const rows = list.map((a) => row([
+      cell(a.appid, "mono"),
+      cell(a.user_name, "mono"),
+      cell(a.nick_name),
+      cell(a.status),
+      timeCell(a.authorized_at),
+    ]));
+    fill("authorizers", "authorizers-empty", rows);
+    $("platform-section").hidden = false;
+  }
+
+  /** A fresh authorisation page (its pre_auth_code is single-use): the PC and mobile links. */
+  async function authorisationLink() {
+    const box = $("authorize-links");
+    try {
+      const urls = await apiJson("/open/authorize_url");
+      const pc = safeLink(urls.pc_url);
+      const mobile = safeLink(urls.mobile_url);
+      const parts = [];
+      if (pc) { pc.textContent = "PC (scan the QR code)"; parts.push(pc); }
+      if (mobile) { mobile.textContent = "mobile (inside WeChat)"; parts.push(" · ", mobile); }
+      box.replaceChildren(...parts);
+      showError("");
+    } catch (e) {
+      failed(e);
+    }
+  }
+
   // ---------- actions ----------
 
   async function forgetFollower(openid, account) {
@@ -428,7 +469,7 @@
     if (state.ticking) return;
     state.ticking = true;
     try {
-      const work = [loadStats(), loadQrcodes(), loadDaily()];
+      const work = [loadStats(), loadQrcodes(), loadDaily(), loadPlatform()];
       if (state.eventsBefore === null) work.push(loadEvents());
       await Promise.all(work);
       showError("");
@@ -526,6 +567,7 @@
       start();
     });
     $("sign-out").addEventListener("click", () => signOut(""));
+    $("authorize-link").addEventListener("click", authorisationLink);
     $("account").addEventListener("change", pageWith(() => {
       state.account = $("account").value;
       state.eventsBefore = null;

@@ -10,6 +10,7 @@ mod listen;
 #[cfg(test)]
 mod log_tests;
 mod oauth;
+mod open;
 mod params;
 mod push;
 mod refusal;
@@ -56,6 +57,18 @@ pub fn router(state: AppState) -> Router {
             get(push::verify_named)
                 .post(push::receive_named)
                 .layer(DefaultBodyLimit::disable()),
+        )
+        .route(
+            &format!("{}/open", lone.trim_end_matches('/')),
+            axum::routing::post(open::events).layer(DefaultBodyLimit::disable()),
+        )
+        .route(
+            &format!("{}/open/authorized", lone.trim_end_matches('/')),
+            get(open::authorized),
+        )
+        .route(
+            &format!("{}/open/{{appid}}", lone.trim_end_matches('/')),
+            axum::routing::post(open::account_push).layer(DefaultBodyLimit::disable()),
         )
         .merge(oauth::router())
         .nest("/api", admin::router(state.clone()))

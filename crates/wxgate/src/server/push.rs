@@ -109,7 +109,7 @@ fn verify_url(account: &Account, RawQuery(query): RawQuery) -> Response {
 /// The body is due by the deadline too: a client still sending then gets 408 and the
 /// connection closes. A declared `Content-Length` over `max_body_bytes` gets 413 at once,
 /// without waiting for the body.
-async fn receive(app: AppState, account: Arc<Account>, req: Request) -> Response {
+pub(super) async fn receive(app: AppState, account: Arc<Account>, req: Request) -> Response {
     let (parts, body) = req.into_parts();
     let started = StdInstant::now();
     let deadline = Instant::now() + app.config.server.reply_deadline;
@@ -134,6 +134,13 @@ async fn receive(app: AppState, account: Arc<Account>, req: Request) -> Response
         Ok(a) => a,
         Err(refusal) => return refuse(refusal),
     };
+    // Under the platform every account shares one key: a push captured for one must not be
+    // accepted at another's URL.
+    if let Some(authorization) = account.authorization() {
+        if accepted.msg.to_user_name != authorization.user_name {
+            return refuse(Refusal::WrongAccount);
+        }
+    }
     if let Some(mark) = &accepted.replay {
         // Another instance on the same database may have seen the triple (PostgreSQL). A
         // store that cannot say is not a "no": 503, and WeChat tries again.
@@ -240,7 +247,7 @@ async fn process(
 }
 
 /// Count a refusal (when it is one of `wxgate_refused_total`'s) and answer it.
-fn refuse(refusal: Refusal) -> Response {
+pub(super) fn refuse(refusal: Refusal) -> Response {
     if let Some(why) = refusal.counted() {
         metrics::refused(why);
     }
@@ -257,7 +264,7 @@ fn closing(answer: impl IntoResponse) -> Response {
 }
 
 /// The passive reply (encrypted when the push was), or `success`.
-fn answer_response(
+pub(super) fn answer_response(
     account: &AccountConfig,
     answer: Passive,
     crypt: Option<&MessageCrypt>,

@@ -41,6 +41,12 @@ pub enum Refusal {
     /// an encrypted push while no EncodingAESKey is configured (400; the config prevents it)
     #[error("envelope refused: no EncodingAESKey configured")]
     NoKey,
+    /// an authorizer's push whose decrypted ToUserName is not its gh_ id (400)
+    #[error("the push is addressed to another account")]
+    WrongAccount,
+    /// a push for an account that revoked the platform (403)
+    #[error("the account revoked its authorisation")]
+    Revoked,
     /// the (decrypted) XML refused by the parser (400)
     #[error("push refused: {0}")]
     Xml(#[source] ProtoError),
@@ -64,7 +70,8 @@ impl Refusal {
             Refusal::Signature(e) | Refusal::Envelope(e) | Refusal::Xml(e) => e.http_status(),
             Refusal::TooLarge => 413,
             Refusal::BodyTimeout => 408,
-            Refusal::Replay | Refusal::Stale => 403,
+            Refusal::Replay | Refusal::Stale | Refusal::Revoked => 403,
+            Refusal::WrongAccount => 400,
             Refusal::BodyBroken | Refusal::MissingParam(_) | Refusal::WrongMode(_) => 400,
             Refusal::NoKey => 400,
             Refusal::Failed(_) => 500,
@@ -89,6 +96,8 @@ impl Refusal {
             Refusal::WrongMode(_) => accept("wrong_mode"),
             Refusal::Envelope(_) | Refusal::NoKey => accept("envelope"),
             Refusal::Xml(_) => accept("xml"),
+            Refusal::WrongAccount => accept("wrong_account"),
+            Refusal::Revoked => accept("revoked"),
         }
     }
 }

@@ -29,6 +29,8 @@ pub struct AppState {
     pub metrics: PrometheusHandle,
     /// failed admin sign-ins per address (429 past the limit)
     pub auth_failures: Arc<super::admin::AuthThrottle>,
+    /// the third-party platform of `[open_platform]`, if any
+    pub platform: Option<Arc<crate::open::Platform>>,
 }
 
 impl AppState {
@@ -47,7 +49,14 @@ impl AppState {
             registry,
             metrics: crate::telemetry::metrics::handle(),
             auth_failures: Arc::default(),
+            platform: None,
         }
+    }
+
+    /// The same state serving `platform` too.
+    pub fn with_platform(mut self, platform: Option<Arc<crate::open::Platform>>) -> Self {
+        self.platform = platform;
+        self
     }
 
     /// The accounts served now (one snapshot).

@@ -23,6 +23,7 @@ mod counters;
 pub mod erasure;
 pub mod jobs;
 pub mod messages;
+pub mod platform;
 mod postgres;
 pub mod push_log;
 pub mod qrcodes;
@@ -46,6 +47,7 @@ pub use qrcodes::QrCodes;
 pub use sync::{SyncCursor, SyncStore, SyncedFollower};
 pub use tokens::TokenLeases;
 pub use url::StorageUrl;
+pub use platform::PlatformStore;
 pub use web::WebStore;
 /// The account of a config with a single `[account]`, and of every row written before
 /// migration 0007 (several accounts).
@@ -556,6 +558,7 @@ pub trait Store:
     + SyncStore
     + WebStore
     + AccountLedger
+    + PlatformStore
     + Lifecycle
     + Send
     + Sync
@@ -574,6 +577,7 @@ impl<T> Store for T where
         + SyncStore
         + WebStore
         + AccountLedger
+        + PlatformStore
         + Lifecycle
         + Send
         + Sync

@@ -23,7 +23,8 @@ pub fn payload(account: &AccountConfig, msg: &Message) -> serde_json::Value {
         "create_time": unix_time(msg.create_time),
         "fields": msg.fields,
     });
-    if let (true, Some(object)) = (account.listed(), body.as_object_mut()) {
+    let named = account.listed() || account.table == crate::config::AUTHORIZER_TABLE;
+    if let (true, Some(object)) = (named, body.as_object_mut()) {
         let appid = Some(account.appid.as_str()).filter(|appid| !appid.is_empty());
         object.insert("account".into(), json!(account.name));
         object.insert("appid".into(), json!(appid));

@@ -40,6 +40,10 @@ const CONTRACT_CALLS: &[(&str, &str)] = &[
     ("get", "/api/jssdk/config"),
     ("get", "/api/jssdk/ticket"),
     ("post", "/api/oauth/redeem"),
+    ("get", "/api/open/authorize_url"),
+    ("get", "/api/open/authorizers"),
+    ("post", "/api/open/authorizers/sync"),
+    ("get", "/api/open/component_access_token"),
     ("get", "/api/openapi.json"),
 ];
 

@@ -14,7 +14,7 @@ use super::json::ErrorBody;
 use super::ApiError;
 use crate::account::{Account, EraseError};
 use crate::server::state::AppState;
-use crate::store::{KnownAccount, SOURCE_CONFIG};
+use crate::store::KnownAccount;
 
 /// The `account` query parameter.
 #[derive(Debug, Default, Deserialize, IntoParams)]
@@ -55,10 +55,12 @@ pub struct AccountJson {
     /// the push URL path it is (or was) served at; null for a removed account only its
     /// records name
     push_path: Option<String>,
-    /// where it comes from: `config`
+    /// where it comes from: `config`, or `open_platform` for an account that authorised the
+    /// platform
     source: String,
     /// `active` (served), or `removed` (taken out of the config, its records kept until
-    /// `DELETE /api/accounts/{name}`)
+    /// `DELETE /api/accounts/{name}`); for an authorizer `authorized`, `revoked` or
+    /// `reauthorize` (WeChat refused its refresh token)
     status: &'static str,
 }
 
@@ -70,8 +72,10 @@ impl AccountJson {
             appid: Some(config.appid.clone()).filter(|appid| !appid.is_empty()),
             security: Some(config.security.as_str().to_string()),
             push_path: Some(config.push_path.clone()),
-            source: SOURCE_CONFIG.to_string(),
-            status: "active",
+            source: account.source().to_string(),
+            status: account
+                .authorization()
+                .map_or("active", |a| a.status().as_str()),
         }
     }
 
@@ -159,7 +163,8 @@ pub async fn erase(
             Ok(StatusCode::NO_CONTENT)
         }
         Err(EraseError::Served(_)) => Err(ApiError::Conflict(format!(
-            "account {name:?} is served: remove it from the config (and reload) first"
+            "account {name:?} is served: remove it from the config (and reload) first, or \
+             for an authorizer of the platform wait for it to revoke"
         ))),
         Err(EraseError::Store(e)) => Err(ApiError::Store(e)),
     }

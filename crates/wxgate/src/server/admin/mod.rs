@@ -9,6 +9,7 @@ mod json;
 mod jssdk;
 mod menu;
 mod messages;
+mod open;
 mod openapi;
 mod qrcodes;
 mod redeem;
@@ -30,6 +31,7 @@ use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
 pub use error::ApiError;
+pub use open::target as open_target;
 pub use openapi::document as openapi_document;
 pub use throttle::AuthThrottle;
 
@@ -57,6 +59,10 @@ fn routes() -> OpenApiRouter<AppState> {
         .routes(routes!(jssdk::config))
         .routes(routes!(jssdk::ticket))
         .routes(routes!(redeem::redeem))
+        .routes(routes!(open::authorize_url))
+        .routes(routes!(open::authorizers))
+        .routes(routes!(open::sync))
+        .routes(routes!(open::component_token))
         // A wildcard path, which `routes!` cannot register: documented through
         // `openapi::Fixed`'s `paths(...)` instead.
         .route(
@@ -119,7 +125,7 @@ async fn bearer(
     if caller == Caller::Service && !service_may_use(req.uri().path()) {
         return Err(ApiError::Forbidden(
             "a service token may use only /api/access_token, /api/wechat/*, /api/messages/*, \
-             /api/jssdk/* and /api/oauth/redeem"
+             /api/jssdk/*, /api/oauth/redeem and /api/open/component_access_token"
                 .into(),
         ));
     }
@@ -159,6 +165,7 @@ pub(super) fn service_may_use(path: &str) -> bool {
         || path.starts_with("/wechat/")
         || path.starts_with("/messages/")
         || path.starts_with("/jssdk/")
+        || path == "/open/component_access_token"
 }
 
 /// The token of `Bearer TOKEN`, the scheme in any case.

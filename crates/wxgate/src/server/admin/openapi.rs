@@ -49,6 +49,7 @@ const BEARER: &str = "bearer";
         (name = "wechat", description = "the WeChat server API, for the account's other services"),
         (name = "messages", description = "template messages with delivery receipts"),
         (name = "web", description = "the account's web pages: sign-in tickets and JS-SDK signatures"),
+        (name = "open", description = "the third-party platform ([open_platform]): accounts that authorise it"),
         (name = "meta", description = "this document"),
     )
 )]
@@ -78,8 +79,8 @@ pub fn document() -> Document {
                     .description(Some(
                         "`[admin] token` of the gateway config, or one of `[admin] \
                          service_tokens` for `/api/access_token`, `/api/wechat/*`, \
-                         `/api/messages/*`, `/api/jssdk/*` and `/api/oauth/redeem` (403 \
-                         elsewhere)",
+                         `/api/messages/*`, `/api/jssdk/*`, `/api/oauth/redeem` and \
+                         `/api/open/component_access_token` (403 elsewhere)",
                     ))
                     .build(),
             ),
@@ -296,6 +297,7 @@ mod tests {
                         "/api/messages/",
                         "/api/jssdk/",
                         "/api/oauth/redeem",
+                        "/api/open/component_access_token",
                     ]
                     .iter()
                     .any(|p| path.starts_with(p));

@@ -8,7 +8,14 @@ use crate::account::Account;
 
 /// The account's API client, or 503 `account.appsecret is not configured` (or
 /// `accounts[N].appsecret`).
+/// An account that revoked the `[open_platform]` answers 409: its tokens are gone.
 pub fn client(account: &Account) -> Result<Arc<ApiClient>, ApiError> {
+    if !account.served() {
+        return Err(ApiError::Conflict(format!(
+            "account {:?} revoked its authorisation of the platform",
+            account.name().as_str()
+        )));
+    }
     account.api().ok_or_else(|| {
         ApiError::Unavailable(format!(
             "{}.appsecret is not configured",

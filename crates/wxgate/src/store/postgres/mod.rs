@@ -17,6 +17,7 @@ mod apply;
 mod jobs;
 mod messages;
 pub(super) mod plan;
+mod platform;
 mod sync;
 mod web;
 pub(super) mod writer;

@@ -22,6 +22,7 @@ mod delivered;
 mod jobs;
 mod messages;
 mod ops;
+mod platform;
 mod read;
 pub(crate) mod schema;
 mod sql;

@@ -44,6 +44,10 @@ const MIGRATIONS: &[(i64, &str)] = &[
         11,
         include_str!("../../../migrations/sqlite/0011_job_kinds.sql"),
     ),
+    (
+        12,
+        include_str!("../../../migrations/sqlite/0012_open_platform.sql"),
+    ),
 ];
 
 /// Why the schema could not be brought up to date.
@@ -152,7 +156,7 @@ mod tests {
         conn.pragma_update(None, "user_version", 99).unwrap();
         let err = migrate(&mut conn).unwrap_err();
         assert!(
-            matches!(err, MigrateError::Newer { found: 99, known } if known == MIGRATIONS.len() as i64),
+            matches!(err, MigrateError::Newer { found: 99, known } if Some(known) == MIGRATIONS.last().map(|m| m.0)),
             "{err:?}"
         );
         let version: i64 = conn

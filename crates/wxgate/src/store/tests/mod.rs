@@ -148,6 +148,7 @@ mod messages;
 mod open;
 mod outbox;
 mod plan;
+mod platform;
 mod queries;
 mod record;
 mod recovery;

@@ -1,0 +1,32 @@
+-- The third-party platform ([open_platform], contract section 7).
+-- The newest component_verify_ticket of each platform (keyed by its component_appid, so two
+-- platforms sharing one database never overwrite each other's).
+CREATE TABLE open_tickets (
+    component_appid TEXT PRIMARY KEY NOT NULL,
+    ticket          TEXT NOT NULL,
+    received_at     INTEGER NOT NULL
+);
+-- The accounts that authorised the platform. refresh_token is sealed (AES-256-GCM under a key
+-- derived from component_appsecret, the appid as associated data): nonce || ciphertext.
+CREATE TABLE open_authorizers (
+    appid          TEXT PRIMARY KEY NOT NULL,
+    user_name      TEXT NOT NULL,
+    nick_name      TEXT,
+    principal_name TEXT,
+    service_type   INTEGER,
+    verify_type    INTEGER,
+    func_info      TEXT NOT NULL DEFAULT '',
+    status         TEXT NOT NULL,
+    authorized_at  INTEGER NOT NULL,
+    updated_at     INTEGER NOT NULL,
+    revoked_at     INTEGER,
+    refresh_token  BLOB
+);
+CREATE INDEX open_authorizers_revoked_at ON open_authorizers (revoked_at);
+-- Authorisation codes exchanged, by SHA-256 of the code: the first to insert one exchanges
+-- it, whichever path (push or browser redirect) and instance it came by.
+CREATE TABLE open_codes (
+    code_digest BLOB PRIMARY KEY NOT NULL,
+    claimed_at  INTEGER NOT NULL
+) WITHOUT ROWID;
+CREATE INDEX open_codes_claimed_at ON open_codes (claimed_at);
