@@ -81,7 +81,7 @@ impl Platform {
     /// would answer their pushes 404).
     pub async fn start(
         config: OpenPlatformConfig,
-        api_base_url: &str,
+        api_base_url: &url::Url,
         store: Arc<dyn Store>,
         registry: Arc<Registry>,
     ) -> Result<Arc<Platform>, PlatformStartError> {
@@ -89,10 +89,10 @@ impl Platform {
             config.component_appid.clone(),
             config.component_appsecret.to_secret_string(),
         )
-        .with_base_url(api_base_url.to_string());
+        .with_base_url(api_base_url.as_str());
         let component = ComponentClient::new(
             client_config,
-            Arc::new(StoreTokens::new(Arc::clone(&store))),
+            Arc::new(StoreTokens::new(Arc::clone(&store) as _)),
             Arc::new(stores::StoreTicketSource(Arc::clone(&store))),
         )
         .map_err(|e| ConfigError::new("wechat_api.base_url", e.to_string()))?;

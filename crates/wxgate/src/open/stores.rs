@@ -104,7 +104,7 @@ impl AuthorizerClients for PlatformClients {
         };
         self.component.authorizer_client(
             appid,
-            Arc::new(StoreTokens::new(Arc::clone(&self.store))),
+            Arc::new(StoreTokens::new(Arc::clone(&self.store) as _)),
             Arc::new(refresh),
         )
     }

@@ -42,12 +42,12 @@ pub use admin::AdminReads;
 pub use erasure::Erasure;
 pub use jobs::{ClaimedJob, Job, JobQueue, TemplateJob, WebhookJob};
 pub use messages::{MessageRow, NewMessage, Queued, TemplateMessages};
+pub use platform::PlatformStore;
 pub use push_log::PushLog;
 pub use qrcodes::QrCodes;
 pub use sync::{SyncCursor, SyncStore, SyncedFollower};
 pub use tokens::TokenLeases;
 pub use url::StorageUrl;
-pub use platform::PlatformStore;
 pub use web::WebStore;
 /// The account of a config with a single `[account]`, and of every row written before
 /// migration 0007 (several accounts).

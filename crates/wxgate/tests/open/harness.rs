@@ -9,9 +9,9 @@ use std::time::Duration;
 use reqwest::{Method, StatusCode};
 use serde_json::{json, Value};
 use tempfile::TempDir;
-use tokio::sync::oneshot;
-use tokio::task::JoinHandle;
 use wechat_mock::{MockConfig, MockServer, MockState, Platform};
+
+use crate::spawn::{config, spawn_app, App};
 use wechat_proto::{
     msg_signature, open_reply_envelope, render_platform_envelope, render_push_envelope, signature,
     EncodingAesKey, MessageCrypt,
@@ -55,34 +55,24 @@ pub fn config_toml(storage: &str, base_url: &str, extra: &str) -> String {
     )
 }
 
-/// A running gateway.
+/// A running gateway (started by the shared `spawn_app`, as `serve` builds it).
 pub struct Gateway {
     pub addr: SocketAddr,
     pub http: reqwest::Client,
-    stop: Option<oneshot::Sender<()>>,
-    handle: Option<JoinHandle<std::io::Result<()>>>,
+    app: App,
 }
 
 impl Gateway {
     /// A gateway on config `text` (relative paths from `dir`), the mock pushing to it.
     pub async fn start(dir: &Path, text: &str, mock: &MockServer) -> Gateway {
-        let raw = wxgate::config::parse_toml(text).expect("config parses");
-        let config = wxgate::config::Config::from_raw(raw, dir, |_| None).expect("config valid");
-        let app = wxgate::app::Application::build(config)
-            .await
-            .expect("app builds");
-        let addr = app.local_addr();
-        let (stop, stopped) = oneshot::channel::<()>();
-        let handle = tokio::spawn(app.run_until(async {
-            let _ = stopped.await;
-        }));
+        let app = spawn_app(config(text, dir)).await;
+        let addr = app.addr;
         mock.state
             .set_platform_push_to(Some(&format!("http://{addr}/wechat")));
         Gateway {
             addr,
             http: reqwest::Client::new(),
-            stop: Some(stop),
-            handle: Some(handle),
+            app,
         }
     }
 
@@ -187,13 +177,8 @@ impl Gateway {
     }
 
     /// Stops the gateway (drains, closes the store).
-    pub async fn stop(mut self) {
-        if let Some(stop) = self.stop.take() {
-            let _ = stop.send(());
-        }
-        if let Some(handle) = self.handle.take() {
-            handle.await.expect("server task").expect("server ran");
-        }
+    pub async fn stop(self) {
+        self.app.stop().await;
     }
 }
 

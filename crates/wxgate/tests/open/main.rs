@@ -6,6 +6,8 @@
 mod harness;
 mod instances;
 mod scale;
+#[path = "../common/spawn.rs"]
+mod spawn;
 
 use reqwest::{Method, StatusCode};
 use serde_json::json;
@@ -362,7 +364,9 @@ async fn a_refresh_token_lost_from_the_store_is_recovered_from_the_authorizer_li
     gw.wait_status(A, Some("authorized")).await;
     gw.stop().await;
     // The refresh token and the access token are gone from the store (a wiped row).
-    let store = wxgate::store::open(&url).await.expect("store");
+    let store = wxgate::store::open(&url.parse().expect("a storage url"))
+        .await
+        .expect("store");
     store
         .revoke_authorizer(A, chrono::Utc::now())
         .await

@@ -31,7 +31,9 @@ fn rss_kib() -> u64 {
 async fn scale_ten_thousand_authorizers() {
     let mock = mock().await;
     let (dir, url) = sqlite();
-    let store = wxgate::store::open(&url).await.expect("store");
+    let store = wxgate::store::open(&url.parse().expect("a storage url"))
+        .await
+        .expect("store");
     let now = Utc::now();
     let appids: Vec<String> = (0..ACCOUNTS).map(|i| format!("wx{i:016}")).collect();
     for chunk in appids.chunks(500) {
