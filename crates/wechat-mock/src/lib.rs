@@ -18,8 +18,8 @@
 //! `component_verify_ticket` push to `{push_to}/open` at start and every interval,
 //! `POST /mock/open/authorize {"appid","nick_name"?}` and `POST /mock/open/unauthorize
 //! {"appid"}` sending the `authorized` / `unauthorized` pushes, and an authorised account's
-//! token accepted by every `cgi-bin` call ([`MockState::send_account_push`] sends that
-//! account's pushes). [`MockState`] lets tests steer it (expire tokens, inject `-1` busy
+//! token accepted by every `cgi-bin` call (`POST /mock/open/push {"appid","xml"}` and
+//! [`MockState::send_account_push`] send that account's pushes as WeChat would). [`MockState`] lets tests steer it (expire tokens, inject `-1` busy
 //! answers, ...).
 //!
 //! ```no_run

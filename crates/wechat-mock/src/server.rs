@@ -176,6 +176,7 @@ pub fn router(state: MockState) -> Router {
         )
         .route("/mock/open/authorize", post(platform::authorize))
         .route("/mock/open/unauthorize", post(platform::unauthorize))
+        .route("/mock/open/push", post(platform::push))
         .with_state(state)
 }
 

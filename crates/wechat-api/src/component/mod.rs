@@ -20,6 +20,56 @@
 //!
 //! No error, log line or `Debug` output holds the component secret, a ticket, a token or a
 //! refresh token.
+//!
+//! # Example: an authorised account's calls
+//!
+//! ```no_run
+//! use std::sync::Arc;
+//!
+//! use wechat_api::{
+//!     CachedToken, ClientConfig, ComponentClient, MemoryTokenStore, RefreshState,
+//!     RefreshTokenStore, SecretString, StoreError, TicketSource,
+//! };
+//!
+//! /// Where the gateway keeps the newest `component_verify_ticket` WeChat pushed.
+//! struct Tickets;
+//!
+//! #[async_trait::async_trait]
+//! impl TicketSource for Tickets {
+//!     async fn ticket(&self, _component_appid: &str) -> Result<Option<SecretString>, StoreError> {
+//!         Ok(Some(SecretString::from("ticket@@@...")))
+//!     }
+//! }
+//!
+//! /// Where the gateway keeps refresh tokens (encrypted at rest, in a database).
+//! struct Refresh;
+//!
+//! #[async_trait::async_trait]
+//! impl RefreshTokenStore for Refresh {
+//!     async fn load(&self, _appid: &str) -> Result<RefreshState, StoreError> {
+//!         Ok(RefreshState::Missing) // recovered from api_get_authorizer_list
+//!     }
+//!     async fn save_refreshed(
+//!         &self,
+//!         _appid: &str,
+//!         _refresh: &SecretString,
+//!         _access: &CachedToken,
+//!     ) -> Result<(), StoreError> {
+//!         Ok(()) // one transaction: the refresh token and the access token
+//!     }
+//!     async fn mark_reauthorize(&self, _appid: &str) -> Result<(), StoreError> {
+//!         Ok(())
+//!     }
+//! }
+//!
+//! # async fn run() -> Result<(), wechat_api::ApiError> {
+//! let tokens = Arc::new(MemoryTokenStore::new());
+//! let config = ClientConfig::new("wx3d5e9b6c1a2f4e80", SecretString::from("component secret"));
+//! let platform = ComponentClient::new(config, tokens.clone(), Arc::new(Tickets))?;
+//! let account = platform.authorizer_client("wx570bc396a51b8ff8", tokens, Arc::new(Refresh));
+//! let user = account.user_info("oUser").await?; // with the authorizer's access token
+//! # let _ = user; Ok(()) }
+//! ```
 
 mod authorize;
 mod authorizer;

@@ -157,7 +157,7 @@ impl Holder {
     }
 
     /// Forgets `failed` if it is still current, here and in the store (compare-and-expire).
-    pub(crate) async fn forget(&self, failed: &str) {
+    async fn forget(&self, failed: &str) {
         {
             let mut held = self
                 .held
@@ -170,14 +170,6 @@ impl Holder {
         if let Err(err) = self.store.expire(&self.key, failed).await {
             tracing::warn!(key = %self.key, error = %err, "token store: expire failed");
         }
-    }
-
-    /// Forgets whatever is held in memory (not the store): the next call reads the store.
-    pub(crate) fn drop_held(&self) {
-        *self
-            .held
-            .write()
-            .unwrap_or_else(|poisoned| poisoned.into_inner()) = None;
     }
 
     fn held(&self) -> Option<Held> {

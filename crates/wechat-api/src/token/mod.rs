@@ -95,10 +95,4 @@ impl AccessTokens {
             .replace_rejected(failed, self.source.as_ref())
             .await
     }
-
-    /// Forgets the token held in memory, so the next call reads the store (after the store's
-    /// row was changed or deleted elsewhere, e.g. an authorizer that revoked the platform).
-    pub fn forget_held(&self) {
-        self.holder.drop_held();
-    }
 }

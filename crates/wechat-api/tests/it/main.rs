@@ -1,5 +1,7 @@
 //! End-to-end tests of wechat-api against wechat-mock over real sockets.
 
+mod authorizer;
+mod component;
 mod custom;
 mod menu;
 mod network;

@@ -61,3 +61,60 @@ pub async fn sent_over_http(server: &MockServer) -> serde_json::Value {
         Err(err) => panic!("GET /mock/sent failed: {err}"),
     }
 }
+
+/// The test platform's component_appid and component_appsecret.
+pub const COMPONENT_APPID: &str = "wx3d5e9b6c1a2f4e80";
+/// The component secret, which must never show up in an error or Debug string.
+pub const COMPONENT_SECRET: &str = "c0c0c0c0c0c0c0c0c0c0c0c0c0c0c0c0";
+
+/// A mock that is also the platform's WeChat (pushing nowhere), tokens living `ttl`.
+pub async fn platform_mock(ttl: Duration) -> MockServer {
+    let key = wechat_proto::EncodingAesKey::parse("abcdefghijklmnopqrstuvwxyz0123456789ABCDEFG");
+    let key = key.unwrap_or_else(|e| panic!("{e}"));
+    let config = MockConfig {
+        token_ttl: ttl,
+        platform: Some(wechat_mock::Platform::new(
+            COMPONENT_APPID,
+            COMPONENT_SECRET,
+            "platformtoken",
+            key,
+        )),
+        ..MockConfig::default()
+    };
+    match MockServer::spawn(config).await {
+        Ok(server) => server,
+        Err(err) => panic!("mock did not start: {err}"),
+    }
+}
+
+/// The gateway's ticket store, as the mock's newest ticket.
+pub struct MockTickets(pub wechat_mock::MockState);
+
+#[async_trait::async_trait]
+impl wechat_api::TicketSource for MockTickets {
+    async fn ticket(
+        &self,
+        component_appid: &str,
+    ) -> Result<Option<SecretString>, wechat_api::StoreError> {
+        assert_eq!(component_appid, COMPONENT_APPID);
+        Ok(self.0.current_ticket().map(SecretString::from))
+    }
+}
+
+/// A component client of `server` (the gateway instance `holder`) over `store`.
+pub fn component_with(
+    server: &MockServer,
+    store: Arc<dyn TokenStore>,
+) -> wechat_api::ComponentClient {
+    let mut config = ClientConfig::new(COMPONENT_APPID, SecretString::from(COMPONENT_SECRET))
+        .with_base_url(server.base_url());
+    config.retry = RetryPolicy {
+        max_attempts: 2,
+        base_delay: Duration::from_millis(5),
+    };
+    let tickets = Arc::new(MockTickets(server.state.clone()));
+    match wechat_api::ComponentClient::new(config, store, tickets) {
+        Ok(client) => client,
+        Err(err) => panic!("component client not built: {err}"),
+    }
+}

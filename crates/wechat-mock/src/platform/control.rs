@@ -1,5 +1,6 @@
 //! `POST /mock/open/authorize {"appid", "nick_name"?}` and `POST /mock/open/unauthorize
-//! {"appid"}`: an account authorises or revokes the platform, and WeChat's push says so.
+//! {"appid"}`: an account authorises or revokes the platform, and WeChat's push says so;
+//! `POST /mock/open/push {"appid", "xml"}`: one of the account's pushes.
 
 use axum::body::Bytes;
 use axum::extract::State;
@@ -87,4 +88,37 @@ pub async fn unauthorize(State(state): State<MockState>, body: Bytes) -> Respons
     };
     let pushed = state.push_event(&event).await;
     Json(json!({ "appid": request.appid, "was_authorized": was, "pushed": pushed })).into_response()
+}
+
+#[derive(Deserialize)]
+struct PushRequest {
+    appid: String,
+    xml: String,
+}
+
+/// `POST /mock/open/push {"appid", "xml"}`: sends `xml` (a decrypted push) as WeChat sends an
+/// authorised account's pushes to the platform, to `{push_to}/open/{appid}`. Answers
+/// `{"status", "body", "reply"}`: the gateway's HTTP status and body, and `reply` the passive
+/// reply opened with the platform's keys (null when the body is not a sealed reply). 502 when
+/// the gateway cannot be reached or there is nowhere to push.
+pub async fn push(State(state): State<MockState>, body: Bytes) -> Response {
+    let Some(platform) = state.config().platform.clone() else {
+        return (StatusCode::NOT_FOUND, "the mock has no platform\n").into_response();
+    };
+    let request: PushRequest = match serde_json::from_slice(&body) {
+        Ok(request) => request,
+        Err(_) => return bad_request("body must be {\"appid\", \"xml\"}"),
+    };
+    match state.send_account_push(&request.appid, &request.xml).await {
+        Ok((status, body)) => {
+            let reply = wechat_proto::open_reply_envelope(
+                &platform.crypt(),
+                &platform.token,
+                body.as_bytes(),
+            )
+            .ok();
+            Json(json!({ "status": status, "body": body, "reply": reply })).into_response()
+        }
+        Err(why) => (StatusCode::BAD_GATEWAY, Json(json!({ "error": why }))).into_response(),
+    }
 }

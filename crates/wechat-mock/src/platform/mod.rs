@@ -1,6 +1,7 @@
 //! The third-party platform's side of WeChat (spec §11): `component_verify_ticket` pushes, the
 //! component calls of `cgi-bin/component/…`, accounts that authorise or revoke the platform
-//! (`POST /mock/open/authorize` / `unauthorize`, which send the real pushes), and the web
+//! (`POST /mock/open/authorize` / `unauthorize`, which send the real pushes), an authorised
+//! account's pushes (`POST /mock/open/push`, [`MockState::send_account_push`]), and the web
 //! sign-in's `sns/oauth2/component/access_token`.
 //!
 //! An authorised account's access token (from `api_query_auth` or `api_authorizer_token`) is
@@ -27,7 +28,7 @@ pub(crate) use calls::{
     api_authorizer_token, api_component_token, api_create_preauthcode, api_get_authorizer_info,
     api_get_authorizer_list, api_query_auth, api_start_push_ticket, sns_component_access_token,
 };
-pub(crate) use control::{authorize, unauthorize};
+pub(crate) use control::{authorize, push, unauthorize};
 pub(crate) use push::ticket_pushes;
 
 /// How long a ticket is accepted (WeChat: 12 hours).
@@ -368,6 +369,19 @@ fn new_refresh_token() -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn debug_hides_the_component_secret_and_the_token() {
+        let key = EncodingAesKey::parse("abcdefghijklmnopqrstuvwxyz0123456789ABCDEFG");
+        let platform =
+            key.map(|key| Platform::new("wxc", "component-secret-value", "tokenvalue", key));
+        let shown = format!("{platform:?}");
+        assert!(shown.contains("wxc"), "{shown}");
+        assert!(
+            !shown.contains("component-secret-value") && !shown.contains("tokenvalue"),
+            "{shown}"
+        );
+    }
 
     #[test]
     fn user_names_are_stable_and_the_release_accounts_keep_theirs() {

@@ -6,6 +6,8 @@
 
 use std::time::Duration;
 
+use tokio::time::Instant;
+
 use rand::Rng;
 use wechat_proto::{
     msg_signature, render_platform_envelope, render_push_envelope, signature, PlatformEvent,
@@ -14,8 +16,10 @@ use wechat_proto::{
 use super::{authorizer_user_name, Platform};
 use crate::state::MockState;
 
-/// Tries of a ticket push before giving up until the next one.
-const TICKET_ATTEMPTS: u32 = 3;
+/// How long to wait before pushing a ticket the gateway did not take again.
+const RETRY_AFTER: Duration = Duration::from_secs(1);
+/// Failed tries of one ticket push that are logged (the rest are retried quietly).
+const TICKET_WARNINGS: u32 = 3;
 
 /// One push, ready to send.
 struct Sealed {
@@ -109,34 +113,68 @@ impl MockState {
     }
 }
 
-/// Issues a ticket and pushes it, retrying a failed delivery a second apart.
-pub(crate) async fn push_ticket(state: MockState) {
-    let Some(platform) = state.config().platform.clone() else {
-        return;
-    };
-    let ticket = state.issue_ticket();
-    let event = PlatformEvent::VerifyTicket {
-        appid: platform.component_appid.clone(),
-        create_time: chrono::Utc::now().timestamp(),
-        ticket,
-    };
-    for attempt in 1..=TICKET_ATTEMPTS {
-        match state.push_event(&event).await {
-            Some(200) => return,
-            None if state.platform_push_to().is_none() => return,
-            status => tracing::warn!(?status, attempt, "ticket push not taken"),
-        }
-        tokio::time::sleep(Duration::from_secs(1)).await;
+impl MockState {
+    /// Issues a new ticket and pushes it to `{push_to}/open` once, as WeChat does every 10
+    /// minutes: the gateway's HTTP status, or None when there is nowhere to push (no ticket is
+    /// issued then) or it could not be reached.
+    pub async fn push_ticket(&self) -> Option<u16> {
+        let event = self.ticket_event()?;
+        self.push_event(&event).await
+    }
+
+    /// A new ticket's event, if there is a platform and somewhere to push it.
+    fn ticket_event(&self) -> Option<PlatformEvent> {
+        let platform = self.config().platform.as_ref()?;
+        self.platform_push_to()?;
+        Some(PlatformEvent::VerifyTicket {
+            appid: platform.component_appid.clone(),
+            create_time: chrono::Utc::now().timestamp(),
+            ticket: self.issue_ticket(),
+        })
     }
 }
 
-/// A ticket push at once and every `ticket_interval` (nothing without a platform).
+/// One round: a new ticket pushed, the same push retried every second until the gateway takes
+/// it or `until` (so a gateway started after the mock still gets the first ticket).
+async fn ticket_round(state: &MockState, until: Instant) {
+    let Some(event) = state.ticket_event() else {
+        return;
+    };
+    let mut attempt = 1u32;
+    loop {
+        let status = state.push_event(&event).await;
+        if status == Some(200) {
+            return;
+        }
+        if attempt <= TICKET_WARNINGS {
+            tracing::warn!(
+                ?status,
+                attempt,
+                "ticket push not taken; retrying every second"
+            );
+        }
+        attempt += 1;
+        if Instant::now() + RETRY_AFTER >= until {
+            return;
+        }
+        tokio::time::sleep(RETRY_AFTER).await;
+    }
+}
+
+/// `api_start_push_ticket`: a round now, retried for at most a minute.
+pub(crate) async fn push_ticket(state: MockState) {
+    ticket_round(&state, Instant::now() + Duration::from_secs(60)).await;
+}
+
+/// A ticket round at once and every `ticket_interval` (nothing without a platform).
 pub(crate) async fn ticket_pushes(state: MockState) {
     let Some(interval) = state.config().platform.as_ref().map(|p| p.ticket_interval) else {
         return;
     };
+    let interval = interval.max(Duration::from_millis(10));
     loop {
-        push_ticket(state.clone()).await;
-        tokio::time::sleep(interval.max(Duration::from_millis(10))).await;
+        let next = Instant::now() + interval;
+        ticket_round(&state, next).await;
+        tokio::time::sleep_until(next).await;
     }
 }
