@@ -3,6 +3,7 @@
 //! unauthorize → 403/409 → erased), codes exchanged once by either path, a restart keeping
 //! ticket, tokens and accounts, refusals that change nothing, the release test, 61023 and
 //! recovery by sync.
+mod cli;
 mod harness;
 mod instances;
 mod scale;
