@@ -58,6 +58,8 @@ pub fn config_toml(storage: &str, base_url: &str, extra: &str) -> String {
 /// A running gateway.
 pub struct Gateway {
     pub addr: SocketAddr,
+    /// the server's state (a test applies a re-read config through it, as SIGHUP does)
+    pub state: wxgate::server::AppState,
     pub http: reqwest::Client,
     stop: Option<oneshot::Sender<()>>,
     handle: Option<JoinHandle<std::io::Result<()>>>,
@@ -72,6 +74,7 @@ impl Gateway {
             .await
             .expect("app builds");
         let addr = app.local_addr();
+        let state = app.state().clone();
         let (stop, stopped) = oneshot::channel::<()>();
         let handle = tokio::spawn(app.run_until(async {
             let _ = stopped.await;
@@ -80,6 +83,7 @@ impl Gateway {
             .set_platform_push_to(Some(&format!("http://{addr}/wechat")));
         Gateway {
             addr,
+            state,
             http: reqwest::Client::new(),
             stop: Some(stop),
             handle: Some(handle),
