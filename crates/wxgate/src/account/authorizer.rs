@@ -60,3 +60,18 @@ pub trait AuthorizerClients: Send + Sync {
     /// The API client of `appid`, whose status is `authorization`'s (61023 marks it there).
     fn client(&self, appid: &str, authorization: Arc<Authorization>) -> ApiClient;
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_status_changes_in_place() {
+        let a = Authorization::new("gh_1".into(), AuthorizerStatus::Authorized);
+        assert!(!a.revoked());
+        a.set_status(AuthorizerStatus::Reauthorize);
+        assert_eq!(a.status(), AuthorizerStatus::Reauthorize);
+        a.set_status(AuthorizerStatus::Revoked);
+        assert!(a.revoked());
+    }
+}

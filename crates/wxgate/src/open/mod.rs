@@ -173,14 +173,15 @@ impl Platform {
         let changed: Vec<Arc<Account>> = rows
             .iter()
             .filter(|row| {
-                let held = snapshot
-                    .get(&row.appid)
-                    .and_then(|a| a.authorization().map(|a| a.status()));
+                let held = snapshot.get(&row.appid).and_then(|a| a.authorization());
                 match held {
                     None => true,
-                    // Reauthorize is this instance's finding as much as the store's.
-                    Some(status) => {
-                        status != row.status && row.status != AuthorizerStatus::Reauthorize
+                    // Reauthorize is this instance's finding as much as the store's; a gh_ id
+                    // filled in later (api_get_authorizer_info) is taken over.
+                    Some(held) => {
+                        held.user_name != row.user_name
+                            || (held.status() != row.status
+                                && row.status != AuthorizerStatus::Reauthorize)
                     }
                 }
             })

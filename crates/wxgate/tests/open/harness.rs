@@ -58,6 +58,8 @@ pub fn config_toml(storage: &str, base_url: &str, extra: &str) -> String {
 /// A running gateway (started by the shared `spawn_app`, as `serve` builds it).
 pub struct Gateway {
     pub addr: SocketAddr,
+    /// the server's state (a test applies a re-read config through it, as SIGHUP does)
+    pub state: wxgate::server::AppState,
     pub http: reqwest::Client,
     app: App,
 }
@@ -67,10 +69,12 @@ impl Gateway {
     pub async fn start(dir: &Path, text: &str, mock: &MockServer) -> Gateway {
         let app = spawn_app(config(text, dir)).await;
         let addr = app.addr;
+        let state = app.state.clone();
         mock.state
             .set_platform_push_to(Some(&format!("http://{addr}/wechat")));
         Gateway {
             addr,
+            state,
             http: reqwest::Client::new(),
             app,
         }

@@ -3,6 +3,7 @@
 //! unauthorize → 403/409 → erased), codes exchanged once by either path, a restart keeping
 //! ticket, tokens and accounts, refusals that change nothing, the release test, 61023 and
 //! recovery by sync.
+mod cli;
 mod harness;
 mod instances;
 mod scale;
@@ -398,5 +399,32 @@ async fn a_refresh_token_lost_from_the_store_is_recovered_from_the_authorizer_li
         )
         .await;
     assert_eq!(status, StatusCode::CREATED);
+    gw.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_reload_keeps_the_authorizers_served() {
+    let mock = mock().await;
+    let (dir, url) = sqlite();
+    let text = config_toml(&url, &mock.base_url(), RULE);
+    let gw = Gateway::start(dir.path(), &text, &mock).await;
+    push_ticket(&gw, &mock.state).await;
+    authorize(&mock, A).await;
+    gw.wait_status(A, Some("authorized")).await;
+    let shop = format!(
+        "{text}[[accounts]]\nname = \"shop\"\nappid = \"wx5555555555555555\"\ntoken = \"shoptoken\"\n"
+    );
+    let raw = wxgate::config::parse_toml(&shop).expect("parses");
+    let fresh = wxgate::config::Config::from_raw(raw, dir.path(), |_| None).expect("valid");
+    let change = gw.state.reload(&fresh).await;
+    assert_eq!(change.added, ["shop"]);
+    assert!(change.removed.is_empty(), "{change:?}");
+    assert_eq!(gw.status_of(A).await.as_deref(), Some("authorized"));
+    assert_eq!(gw.status_of("shop").await.as_deref(), Some("active"));
+    let (status, reply) = gw
+        .push(A, &text_to(&authorizer_user_name(A), "o1", "hi", 4))
+        .await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(reply.contains("hello from the platform"));
     gw.stop().await;
 }

@@ -219,3 +219,27 @@ pub async fn component_token(
         expires_at: rfc3339(token.expires_at),
     }))
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn an_authorisation_page_asks_for_a_kind_or_one_account_never_both() {
+        assert_eq!(
+            target(None, None),
+            Ok(AuthTarget::Type(AuthType::OfficialAccounts))
+        );
+        assert_eq!(
+            target(Some("3"), None),
+            Ok(AuthTarget::Type(AuthType::Both))
+        );
+        assert_eq!(
+            target(None, Some("wx0123456789abcdef")),
+            Ok(AuthTarget::Account("wx0123456789abcdef".into()))
+        );
+        assert!(target(Some("4"), None).is_err_and(|e| e.starts_with("auth_type")));
+        assert!(target(None, Some("gh_1")).is_err_and(|e| e.starts_with("biz_appid")));
+        assert!(target(Some("1"), Some("wx0123456789abcdef")).is_err());
+    }
+}
