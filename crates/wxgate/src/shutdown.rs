@@ -1,25 +1,39 @@
 //! The stop signal: SIGINT or SIGTERM (Ctrl-C elsewhere).
+use std::future::Future;
 
-/// Resolves on the first SIGINT or SIGTERM.
-pub async fn signal() {
-    let ctrl_c = async {
+/// Installs the SIGINT and SIGTERM handlers **now** and resolves on the first of them.
+///
+/// The handlers are registered when this is called, not when the future is first polled: the
+/// server starts answering in a task of its own before the future that waits for the signal
+/// is polled, and a SIGTERM landing in between (a loaded machine, a supervisor stopping a
+/// fresh gateway) would otherwise meet the default disposition and kill the process without
+/// its clean stop.
+pub fn signal() -> impl Future<Output = ()> + Send + 'static {
+    #[cfg(unix)]
+    {
+        use tokio::signal::unix::{signal, Signal, SignalKind};
+        async fn first(signal: std::io::Result<Signal>) {
+            match signal {
+                Ok(mut signal) => {
+                    signal.recv().await;
+                }
+                Err(_) => std::future::pending::<()>().await,
+            }
+        }
+        let interrupt = signal(SignalKind::interrupt());
+        let terminate = signal(SignalKind::terminate());
+        async move {
+            tokio::select! {
+                () = first(interrupt) => tracing::info!("SIGINT: stopping"),
+                () = first(terminate) => tracing::info!("SIGTERM: stopping"),
+            }
+        }
+    }
+    #[cfg(not(unix))]
+    async {
         if tokio::signal::ctrl_c().await.is_err() {
             std::future::pending::<()>().await;
         }
-    };
-    #[cfg(unix)]
-    let term = async {
-        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
-            Ok(mut s) => {
-                s.recv().await;
-            }
-            Err(_) => std::future::pending::<()>().await,
-        }
-    };
-    #[cfg(not(unix))]
-    let term = std::future::pending::<()>();
-    tokio::select! {
-        () = ctrl_c => tracing::info!("SIGINT: stopping"),
-        () = term => tracing::info!("SIGTERM: stopping"),
+        tracing::info!("Ctrl-C: stopping");
     }
 }

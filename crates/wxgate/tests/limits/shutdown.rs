@@ -56,7 +56,7 @@ async fn issue_9_sigterm_exits_within_shutdown_timeout_whatever_slow_clients_do(
     proc.signal("-TERM");
     let status = tokio::task::block_in_place(|| proc.wait_exit(Duration::from_secs(10)));
     let took = started.elapsed();
-    assert_eq!(status.code(), Some(0), "SIGTERM must exit 0");
+    assert_eq!(status.code(), Some(0), "SIGTERM must exit 0 ({status:?})");
     assert!(
         took < Duration::from_millis(3000),
         "exited {took:?} after SIGTERM with shutdown_timeout_s = 2"

@@ -9,6 +9,7 @@ mod instances;
 mod scale;
 #[path = "../common/spawn.rs"]
 mod spawn;
+mod web;
 
 use reqwest::{Method, StatusCode};
 use serde_json::json;
