@@ -5,7 +5,7 @@ B=${BENCH:-/tmp/bench2}; cd "$B"; export WX_SIGS_FILE=$B/sigs.lua
 for lb in "$@"; do
   L=${lb%%=*}; BIN=${lb#*=}
   rm -f $B/.cache/wxgate-perf.db*
-  mkdir -p .cache; sed 's#^url = .*#url = "sqlite://$B/.cache/wxgate-perf.db"#' wxgate.toml > .cache/perf.toml
+  mkdir -p .cache; sed "s#^url = .*#url = \"sqlite://$B/.cache/wxgate-perf.db\"#" wxgate.toml > .cache/perf.toml
   if [ $MODE = safe ]; then SEC=safe; ARG="-- safe"; else SEC=plain; ARG=""; fi
   WXGATE_SECURITY=$SEC taskset -c 0 $BIN serve -c .cache/perf.toml > .cache/$L.log 2>&1 & P=$!
   for i in $(seq 100); do curl -s -o /dev/null http://127.0.0.1:18120/ && break; sleep 0.1; done

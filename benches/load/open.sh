@@ -4,7 +4,7 @@
 # fresh copy of .cache/open-template.db (seed.sh), server on CPU 0, wrk on CPU 1, WX_FRESH=1 (own triple per push).
 D=$1; RUNS=$2; BIN=$3
 B=${BENCH:-/tmp/bench2}; cd "$B"; export WX_FRESH=1
-sed 's#^url = .*#url = "sqlite://$B/.cache/open-run.db"#' open.toml > .cache/open-run.toml
+sed "s#^url = .*#url = \"sqlite://$B/.cache/open-run.db\"#" open.toml > .cache/open-run.toml
 for r in $(seq $RUNS); do
  for L in ${LABELS:-one open1000}; do
   rm -f .cache/open-run.db*; cp .cache/open-template.db .cache/open-run.db

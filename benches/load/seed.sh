@@ -4,7 +4,7 @@
 # gh_ id the script sends as ToUserName (gh_3ae1b2c4d5e6), status authorized.
 BIN=$1; N=$2
 B=${BENCH:-/tmp/bench2}; cd "$B"; mkdir -p .cache; rm -f .cache/open-template.db*
-sed 's#^url = .*#url = "sqlite://$B/.cache/open-template.db"#' open.toml > .cache/seed.toml
+sed "s#^url = .*#url = \"sqlite://$B/.cache/open-template.db\"#" open.toml > .cache/seed.toml
 $BIN serve -c .cache/seed.toml > .cache/seed.log 2>&1 & P=$!
 for i in $(seq 100); do curl -s -o /dev/null http://127.0.0.1:18120/ && break; sleep 0.1; done
 kill $P; wait $P 2>/dev/null
