@@ -75,7 +75,7 @@ pub enum Command {
     Menu(menu::MenuArgs),
     /// The account's followers: sync the whole list from WeChat.
     Followers(followers::FollowersArgs),
-    /// The third-party platform of [open_platform]: authorisation links, authorizers, sync.
+    /// The third-party platform of `[open_platform]`: authorisation links, authorizers, sync.
     Open(open::OpenArgs),
     /// A local stand-in for the WeChat server API, for development and tests.
     #[cfg(feature = "mock")]
