@@ -1,6 +1,8 @@
 //! Black-box integration tests of `wxgate serve`: every test starts the real server on a real
 //! socket (in process, or the real binary) with its own temp dir and database.
 mod helpers;
+#[path = "../common/postgres.rs"]
+mod postgres;
 #[path = "../common/pushes.rs"]
 mod pushes;
 #[path = "../common/spawn.rs"]

@@ -2,7 +2,6 @@
 //! after a restart — resends that came with a new timestamp/nonce/signature too, whether they
 //! were answered while the first was in flight, from the stored reply of a call, or as a
 //! duplicate found at commit. On SQLite (the same file) and on PostgreSQL.
-use std::future::Future;
 use std::time::Duration;
 
 use crate::helpers::*;
@@ -85,52 +84,11 @@ async fn issue_18_resends_stay_refused_after_a_restart_on_sqlite() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn issue_18_resends_stay_refused_after_a_restart_on_postgres() {
-    on_postgres(|url| {
+    crate::postgres::with_postgres("wxgate_it", |url| {
         resends_stay_refused_after_a_restart(Cfg {
             storage: Some(url),
             ..Cfg::default()
         })
     })
     .await;
-}
-
-/// Runs `test` with the url of a fresh PostgreSQL database (dropped afterwards, also when it
-/// fails); without `WXGATE_TEST_DATABASE_URL` it says so and returns (under CI it fails).
-async fn on_postgres<F, Fut>(test: F)
-where
-    F: FnOnce(String) -> Fut,
-    Fut: Future<Output = ()>,
-{
-    use futures::FutureExt;
-    use sqlx::{Connection, Executor};
-
-    let Ok(admin_url) = std::env::var("WXGATE_TEST_DATABASE_URL") else {
-        assert!(
-            std::env::var_os("CI").is_none(),
-            "CI is set but WXGATE_TEST_DATABASE_URL is not (.ci/run sets it)"
-        );
-        eprintln!("skipped: WXGATE_TEST_DATABASE_URL is not set");
-        return;
-    };
-    let name = format!("wxgate_it_{:016x}", rand::random::<u64>());
-    let mut admin = sqlx::PgConnection::connect(&admin_url)
-        .await
-        .expect("connect postgres");
-    admin
-        .execute(format!("CREATE DATABASE {name}").as_str())
-        .await
-        .expect("create database");
-    let base = admin_url
-        .rsplit_once('/')
-        .map_or(admin_url.as_str(), |(base, _)| base);
-    let outcome = std::panic::AssertUnwindSafe(test(format!("{base}/{name}")))
-        .catch_unwind()
-        .await;
-    admin
-        .execute(format!("DROP DATABASE {name} WITH (FORCE)").as_str())
-        .await
-        .expect("drop database");
-    if let Err(panic) = outcome {
-        std::panic::resume_unwind(panic);
-    }
 }

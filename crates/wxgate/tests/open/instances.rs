@@ -5,45 +5,9 @@ use reqwest::StatusCode;
 
 use crate::harness::*;
 
-/// Runs `test` with the url of a fresh PostgreSQL database (dropped afterwards).
-async fn with_postgres<F, Fut>(test: F)
-where
-    F: FnOnce(String) -> Fut,
-    Fut: std::future::Future<Output = ()>,
-{
-    use futures::FutureExt;
-    use sqlx::{Connection, Executor};
-
-    // A test that cannot run fails, naming what it needs.
-    let admin_url = std::env::var("WXGATE_TEST_DATABASE_URL").expect(
-        "WXGATE_TEST_DATABASE_URL is not set: e.g. postgres://postgres@127.0.0.1:5432/test",
-    );
-    let name = format!("wxgate_open_{:016x}", rand::random::<u64>());
-    let mut admin = sqlx::PgConnection::connect(&admin_url)
-        .await
-        .expect("connect postgres");
-    admin
-        .execute(format!("CREATE DATABASE {name}").as_str())
-        .await
-        .expect("create database");
-    let base = admin_url
-        .rsplit_once('/')
-        .map_or(admin_url.as_str(), |(base, _)| base);
-    let outcome = std::panic::AssertUnwindSafe(test(format!("{base}/{name}")))
-        .catch_unwind()
-        .await;
-    admin
-        .execute(format!("DROP DATABASE {name} WITH (FORCE)").as_str())
-        .await
-        .expect("drop database");
-    if let Err(panic) = outcome {
-        std::panic::resume_unwind(panic);
-    }
-}
-
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn two_instances_fetch_the_component_token_once_and_refresh_each_authorizer_once() {
-    with_postgres(|url| async move {
+    crate::postgres::with_postgres("wxgate_open", |url| async move {
         let mock = mock().await;
         let dir = tempfile::tempdir().expect("tempdir");
         let text = config_toml(&url, &mock.base_url(), "");

@@ -6,6 +6,8 @@
 mod cli;
 mod harness;
 mod instances;
+#[path = "../common/postgres.rs"]
+mod postgres;
 mod scale;
 #[path = "../common/spawn.rs"]
 mod spawn;

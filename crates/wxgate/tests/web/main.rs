@@ -2,6 +2,8 @@
 //! (`signin`) and JS-SDK signatures (`jssdk`).
 mod harness;
 mod jssdk;
+#[path = "../common/postgres.rs"]
+mod postgres;
 mod signin;
 #[path = "../common/spawn.rs"]
 mod spawn;

@@ -429,7 +429,7 @@ async fn a_ticket_redeemed_late_is_gone_and_the_service_token_may_redeem() {
 
 #[tokio::test]
 async fn the_callback_is_taken_by_the_other_of_two_postgresql_instances() {
-    crate::harness::with_postgres(|url| async move {
+    crate::postgres::with_postgres("wxgate_web", |url| async move {
         let mock = mock().await;
         let text = crate::harness::config_text(&mock, Accounts::Single, &url);
         let a = Gateway::start(&text).await;
