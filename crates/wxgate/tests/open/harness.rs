@@ -80,6 +80,15 @@ impl Gateway {
         }
     }
 
+    /// [`Gateway::start`], then the mock's ticket taken and `appid` authorised and served.
+    pub async fn serving(dir: &Path, text: &str, mock: &MockServer, appid: &str) -> Gateway {
+        let gw = Gateway::start(dir, text, mock).await;
+        push_ticket(&gw, &mock.state).await;
+        authorize(mock, appid).await;
+        gw.wait_status(appid, Some("authorized")).await;
+        gw
+    }
+
     pub fn url(&self, path: &str) -> String {
         format!("http://{}{path}", self.addr)
     }

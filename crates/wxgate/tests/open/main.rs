@@ -146,10 +146,7 @@ async fn a_restart_keeps_the_ticket_the_tokens_and_the_accounts() {
     let mock = mock().await;
     let (dir, url) = sqlite();
     let text = config_toml(&url, &mock.base_url(), RULE);
-    let gw = Gateway::start(dir.path(), &text, &mock).await;
-    push_ticket(&gw, &mock.state).await;
-    authorize(&mock, A).await;
-    gw.wait_status(A, Some("authorized")).await;
+    let gw = Gateway::serving(dir.path(), &text, &mock, A).await;
     let (_, before) = gw.get(&format!("/api/access_token?account={A}")).await;
     gw.stop().await;
     let fetches = mock.state.component_token_requests();
@@ -308,10 +305,13 @@ async fn the_release_test_gets_its_answers() {
 async fn a_refused_refresh_token_marks_reauthorize_and_sync_recovers() {
     let mock = mock().await;
     let (dir, url) = sqlite();
-    let gw = Gateway::start(dir.path(), &config_toml(&url, &mock.base_url(), ""), &mock).await;
-    push_ticket(&gw, &mock.state).await;
-    authorize(&mock, A).await;
-    gw.wait_status(A, Some("authorized")).await;
+    let gw = Gateway::serving(
+        dir.path(),
+        &config_toml(&url, &mock.base_url(), ""),
+        &mock,
+        A,
+    )
+    .await;
     // WeChat forgets the refresh token the gateway holds and the access token dies.
     mock.state.rotate_refresh_token(A);
     mock.state.invalidate_tokens();
@@ -362,10 +362,7 @@ async fn a_refresh_token_lost_from_the_store_is_recovered_from_the_authorizer_li
     let mock = mock().await;
     let (dir, url) = sqlite();
     let text = config_toml(&url, &mock.base_url(), "");
-    let gw = Gateway::start(dir.path(), &text, &mock).await;
-    push_ticket(&gw, &mock.state).await;
-    authorize(&mock, A).await;
-    gw.wait_status(A, Some("authorized")).await;
+    let gw = Gateway::serving(dir.path(), &text, &mock, A).await;
     gw.stop().await;
     // The refresh token and the access token are gone from the store (a wiped row).
     let store = wxgate::store::open(&url.parse().expect("a storage url"))
@@ -410,10 +407,7 @@ async fn a_reload_keeps_the_authorizers_served() {
     let mock = mock().await;
     let (dir, url) = sqlite();
     let text = config_toml(&url, &mock.base_url(), RULE);
-    let gw = Gateway::start(dir.path(), &text, &mock).await;
-    push_ticket(&gw, &mock.state).await;
-    authorize(&mock, A).await;
-    gw.wait_status(A, Some("authorized")).await;
+    let gw = Gateway::serving(dir.path(), &text, &mock, A).await;
     let shop = format!(
         "{text}[[accounts]]\nname = \"shop\"\nappid = \"wx5555555555555555\"\ntoken = \"shoptoken\"\n"
     );

@@ -36,15 +36,13 @@ async fn an_authorizer_signs_visitors_in_through_the_component() {
         "open_base_url = \"{}\"\n[web]\nallowed_redirects = [\"https://shop.example.com/\"]\n",
         mock.base_url()
     );
-    let gw = Gateway::start(
+    let gw = Gateway::serving(
         dir.path(),
         &config_toml(&url, &mock.base_url(), &extra),
         &mock,
+        A,
     )
     .await;
-    push_ticket(&gw, &mock.state).await;
-    authorize(&mock, A).await;
-    gw.wait_status(A, Some("authorized")).await;
 
     let browser = reqwest::Client::builder()
         .redirect(Policy::none())
