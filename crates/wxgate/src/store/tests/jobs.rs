@@ -117,15 +117,7 @@ async fn a_sqlite_template_row_from_before_job_kinds_is_sent_as_a_template_job()
 async fn a_postgres_template_row_from_before_job_kinds_is_sent_as_a_template_job() {
     super::with_postgres_database(|url| async move {
         let pool = sqlx::PgPool::connect(&url).await.unwrap();
-        let mut migrator = sqlx::migrate!("./migrations/postgres");
-        let before: Vec<_> = migrator
-            .migrations
-            .iter()
-            .filter(|m| m.version < 12)
-            .cloned()
-            .collect();
-        migrator.migrations = before.into();
-        migrator.run(&pool).await.unwrap();
+        super::migrate_postgres_before(&pool, 12).await;
         sqlx::raw_sql(OLD_ROWS).execute(&pool).await.unwrap();
         pool.close().await;
         let store = crate::store::open(&url.parse().expect("a storage url"))

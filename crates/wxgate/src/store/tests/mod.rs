@@ -75,6 +75,20 @@ where
     .await;
 }
 
+/// Applies the PostgreSQL migrations numbered below `until` to `pool` (the twin of SQLite's
+/// `migrate_before`: tests build older databases with it).
+pub(crate) async fn migrate_postgres_before(pool: &sqlx::PgPool, until: i64) {
+    let mut migrator = sqlx::migrate!("./migrations/postgres");
+    let before: Vec<_> = migrator
+        .migrations
+        .iter()
+        .filter(|m| m.version < until)
+        .cloned()
+        .collect();
+    migrator.migrations = before.into();
+    migrator.run(pool).await.expect("older migrations");
+}
+
 /// Runs `test` with the url of a fresh, empty PostgreSQL database (dropped afterwards, also
 /// when it fails); fails when `WXGATE_TEST_DATABASE_URL` is unset.
 pub(crate) async fn with_postgres_database<F, Fut>(test: F)

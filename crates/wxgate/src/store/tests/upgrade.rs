@@ -136,15 +136,7 @@ async fn a_sqlite_database_from_before_accounts_keeps_every_row() {
 async fn a_postgres_database_from_before_accounts_keeps_every_row() {
     super::with_postgres_database(|url| async move {
         let pool = sqlx::PgPool::connect(&url).await.unwrap();
-        let mut migrator = sqlx::migrate!("./migrations/postgres");
-        let before: Vec<_> = migrator
-            .migrations
-            .iter()
-            .filter(|m| m.version < 7)
-            .cloned()
-            .collect();
-        migrator.migrations = before.into();
-        migrator.run(&pool).await.unwrap();
+        super::migrate_postgres_before(&pool, 7).await;
         sqlx::raw_sql(OLD_ROWS).execute(&pool).await.unwrap();
         sqlx::raw_sql(OLD_POSTGRES_ROWS)
             .execute(&pool)
