@@ -13,6 +13,7 @@ use crate::error::ApiError;
 use crate::http::Transport;
 use crate::oauth::{CodeExchange, SecretExchange};
 use crate::ticket::JsapiTickets;
+use crate::token::retry::refused_error;
 use crate::token::{AccessTokens, CachedToken, MemoryTokenStore, TokenStore};
 
 /// A client for one account. Cheap to clone; clones share the token and ticket holders.
@@ -76,7 +77,7 @@ impl ApiClient {
     }
 
     /// Calls `path` with the access token; if WeChat refuses the token, gets a new one and
-    /// tries once more.
+    /// tries once more ([`with_token`](crate::token::retry::with_token)).
     pub(crate) async fn authed(
         &self,
         method: Method,
@@ -84,26 +85,12 @@ impl ApiClient {
         query: &[(&str, &str)],
         body: Option<&Value>,
     ) -> Result<Value, ApiError> {
-        let token = self.tokens.get().await?;
-        match self
-            .call_with(&token, method.clone(), path, query, body)
+        self.tokens
+            .with_token(path, refused_error, |token, _| {
+                let method = method.clone();
+                async move { self.call_with(&token, method, path, query, body).await }
+            })
             .await
-        {
-            Err(err) if err.is_token_rejected() => {
-                tracing::warn!(
-                    path,
-                    code = err.code(),
-                    "WeChat refused the access token; refreshing once"
-                );
-                let fresh = self
-                    .tokens
-                    .replace_rejected(token.token.expose_secret())
-                    .await?;
-                crate::metrics::token_retried();
-                self.call_with(&fresh, method, path, query, body).await
-            }
-            result => result,
-        }
     }
 
     /// [`authed`](Self::authed), decoding the answer into `T`.

@@ -91,6 +91,12 @@ pub const BUSY: i64 = -1;
 /// WeChat's "called too often" (per-minute quota).
 pub const TOO_OFTEN: i64 = 45011;
 
+/// Whether WeChat's `errcode` says it refused the token of the call: 40001 (invalid or
+/// revoked), 40014 (malformed), 42001 (expired).
+pub(crate) fn refuses_token(code: i64) -> bool {
+    matches!(code, 40001 | 40014 | 42001)
+}
+
 impl ApiError {
     /// WeChat's `errcode`, when WeChat answered one.
     pub fn code(&self) -> Option<i64> {
@@ -102,7 +108,7 @@ impl ApiError {
 
     /// Whether WeChat refused the access token (40001, 40014, 42001): refresh and retry once.
     pub fn is_token_rejected(&self) -> bool {
-        matches!(self.code(), Some(40001 | 40014 | 42001))
+        self.code().is_some_and(refuses_token)
     }
 
     /// Whether the account must authorise the platform again: WeChat refused its refresh token

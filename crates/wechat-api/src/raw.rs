@@ -22,8 +22,9 @@ use serde_json::Value;
 use tracing::Instrument;
 
 use crate::client::ApiClient;
-use crate::error::ApiError;
+use crate::error::{refuses_token, ApiError};
 use crate::mask::{mask_all, Mask};
+use crate::token::retry::Attempt;
 use crate::token::CachedToken;
 
 /// Largest answer kept whole (to look for a token error); longer ones are streamed. WeChat's
@@ -143,24 +144,13 @@ impl ApiClient {
     }
 
     async fn forward_retrying(&self, call: &Forward) -> Result<Forwarded, ApiError> {
-        let token = self.tokens().get().await?;
-        let first = self.forward_with(&token, call).await?;
-        if !first.errcode.is_some_and(is_token_error) {
-            return Ok(first);
-        }
-        tracing::warn!(
-            path = %call.path,
-            code = first.errcode,
-            "WeChat refused the access token; refreshing once"
-        );
-        let fresh = self
-            .tokens()
-            .replace_rejected(token.token.expose_secret())
-            .await?;
-        crate::metrics::token_retried();
-        let mut second = self.forward_with(&fresh, call).await?;
-        second.retried = true;
-        Ok(second)
+        self.tokens()
+            .with_token(&call.path, refused_answer, |token, attempt| async move {
+                let mut answer = self.forward_with(&token, call).await?;
+                answer.retried = attempt == Attempt::Retry;
+                Ok(answer)
+            })
+            .await
     }
 
     async fn forward_with(
@@ -235,9 +225,15 @@ impl ApiClient {
     }
 }
 
-/// 40001, 40014, 42001: the token was refused.
-fn is_token_error(code: i64) -> bool {
-    matches!(code, 40001 | 40014 | 42001)
+/// The `refused` of [`with_token`](crate::token::retry::with_token) for a forwarded call: the
+/// refusal is in WeChat's answer (kept whole, its `errcode` 40001, 40014 or 42001), which is
+/// passed on as it came when the retry is refused too.
+fn refused_answer(outcome: &Result<Forwarded, ApiError>) -> Option<i64> {
+    outcome
+        .as_ref()
+        .ok()
+        .and_then(|answer| answer.errcode)
+        .filter(|&code| refuses_token(code))
 }
 
 /// Whether an answer is read in full: JSON or text (WeChat's answers and errors), of a

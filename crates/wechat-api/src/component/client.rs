@@ -18,6 +18,7 @@ use crate::error::{ApiError, BaseUrlError};
 use crate::http::Transport;
 use crate::token::fetch::parse_secret;
 use crate::token::holder::{Fetched, Holder, Source};
+use crate::token::retry::{refused_error, with_token};
 use crate::token::{CachedToken, StoreError, TokenStore};
 
 /// Most entries `api_get_authorizer_list` gives in one page.
@@ -311,7 +312,8 @@ impl ComponentClient {
     }
 
     /// Calls `path` with the component token (`component_access_token=` in the query); if
-    /// WeChat refuses the token (40001/40014/42001), gets a new one and tries once more.
+    /// WeChat refuses the token (40001/40014/42001), gets a new one and tries once more
+    /// ([`with_token`]).
     pub(crate) async fn call(
         &self,
         method: Method,
@@ -319,27 +321,18 @@ impl ComponentClient {
         query: &[(&str, &str)],
         body: Option<&Value>,
     ) -> Result<Value, ApiError> {
-        let token = self.component_token().await?;
-        match self
-            .call_with(&token, method.clone(), path, query, body)
-            .await
-        {
-            Err(err) if err.is_token_rejected() => {
-                tracing::warn!(
-                    path,
-                    code = err.code(),
-                    "WeChat refused the component token; refreshing once"
-                );
-                let fresh = self
-                    .inner
-                    .holder
-                    .replace_rejected(token.token.expose_secret(), &TokenFetch(&self.inner))
-                    .await?;
-                crate::metrics::token_retried();
-                self.call_with(&fresh, method, path, query, body).await
-            }
-            result => result,
-        }
+        let source = TokenFetch(&self.inner);
+        with_token(
+            &self.inner.holder,
+            &source,
+            path,
+            refused_error,
+            |token, _| {
+                let method = method.clone();
+                async move { self.call_with(&token, method, path, query, body).await }
+            },
+        )
+        .await
     }
 
     async fn call_with(

@@ -97,6 +97,11 @@ impl Holder {
         }
     }
 
+    /// What is held, for log lines: `access token`, `jsapi_ticket`, `component token`.
+    pub(crate) fn what(&self) -> &'static str {
+        self.what
+    }
+
     /// The store row's key.
     pub(crate) fn key(&self) -> &str {
         &self.key

@@ -24,9 +24,11 @@
 
 pub(crate) mod fetch;
 pub(crate) mod holder;
+pub(crate) mod retry;
 mod store;
 
 use std::fmt;
+use std::future::Future;
 use std::sync::Arc;
 
 pub use store::{CachedToken, MemoryTokenStore, StoreError, TokenStore};
@@ -35,6 +37,7 @@ use crate::config::ClientConfig;
 use crate::error::ApiError;
 use crate::http::Transport;
 use holder::{Holder, Source};
+use retry::Attempt;
 
 /// The holder of one account's access token. Share it (it is behind an `Arc` in
 /// [`ApiClient`](crate::ApiClient)); never build two for one appid in one process.
@@ -94,5 +97,20 @@ impl AccessTokens {
         self.holder
             .replace_rejected(failed, self.source.as_ref())
             .await
+    }
+
+    /// `call` made with the current token, and once more with a new one if `refused` finds
+    /// that WeChat refused it: [`retry::with_token`] on this holder.
+    pub(crate) async fn with_token<T, F, Fut>(
+        &self,
+        path: &str,
+        refused: fn(&Result<T, ApiError>) -> Option<i64>,
+        call: F,
+    ) -> Result<T, ApiError>
+    where
+        F: Fn(CachedToken, Attempt) -> Fut,
+        Fut: Future<Output = Result<T, ApiError>>,
+    {
+        retry::with_token(&self.holder, self.source.as_ref(), path, refused, call).await
     }
 }
