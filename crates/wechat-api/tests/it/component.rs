@@ -10,7 +10,9 @@ use wechat_api::{
     TokenStore,
 };
 
-use crate::support::{component_with, platform_mock, COMPONENT_APPID, COMPONENT_SECRET};
+use crate::support::{
+    component_with, platform_mock, UnknownTokens, COMPONENT_APPID, COMPONENT_SECRET,
+};
 
 const ACCOUNT: &str = "wx570bc396a51b8ff8";
 
@@ -94,6 +96,20 @@ async fn a_refused_component_token_is_replaced_once_and_the_call_retried() {
     server.state.expire_component_tokens(); // 42001
     assert!(client.create_preauthcode().await.is_ok());
     assert_eq!(server.state.component_token_requests(), 3);
+}
+
+/// The retry after a refusal is made once: when WeChat refuses the replacement too, that
+/// refusal is the answer (two calls, two component tokens, no third of either).
+#[tokio::test]
+async fn a_component_token_refused_again_after_its_replacement_is_not_retried_twice() {
+    let server = platform_mock(Duration::from_secs(7200)).await;
+    let store = Arc::new(UnknownTokens::default());
+    let client = component_with(&server, store.clone());
+    let err = client.create_preauthcode().await.err();
+    assert_eq!(err.and_then(|e| e.code()), Some(40001));
+    assert_eq!(server.state.requests(), 2, "the call and its one retry");
+    assert_eq!(store.handed_out(), 2, "the token and its one replacement");
+    assert_eq!(server.state.component_token_requests(), 0);
 }
 
 #[tokio::test]

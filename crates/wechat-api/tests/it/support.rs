@@ -1,10 +1,13 @@
 //! Starting a mock and a client pointed at it.
 
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
 use std::time::Duration;
 
+use chrono::Utc;
 use wechat_api::{
-    ApiClient, ClientConfig, MemoryTokenStore, RetryPolicy, SecretString, TokenStore,
+    ApiClient, CachedToken, ClientConfig, MemoryTokenStore, RetryPolicy, SecretString, StoreError,
+    TokenStore,
 };
 use wechat_mock::{MockConfig, MockServer};
 
@@ -116,5 +119,53 @@ pub fn component_with(
     match wechat_api::ComponentClient::new(config, store, tickets) {
         Ok(client) => client,
         Err(err) => panic!("component client not built: {err}"),
+    }
+}
+
+/// A token store (of any number of instances) that hands out a token of its own at every
+/// load: each one new, fresh for two hours, and unknown to WeChat, so every call with it is
+/// refused (40001). Its lease is always free. A holder over it never asks WeChat for a token:
+/// what it takes from here is all it calls with.
+#[derive(Default)]
+pub struct UnknownTokens {
+    loads: AtomicU64,
+}
+
+impl UnknownTokens {
+    /// How many tokens it handed out.
+    pub fn handed_out(&self) -> u64 {
+        self.loads.load(Ordering::SeqCst)
+    }
+}
+
+#[async_trait::async_trait]
+impl TokenStore for UnknownTokens {
+    async fn load(&self, _key: &str) -> Result<Option<CachedToken>, StoreError> {
+        let n = self.loads.fetch_add(1, Ordering::SeqCst) + 1;
+        Ok(Some(CachedToken {
+            token: SecretString::from(format!("unknown_token_{n}")),
+            expires_at: Utc::now() + chrono::Duration::hours(2),
+        }))
+    }
+
+    async fn save(&self, _key: &str, _token: &CachedToken) -> Result<(), StoreError> {
+        Ok(())
+    }
+
+    async fn expire(&self, _key: &str, _token: &str) -> Result<(), StoreError> {
+        Ok(())
+    }
+
+    async fn try_lease(
+        &self,
+        _key: &str,
+        _holder: &str,
+        _ttl: Duration,
+    ) -> Result<bool, StoreError> {
+        Ok(true)
+    }
+
+    async fn release_lease(&self, _key: &str, _holder: &str) -> Result<(), StoreError> {
+        Ok(())
     }
 }

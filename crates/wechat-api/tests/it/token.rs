@@ -7,7 +7,7 @@ use chrono::Utc;
 use tokio::task::JoinSet;
 use wechat_api::{CachedToken, ExposeSecret, MemoryTokenStore, SecretString, TokenStore};
 
-use crate::support::{client_with, config, mock, setup, SECRET};
+use crate::support::{client_with, config, mock, setup, UnknownTokens, SECRET};
 
 #[tokio::test]
 async fn fifty_concurrent_callers_make_one_token_request() {
@@ -66,6 +66,41 @@ async fn invalidated_token_answers_40001_then_one_refresh_and_the_call_succeeds(
     let info = client.user_info("oUser_123").await;
     assert!(info.is_ok_and(|u| u.openid == "oUser_123"));
     assert_eq!(server.state.token_requests(), 2);
+}
+
+/// The retry after a refusal is made once: when WeChat refuses the replacement too, that
+/// refusal is the answer (two calls, two tokens, no third of either).
+#[tokio::test]
+async fn a_token_refused_again_after_its_replacement_is_not_retried_twice() {
+    let server = mock(Duration::from_secs(7200)).await;
+    let store = Arc::new(UnknownTokens::default());
+    let client = client_with(config(&server), store.clone());
+    let err = client.user_info("oUser_123").await.err();
+    assert_eq!(err.and_then(|e| e.code()), Some(40001));
+    assert_eq!(server.state.requests(), 2, "the call and its one retry");
+    assert_eq!(store.handed_out(), 2, "the token and its one replacement");
+    assert_eq!(server.state.token_requests(), 0);
+
+    // The proxy's call too (with the token held since): the second refusal is WeChat's
+    // answer, passed on.
+    let call = wechat_api::Forward {
+        method: reqwest::Method::GET,
+        path: "cgi-bin/user/info".to_owned(),
+        query: vec![("openid".to_owned(), "oUser_123".to_owned())],
+        content_type: None,
+        body: bytes::Bytes::new(),
+    };
+    let answer = client
+        .forward(&call)
+        .await
+        .unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!((answer.errcode, answer.retried), (Some(40001), true));
+    assert_eq!(server.state.requests(), 4);
+    assert_eq!(
+        store.handed_out(),
+        3,
+        "the token held since, and its one replacement"
+    );
 }
 
 #[tokio::test]
