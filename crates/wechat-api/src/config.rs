@@ -3,6 +3,7 @@
 use std::time::Duration;
 
 use secrecy::SecretString;
+use url::Url;
 
 /// The official API host.
 pub const OFFICIAL_BASE_URL: &str = "https://api.weixin.qq.com";
@@ -10,8 +11,10 @@ pub const OFFICIAL_BASE_URL: &str = "https://api.weixin.qq.com";
 /// Settings of an [`ApiClient`](crate::ApiClient).
 #[derive(Debug, Clone)]
 pub struct ClientConfig {
-    /// Base URL of the API, `https://api.weixin.qq.com` unless pointed at `wxgate mock-api`.
-    pub base_url: String,
+    /// Base URL of the API, `https://api.weixin.qq.com` unless pointed at `wxgate mock-api`;
+    /// an http(s) URL ([`ApiClient::new`](crate::ApiClient::new) refuses any other), calls go
+    /// under its path.
+    pub base_url: Url,
     /// The account's AppID.
     pub appid: String,
     /// The account's AppSecret.
@@ -34,7 +37,7 @@ impl ClientConfig {
     /// Defaults for an account: official host, 5 s connect, 15 s request, 5 min refresh margin.
     pub fn new(appid: impl Into<String>, secret: SecretString) -> Self {
         Self {
-            base_url: OFFICIAL_BASE_URL.to_owned(),
+            base_url: official_base_url(),
             appid: appid.into(),
             secret,
             connect_timeout: Duration::from_secs(5),
@@ -51,10 +54,16 @@ impl ClientConfig {
     }
 
     /// The same, calling `base_url` instead of the official host.
-    pub fn with_base_url(mut self, base_url: impl Into<String>) -> Self {
-        self.base_url = base_url.into();
+    pub fn with_base_url(mut self, base_url: Url) -> Self {
+        self.base_url = base_url;
         self
     }
+}
+
+/// [`OFFICIAL_BASE_URL`], parsed.
+fn official_base_url() -> Url {
+    // A constant that parses: `the_official_base_url_parses` below checks it.
+    Url::parse(OFFICIAL_BASE_URL).expect("OFFICIAL_BASE_URL is a URL")
 }
 
 /// Bounded exponential backoff for busy answers.
@@ -90,6 +99,12 @@ impl RetryPolicy {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_official_base_url_parses() {
+        let config = ClientConfig::new("wx1", SecretString::from("s"));
+        assert_eq!(config.base_url.as_str(), "https://api.weixin.qq.com/");
+    }
 
     #[test]
     fn backoff_doubles_within_jitter() {

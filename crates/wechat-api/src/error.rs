@@ -75,7 +75,7 @@ pub enum ApiError {
 /// Why the configured `base_url` (or a path joined to it) cannot be used.
 #[derive(Debug, Error)]
 pub enum BaseUrlError {
-    /// Not a URL at all, or a path that cannot be joined to it.
+    /// A path that cannot be joined to it (a base URL itself arrives parsed, as a `Url`).
     #[error(transparent)]
     Parse(#[from] url::ParseError),
     /// A URL, but not one an HTTP client can call (`ftp:`, `mailto:`).

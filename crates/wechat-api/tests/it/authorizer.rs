@@ -15,7 +15,7 @@ use wechat_api::{
 };
 use wechat_mock::{MockServer, WEB_OPENID};
 
-use crate::support::{component_with, platform_mock, COMPONENT_APPID};
+use crate::support::{component_with, mock_url, platform_mock, COMPONENT_APPID};
 
 const ACCOUNT: &str = "wx570bc396a51b8ff8";
 
@@ -326,7 +326,7 @@ async fn web_sign_in_goes_through_the_platform() {
     let client = authorizer(&component, &tokens, &refresh);
     let params = client.code_exchange().authorize_params();
     assert_eq!(params, [("component_appid", COMPONENT_APPID.to_owned())]);
-    let base = Url::parse(&server.base_url()).unwrap_or_else(|e| panic!("{e}"));
+    let base = mock_url(&server);
     let page = authorize_url(
         &base,
         ACCOUNT,

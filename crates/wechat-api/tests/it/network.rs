@@ -3,6 +3,7 @@
 use std::sync::Arc;
 use std::time::Duration;
 
+use reqwest::Url;
 use wechat_api::{ApiError, MemoryTokenStore, NetCause};
 
 use crate::support::{client_with, config, mock};
@@ -22,7 +23,7 @@ fn cause(err: &ApiError) -> Option<&NetCause> {
 async fn a_refused_connection_says_connection_refused() {
     let server = mock(Duration::from_secs(7200)).await;
     let mut closed = config(&server);
-    closed.base_url = format!("http://127.0.0.1:{CLOSED_PORT}");
+    closed.base_url = url(&format!("http://127.0.0.1:{CLOSED_PORT}"));
     let client = client_with(closed, Arc::new(MemoryTokenStore::new()));
     let err = client.access_token().await.expect_err("nobody listens");
     assert_eq!(cause(&err), Some(&NetCause::Refused), "{err:?}");
@@ -48,7 +49,7 @@ async fn a_silent_server_times_out_naming_the_limit() {
         }
     });
     let mut slow = config(&server);
-    slow.base_url = format!("http://{addr}");
+    slow.base_url = url(&format!("http://{addr}"));
     slow.request_timeout = Duration::from_millis(300);
     let client = client_with(slow, Arc::new(MemoryTokenStore::new()));
     let err = client.access_token().await.expect_err("no answer");
@@ -62,4 +63,8 @@ async fn a_silent_server_times_out_naming_the_limit() {
         "{err}"
     );
     held.abort();
+}
+
+fn url(text: &str) -> Url {
+    Url::parse(text).unwrap_or_else(|e| panic!("{text}: {e}"))
 }

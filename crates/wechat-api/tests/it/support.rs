@@ -5,6 +5,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use chrono::Utc;
+use reqwest::Url;
 use wechat_api::{
     ApiClient, CachedToken, ClientConfig, MemoryTokenStore, RetryPolicy, SecretString, StoreError,
     TokenStore,
@@ -26,13 +27,18 @@ pub async fn mock(ttl: Duration) -> MockServer {
     }
 }
 
+/// `server`'s base URL, parsed: where it serves the API and the OAuth page.
+pub fn mock_url(server: &MockServer) -> Url {
+    Url::parse(&server.base_url()).unwrap_or_else(|e| panic!("the mock's base URL: {e}"))
+}
+
 /// Client settings for `server`, with quick retries.
 pub fn config(server: &MockServer) -> ClientConfig {
     let mut config = ClientConfig::new(
         server.state.config().appid.clone(),
         SecretString::from(SECRET),
     )
-    .with_base_url(server.base_url());
+    .with_base_url(mock_url(server));
     config.retry = RetryPolicy {
         max_attempts: 4,
         base_delay: Duration::from_millis(5),
@@ -110,7 +116,7 @@ pub fn component_with(
     store: Arc<dyn TokenStore>,
 ) -> wechat_api::ComponentClient {
     let mut config = ClientConfig::new(COMPONENT_APPID, SecretString::from(COMPONENT_SECRET))
-        .with_base_url(server.base_url());
+        .with_base_url(mock_url(server));
     config.retry = RetryPolicy {
         max_attempts: 2,
         base_delay: Duration::from_millis(5),

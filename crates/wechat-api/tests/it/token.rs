@@ -243,7 +243,7 @@ async fn the_secret_and_token_never_show_in_errors_or_debug() {
 
     // Nobody listening: a transport error, without the secret in its URL.
     let mut closed = config(&server);
-    closed.base_url = "http://127.0.0.1:9".into();
+    closed.base_url = reqwest::Url::parse("http://127.0.0.1:9").unwrap_or_else(|e| panic!("{e}"));
     let client = client_with(closed, Arc::new(MemoryTokenStore::new()));
     let err = client.access_token().await.err();
     let shown = format!(

@@ -9,7 +9,7 @@ use tokio::task::JoinSet;
 use wechat_api::{authorize_url, ExposeSecret, MemoryTokenStore, OAuthScope, TokenStore};
 use wechat_mock::WEB_OPENID;
 
-use crate::support::{client_with, config, setup};
+use crate::support::{client_with, config, mock_url, setup};
 
 #[tokio::test]
 async fn fifty_concurrent_callers_make_one_getticket() {
@@ -91,7 +91,7 @@ async fn a_refused_token_is_replaced_and_the_ticket_fetched_with_the_new_one() {
 #[tokio::test]
 async fn a_code_from_the_authorize_page_is_exchanged_once() {
     let (server, client) = setup().await;
-    let base = Url::parse(&server.base_url()).unwrap_or_else(|e| panic!("{e}"));
+    let base = mock_url(&server);
     let page = authorize_url(
         &base,
         &server.state.config().appid,

@@ -41,7 +41,7 @@ pub fn account_client(
         return Ok(None);
     };
     let client_config = ClientConfig::new(account.appid.clone(), secret.to_secret_string())
-        .with_base_url(base_url.as_str());
+        .with_base_url(base_url.clone());
     let tokens = Arc::new(StoreTokens::new(Arc::clone(&store) as _));
     let tickets = Arc::new(StoreTickets::new(store));
     ApiClient::new(client_config, tokens)

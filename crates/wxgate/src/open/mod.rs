@@ -89,7 +89,7 @@ impl Platform {
             config.component_appid.clone(),
             config.component_appsecret.to_secret_string(),
         )
-        .with_base_url(api_base_url.as_str());
+        .with_base_url(api_base_url.clone());
         let component = ComponentClient::new(
             client_config,
             Arc::new(StoreTokens::new(Arc::clone(&store) as _)),
