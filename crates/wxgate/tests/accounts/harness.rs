@@ -194,21 +194,14 @@ impl Gateway {
             .status()
     }
 
-    /// An admin API call; (status, JSON body or Null).
+    /// An admin API call: [`App::api`](crate::spawn::App::api).
     pub async fn api(
         &self,
         method: Method,
         path: &str,
         body: Option<Value>,
     ) -> (StatusCode, Value) {
-        let mut req = self.http.request(method, self.url(path)).bearer_auth(ADMIN);
-        if let Some(body) = body {
-            req = req.json(&body);
-        }
-        let resp = req.send().await.expect("admin call");
-        let status = resp.status();
-        let text = resp.text().await.unwrap_or_default();
-        (status, serde_json::from_str(&text).unwrap_or(Value::Null))
+        self.gateway.api(method, path, body).await
     }
 
     pub async fn get(&self, path: &str) -> (StatusCode, Value) {

@@ -11,7 +11,7 @@ use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::Arc;
 use std::time::Duration;
 
-use reqwest::Method;
+use reqwest::{Method, StatusCode};
 use serde_json::Value;
 use wechat_proto::signature;
 
@@ -128,16 +128,14 @@ async fn verify(http: &reqwest::Client, serve: &Serve, name: &str, token: &str) 
         .map_or(0, |r| r.status().as_u16())
 }
 
-async fn api(http: &reqwest::Client, serve: &Serve, method: Method, path: &str) -> (u16, Value) {
-    let resp = http
-        .request(method, serve.url(path))
-        .bearer_auth(ADMIN)
-        .send()
-        .await
-        .expect("admin call");
-    let status = resp.status().as_u16();
-    let text = resp.text().await.unwrap_or_default();
-    (status, serde_json::from_str(&text).unwrap_or(Value::Null))
+/// An admin API call: [`crate::spawn::api_call`] with the admin token.
+async fn api(
+    http: &reqwest::Client,
+    serve: &Serve,
+    method: Method,
+    path: &str,
+) -> (StatusCode, Value) {
+    crate::spawn::api_call(http, ADMIN, method, &serve.url(path), None).await
 }
 
 /// Polls `check` every 20 ms until it holds, for 10 s at most.

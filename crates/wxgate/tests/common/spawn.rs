@@ -1,7 +1,8 @@
 //! The one way the integration test binaries start a gateway in process (`#[path]`-included):
 //! a [`Config`] in, the gateway built exactly as `serve` builds it ([`Application::build`]) and
 //! serving on 127.0.0.1 port 0 out, with its store and, when the test gives one, the mock
-//! WeChat API it calls. Also [`poll_until`], the bounded wait that replaces fixed sleeps.
+//! WeChat API it calls; [`App::api`] calls its admin API. Also [`poll_until`], the bounded wait
+//! that replaces fixed sleeps.
 #![allow(dead_code)]
 
 use std::future::Future;
@@ -10,6 +11,8 @@ use std::path::Path;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
+use reqwest::{Method, StatusCode};
+use serde_json::Value;
 use tokio::sync::oneshot;
 use tokio::task::JoinHandle;
 use wechat_mock::MockServer;
@@ -80,6 +83,10 @@ impl Spawn {
             state,
             store,
             mock: self.mock,
+            http: reqwest::Client::builder()
+                .timeout(Duration::from_secs(60))
+                .build()
+                .expect("HTTP client"),
             stop: Some(stop),
             server: Some(server),
         }
@@ -102,6 +109,8 @@ pub struct App {
     pub store: Arc<dyn Store>,
     /// the mock WeChat API it calls, when the test gave one
     pub mock: Option<MockServer>,
+    /// the client of [`App::api`]
+    http: reqwest::Client,
     stop: Option<oneshot::Sender<()>>,
     server: Option<JoinHandle<std::io::Result<()>>>,
 }
@@ -124,6 +133,30 @@ impl App {
             .expect("this gateway was started without a mock")
     }
 
+    /// A call of its admin API (`path` from the root: `/api/...`) with the `[admin] token` of
+    /// its config, `body` sent as JSON: see [`api_call`].
+    pub async fn api(
+        &self,
+        method: Method,
+        path: &str,
+        body: Option<Value>,
+    ) -> (StatusCode, Value) {
+        let admin = self.state.config.admin.token.as_ref();
+        let token = admin.expect("App::api: this gateway's config has no [admin] token");
+        self.api_as(token.expose(), method, path, body).await
+    }
+
+    /// [`App::api`] with the bearer `token` instead (a service token, a wrong one).
+    pub async fn api_as(
+        &self,
+        token: &str,
+        method: Method,
+        path: &str,
+        body: Option<Value>,
+    ) -> (StatusCode, Value) {
+        api_call(&self.http, token, method, &self.url(path), body).await
+    }
+
     /// Stop gracefully: in-flight work drains, the store is flushed and closed. Fails the
     /// test when the server ended with an error.
     pub async fn stop(mut self) {
@@ -142,6 +175,41 @@ impl Drop for App {
             let _ = stop.send(());
         }
     }
+}
+
+/// One admin API call: `method` `url` with `token` as its bearer and `body` as JSON. The
+/// status and the answer's JSON, Null when the answer is empty; an answer that is not JSON
+/// fails the test, naming the call and showing what came.
+pub async fn api_call(
+    http: &reqwest::Client,
+    token: &str,
+    method: Method,
+    url: &str,
+    body: Option<Value>,
+) -> (StatusCode, Value) {
+    let mut request = http.request(method.clone(), url).bearer_auth(token);
+    if let Some(body) = body {
+        request = request.json(&body);
+    }
+    let response = request
+        .send()
+        .await
+        .unwrap_or_else(|e| panic!("{method} {url}: {e}"));
+    let status = response.status();
+    let bytes = response
+        .bytes()
+        .await
+        .unwrap_or_else(|e| panic!("{method} {url}: the answer: {e}"));
+    if bytes.is_empty() {
+        return (status, Value::Null);
+    }
+    let value = serde_json::from_slice(&bytes).unwrap_or_else(|e| {
+        panic!(
+            "{method} {url}: {status}, not JSON ({e}): {}",
+            String::from_utf8_lossy(&bytes)
+        )
+    });
+    (status, value)
 }
 
 /// Poll `check` every 20 ms until it gives `Some`, and return that; after `within`, fail the

@@ -280,27 +280,10 @@ impl TestApp {
         open_reply_envelope(&self.crypt, &self.cfg.token, body).expect("reply envelope opens")
     }
 
+    /// An admin API call without a body: [`App::api`](crate::spawn::App::api).
     pub async fn api(&self, method: reqwest::Method, path: &str) -> (StatusCode, Value) {
-        let resp = self
-            .http
-            .request(method, self.url(path))
-            .bearer_auth(ADMIN_TOKEN)
-            .send()
-            .await
-            .expect("API call");
-        let status = resp.status();
-        let bytes = resp.bytes().await.expect("body");
-        let value = if bytes.is_empty() {
-            Value::Null
-        } else {
-            serde_json::from_slice(&bytes).unwrap_or_else(|e| {
-                panic!(
-                    "{path}: not JSON ({e}): {}",
-                    String::from_utf8_lossy(&bytes)
-                )
-            })
-        };
-        (status, value)
+        let gateway = self.gateway.as_ref().expect("the gateway is running");
+        gateway.api(method, path, None).await
     }
 
     pub async fn get(&self, path: &str) -> (StatusCode, Value) {

@@ -155,7 +155,7 @@ impl Gateway {
         back.expect("a Location back to the page")
     }
 
-    /// An `/api` call with `token`: status and JSON body (Null when empty or not JSON).
+    /// `/api{path}` called with `token`: [`App::api_as`](crate::spawn::App::api_as).
     pub async fn api(
         &self,
         token: &str,
@@ -163,20 +163,8 @@ impl Gateway {
         path: &str,
         body: Option<Value>,
     ) -> (StatusCode, Value) {
-        let mut request = self
-            .browser
-            .request(method, format!("{}/api{path}", self.base))
-            .bearer_auth(token);
-        if let Some(body) = body {
-            request = request.json(&body);
-        }
-        let response = request.send().await.expect("api call");
-        let status = response.status();
-        let bytes = response.bytes().await.expect("body");
-        (
-            status,
-            serde_json::from_slice(&bytes).unwrap_or(Value::Null),
-        )
+        let path = format!("/api{path}");
+        self.gateway.api_as(token, method, &path, body).await
     }
 
     /// `POST /api/oauth/redeem {"ticket"}` with the admin token.

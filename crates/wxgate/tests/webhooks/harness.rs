@@ -121,21 +121,10 @@ impl Gate {
         assert_eq!(resp.status(), 200, "push answered {}", resp.status());
     }
 
-    /// An admin API GET: status and JSON (Null when empty).
-    pub async fn get(&self, path: &str) -> (u16, Value) {
-        let resp = self
-            .http
-            .get(format!("http://{}{path}", self.addr))
-            .bearer_auth(ADMIN_TOKEN)
-            .send()
-            .await
-            .expect("API call");
-        let status = resp.status().as_u16();
-        let bytes = resp.bytes().await.expect("body");
-        (
-            status,
-            serde_json::from_slice(&bytes).unwrap_or(Value::Null),
-        )
+    /// An admin API GET: [`App::api`](crate::spawn::App::api).
+    pub async fn get(&self, path: &str) -> (StatusCode, Value) {
+        let gateway = self.gateway.as_ref().expect("the gateway is running");
+        gateway.api(reqwest::Method::GET, path, None).await
     }
 
     /// A GET without auth: the body as text.
