@@ -4,6 +4,8 @@
 //! config and a database from before several accounts keep working; the WeChat API proxy,
 //! template messages and follower sync act for the account named.
 mod harness;
+#[path = "../common/process.rs"]
+mod process;
 #[path = "../common/pushes.rs"]
 mod pushes;
 #[path = "../common/spawn.rs"]

@@ -3,22 +3,18 @@
 //! push, one taken out is 404 while its records stay readable until `DELETE
 //! /api/accounts/{name}` erases them from every table — all while another account takes a
 //! steady load of pushes, none of which fails.
-use std::io::{BufRead, BufReader};
-use std::net::SocketAddr;
 use std::path::Path;
-use std::process::{Child, Command, Stdio};
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::Arc;
 use std::time::Duration;
 
-use reqwest::{Method, StatusCode};
+use reqwest::Method;
 use serde_json::Value;
 use wechat_proto::signature;
 
 use crate::harness::{fresh, ADMIN};
+use crate::process::Proc;
 use crate::pushes::{event_xml, now, text_xml};
-
-const BIN: &str = env!("CARGO_BIN_EXE_wxgate");
 
 /// One `[[accounts]]` entry: (name, token).
 fn config(db: &Path, accounts: &[(&str, &str)]) -> String {
@@ -33,71 +29,8 @@ fn config(db: &Path, accounts: &[(&str, &str)]) -> String {
     )
 }
 
-/// `wxgate serve` on `config`, and the address its push URL lines name.
-struct Serve {
-    child: Child,
-    addr: SocketAddr,
-}
-
-impl Serve {
-    fn start(config: &Path) -> Serve {
-        let mut child = Command::new(BIN)
-            .args(["serve", "-c"])
-            .arg(config)
-            .env_remove("WXGATE_LISTEN")
-            .env_remove("WXGATE_DATABASE_URL")
-            .env_remove("WXGATE_TOKEN")
-            .env_remove("WXGATE_ADMIN_TOKEN")
-            .stdout(Stdio::piped())
-            .stderr(Stdio::null())
-            .spawn()
-            .expect("spawn wxgate");
-        let stdout = child.stdout.take().expect("stdout");
-        let (tx, rx) = std::sync::mpsc::channel::<String>();
-        std::thread::spawn(move || {
-            for line in BufReader::new(stdout).lines().map_while(Result::ok) {
-                if tx.send(line).is_err() {
-                    break;
-                }
-            }
-        });
-        let line = rx
-            .recv_timeout(Duration::from_secs(60))
-            .expect("the push URL line within 60 s");
-        let rest = line
-            .strip_prefix("wxgate: push URL http://")
-            .expect("a push URL line");
-        let addr = rest
-            .split('/')
-            .next()
-            .and_then(|a| a.parse().ok())
-            .expect("an address");
-        Serve { child, addr }
-    }
-
-    fn hangup(&self) {
-        let ok = Command::new("kill")
-            .args(["-HUP", &self.child.id().to_string()])
-            .status()
-            .expect("kill")
-            .success();
-        assert!(ok, "kill -HUP failed");
-    }
-
-    fn url(&self, path: &str) -> String {
-        format!("http://{}{path}", self.addr)
-    }
-}
-
-impl Drop for Serve {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
-
 /// A push of `xml` to `/wechat/{name}` signed with `token`: its status.
-async fn push(http: &reqwest::Client, serve: &Serve, name: &str, token: &str, xml: &str) -> u16 {
+async fn push(http: &reqwest::Client, serve: &Proc, name: &str, token: &str, xml: &str) -> u16 {
     let (ts, nonce) = (now().to_string(), fresh());
     let query = format!(
         "signature={}&timestamp={ts}&nonce={nonce}",
@@ -115,7 +48,7 @@ async fn push(http: &reqwest::Client, serve: &Serve, name: &str, token: &str, xm
 }
 
 /// URL verification of `/wechat/{name}` signed with `token`: its status.
-async fn verify(http: &reqwest::Client, serve: &Serve, name: &str, token: &str) -> u16 {
+async fn verify(http: &reqwest::Client, serve: &Proc, name: &str, token: &str) -> u16 {
     let (ts, nonce) = (now().to_string(), fresh());
     let query = format!(
         "signature={}&timestamp={ts}&nonce={nonce}&echostr=hi",
@@ -126,16 +59,6 @@ async fn verify(http: &reqwest::Client, serve: &Serve, name: &str, token: &str) 
         .send()
         .await
         .map_or(0, |r| r.status().as_u16())
-}
-
-/// An admin API call: [`crate::spawn::api_call`] with the admin token.
-async fn api(
-    http: &reqwest::Client,
-    serve: &Serve,
-    method: Method,
-    path: &str,
-) -> (StatusCode, Value) {
-    crate::spawn::api_call(http, ADMIN, method, &serve.url(path), None).await
 }
 
 /// Polls `check` every 20 ms until it holds, for 10 s at most.
@@ -201,7 +124,7 @@ async fn accounts_are_added_changed_and_removed_on_sighup_under_load() {
         std::fs::write(&file, config(&db, accounts)).expect("write the config")
     };
     write(&[("steady", "tokensteady"), ("leaving", "tokenleaving")]);
-    let serve = Serve::start(&file);
+    let serve = Proc::start(&file);
     let http = reqwest::Client::new();
 
     // The records `leaving` will keep: a follower from a QR scene, two events.
@@ -245,7 +168,7 @@ async fn accounts_are_added_changed_and_removed_on_sighup_under_load() {
         ("leaving", "tokenleaving"),
         ("newcomer", "tokennew"),
     ]);
-    serve.hangup();
+    serve.signal("-HUP");
     until("the added account verifies", || async {
         verify(&http, &serve, "newcomer", "tokennew").await == 200
     })
@@ -262,7 +185,7 @@ async fn accounts_are_added_changed_and_removed_on_sighup_under_load() {
         ("leaving", "tokenleaving"),
         ("newcomer", "tokenrenewed"),
     ]);
-    serve.hangup();
+    serve.signal("-HUP");
     until("the new token is taken", || async {
         verify(&http, &serve, "newcomer", "tokenrenewed").await == 200
     })
@@ -279,7 +202,7 @@ async fn accounts_are_added_changed_and_removed_on_sighup_under_load() {
 
     // Removed: 404, its records still readable, listed as removed.
     write(&[("steady", "tokensteady"), ("newcomer", "tokenrenewed")]);
-    serve.hangup();
+    serve.signal("-HUP");
     until("the removed account is no longer served", || async {
         verify(&http, &serve, "leaving", "tokenleaving").await == 404
     })
@@ -289,22 +212,25 @@ async fn accounts_are_added_changed_and_removed_on_sighup_under_load() {
         push(&http, &serve, "leaving", "tokenleaving", &late).await,
         404
     );
-    let (status, events) = api(&http, &serve, Method::GET, "/api/events?account=leaving").await;
+    let (status, events) = serve
+        .api(ADMIN, Method::GET, "/api/events?account=leaving", None)
+        .await;
     assert_eq!(status, 200, "{events}");
     assert_eq!(
         events["events"].as_array().map(Vec::len),
         Some(2),
         "{events}"
     );
-    let (_, follower) = api(
-        &http,
-        &serve,
-        Method::GET,
-        "/api/followers/oLeaving?account=leaving",
-    )
-    .await;
+    let (_, follower) = serve
+        .api(
+            ADMIN,
+            Method::GET,
+            "/api/followers/oLeaving?account=leaving",
+            None,
+        )
+        .await;
     assert_eq!(follower["scene"], "7", "{follower}");
-    let (_, listed) = api(&http, &serve, Method::GET, "/api/accounts").await;
+    let (_, listed) = serve.api(ADMIN, Method::GET, "/api/accounts", None).await;
     assert_eq!(
         status_of_in(&listed, "steady"),
         Some("active".into()),
@@ -318,18 +244,24 @@ async fn accounts_are_added_changed_and_removed_on_sighup_under_load() {
     assert!(rows_of(&db, "leaving").iter().any(|(_, n)| *n > 0));
 
     // Erased: 409 while served, 204 once not; then no table holds a row of it.
-    let (status, _) = api(&http, &serve, Method::DELETE, "/api/accounts/steady").await;
+    let (status, _) = serve
+        .api(ADMIN, Method::DELETE, "/api/accounts/steady", None)
+        .await;
     assert_eq!(status, 409);
-    let (status, _) = api(&http, &serve, Method::DELETE, "/api/accounts/leaving").await;
+    let (status, _) = serve
+        .api(ADMIN, Method::DELETE, "/api/accounts/leaving", None)
+        .await;
     assert_eq!(status, 204);
     let left: Vec<_> = rows_of(&db, "leaving")
         .into_iter()
         .filter(|(_, n)| *n > 0)
         .collect();
     assert!(left.is_empty(), "rows left: {left:?}");
-    let (_, listed) = api(&http, &serve, Method::GET, "/api/accounts").await;
+    let (_, listed) = serve.api(ADMIN, Method::GET, "/api/accounts", None).await;
     assert_eq!(status_of_in(&listed, "leaving"), None, "{listed}");
-    let (status, _) = api(&http, &serve, Method::GET, "/api/events?account=leaving").await;
+    let (status, _) = serve
+        .api(ADMIN, Method::GET, "/api/events?account=leaving", None)
+        .await;
     assert_eq!(status, 400, "an account erased is unknown");
     // The other accounts' records are untouched.
     assert!(rows_of(&db, "newcomer").iter().any(|(_, n)| *n > 0));
@@ -360,13 +292,12 @@ async fn the_account_list_pages_past_its_limit() {
     let names: Vec<String> = (0..5).map(|i| format!("acct{i}")).collect();
     let accounts: Vec<(&str, &str)> = names.iter().map(|n| (n.as_str(), "tok")).collect();
     std::fs::write(&file, config(&db, &accounts)).expect("config");
-    let serve = Serve::start(&file);
-    let http = reqwest::Client::new();
+    let serve = Proc::start(&file);
     let mut seen = Vec::new();
     let mut after = String::new();
     loop {
         let path = format!("/api/accounts?limit=2&after={after}");
-        let (status, page) = api(&http, &serve, Method::GET, &path).await;
+        let (status, page) = serve.api(ADMIN, Method::GET, &path, None).await;
         assert_eq!(status, 200, "{page}");
         for a in page["accounts"].as_array().expect("accounts") {
             seen.push(a["name"].as_str().expect("name").to_string());
@@ -377,14 +308,16 @@ async fn the_account_list_pages_past_its_limit() {
         }
     }
     assert_eq!(seen, names);
-    let (status, _) = api(&http, &serve, Method::GET, "/api/accounts?after=nobody").await;
+    let (status, _) = serve
+        .api(ADMIN, Method::GET, "/api/accounts?after=nobody", None)
+        .await;
     assert_eq!(status, 400);
 }
 
 /// POSTs `xml` to `/wechat/{name}` under the signed query of (`token`, `ts`, `nonce`).
 async fn push_query(
     http: &reqwest::Client,
-    serve: &Serve,
+    serve: &Proc,
     name: &str,
     (token, ts, nonce): (&str, &str, &str),
     xml: &str,
@@ -408,7 +341,7 @@ async fn accounts_sharing_a_token_share_one_replay_guard() {
     let (db, file) = (dir.path().join("wx.db"), dir.path().join("wxgate.toml"));
     let shared = [("first", "onetoken"), ("second", "onetoken")];
     std::fs::write(&file, config(&db, &shared)).expect("config");
-    let serve = Serve::start(&file);
+    let serve = Proc::start(&file);
     let http = reqwest::Client::new();
     let (ts, nonce) = (now().to_string(), fresh());
     let query = ("onetoken", ts.as_str(), nonce.as_str());
@@ -421,7 +354,7 @@ async fn accounts_sharing_a_token_share_one_replay_guard() {
     );
     drop(serve);
 
-    let serve = Serve::start(&file);
+    let serve = Proc::start(&file);
     let again = text_xml("oA", "forged after a restart", 515_003);
     assert_eq!(
         push_query(&http, &serve, "second", query, &again).await,

@@ -151,7 +151,7 @@ async fn sigterm_stops_cleanly_and_keeps_what_was_answered() {
         .unwrap();
     assert_eq!(r.status(), 200);
     proc.signal("-TERM");
-    let status = tokio::task::block_in_place(|| proc.wait_exit(Duration::from_secs(30)));
+    let status = proc.wait_exit(Duration::from_secs(30)).await;
     assert_eq!(status.code(), Some(0), "SIGTERM must exit 0");
 
     let proc = Proc::start(&config);

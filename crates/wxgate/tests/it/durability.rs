@@ -73,7 +73,7 @@ async fn every_acknowledged_push_survives_sigkill() {
     )
     .await;
     proc.signal("-KILL");
-    let status = tokio::task::block_in_place(|| proc.wait_exit(Duration::from_secs(30)));
+    let status = proc.wait_exit(Duration::from_secs(30)).await;
     assert!(!status.success(), "SIGKILL must kill it");
     stop.store(true, Ordering::Relaxed);
     for s in senders {

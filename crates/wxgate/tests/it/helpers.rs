@@ -1,9 +1,7 @@
 //! Test harness: a real `wxgate` server on 127.0.0.1:0 (in process or as the real binary),
 //! pushes signed through `wechat_proto` as WeChat would sign them, and a call-webhook stub.
-use std::io::{BufRead, BufReader};
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Stdio};
 use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
@@ -23,6 +21,7 @@ pub const ADMIN_TOKEN: &str = "test-admin-token";
 pub const APPID: &str = "wx0123456789abcdef";
 pub const AES_KEY: &str = "abcdefghijklmnopqrstuvwxyz0123456789ABCDEFG";
 pub const OLD_AES_KEY: &str = "ZGVmZ2hpamtsbW5vcHFyc3R1dnd4eXp7fH1+f4CBgoM";
+pub use crate::process::{Proc, BIN};
 pub use crate::pushes::{event_xml, image_xml, now, text_xml, GH};
 
 /// How to configure a test app. `extra` is appended at the end (rules, webhooks).
@@ -432,104 +431,10 @@ pub fn call_rule(url: &str, timeout_ms: u64) -> String {
 
 // ---------- the real binary ----------
 
-pub const BIN: &str = env!("CARGO_BIN_EXE_wxgate");
-
 /// A free port on 127.0.0.1 (bound, read, released).
 pub fn free_port() -> u16 {
     let l = std::net::TcpListener::bind("127.0.0.1:0").expect("bind");
     l.local_addr().expect("addr").port()
-}
-
-/// `wxgate serve -c FILE` as a child process, listening.
-pub struct Proc {
-    pub child: Child,
-    pub addr: SocketAddr,
-    pub url_line: String,
-}
-
-impl Proc {
-    /// Start and wait (bounded) for the "push URL" line on stdout.
-    pub fn start(config: &Path) -> Proc {
-        let mut child = Command::new(BIN)
-            .args(["serve", "-c"])
-            .arg(config)
-            .env_remove("WXGATE_LISTEN")
-            .env_remove("WXGATE_DATABASE_URL")
-            .env_remove("WXGATE_TOKEN")
-            .env_remove("WXGATE_ADMIN_TOKEN")
-            .stdout(Stdio::piped())
-            .stderr(Stdio::null())
-            .spawn()
-            .expect("spawn wxgate");
-        let stdout = child.stdout.take().expect("stdout");
-        let (tx, rx) = std::sync::mpsc::channel::<String>();
-        std::thread::spawn(move || {
-            for line in BufReader::new(stdout).lines().map_while(Result::ok) {
-                if tx.send(line).is_err() {
-                    break;
-                }
-            }
-        });
-        let deadline = std::time::Instant::now() + Duration::from_secs(60);
-        loop {
-            let left = deadline.saturating_duration_since(std::time::Instant::now());
-            match rx.recv_timeout(left) {
-                Ok(line) if line.starts_with("wxgate: push URL http://") => {
-                    let rest = &line["wxgate: push URL http://".len()..];
-                    let hostport = rest.split('/').next().expect("host");
-                    let addr: SocketAddr = hostport
-                        .parse()
-                        .expect("listen address in the push URL line");
-                    return Proc {
-                        child,
-                        addr,
-                        url_line: line,
-                    };
-                }
-                Ok(_) => continue,
-                Err(_) => {
-                    let _ = child.kill();
-                    let status = child.wait();
-                    panic!(
-                        "wxgate serve did not print its push URL within 60 s (exit: {status:?})"
-                    );
-                }
-            }
-        }
-    }
-
-    pub fn signal(&self, sig: &str) {
-        let ok = Command::new("kill")
-            .args([sig, &self.child.id().to_string()])
-            .status()
-            .expect("kill")
-            .success();
-        assert!(ok, "kill {sig} failed");
-    }
-
-    /// Wait (bounded) for the process to exit.
-    pub fn wait_exit(&mut self, within: Duration) -> std::process::ExitStatus {
-        let deadline = std::time::Instant::now() + within;
-        loop {
-            if let Some(status) = self.child.try_wait().expect("try_wait") {
-                return status;
-            }
-            if std::time::Instant::now() > deadline {
-                let _ = self.child.kill();
-                panic!("wxgate did not exit within {within:?}");
-            }
-            std::thread::sleep(Duration::from_millis(20));
-        }
-    }
-}
-
-impl Drop for Proc {
-    fn drop(&mut self) {
-        if let Ok(None) = self.child.try_wait() {
-            let _ = self.child.kill();
-            let _ = self.child.wait();
-        }
-    }
 }
 
 /// Write a config for the real binary into `dir`, listening on a free port.

@@ -3,6 +3,8 @@
 mod helpers;
 #[path = "../common/postgres.rs"]
 mod postgres;
+#[path = "../common/process.rs"]
+mod process;
 #[path = "../common/pushes.rs"]
 mod pushes;
 #[path = "../common/spawn.rs"]

@@ -5,6 +5,8 @@
 #![allow(dead_code, unused_imports)]
 #[path = "../it/helpers.rs"]
 mod helpers;
+#[path = "../common/process.rs"]
+mod process;
 #[path = "../common/pushes.rs"]
 mod pushes;
 mod raw;

@@ -54,7 +54,7 @@ async fn issue_9_sigterm_exits_within_shutdown_timeout_whatever_slow_clients_do(
     let _ = body.write_all(b"<").await;
     let started = Instant::now();
     proc.signal("-TERM");
-    let status = tokio::task::block_in_place(|| proc.wait_exit(Duration::from_secs(10)));
+    let status = proc.wait_exit(Duration::from_secs(10)).await;
     let took = started.elapsed();
     assert_eq!(status.code(), Some(0), "SIGTERM must exit 0 ({status:?})");
     assert!(

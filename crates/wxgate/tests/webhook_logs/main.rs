@@ -10,6 +10,8 @@
 
 #[path = "../webhooks/harness.rs"]
 mod harness;
+#[path = "../common/process.rs"]
+mod process;
 #[path = "../common/pushes.rs"]
 mod pushes;
 #[path = "../common/spawn.rs"]

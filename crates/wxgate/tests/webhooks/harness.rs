@@ -12,6 +12,8 @@ use tempfile::TempDir;
 use tokio::task::JoinHandle;
 use wxgate::server::AppState;
 
+use crate::process::Proc;
+
 pub const TOKEN: &str = "wxgatedevtoken";
 pub const ADMIN_TOKEN: &str = "test-admin-token";
 pub use crate::pushes::{event_xml, image_xml, now, text_xml};
@@ -104,21 +106,7 @@ impl Gate {
 
     /// A plain-mode push, signed with a fresh nonce; asserts the 200.
     pub async fn push(&self, xml: &str) {
-        let ts = now().to_string();
-        let nonce = fresh("n");
-        let sig = wechat_proto::signature(TOKEN, &ts, &nonce);
-        let resp = self
-            .http
-            .post(format!(
-                "http://{}/wechat?signature={sig}&timestamp={ts}&nonce={nonce}",
-                self.addr
-            ))
-            .header("content-type", "text/xml")
-            .body(xml.to_string())
-            .send()
-            .await
-            .expect("POST push");
-        assert_eq!(resp.status(), 200, "push answered {}", resp.status());
+        push_to(&self.http, self.addr, xml).await;
     }
 
     /// An admin API GET: [`App::api`](crate::spawn::App::api).
@@ -168,6 +156,24 @@ impl Gate {
             .expect("outbox rows");
         rows
     }
+}
+
+/// A plain-mode push to the gateway at `addr` (in process or the real binary), signed with a
+/// fresh nonce; asserts the 200.
+pub async fn push_to(http: &reqwest::Client, addr: SocketAddr, xml: &str) {
+    let ts = now().to_string();
+    let nonce = fresh("n");
+    let sig = wechat_proto::signature(TOKEN, &ts, &nonce);
+    let resp = http
+        .post(format!(
+            "http://{addr}/wechat?signature={sig}&timestamp={ts}&nonce={nonce}"
+        ))
+        .header("content-type", "text/xml")
+        .body(xml.to_string())
+        .send()
+        .await
+        .expect("POST push");
+    assert_eq!(resp.status(), 200, "push answered {}", resp.status());
 }
 
 static SEQ: AtomicU64 = AtomicU64::new(1);
@@ -390,106 +396,10 @@ pub fn ids_of(delivered: &[Value], openid: &str) -> Vec<String> {
 
 // ---------- the real binary ----------
 
-/// `wxgate serve -c FILE` as a child process, killed on drop if still running.
-pub struct Proc {
-    pub child: std::process::Child,
-    pub addr: SocketAddr,
-}
-
-impl Proc {
-    /// Write a config (database and `extra` in `dir`, a free port) and start the binary;
-    /// waits (bounded) for its "push URL" line.
-    pub fn start(dir: &Path, extra: &str) -> Proc {
-        use std::io::{BufRead, BufReader};
-        let port = std::net::TcpListener::bind("127.0.0.1:0")
-            .and_then(|l| l.local_addr())
-            .expect("free port")
-            .port();
-        let text = config_text(&dir.join("wx.db"), extra)
-            .replace("127.0.0.1:0", &format!("127.0.0.1:{port}"));
-        let config = dir.join("wxgate.toml");
-        std::fs::write(&config, text).expect("write config");
-        let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_wxgate"))
-            .args(["serve", "-c"])
-            .arg(&config)
-            .env_remove("WXGATE_LISTEN")
-            .env_remove("WXGATE_DATABASE_URL")
-            .env_remove("WXGATE_TOKEN")
-            .env_remove("WXGATE_ADMIN_TOKEN")
-            .stdout(std::process::Stdio::piped())
-            .stderr(std::process::Stdio::null())
-            .spawn()
-            .expect("spawn wxgate");
-        let stdout = child.stdout.take().expect("stdout");
-        let (tx, rx) = std::sync::mpsc::channel::<String>();
-        std::thread::spawn(move || {
-            for line in BufReader::new(stdout).lines().map_while(Result::ok) {
-                if tx.send(line).is_err() {
-                    break;
-                }
-            }
-        });
-        loop {
-            match rx.recv_timeout(Duration::from_secs(60)) {
-                Ok(line) if line.starts_with("wxgate: push URL") => break,
-                Ok(_) => continue,
-                Err(_) => {
-                    let _ = child.kill();
-                    panic!("wxgate serve did not print its push URL within 60 s");
-                }
-            }
-        }
-        Proc {
-            child,
-            addr: SocketAddr::from(([127, 0, 0, 1], port)),
-        }
-    }
-
-    /// A plain-mode push, signed with a fresh nonce; asserts the 200.
-    pub async fn push(&self, xml: &str) {
-        let ts = now().to_string();
-        let nonce = fresh("n");
-        let sig = wechat_proto::signature(TOKEN, &ts, &nonce);
-        let resp = reqwest::Client::new()
-            .post(format!(
-                "http://{}/wechat?signature={sig}&timestamp={ts}&nonce={nonce}",
-                self.addr
-            ))
-            .body(xml.to_string())
-            .send()
-            .await
-            .expect("POST push");
-        assert_eq!(resp.status(), 200);
-    }
-
-    /// SIGTERM, then wait (bounded) for the exit status.
-    pub async fn terminate(&mut self) -> std::process::ExitStatus {
-        let pid = self.child.id().to_string();
-        let ok = std::process::Command::new("kill")
-            .args(["-TERM", &pid])
-            .status()
-            .expect("kill")
-            .success();
-        assert!(ok, "kill -TERM failed");
-        let deadline = Instant::now() + Duration::from_secs(30);
-        loop {
-            if let Some(status) = self.child.try_wait().expect("try_wait") {
-                return status;
-            }
-            assert!(
-                Instant::now() < deadline,
-                "wxgate did not exit after SIGTERM"
-            );
-            tokio::time::sleep(Duration::from_millis(20)).await;
-        }
-    }
-}
-
-impl Drop for Proc {
-    fn drop(&mut self) {
-        if let Ok(None) = self.child.try_wait() {
-            let _ = self.child.kill();
-            let _ = self.child.wait();
-        }
-    }
+/// Writes the config of `extra` into `dir` (its database beside it, listening on port 0) and
+/// starts the real binary on it.
+pub fn serve(dir: &Path, extra: &str) -> Proc {
+    let config = dir.join("wxgate.toml");
+    std::fs::write(&config, config_text(&dir.join("wx.db"), extra)).expect("write config");
+    Proc::start(&config)
 }

@@ -5,6 +5,8 @@ mod forgotten;
 mod harness;
 mod outbox;
 mod pending;
+#[path = "../common/process.rs"]
+mod process;
 #[path = "../common/pushes.rs"]
 mod pushes;
 #[path = "../common/spawn.rs"]

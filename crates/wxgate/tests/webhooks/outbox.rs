@@ -402,25 +402,28 @@ async fn serve_delivers_and_stops_cleanly_with_deliveries_pending() {
     let (recv, _r) = Receiver::start().await;
     let dir = tempfile::tempdir().expect("tempdir");
     let extra = notify_hook("h", &recv.url("/h"), "[\"*\"]", "");
-    let mut gate = Proc::start(dir.path(), &extra);
+    let mut gate = serve(dir.path(), &extra);
+    let http = reqwest::Client::new();
     let openid = fresh("o");
     let first = fresh_msg_id();
-    gate.push(&text_xml(&openid, "one", first)).await;
+    push_to(&http, gate.addr, &text_xml(&openid, "one", first)).await;
     let got = recv.wait_delivered("/h", 1).await;
     assert_eq!(ids_of(&got, &openid), [id_of(first)]);
 
     // Down receiver: the next one stays pending across a SIGTERM and a new process.
     recv.fail(usize::MAX);
     let second = fresh_msg_id();
-    gate.push(&text_xml(&openid, "two", second)).await;
+    push_to(&http, gate.addr, &text_xml(&openid, "two", second)).await;
     wait_until("a failed attempt", || {
         let tried = recv.hits().len() >= 2;
         async move { tried }
     })
     .await;
-    assert!(gate.terminate().await.success(), "clean exit on SIGTERM");
+    gate.signal("-TERM");
+    let exit = gate.wait_exit(Duration::from_secs(30)).await;
+    assert!(exit.success(), "clean exit on SIGTERM");
     recv.fail(0);
-    let _gate = Proc::start(dir.path(), &extra);
+    let _gate = serve(dir.path(), &extra);
     let got = recv.wait_delivered("/h", 2).await;
     assert_eq!(ids_of(&got, &openid), [id_of(first), id_of(second)]);
 }

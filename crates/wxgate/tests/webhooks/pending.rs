@@ -39,10 +39,15 @@ async fn issue_17_the_pending_gauge_counts_a_waiting_delivery_within_seconds() {
     let addr = Receiver::down_address();
     let dir = tempfile::tempdir().expect("tempdir");
     let extra = notify_hook("h", &format!("http://{addr}/h"), "[\"*\"]", "");
-    let gate = Proc::start(dir.path(), &extra);
+    let gate = serve(dir.path(), &extra);
     gauge_reaches(gate.addr, 0.0).await;
-    gate.push(&text_xml(&fresh("o"), "waits", fresh_msg_id()))
-        .await;
+    let http = reqwest::Client::new();
+    push_to(
+        &http,
+        gate.addr,
+        &text_xml(&fresh("o"), "waits", fresh_msg_id()),
+    )
+    .await;
     gauge_reaches(gate.addr, 1.0).await;
 
     // The receiver comes up: delivered on the next attempt (backoff 1 s, then 2 s, ...), and
