@@ -4,14 +4,23 @@ use std::process::ExitCode;
 use clap::Parser;
 use wxgate::cli::{self, Cli};
 
+mod memory;
+
+#[global_allocator]
+static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 fn main() -> ExitCode {
     let cli = match Cli::try_parse() {
         Ok(cli) => cli,
         Err(err) => return usage_error(&err),
     };
     wxgate::telemetry::init(wxgate::config::log_format(cli.config.as_deref()));
-    trim::start();
-    let runtime = match tokio::runtime::Runtime::new() {
+    memory::start_trimming();
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .on_thread_park(memory::collect_when_idle)
+        .build();
+    let runtime = match runtime {
         Ok(rt) => rt,
         Err(e) => {
             eprintln!("wxgate: cannot start the runtime: {e}");
@@ -71,39 +80,5 @@ fn one_line(rendered: &str) -> String {
     match usage {
         Some(usage) => format!("{message} (usage: {usage})"),
         None => message,
-    }
-}
-
-/// Giving memory back to the system after a burst.
-///
-/// glibc's malloc keeps what was freed for reuse: after 2,000 slow clients had each held a
-/// partial 60 KB body (316 MB at the peak) the process still held 280 MB ten seconds after they
-/// were gone (mimalloc did the same). `malloc_trim` returns the free pages; run every
-/// [`trim::EVERY`] on a thread of its own, it costs a few milliseconds of that thread.
-mod trim {
-    use std::time::Duration;
-
-    /// How often free memory is returned.
-    pub const EVERY: Duration = Duration::from_secs(10);
-
-    /// Start the trimming thread (glibc only; elsewhere a no-op).
-    pub fn start() {
-        #[cfg(all(target_os = "linux", target_env = "gnu"))]
-        {
-            let spawned = std::thread::Builder::new()
-                .name("malloc-trim".into())
-                .spawn(|| loop {
-                    std::thread::sleep(EVERY);
-                    // SAFETY: malloc_trim(0) only releases free memory of glibc's own arenas
-                    // back to the kernel; it takes no pointer and is thread-safe (it locks
-                    // each arena).
-                    unsafe {
-                        libc::malloc_trim(0);
-                    }
-                });
-            if let Err(e) = spawned {
-                tracing::warn!(error = %e, "could not start the malloc-trim thread");
-            }
-        }
     }
 }

@@ -8,6 +8,7 @@
 //! | `call` | `webhook`; recorded: `outcome`, `ms` (a child of its push's span) |
 //! | `delivery` | `webhook`, `id`, `event_id` ([`key_label`]), `attempt`; recorded: `outcome`, `ms` |
 //! | `wechat_api` | `path` (no query: it holds the token); recorded: `errcode`, `attempts`, `ms` (in `wechat-api`) |
+use std::fmt;
 use std::time::Instant;
 
 use sha2::{Digest, Sha256};
@@ -20,10 +21,10 @@ use wechat_proto::Message;
 pub fn push(msg: &Message) -> Span {
     tracing::info_span!(
         "push",
-        dedupe_key = %key_label(msg.dedupe_key().as_str()),
+        dedupe_key = %KeyLabel(msg.dedupe_key().as_str()),
         msg_type = msg.type_label(),
         event = msg.event_label(),
-        openid = %openid_hash(&msg.from_user_name),
+        openid = %ShortHash(&msg.from_user_name),
         reply = Empty,
         outcome = Empty,
         ms = Empty,
@@ -44,7 +45,7 @@ pub fn delivery(kind: &'static str, webhook: &str, id: i64, event_id: &str, atte
         kind,
         webhook,
         id,
-        event_id = %key_label(event_id),
+        event_id = %KeyLabel(event_id),
         attempt,
         outcome = Empty,
         ms = Empty,
@@ -66,21 +67,38 @@ pub fn elapsed_ms(started: Instant) -> u64 {
 /// which holds the sender's openid, as `ev#` and the first 16 hex digits of its SHA-256 (the
 /// same for every resend, so they still line up).
 pub fn key_label(key: &str) -> String {
-    if key.starts_with("ev:") {
-        format!("ev#{}", short_hash(key))
-    } else {
-        key.to_string()
-    }
+    KeyLabel(key).to_string()
 }
 
 /// An openid as logs show it: the first 16 hex digits of its SHA-256.
 pub fn openid_hash(openid: &str) -> String {
-    short_hash(openid)
+    ShortHash(openid).to_string()
 }
 
-fn short_hash(text: &str) -> String {
-    let digest = Sha256::digest(text.as_bytes());
-    hex::encode(&digest[..8])
+/// [`key_label`] written straight into the log line (no `String` of its own on the push path).
+struct KeyLabel<'a>(&'a str);
+
+impl fmt::Display for KeyLabel<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        if self.0.starts_with("ev:") {
+            write!(f, "ev#{}", ShortHash(self.0))
+        } else {
+            f.write_str(self.0)
+        }
+    }
+}
+
+/// The first 16 hex digits of a text's SHA-256, written without allocating.
+struct ShortHash<'a>(&'a str);
+
+impl fmt::Display for ShortHash<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let digest = Sha256::digest(self.0.as_bytes());
+        let mut hex = [0u8; 16];
+        // 8 bytes make 16 digits; the buffer is exactly that long.
+        hex::encode_to_slice(&digest[..8], &mut hex).map_err(|_| fmt::Error)?;
+        f.write_str(std::str::from_utf8(&hex).map_err(|_| fmt::Error)?)
+    }
 }
 
 #[cfg(test)]

@@ -146,6 +146,11 @@ impl Writer {
                     Err(flume::RecvTimeoutError::Disconnected) => break,
                 }
             };
+            // Woken by the first job: let the threads that queue jobs run first, so that
+            // what they are about to queue joins this batch. Sharing a core with them (a
+            // pinned or busy machine), the writer would otherwise commit one push at a time
+            // and switch threads for each; with a core free the yield returns at once.
+            std::thread::yield_now();
             let mut writes = Vec::new();
             let mut catch_ups = Vec::new();
             let mut reads = Vec::new();
