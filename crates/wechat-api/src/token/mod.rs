@@ -1,6 +1,6 @@
 //! [`AccessTokens`]: an account's one central access token.
 //!
-//! The machinery is the crate's one leased-secret [`Holder`](holder::Holder) (also used by the
+//! The machinery is the crate's one leased-secret [`Holder`] (also used by the
 //! jsapi_ticket and the third-party platform's component token):
 //!
 //! - served from memory while fresh; refreshed when less than the margin remains (at most
