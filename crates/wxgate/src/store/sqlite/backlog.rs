@@ -1,6 +1,6 @@
 //! The backlog: pushes appended to the log whose follower effect and `openid_events` row are
 //! not applied yet. The writer applies it in large batches ("catch-up": each page of
-//! `followers` and `openid_events` is written once per thousands of pushes instead of once
+//! `followers` and `openid_events` is written once per ~1,000 pushes instead of once
 //! per commit), when it is idle, when the backlog is long, and before any read that needs
 //! it. After a crash it is rebuilt from the events beyond `applied.event_id`.
 use std::collections::{BTreeMap, HashMap};

@@ -23,8 +23,10 @@ use crate::store::{Health, SharedError, StoreError};
 /// Most jobs applied in one transaction.
 const MAX_BATCH: usize = 1024;
 /// Catch up once this many pushes wait (each page of followers / openid_events is then
-/// written once per thousands of pushes).
-const CATCH_UP_AT: usize = 4096;
+/// written once per about a thousand pushes). Commits wait while a catch-up runs: at 4096
+/// the push p99 was twice what it is at 1024 or 512, for the same CPU a push
+/// (docs/performance.md, "Issue 22, SQLite").
+const CATCH_UP_AT: usize = 1024;
 /// Catch up when no job came for this long.
 const IDLE: Duration = Duration::from_millis(100);
 /// How long the post-forget checkpoint waits for readers at most per attempt.
