@@ -151,7 +151,9 @@ impl Writer {
             // Woken by the first job: let the threads that queue jobs run first, so that
             // what they are about to queue joins this batch. Sharing a core with them (a
             // pinned or busy machine), the writer would otherwise commit one push at a time
-            // and switch threads for each; with a core free the yield returns at once.
+            // and switch threads for each; with a core free the yield returns at once. (With
+            // another process busy on the core, that process's slice comes first: a few ms
+            // more a batch — docs/performance.md, "Two builds on one core at the same time".)
             std::thread::yield_now();
             let mut writes = Vec::new();
             let mut catch_ups = Vec::new();
