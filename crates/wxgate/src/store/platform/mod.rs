@@ -175,6 +175,14 @@ pub(super) type AuthorizerRow = (
     Option<i64>,
 );
 
+/// The ticket of a `SELECT_TICKET` row (ticket, received_at in ms).
+pub(super) fn verify_ticket((ticket, at): (String, i64)) -> Result<VerifyTicket, StoreError> {
+    Ok(VerifyTicket {
+        ticket: ticket.into(),
+        received_at: time(at)?,
+    })
+}
+
 /// The authorizer of a row.
 pub(super) fn authorizer(row: AuthorizerRow) -> Result<Authorizer, StoreError> {
     let (appid, user_name, nick_name, principal_name, service_type, verify_type, func, status) =

@@ -7,10 +7,10 @@ use secrecy::ExposeSecret;
 
 use super::PgStore;
 use crate::store::platform::{
-    authorizer, join_ids, sql, Authorizer, AuthorizerRow, AuthorizerStatus, PlatformStore,
-    VerifyTicket, CODES_KEPT,
+    authorizer, join_ids, sql, verify_ticket, Authorizer, AuthorizerRow, AuthorizerStatus,
+    PlatformStore, VerifyTicket, CODES_KEPT,
 };
-use crate::store::rows::{millis, time};
+use crate::store::rows::millis;
 use crate::store::{StoreError, StoredToken};
 
 #[async_trait]
@@ -35,13 +35,7 @@ impl PlatformStore for PgStore {
             .bind(component_appid)
             .fetch_optional(&self.pool)
             .await?;
-        row.map(|(ticket, at)| {
-            Ok(VerifyTicket {
-                ticket: ticket.into(),
-                received_at: time(at)?,
-            })
-        })
-        .transpose()
+        row.map(verify_ticket).transpose()
     }
 
     async fn claim_code(&self, digest: &[u8; 32], at: DateTime<Utc>) -> Result<bool, StoreError> {

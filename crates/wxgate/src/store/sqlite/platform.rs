@@ -7,10 +7,10 @@ use secrecy::ExposeSecret;
 
 use super::{execute, named, refs, returns_row, SqliteStore};
 use crate::store::platform::{
-    authorizer, join_ids, sql, Authorizer, AuthorizerRow, AuthorizerStatus, PlatformStore,
-    VerifyTicket, CODES_KEPT,
+    authorizer, join_ids, sql, verify_ticket, Authorizer, AuthorizerRow, AuthorizerStatus,
+    PlatformStore, VerifyTicket, CODES_KEPT,
 };
-use crate::store::rows::{millis, time};
+use crate::store::rows::millis;
 use crate::store::{StoreError, StoredToken};
 
 #[async_trait]
@@ -47,13 +47,7 @@ impl PlatformStore for SqliteStore {
                     .map_err(StoreError::from)
             })
             .await?;
-        row.map(|(ticket, at)| {
-            Ok(VerifyTicket {
-                ticket: ticket.into(),
-                received_at: time(at)?,
-            })
-        })
-        .transpose()
+        row.map(verify_ticket).transpose()
     }
 
     async fn claim_code(&self, digest: &[u8; 32], at: DateTime<Utc>) -> Result<bool, StoreError> {
@@ -100,21 +94,7 @@ impl PlatformStore for SqliteStore {
         let rows: Vec<AuthorizerRow> = self
             .read(|conn| {
                 let mut stmt = conn.prepare_cached(sql::SELECT_AUTHORIZERS)?;
-                let rows = stmt.query_map([], |r| {
-                    Ok((
-                        r.get(0)?,
-                        r.get(1)?,
-                        r.get(2)?,
-                        r.get(3)?,
-                        r.get(4)?,
-                        r.get(5)?,
-                        r.get(6)?,
-                        r.get(7)?,
-                        r.get(8)?,
-                        r.get(9)?,
-                        r.get(10)?,
-                    ))
-                })?;
+                let rows = stmt.query_map([], authorizer_row)?;
                 rows.collect::<rusqlite::Result<Vec<_>>>()
                     .map_err(StoreError::from)
             })
@@ -129,21 +109,7 @@ impl PlatformStore for SqliteStore {
                 let values: [&dyn rusqlite::ToSql; 1] = [&appid];
                 let named = named(&values);
                 conn.prepare_cached(sql::SELECT_AUTHORIZER)?
-                    .query_row(refs(&named).as_slice(), |r| {
-                        Ok((
-                            r.get(0)?,
-                            r.get(1)?,
-                            r.get(2)?,
-                            r.get(3)?,
-                            r.get(4)?,
-                            r.get(5)?,
-                            r.get(6)?,
-                            r.get(7)?,
-                            r.get(8)?,
-                            r.get(9)?,
-                            r.get(10)?,
-                        ))
-                    })
+                    .query_row(refs(&named).as_slice(), authorizer_row)
                     .optional()
                     .map_err(StoreError::from)
             })
@@ -236,4 +202,21 @@ impl PlatformStore for SqliteStore {
         self.exec(move |conn, _| execute(conn, sql::DELETE_AUTHORIZER, &[&appid]).map(drop))
             .await
     }
+}
+
+/// One row of `SELECT_AUTHORIZER(S)`, in its column order.
+fn authorizer_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<AuthorizerRow> {
+    Ok((
+        r.get(0)?,
+        r.get(1)?,
+        r.get(2)?,
+        r.get(3)?,
+        r.get(4)?,
+        r.get(5)?,
+        r.get(6)?,
+        r.get(7)?,
+        r.get(8)?,
+        r.get(9)?,
+        r.get(10)?,
+    ))
 }
