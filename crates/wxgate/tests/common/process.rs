@@ -6,7 +6,8 @@
 use std::io::{BufRead, BufReader};
 use std::net::SocketAddr;
 use std::path::Path;
-use std::process::{Child, Command, ExitStatus, Stdio};
+use std::process::{Child, ChildStdout, Command, ExitStatus, Stdio};
+use std::sync::mpsc::Receiver;
 use std::time::{Duration, Instant};
 
 use reqwest::{Method, StatusCode};
@@ -17,6 +18,34 @@ pub const BIN: &str = env!("CARGO_BIN_EXE_wxgate");
 
 /// How a push URL line starts; the address it listens on follows.
 const PUSH_URL: &str = "wxgate: push URL http://";
+
+/// `wxgate serve -c config`, without this environment's `WXGATE_*` overrides of the listen
+/// address, the database and the tokens (the config file alone decides them).
+pub fn serve_command(config: &Path) -> Command {
+    let mut command = Command::new(BIN);
+    command
+        .args(["serve", "-c"])
+        .arg(config)
+        .env_remove("WXGATE_LISTEN")
+        .env_remove("WXGATE_DATABASE_URL")
+        .env_remove("WXGATE_TOKEN")
+        .env_remove("WXGATE_ADMIN_TOKEN");
+    command
+}
+
+/// The lines a child prints on `stdout`, as they come (a thread of its own reads them; it
+/// stops when the pipe closes or the receiver is dropped).
+pub fn lines(stdout: ChildStdout) -> Receiver<String> {
+    let (tx, rx) = std::sync::mpsc::channel::<String>();
+    std::thread::spawn(move || {
+        for line in BufReader::new(stdout).lines().map_while(Result::ok) {
+            if tx.send(line).is_err() {
+                break;
+            }
+        }
+    });
+    rx
+}
 
 /// `wxgate serve -c FILE`, listening.
 pub struct Proc {
@@ -32,26 +61,12 @@ impl Proc {
     /// Starts `wxgate serve -c config` (without the `WXGATE_*` overrides of this environment)
     /// and waits, 60 s at most, for its first push URL line on stdout. Its stderr is dropped.
     pub fn start(config: &Path) -> Proc {
-        let mut child = Command::new(BIN)
-            .args(["serve", "-c"])
-            .arg(config)
-            .env_remove("WXGATE_LISTEN")
-            .env_remove("WXGATE_DATABASE_URL")
-            .env_remove("WXGATE_TOKEN")
-            .env_remove("WXGATE_ADMIN_TOKEN")
+        let mut child = serve_command(config)
             .stdout(Stdio::piped())
             .stderr(Stdio::null())
             .spawn()
             .expect("spawn wxgate");
-        let stdout = child.stdout.take().expect("stdout");
-        let (tx, rx) = std::sync::mpsc::channel::<String>();
-        std::thread::spawn(move || {
-            for line in BufReader::new(stdout).lines().map_while(Result::ok) {
-                if tx.send(line).is_err() {
-                    break;
-                }
-            }
-        });
+        let rx = lines(child.stdout.take().expect("stdout"));
         let deadline = Instant::now() + Duration::from_secs(60);
         loop {
             let left = deadline.saturating_duration_since(Instant::now());

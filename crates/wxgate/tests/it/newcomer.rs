@@ -1,7 +1,6 @@
 //! Issue 17: a newcomer's first hour — the README's first command has one binary to run,
 //! `serve` says what to do next, a plain push refused by a safe account says how to send it,
 //! and a webhook without a secret is named at start.
-use std::io::{BufRead, BufReader};
 use std::path::Path;
 use std::process::{Child, Command, Output, Stdio};
 use std::time::Duration;
@@ -36,15 +35,7 @@ fn start_up(config: &Path) -> (Child, Vec<String>) {
         .stderr(Stdio::piped())
         .spawn()
         .expect("spawn wxgate");
-    let stdout = child.stdout.take().expect("stdout");
-    let (tx, rx) = std::sync::mpsc::channel::<String>();
-    std::thread::spawn(move || {
-        for line in BufReader::new(stdout).lines().map_while(Result::ok) {
-            if tx.send(line).is_err() {
-                break;
-            }
-        }
-    });
+    let rx = crate::process::lines(child.stdout.take().expect("stdout"));
     let mut lines = Vec::new();
     while let Ok(line) = rx.recv_timeout(Duration::from_secs(60)) {
         let last = line.starts_with("wxgate: try");

@@ -65,12 +65,7 @@ async fn issue_9_sigterm_exits_within_shutdown_timeout_whatever_slow_clients_do(
 
 /// `wxgate serve -c config` until it exits (bounded): (exit code, stderr).
 fn serve_until_exit(config: &std::path::Path) -> (Option<i32>, String) {
-    let mut child = Command::new(BIN)
-        .args(["serve", "-c"])
-        .arg(config)
-        .env_remove("WXGATE_LISTEN")
-        .env_remove("WXGATE_DATABASE_URL")
-        .env_remove("WXGATE_TOKEN")
+    let mut child = crate::process::serve_command(config)
         .stdout(Stdio::null())
         .stderr(Stdio::piped())
         .spawn()
