@@ -15,7 +15,7 @@ use wechat_api::{
 };
 use wechat_mock::{MockServer, WEB_OPENID};
 
-use crate::support::{component_with, mock_url, platform_mock, COMPONENT_APPID};
+use crate::support::{component_with, mock_url, platform_mock, user_info_call, COMPONENT_APPID};
 
 const ACCOUNT: &str = "wx570bc396a51b8ff8";
 
@@ -379,13 +379,7 @@ async fn the_raw_proxy_carries_the_authorizers_token_and_replaces_it_once_refuse
     let client = authorizer(&component, &tokens, &refresh);
     assert!(client.user_info("oUser_123").await.is_ok());
     server.state.expire_tokens();
-    let call = wechat_api::Forward {
-        method: reqwest::Method::GET,
-        path: "cgi-bin/user/info".to_owned(),
-        query: vec![("openid".to_owned(), "oUser_123".to_owned())],
-        content_type: None,
-        body: bytes::Bytes::new(),
-    };
+    let call = user_info_call();
     let answer = client
         .forward(&call)
         .await

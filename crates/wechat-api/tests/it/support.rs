@@ -175,3 +175,14 @@ impl TokenStore for UnknownTokens {
         Ok(())
     }
 }
+
+/// A proxied `GET cgi-bin/user/info?openid=oUser_123`, as `/api/wechat/...` forwards it.
+pub fn user_info_call() -> wechat_api::Forward {
+    wechat_api::Forward {
+        method: reqwest::Method::GET,
+        path: "cgi-bin/user/info".to_owned(),
+        query: vec![("openid".to_owned(), "oUser_123".to_owned())],
+        content_type: None,
+        body: bytes::Bytes::new(),
+    }
+}

@@ -7,7 +7,7 @@ use chrono::Utc;
 use tokio::task::JoinSet;
 use wechat_api::{CachedToken, ExposeSecret, MemoryTokenStore, SecretString, TokenStore};
 
-use crate::support::{client_with, config, mock, setup, UnknownTokens, SECRET};
+use crate::support::{client_with, config, mock, setup, user_info_call, UnknownTokens, SECRET};
 
 #[tokio::test]
 async fn fifty_concurrent_callers_make_one_token_request() {
@@ -83,13 +83,7 @@ async fn a_token_refused_again_after_its_replacement_is_not_retried_twice() {
 
     // The proxy's call too (with the token held since): the second refusal is WeChat's
     // answer, passed on.
-    let call = wechat_api::Forward {
-        method: reqwest::Method::GET,
-        path: "cgi-bin/user/info".to_owned(),
-        query: vec![("openid".to_owned(), "oUser_123".to_owned())],
-        content_type: None,
-        body: bytes::Bytes::new(),
-    };
+    let call = user_info_call();
     let answer = client
         .forward(&call)
         .await
