@@ -202,21 +202,11 @@ fn forget_after(text: &str) -> Option<Duration> {
 
 #[cfg(test)]
 mod tests {
-    use std::path::Path;
     use std::time::Duration;
 
-    use crate::config::{parse_toml, Config, ConfigError};
+    use crate::config::tests::build;
 
     const KEY: &str = "abcdefghijklmnopqrstuvwxyz0123456789ABCDEFG";
-
-    fn load(text: &str, env: &[(&str, &str)]) -> Result<Config, ConfigError> {
-        let raw = parse_toml(text)?;
-        Config::from_raw(raw, Path::new("/tmp"), |key| {
-            env.iter()
-                .find(|(k, _)| *k == key)
-                .map(|(_, v)| (*v).to_owned())
-        })
-    }
 
     fn platform(extra: &str) -> String {
         format!(
@@ -227,12 +217,12 @@ mod tests {
     }
 
     fn key(text: &str) -> String {
-        load(text, &[]).err().map(|e| e.key).unwrap_or_default()
+        build(text, &[]).err().map(|e| e.key).unwrap_or_default()
     }
 
     #[test]
     fn a_platform_alone_serves_no_account_of_the_file_and_takes_its_defaults() {
-        let config = load(&platform(""), &[]).unwrap();
+        let config = build(&platform(""), &[]).unwrap();
         assert!(config.accounts.is_empty());
         let open = config.open_platform.unwrap();
         assert!(open.release_test);
@@ -286,7 +276,7 @@ mod tests {
         );
         assert_eq!(key(&both), "accounts[1].name");
         let fine = format!("{}[account]\nappid = \"wxa\"\n", platform(""));
-        let config = load(&fine, &[]).unwrap();
+        let config = build(&fine, &[]).unwrap();
         assert_eq!(config.accounts.len(), 1);
         assert!(config.open_platform.is_some());
     }
@@ -295,7 +285,7 @@ mod tests {
     fn the_secret_comes_from_the_environment_and_zero_forgets_at_once() {
         let text = platform("forget_revoked_after = \"0\"\nrelease_test = false\n")
             .replace("component_appsecret = \"s\"\n", "");
-        let config = load(&text, &[("WXGATE_COMPONENT_APPSECRET", "fromenv")]).unwrap();
+        let config = build(&text, &[("WXGATE_COMPONENT_APPSECRET", "fromenv")]).unwrap();
         let open = config.open_platform.unwrap();
         assert_eq!(open.component_appsecret.expose(), "fromenv");
         assert_eq!(open.forget_revoked_after, Duration::ZERO);

@@ -8,7 +8,9 @@ fn sqlite(path: &str) -> StorageUrl {
     StorageUrl::Sqlite { path: path.into() }
 }
 
-fn build(text: &str, env: &[(&str, &str)]) -> Result<Config, ConfigError> {
+/// `text` as a config in `/srv/wx`, with `env` as the environment (the config tests of every
+/// section file use it).
+pub(super) fn build(text: &str, env: &[(&str, &str)]) -> Result<Config, ConfigError> {
     let raw = parse_toml(text)?;
     Config::from_raw(raw, Path::new("/srv/wx"), |k| {
         env.iter()

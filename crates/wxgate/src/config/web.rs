@@ -85,21 +85,11 @@ fn http_url(text: &str, key: &str) -> Result<Url, ConfigError> {
 
 #[cfg(test)]
 mod tests {
-    use std::path::Path;
 
-    use crate::config::{parse_toml, Config, ConfigError};
-
-    fn load(text: &str, env: &[(&str, &str)]) -> Result<Config, ConfigError> {
-        let raw = parse_toml(text)?;
-        Config::from_raw(raw, Path::new("/tmp"), |key| {
-            env.iter()
-                .find(|(k, _)| *k == key)
-                .map(|(_, v)| (*v).to_owned())
-        })
-    }
+    use crate::config::tests::build;
 
     fn key(text: &str) -> String {
-        load(text, &[]).err().map(|e| e.key).unwrap_or_default()
+        build(text, &[]).err().map(|e| e.key).unwrap_or_default()
     }
 
     #[test]
@@ -122,7 +112,7 @@ mod tests {
             )),
             "web.allowed_redirects[0]"
         );
-        let config = load(
+        let config = build(
             &format!("{public}[web]\nallowed_redirects = [\"https://a.example/\"]"),
             &[],
         );
@@ -136,19 +126,19 @@ mod tests {
     #[test]
     fn public_url_comes_from_the_environment_too() {
         let text = "[web]\nallowed_redirects = [\"https://a.example/\"]";
-        let config = load(text, &[("WXGATE_PUBLIC_URL", "http://127.0.0.1:8080")]);
+        let config = build(text, &[("WXGATE_PUBLIC_URL", "http://127.0.0.1:8080")]);
         let web = config.ok().and_then(|c| c.web);
         assert_eq!(
             web.map(|w| w.public_url.to_string()).as_deref(),
             Some("http://127.0.0.1:8080/")
         );
-        let bad = load(text, &[("WXGATE_PUBLIC_URL", "wx.example.com")]).err();
+        let bad = build(text, &[("WXGATE_PUBLIC_URL", "wx.example.com")]).err();
         assert_eq!(bad.map(|e| e.key).as_deref(), Some("server.public_url"));
     }
 
     #[test]
     fn open_base_url_defaults_to_wechat_and_must_be_http() {
-        let config = load("", &[]).ok();
+        let config = build("", &[]).ok();
         assert_eq!(
             config.map(|c| c.open_base_url.to_string()).as_deref(),
             Some("https://open.weixin.qq.com/")
