@@ -9,6 +9,7 @@
 //!   release test's accounts excepted; 403 once revoked).
 use std::sync::Arc;
 
+use axum::body::{Body, Bytes};
 use axum::extract::{Path, RawQuery, Request, State};
 use axum::http::{header, StatusCode};
 use axum::response::{IntoResponse, Response};
@@ -39,12 +40,9 @@ pub async fn events(State(app): State<AppState>, req: Request) -> Response {
     };
     let (parts, body) = req.into_parts();
     let deadline = Instant::now() + app.config.server.reply_deadline;
-    let limit = app.config.server.max_body_bytes;
-    let body = match tokio::time::timeout_at(deadline, read_limited(body, limit, 0)).await {
-        Ok(Ok(bytes)) => bytes,
-        Ok(Err(BodyError::TooLarge)) => return refuse(Refusal::TooLarge),
-        Ok(Err(BodyError::Broken)) => return refuse(Refusal::BodyBroken),
-        Err(_) => return refuse(Refusal::BodyTimeout),
+    let body = match body_by(body, deadline, app.config.server.max_body_bytes).await {
+        Ok(bytes) => bytes,
+        Err(refused) => return refused,
     };
     let p = PushParams::parse(parts.uri.query());
     let opened = crate::open::open_event(
@@ -98,6 +96,16 @@ pub async fn events(State(app): State<AppState>, req: Request) -> Response {
         _ => {}
     }
     success()
+}
+
+/// The body, read by `deadline` and at most `limit` bytes long, or the refusal to answer.
+async fn body_by(body: Body, deadline: Instant, limit: usize) -> Result<Bytes, Response> {
+    match tokio::time::timeout_at(deadline, read_limited(body, limit, 0)).await {
+        Ok(Ok(bytes)) => Ok(bytes),
+        Ok(Err(BodyError::TooLarge)) => Err(refuse(Refusal::TooLarge)),
+        Ok(Err(BodyError::Broken)) => Err(refuse(Refusal::BodyBroken)),
+        Err(_) => Err(refuse(Refusal::BodyTimeout)),
+    }
 }
 
 fn success() -> Response {
@@ -191,12 +199,9 @@ async fn release(
 ) -> Response {
     let (parts, body) = req.into_parts();
     let deadline = Instant::now() + app.config.server.reply_deadline;
-    let limit = app.config.server.max_body_bytes;
-    let body = match tokio::time::timeout_at(deadline, read_limited(body, limit, 0)).await {
-        Ok(Ok(bytes)) => bytes,
-        Ok(Err(BodyError::TooLarge)) => return refuse(Refusal::TooLarge),
-        Ok(Err(BodyError::Broken)) => return refuse(Refusal::BodyBroken),
-        Err(_) => return refuse(Refusal::BodyTimeout),
+    let body = match body_by(body, deadline, app.config.server.max_body_bytes).await {
+        Ok(bytes) => bytes,
+        Err(refused) => return refused,
     };
     let config = platform.config().authorizer(appid);
     let params = PushParams::parse(parts.uri.query());
